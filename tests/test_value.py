@@ -1,0 +1,436 @@
+"""Tests for engine.value: the Value graph, backward, grad, and the contexts."""
+
+import gc
+import math
+import weakref
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import engine
+from engine import Value
+from engine.strategies import reals
+
+# --- construction and bad input -------------------------------------------------
+
+
+def test_numbers_become_floats():
+    """bool and int are converted to float; a label is kept."""
+    assert Value(True).data == 1.0 and isinstance(Value(3).data, float)
+    assert Value(2.5, label="w5").label == "w5"
+
+
+def test_value_of_value_does_not_nest():
+    """Value(Value(2)) holds the float 2.0, as a new leaf."""
+    v = Value(Value(2))
+    assert v.data == 2.0 and type(v.data) is float and v.parents == ()
+
+
+@pytest.mark.parametrize("bad", ["3", None, 1 + 2j, [1.0], b"1"])
+def test_non_numbers_are_type_errors(bad):
+    """Strings, None, complex numbers and containers raise TypeError naming the type."""
+    with pytest.raises(TypeError, match="takes a real number"):
+        Value(bad)
+
+
+def test_string_error_says_how_to_fix():
+    """The TypeError for a string suggests parsing it first."""
+    with pytest.raises(TypeError, match=r"Value\(float\(s\)\)"):
+        Value("3")
+
+
+def test_huge_int_is_a_clear_error():
+    """Value(10**400) says the number is too large for a float, not a raw OverflowError."""
+    with pytest.raises(ValueError, match="too large for a float"):
+        Value(10**400)
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_non_finite_floats_are_rejected(bad):
+    """A NaN or infinite float cannot be held."""
+    with pytest.raises(ValueError, match="finite"):
+        Value(bad)
+
+
+@pytest.mark.parametrize(
+    "make, op",
+    [
+        (lambda: Value(0.0).log(), "log"),
+        (lambda: Value(-1.0).log(), "log"),
+        (lambda: Value(-1.0).sqrt(), "sqrt"),
+    ],
+)
+def test_domain_errors_name_op_and_value(make, op):
+    """log(0), log(-1) and sqrt(-1) raise ValueError naming the op and the value."""
+    with pytest.raises(ValueError, match=rf"{op}\(-?[01]\.0\)"):
+        make()
+
+
+def test_domain_error_names_the_label():
+    """A domain error shows the label of the offending input."""
+    with pytest.raises(ValueError, match=r"log\(x=-2.0\)"):
+        Value(-2.0, label="x").log()
+
+
+@pytest.mark.parametrize("exponent", [1 / 3, Value(1 / 3)])
+def test_negative_base_fractional_power_never_goes_complex(exponent):
+    """(-8) ** (1/3) raises ValueError instead of silently becoming a complex number."""
+    with pytest.raises(ValueError, match="not a real number"):
+        Value(-8.0) ** exponent
+
+
+def test_negative_base_integer_power_is_real():
+    """(-2) ** 3 is -8, with derivative 3 * (-2)**2 = 12."""
+    x = Value(-2.0)
+    y = x**3
+    y.backward()
+    assert y.data == -8.0 and x.grad == 12.0
+
+
+@pytest.mark.parametrize("make", [lambda v: 1 / v, lambda v: Value(1.0) / v, lambda v: 2.0 * v / v])
+def test_division_by_zero_names_the_node(make):
+    """1 / Value(0) raises ZeroDivisionError that names the denominator."""
+    with pytest.raises(ZeroDivisionError, match="'den'"):
+        make(Value(0.0, label="den"))
+
+
+def test_exp_overflow_is_a_clear_error():
+    """exp(1000) raises OverflowError saying the result is too large and the limit."""
+    with pytest.raises(OverflowError, match=r"exp\(1000.0\).*709.78"):
+        Value(1000.0).exp()
+
+
+@pytest.mark.parametrize("x", [1000.0, -1000.0, 750.0, -750.0])
+def test_sigmoid_and_tanh_are_stable(x):
+    """sigmoid and tanh at ±1000 are finite and correct, and so are their gradients."""
+    v = Value(x)
+    s, t = v.sigmoid(), v.tanh()
+    assert s.data == (1.0 if x > 0 else 0.0) and t.data == math.copysign(1.0, x)
+    (s + t).backward()
+    assert v.grad == 0.0
+
+
+def test_zero_to_the_zero():
+    """0 ** 0 is 1, and both partials there are 0 (documented convention, as in PyTorch)."""
+    a, b = Value(0.0), Value(0.0)
+    y = a**b
+    y.backward()
+    assert (y.data, a.grad, b.grad) == (1.0, 0.0, 0.0)
+    x = Value(0.0)
+    z = x**0
+    z.backward()
+    assert (z.data, x.grad) == (1.0, 0.0)
+
+
+def test_exponent_gradient_at_zero_base():
+    """For a == 0 and b > 0, ∂(a**b)/∂b is 0 (the limit of a**b log a)."""
+    a, b = Value(0.0), Value(2.0)
+    (a**b).backward()
+    assert b.grad == 0.0 and a.grad == 0.0
+
+
+def test_exponent_gradient_at_negative_base_is_an_error():
+    """For a < 0, ∂(a**b)/∂b is undefined: backward raises and says to use a plain exponent."""
+    y = Value(-2.0, label="a") ** Value(2.0, label="b")
+    assert y.data == 4.0
+    with pytest.raises(ValueError, match="undefined for a < 0.*plain number"):
+        y.backward()
+
+
+def test_infinite_derivative_is_named():
+    """sqrt at 0 has an infinite slope: backward says which node and why."""
+    y = Value(0.0, label="x").sqrt()
+    with pytest.raises(ZeroDivisionError, match=r"backward through .*sqrt\(x=0.0\)"):
+        y.backward()
+
+
+# --- operators --------------------------------------------------------------------
+
+
+@given(reals(0.5, 3.0), reals(0.5, 3.0))
+def test_reflected_and_derived_operators(x, y):
+    """Every operator and its reflected form computes the float result."""
+    a = Value(x)
+    for got, want in [
+        (a + y, x + y), (y + a, y + x), (a - y, x - y), (y - a, y - x), (a * y, x * y), (y * a, y * x),
+        (a / y, x / y), (y / a, y / x), (a**y, x**y), (y**a, y**x), (-a, -x), (a ** Value(y), x**y),
+    ]:  # fmt: skip
+        assert math.isclose(got.data, want, rel_tol=1e-12)
+
+
+def test_exponent_type_error():
+    """A non-number exponent is a TypeError."""
+    with pytest.raises(TypeError):
+        Value(2.0) ** "2"
+
+
+def test_comparisons_use_the_numbers():
+    """<, <=, >, >= compare data; == stays identity so Values work as dict keys."""
+    a, b = Value(1.0), Value(1.0)
+    assert a <= b and a >= b and not a < b and a < 2 and a > 0.5
+    assert a != b and len({a, b}) == 2 and float(a) == 1.0
+
+
+def test_repr_shows_data_grad_label():
+    """repr shows the number, the gradient and the label."""
+    assert repr(Value(1.5, label="w")) == "Value(data=1.5, grad=0.0, label='w')"
+
+
+# --- n-ary ops ----------------------------------------------------------------------
+
+
+def test_sum_is_one_node():
+    """engine.sum makes one node with every input as a parent and gradient 1 to each."""
+    xs = [Value(float(i)) for i in range(5)]
+    s = engine.sum(xs)
+    s.backward()
+    assert s.data == 10.0 and s.parents == tuple(xs) and all(x.grad == 1.0 for x in xs)
+    assert engine.sum([]).data == 0.0
+
+
+def test_dot_is_one_node_with_the_documented_partials():
+    """engine.dot makes one node z = w·x + b with ∂z/∂w_i = x_i, ∂z/∂x_i = w_i, ∂z/∂b = 1."""
+    w = [Value(0.5), Value(-2.0)]
+    x = [Value(3.0), Value(4.0)]
+    b = Value(0.25)
+    z = engine.dot(w, x, bias=b)
+    assert z.data == 0.25 + 1.5 - 8.0 and z.op.name == "dot" and len(z.parents) == 5
+    z.backward()
+    assert [v.grad for v in w] == [3.0, 4.0] and [v.grad for v in x] == [0.5, -2.0] and b.grad == 1.0
+
+
+def test_dot_length_mismatch():
+    """dot with different numbers of weights and inputs says both lengths."""
+    with pytest.raises(ValueError, match="2 weights but 3 inputs"):
+        engine.dot([1, 2], [1, 2, 3])
+
+
+@given(st.lists(reals(-2, 2), min_size=1, max_size=8), st.data())
+def test_sum_and_dot_equal_chains(ws, data):
+    """sum and dot give the same values and gradients as chains of + and *."""
+    xs = data.draw(st.lists(reals(-2, 2), min_size=len(ws), max_size=len(ws)))
+    w1, x1, b1 = [Value(v) for v in ws], [Value(v) for v in xs], Value(0.3)
+    w2, x2, b2 = [Value(v) for v in ws], [Value(v) for v in xs], Value(0.3)
+    z1 = engine.dot(w1, x1, b1)
+    z2 = b2
+    for w, x in zip(w2, x2):
+        z2 = z2 + w * x
+    (z1 * z1).backward()
+    (z2 * z2).backward()
+    assert z1.data == z2.data
+    for p, q in zip(w1 + x1 + [b1], w2 + x2 + [b2]):
+        assert math.isclose(p.grad, q.grad, rel_tol=1e-12, abs_tol=1e-12)
+
+
+# --- backward ---------------------------------------------------------------------
+
+
+def test_reuse_accumulates():
+    """b = a + a; c = b + b gives ∂c/∂a = 4: reused nodes add up their contributions."""
+    a = Value(3.0)
+    b = a + a
+    c = b + b
+    c.backward()
+    assert a.grad == 4.0 and b.grad == 2.0
+
+
+def test_diamond():
+    """In a diamond y = (x*2) * (x+1) both paths reach x: ∂y/∂x = 4x + 2."""
+    x = Value(1.5)
+    y = (x * 2) * (x + 1)
+    y.backward()
+    assert x.grad == 8.0
+
+
+def test_backward_twice_doubles_leaves_only():
+    """Backward twice without zeroing doubles the leaf grads exactly (27, then 54)."""
+    x = Value(3.0)
+    sq = x * x
+    y = sq * x
+    y.backward()
+    assert x.grad == 27.0 and sq.grad == 3.0
+    y.backward()
+    assert x.grad == 54.0 and sq.grad == 3.0  # interior grads are this pass's
+
+
+def test_million_node_chain():
+    """Backward through a chain of a million nodes works (no recursion)."""
+    x = Value(1.0)
+    y = x
+    for _ in range(1_000_000):
+        y = y + 1.0
+    y.backward()
+    assert x.grad == 1.0 and y.data == 1_000_001.0
+
+
+def test_backward_from_a_leaf():
+    """A leaf's backward adds 1 to its own grad."""
+    x = Value(2.0)
+    x.backward()
+    x.backward()
+    assert x.grad == 2.0
+
+
+@given(reals(-2, 2), reals(-3, 3))
+def test_backward_is_linear_in_the_seed(x, seed):
+    """backward(gradient=g) gives g times the gradients of backward()."""
+    a = Value(x)
+    y = (a * a).tanh() + a.sin()
+    y.backward()
+    g1 = a.grad
+    a.grad = 0.0
+    y.backward(gradient=seed)
+    assert math.isclose(a.grad, seed * g1, rel_tol=1e-12, abs_tol=1e-15)
+
+
+def test_order_is_deterministic():
+    """The topological order of a graph is the same every time, parents in tuple order."""
+
+    def labels():
+        a, b = Value(1.0, label="a"), Value(2.0, label="b")
+        c = a * b
+        c.label = "c"
+        d = c + a
+        d.label = "d"
+        e = d * c
+        e.label = "e"
+        return [n.label for n in engine.topological_order(e)]
+
+    assert labels() == labels() == ["e", "d", "c", "b", "a"]
+
+
+def test_dropped_graph_is_freed_without_gc():
+    """A graph holds no reference cycles: with gc off, dropping the root frees every node."""
+    gc.disable()
+    try:
+        x = Value(0.5)
+        y = x
+        for _ in range(50):
+            y = (y * x).tanh() + y.exp().log() - 1.0
+        y.backward()
+        probe = weakref.ref(y.parents[0])
+        root = weakref.ref(y)
+        del y
+        assert probe() is None and root() is None
+    finally:
+        gc.enable()
+
+
+def test_backward_from_non_finite_root_is_an_error():
+    """backward from an infinite value raises and points to detect_anomaly."""
+    y = Value(1e200) * Value(1e200)
+    with pytest.raises(FloatingPointError, match="detect_anomaly"):
+        y.backward()
+
+
+def test_non_finite_leaf_gradient_is_an_error():
+    """backward that overflows a leaf's gradient raises instead of leaving inf behind."""
+    x = Value(1e-200, label="tiny")
+    z = x * 1e300
+    y = z * z  # 1e200 is finite, but ∂y/∂x = 2e100 * 1e300 overflows
+    with pytest.raises(FloatingPointError, match="tiny"):
+        y.backward()
+
+
+# --- grad and higher derivatives -----------------------------------------------------
+
+
+def test_grad_leaves_dot_grad_alone():
+    """engine.grad returns gradients and leaves every .grad as it was."""
+    x, y = Value(2.0), Value(5.0)
+    x.grad = 7.0
+    z = x * y + x
+    gx, gy = engine.grad(z, [x, y])
+    assert (gx, gy) == (6.0, 2.0) and x.grad == 7.0 and y.grad == 0.0 and z.grad == 0.0
+
+
+def test_grad_of_unused_input_is_zero():
+    """An input the output does not depend on has gradient 0."""
+    x, unused = Value(2.0), Value(1.0)
+    assert engine.grad(x * x, [x, unused]) == [4.0, 0.0]
+
+
+@given(reals(-3, 3))
+def test_second_derivative_of_tanh(x):
+    """d²/dx² tanh x = -2 tanh x (1 - tanh² x)."""
+    v = Value(x)
+    (d1,) = engine.grad(v.tanh(), [v], create_graph=True)
+    (d2,) = engine.grad(d1, [v])
+    t = math.tanh(x)
+    assert math.isclose(d2, -2 * t * (1 - t * t), rel_tol=1e-9, abs_tol=1e-12)
+
+
+@given(reals(-2, 2), reals(-2, 2))
+def test_hessian_of_small_function(x, y):
+    """The Hessian of f = x²y + sin(xy) matches its closed form."""
+    a, b = Value(x), Value(y)
+    f = a * a * b + (a * b).sin()
+    ga, gb = engine.grad(f, [a, b], create_graph=True)
+    hessian = [engine.grad(ga, [a, b]), engine.grad(gb, [a, b])]
+    s, c = math.sin(x * y), math.cos(x * y)
+    expected = [[2 * y - y * y * s, 2 * x + c - x * y * s], [2 * x + c - x * y * s, -x * x * s]]
+    for row, want in zip(hessian, expected):
+        for got, w in zip(row, want):
+            assert math.isclose(got, w, rel_tol=1e-9, abs_tol=1e-9)
+
+
+@given(reals(0.2, 2.0), reals(-1, 1))
+def test_second_derivatives_match_finite_differences(x, y):
+    """Second derivatives of a mixed expression equal finite differences of first derivatives."""
+
+    def f(a, b):
+        return (a * b).exp() / (a + 1.0) + a.sqrt() * b**3
+
+    def first(xv, yv):
+        a, b = Value(xv), Value(yv)
+        return engine.grad(f(a, b), [a, b])
+
+    a, b = Value(x), Value(y)
+    ga, gb = engine.grad(f(a, b), [a, b], create_graph=True)
+    h = 1e-6
+    for g, (dx, dy), idx in [(ga, (h, 0), 0), (ga, (0, h), 1), (gb, (0, h), 1)]:
+        numeric = (
+            first(x + dx, y + dy)[0 if g is ga else 1] - first(x - dx, y - dy)[0 if g is ga else 1]
+        ) / (2 * h)
+        got = engine.grad(g, [a, b])[idx]
+        assert math.isclose(got, numeric, rel_tol=1e-5, abs_tol=1e-6)
+
+
+# --- contexts -----------------------------------------------------------------------
+
+
+def test_no_grad_records_nothing():
+    """Inside no_grad, operations compute values but make leaves with no parents."""
+    x = Value(2.0)
+    with engine.no_grad():
+        y = x * 3 + 1
+    assert y.data == 7.0 and y.parents == () and y.op is None
+    assert (x * 3).parents == (x,)  # recording is back on afterwards
+
+
+def test_detect_anomaly_forward_names_op_and_labels():
+    """detect_anomaly raises at the first op that gives inf, naming it, its inputs and labels."""
+    with engine.detect_anomaly():
+        with pytest.raises(FloatingPointError, match=r"mul\(big=1e\+200, other=1e\+200\)"):
+            Value(1e200, label="big") * Value(1e200, label="other")
+    Value(1e200) * Value(1e200)  # outside the block: no check
+
+
+def test_detect_anomaly_backward():
+    """detect_anomaly also checks every chain-rule product during backward."""
+    x = Value(1e-200, label="tiny")
+    z = x * 1e300
+    y = z * z
+    with engine.detect_anomaly():
+        with pytest.raises(FloatingPointError, match="detect_anomaly: backward through"):
+            y.backward()
+
+
+def test_scope_groups_nodes():
+    """Nodes made inside engine.scope carry the scope name; scopes nest with '/'."""
+    x = Value(1.0)
+    with engine.scope("layer 1"):
+        with engine.scope("H1"):
+            y = x * 2
+    assert y.scope == "layer 1/H1" and (y + 1).scope is None
