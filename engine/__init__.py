@@ -32,7 +32,15 @@ from .value import (
 __version__ = "0.1.0"
 
 # Heavier parts load on first use, so `import engine` stays light.
-_LAZY = {}
+_LAZY = {
+    "draw": (".draw", "draw"),
+    "backward_steps": (".steps", "backward_steps"),
+    "trace": (".steps", "trace"),
+    "explain": (".steps", "explain"),
+    "gradcheck": (".gradcheck", "gradcheck"),
+    "gradgradcheck": (".gradcheck", "gradgradcheck"),
+    "strategies": (".strategies", None),
+}
 
 
 def __getattr__(name):

@@ -1,0 +1,5 @@
+"""nn: neurons, layers and networks made only of engine Values."""
+
+from .examples import seed002
+
+__all__ = ["seed002"]
