@@ -16,6 +16,7 @@ import builtins
 import decimal
 import math
 import numbers
+import operator
 from contextlib import contextmanager
 
 from . import ops
@@ -278,13 +279,19 @@ def dot(weights, inputs, bias=None):
     >>> dot([Value(2.0), Value(3.0)], [1.0, 4.0], bias=Value(0.5)).data
     14.5
     """
-    weights, inputs = tuple(map(_lift, weights)), tuple(map(_lift, inputs))
-    if len(weights) != len(inputs):
-        raise ValueError(
-            f"dot: {len(weights)} weights but {len(inputs)} inputs; they must have the same length"
-        )
-    parents = weights + inputs + ((_lift(bias),) if bias is not None else ())
-    return _result(DOT.forward(*[p.data for p in parents]), DOT, parents)
+    weights, inputs = tuple(weights), tuple(inputs)
+    n = len(weights)
+    if len(inputs) != n:
+        raise ValueError(f"dot: {n} weights but {len(inputs)} inputs; they must have the same length")
+    parents = weights + inputs if bias is None else (*weights, *inputs, bias)
+    for p in parents:
+        if p.__class__ is not Value:  # numbers among the inputs: make them leaves
+            parents = tuple(map(_lift, parents))
+            break
+    data = [p.data for p in parents]
+    # z = b + w_1 x_1 + ... + w_n x_n, in that order (as micrograd's Neuron sums)
+    z = builtins.sum(map(operator.mul, data[:n], data[n : 2 * n]), 0.0 if bias is None else data[-1])
+    return _result(z, DOT, parents)
 
 
 # ---------------------------------------------------------------------------
@@ -292,37 +299,42 @@ def dot(weights, inputs, bias=None):
 
 
 def topological_order(root):
-    """Every node below ``root``, each after all the nodes that use it (root first).
+    """Every node below ``root``, each before the nodes it was computed from (root first).
 
-    Iterative and deterministic (parents are visited in their tuple order).
+    Iterative and deterministic: the interior nodes in reverse post-order, then the leaves.
     """
-    counts = _consumer_counts(root)
-    order, ready = [], [root]
-    while ready:
-        node = ready.pop()
-        order.append(node)
-        for parent in node._parents:
-            counts[parent] -= 1
-            if not counts[parent]:
-                ready.append(parent)
-    return order
+    interior, leaves = _postorder(root)
+    interior.reverse()
+    return interior + leaves
 
 
-def _consumer_counts(root, zero_interior=False):
-    """For each node below ``root``, how many edges lead into it from above."""
-    counts = {root: 0}
+_EXIT = object()  # marks, on the stack of _postorder, that a node's inputs are all done
+
+
+def _postorder(root):
+    """Interior nodes below ``root``, each after all of its inputs; and the leaves.
+
+    An iterative depth-first search: a node is placed once every input is placed.
+    """
+    if not root._parents:
+        return [], [root]
+    order, leaves, seen = [], [], set()
     stack = [root]
     while stack:
-        for parent in stack.pop()._parents:
-            if parent in counts:
-                counts[parent] += 1
-            else:
-                counts[parent] = 1
-                if parent._parents:
-                    if zero_interior:
-                        parent.grad = 0.0
-                    stack.append(parent)
-    return counts
+        node = stack.pop()
+        if node is _EXIT:
+            order.append(stack.pop())
+        elif node not in seen:
+            seen.add(node)
+            stack += (node, _EXIT)
+            for parent in node._parents:
+                if parent not in seen:
+                    if parent._parents:
+                        stack.append(parent)
+                    else:
+                        seen.add(parent)
+                        leaves.append(parent)
+    return order, leaves
 
 
 def local_partials(node, as_values=False):
@@ -353,8 +365,8 @@ def backprop(root, gradient=1.0, record=False, create_graph=False):
     """The backward pass as a generator: the one loop where the chain rule happens.
 
     Seeds ``root.grad`` with ``gradient`` and zeroes the interior nodes' grads,
-    then takes each node once all the nodes that use it are done (Kahn's
-    algorithm, so the order is a reverse topological one and deterministic).
+    then takes the nodes in reverse topological order (deterministic), so each
+    node's gradient is complete before it is passed on.
     With ``record`` it pauses after every chain-rule step and yields
     ``(node, parent, local)``; a node's steps come together, in parent order.
     Otherwise it yields nothing and runs to the end. Leaves' grads accumulate
@@ -365,16 +377,12 @@ def backprop(root, gradient=1.0, record=False, create_graph=False):
             f"backward from a non-finite value ({root.data}); run the forward pass inside "
             "engine.detect_anomaly() to find the op that produced it"
         )
-    counts = _consumer_counts(root, zero_interior=True)
-    if root._parents:
-        root.grad = gradient
-        ready = [root]
-    else:
-        root.grad = root.grad + gradient
-        ready = []
+    order, leaves = _postorder(root)
+    for node in order:
+        node.grad = 0.0  # interior nodes hold this pass's gradients only
+    root.grad = root.grad + gradient if not order else gradient
     watch = record or _checking
-    while ready:
-        node = ready.pop()
+    for node in reversed(order):  # each node after every node that uses it
         parents = node._parents
         try:  # the local derivatives ∂node/∂parent, from the rule table
             op = node._op
@@ -400,12 +408,8 @@ def backprop(root, gradient=1.0, record=False, create_graph=False):
                     )
                 if record:
                     yield node, parent, local
-            if parent._parents:  # parent is ready once every node using it is done
-                counts[parent] -= 1
-                if not counts[parent]:
-                    ready.append(parent)
     if not create_graph:
-        bad = [v for v in counts if not v._parents and not _isfinite(v.grad)]
+        bad = [v for v in leaves if not _isfinite(v.grad)]
         if bad:
             names = ", ".join(_name(v) for v in bad[:5])
             raise FloatingPointError(
