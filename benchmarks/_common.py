@@ -18,6 +18,22 @@ def median_time(fn, repeats=5):
     return statistics.median(times)
 
 
+def median_times(fns, repeats=5):
+    """Median wall time of each function in ``fns`` (name -> fn), garbage collector on.
+
+    The runs are interleaved (one of each, then again), so a change in the
+    machine's load during the benchmark affects every contender alike.
+    """
+    times = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            gc.collect()
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
 def in_big_stack(fn, *args):
     """Run ``fn(*args)`` in a thread with a large stack, for micrograd's recursive backward."""
     result = {}

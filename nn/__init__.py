@@ -1,5 +1,30 @@
-"""nn: neurons, layers and networks made only of engine Values."""
+"""nn: neurons, layers and networks made only of engine Values, and how to train them.
 
-from .examples import seed002
+    >>> import random, nn
+    >>> random.seed(1337)
+    >>> X, y = nn.data.moons(100, noise=0.1, seed=1337)
+    >>> model = nn.MLP(2, [16, 16, 1])
+    >>> history = nn.fit(model, X, y, loss="hinge", l2=1e-4, epochs=20, progress=False,
+    ...                  optimizer=nn.SGD(model.parameters(), lr=nn.LinearDecay(1.0, 0.1, 100)))
+    >>> history.accuracy[-1] > 0.8
+    True
 
-__all__ = ["seed002"]
+Parts: :mod:`nn.module` (Module, Neuron, Layer, MLP, load_model), :mod:`nn.losses`,
+:mod:`nn.optim` (SGD, Adam, LinearDecay), :mod:`nn.train` (fit, History, predict),
+:mod:`nn.data` (datasets) and :mod:`nn.examples` (the documents' networks).
+"""
+
+from . import data, losses
+from .examples import Seed002, seed002
+from .losses import bce, half_sse, hinge, l2, mse
+from .module import ACTIVATIONS, MLP, Layer, Module, Neuron, load_model
+from .optim import SGD, Adam, LinearDecay, Optimizer
+from .train import History, fit, predict
+
+__all__ = [
+    "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "load_model",
+    "mse", "half_sse", "bce", "hinge", "l2", "losses",
+    "Optimizer", "SGD", "Adam", "LinearDecay",
+    "fit", "History", "predict", "data",
+    "seed002", "Seed002",
+]  # fmt: skip

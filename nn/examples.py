@@ -1,4 +1,4 @@
-"""The documents' worked networks, with their exact numbers.
+"""The documents' worked networks, with their exact numbers, built on nn's MLP.
 
 >>> net = seed002()
 >>> round(net.E.data, 10)
@@ -9,6 +9,9 @@ from dataclasses import dataclass
 
 import engine
 from engine import Value
+
+from .losses import half_sse
+from .module import MLP
 
 SEED002_WEIGHTS = (0.10, 0.15, 0.03, 0.08, 0.18, 0.06, 0.11, 0.26)  # w1..w8
 SEED002_BIASES = (0.05, 0.42)  # b1 (both hidden neurons), b2 (both outputs)
@@ -21,7 +24,8 @@ class Seed002:
     """The 2-2-2 sigmoid network of seed 002 after one forward pass.
 
     ``params`` maps "w1".."w8", "b1", "b2" to their Values; ``z`` and ``out`` map
-    "H1", "H2", "Y1", "Y2" to each neuron's pre-activation and activation.
+    "H1", "H2", "Y1", "Y2" to each neuron's pre-activation and activation;
+    ``model`` is the :class:`nn.MLP` holding those parameters.
     """
 
     params: dict
@@ -30,33 +34,43 @@ class Seed002:
     z: dict
     out: dict
     E: Value
+    model: MLP = None
 
 
 def seed002():
     """Build seed 002's network, run it forward on its sample and return the nodes.
 
-    Labels follow the document: w1..w8, b1, b2, x1, x2, zH1 and outH1 (likewise H2,
-    Y1, Y2) and E. Each neuron's nodes carry the scope "hidden layer/H1" and so on.
+    The network is ``MLP.from_weights`` with the document's weights: H1 = w1·x1 +
+    w2·x2 + b1, H2 = w3·x1 + w4·x2 + b1, Y1 = w5·H1 + w6·H2 + b2, Y2 = w7·H1 +
+    w8·H2 + b2, sigmoid everywhere, b1 and b2 each one Value shared by a layer.
+    Labels follow the document: w1..w8, b1, b2, x1, x2, zH1 and outH1 (likewise
+    H2, Y1, Y2) and E = Σ ½(target − out)². Each neuron's parameters and nodes
+    carry the scope "hidden layer/H1" and so on; b1 and b2 their layer's scope,
+    "hidden layer" and "output layer"; the loss nodes the scope "loss".
     """
-    params = {f"w{i}": Value(v, label=f"w{i}") for i, v in enumerate(SEED002_WEIGHTS, 1)}
-    params["b1"] = Value(SEED002_BIASES[0], label="b1")
-    params["b2"] = Value(SEED002_BIASES[1], label="b2")
+    w = SEED002_WEIGHTS
+    model = MLP.from_weights([[w[0:2], w[2:4]], [w[4:6], w[6:8]]], list(SEED002_BIASES), "sigmoid", "sigmoid")
+    hidden, output = model.layers
+    hidden.name, output.name = "hidden layer", "output layer"
+    for layer, names in ((hidden, ("H1", "H2")), (output, ("Y1", "Y2"))):
+        for neuron, name in zip(layer.neurons, names):
+            neuron.name = name
+    model.relabel()  # scopes from the names just given
+    params = {}
+    for i, p in enumerate((p for layer in model.layers for neuron in layer.neurons for p in neuron.w), 1):
+        p.label = f"w{i}"
+        params[p.label] = p
+    for k, layer in enumerate(model.layers, 1):
+        layer.bias.label = f"b{k}"
+        params[layer.bias.label] = layer.bias
+        for neuron in layer.neurons:
+            neuron.z_label, neuron.a_label = f"z{neuron.name}", f"out{neuron.name}"
     x = [Value(v, label=f"x{i}") for i, v in enumerate(SEED002_INPUT, 1)]
-    z, out = {}, {}
-    layers = [("hidden layer", ("H1", "H2"), x, "b1"), ("output layer", ("Y1", "Y2"), None, "b2")]
-    weights = iter([params[f"w{i}"] for i in range(1, 9)])
-    for layer, names, inputs, bias in layers:
-        inputs = inputs if inputs is not None else [out["H1"], out["H2"]]
-        params[bias].scope = layer
-        for name in names:
-            w = [next(weights) for _ in inputs]
-            for p in w:
-                p.scope = f"{layer}/{name}"
-            with engine.scope(layer), engine.scope(name):
-                z[name] = engine.dot(w, inputs, params[bias])
-                out[name] = z[name].sigmoid()
-            z[name].label, out[name].label = f"z{name}", f"out{name}"
+    h = hidden(x)
+    y = output(h)
+    out = dict(zip(("H1", "H2", "Y1", "Y2"), h + y))
+    z = {name: a.parents[0] for name, a in out.items()}  # each sigmoid node's input is its z
     with engine.scope("loss"):
-        E = 0.5 * (SEED002_TARGET[0] - out["Y1"]) ** 2 + 0.5 * (SEED002_TARGET[1] - out["Y2"]) ** 2
+        E = half_sse(y, list(SEED002_TARGET))
     E.label = "E"
-    return Seed002(params, x, SEED002_TARGET, z, out, E)
+    return Seed002(params, x, SEED002_TARGET, z, out, E, model)

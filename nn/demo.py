@@ -1,0 +1,199 @@
+"""``chainrule demo``: train an MLP on a 2-D dataset, then plot its loss and decision boundary.
+
+The recipe is micrograd's demo: MLP(2, [16, 16, 1]) with ReLU, hinge loss plus
+1e-4·L2, SGD whose learning rate falls linearly from --lr to --lr/10. It prints
+the final loss and accuracy and writes, into the output folder (created if
+needed): ``loss.png`` (loss per iteration and per epoch), ``boundary.png`` (the
+decision regions with the data) and ``model.json`` (the weights; reload them
+with ``nn.load_model``).
+
+    chainrule demo --dataset circles --hidden 8,8 --epochs 50 --out runs/circles
+"""
+
+import argparse
+import io
+import random
+from pathlib import Path
+
+import engine
+
+from . import data
+from .module import MLP, write_atomic
+from .optim import SGD, LinearDecay
+from .train import fit, predict
+
+HELP = "train a small MLP on moons, circles or xor with a progress bar; save loss and boundary plots"
+
+DATASETS = {
+    "moons": lambda n, seed: data.moons(n, noise=0.1, seed=seed),
+    "circles": lambda n, seed: data.circles(n, noise=0.08, factor=0.5, seed=seed),
+    "xor": lambda n, seed: data.xor(n, noise=0.15, seed=seed),
+}
+L2 = 1e-4
+
+
+def _count(text):
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
+
+
+def _sizes(text):
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        sizes = [int(p) for p in parts]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected layer sizes such as 16,16 (whole numbers, comma-separated), got {text!r}"
+        ) from None
+    if any(s < 1 for s in sizes):
+        raise argparse.ArgumentTypeError(f"every layer needs at least 1 neuron, got {text!r}")
+    return sizes
+
+
+def _rate(text):
+    try:
+        lr = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0.0 < lr < float("inf"):
+        raise argparse.ArgumentTypeError(f"the learning rate must be a positive number, got {text!r}")
+    return lr
+
+
+def _folder(text):
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} exists and is not a folder; choose another --out")
+    return path
+
+
+def add_arguments(parser):
+    """The demo's options (argparse reports a bad one as a usage error)."""
+    parser.add_argument("--dataset", choices=sorted(DATASETS), default="moons", help="default: moons")
+    parser.add_argument("--samples", type=_count, default=100, metavar="N", help="points (default 100)")
+    parser.add_argument(
+        "--hidden", type=_sizes, default=[16, 16], metavar="SIZES", help="hidden layer sizes (default 16,16)"
+    )
+    parser.add_argument(
+        "--activation",
+        choices=("relu", "tanh", "sigmoid"),
+        default="relu",
+        help="hidden layers' (default relu)",
+    )
+    parser.add_argument(
+        "--epochs", type=_count, default=100, metavar="N", help="passes over the data (default 100)"
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=_count,
+        default=None,
+        metavar="N",
+        help="rows per update: 1 is stochastic, N mini-batch (default: all rows, batch gradient descent)",
+    )
+    parser.add_argument(
+        "--lr",
+        type=_rate,
+        default=1.0,
+        help="starting learning rate, decaying linearly to lr/10 (default 1.0)",
+    )
+    parser.add_argument("--seed", type=int, default=1337, help="for the data, the weights and shuffling")
+    parser.add_argument(
+        "--out",
+        type=_folder,
+        default=Path("chainrule-demo"),
+        metavar="DIR",
+        help="output folder (default ./chainrule-demo)",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def run(args):
+    """Train, report, plot; returns the exit status."""
+    X, y = DATASETS[args.dataset](args.samples, args.seed)
+    random.seed(args.seed)  # the initial weights, drawn as micrograd draws them
+    model = MLP(2, [*args.hidden, 1], activation=args.activation)
+    optimizer = SGD(model.parameters(), lr=LinearDecay(args.lr, args.lr / 10, args.epochs))
+    print(f"training {model} on {args.dataset} ({len(X)} points), {len(model.parameters())} parameters")
+    history = fit(
+        model,
+        X,
+        y,
+        loss="hinge",
+        optimizer=optimizer,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        l2=L2,
+        seed=args.seed,
+        progress=not args.no_progress,
+    )
+    loss, accuracy = evaluate(model, X, y)
+    print(f"final loss {loss:.4f}, accuracy {accuracy:.1%} (after {history.iterations} updates)")
+
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+        paths = [args.out / "loss.png", args.out / "boundary.png", args.out / "model.json"]
+        write_atomic(paths[0], _png(plot_loss(history)))
+        write_atomic(paths[1], _png(plot_boundary(model, X, y, f"{args.dataset}: accuracy {accuracy:.1%}")))
+        model.save(paths[2])
+    except OSError as exc:
+        print(f"chainrule demo: cannot write to {args.out}: {exc.strerror or exc}")
+        return 1
+    print(f"wrote {', '.join(p.name for p in paths)} to {args.out.resolve()}")
+    return 0
+
+
+def evaluate(model, X, y):
+    """The training objective (mean hinge + L2) and the accuracy of ``model`` on (X, y), without a graph."""
+    scores = predict(model, X)
+    with engine.no_grad():
+        hinge = sum(max(0.0, 1.0 - t * s) for s, t in zip(scores, y)) / len(y)
+        penalty = L2 * sum(p.data * p.data for p in model.parameters())
+    accuracy = sum((s > 0) == (t > 0) for s, t in zip(scores, y)) / len(y)
+    return hinge + penalty, accuracy
+
+
+def plot_loss(history):
+    """A matplotlib Figure of the loss per iteration and per epoch."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 4), layout="constrained")
+    ax = fig.subplots()
+    per_epoch = history.iterations_per_epoch
+    ends = [per_epoch * (e + 1) for e in range(history.epochs)]  # the iteration ending each epoch
+    if per_epoch > 1:
+        ax.plot(range(1, history.iterations + 1), history.loss, lw=0.8, alpha=0.5, label="per iteration")
+    ax.plot(ends, history.epoch_loss, lw=2, label="per epoch (mean)" if per_epoch > 1 else "per epoch")
+    ax.set(xlabel="iteration (update)", ylabel="loss (hinge + L2)", title="training loss")
+    ax.legend()
+    return fig
+
+
+def plot_boundary(model, X, y, title, steps=60):
+    """A matplotlib Figure of the regions the model assigns to each class, with the data on top."""
+    from matplotlib.figure import Figure
+
+    xs, ys = [r[0] for r in X], [r[1] for r in X]
+    x0, x1, y0, y1 = min(xs) - 0.5, max(xs) + 0.5, min(ys) - 0.5, max(ys) + 0.5
+    gx = [x0 + (x1 - x0) * i / (steps - 1) for i in range(steps)]
+    gy = [y0 + (y1 - y0) * j / (steps - 1) for j in range(steps)]
+    scores = predict(model, [[a, b] for b in gy for a in gx])
+    grid = [scores[j * steps : (j + 1) * steps] for j in range(steps)]
+    fig = Figure(figsize=(5, 5), layout="constrained")
+    ax = fig.subplots()
+    ax.contourf(gx, gy, grid, levels=[-1e300, 0.0, 1e300], colors=["#f4b6b6", "#b6d0f4"], alpha=0.8)
+    ax.contour(gx, gy, grid, levels=[0.0], colors="k", linewidths=1)
+    colors = ["#c62828" if t <= 0 else "#1565c0" for t in y]
+    ax.scatter(xs, ys, c=colors, s=18, edgecolors="white", linewidths=0.5)
+    ax.set(title=title, xlabel="x_1", ylabel="x_2")
+    return fig
+
+
+def _png(fig):
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    return buffer.getvalue()

@@ -1,0 +1,141 @@
+"""Tests for nn.demo, the ``chainrule demo`` subcommand: a real run in a temporary folder and bad options."""
+
+import argparse
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+import nn.demo
+from nn import load_model
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def parse(argv):
+    parser = argparse.ArgumentParser(prog="chainrule demo")
+    nn.demo.add_arguments(parser)
+    return parser.parse_args(argv)
+
+
+def test_subcommand_interface():
+    """The module provides HELP, add_arguments and run, as nn.cli expects."""
+    assert isinstance(nn.demo.HELP, str) and "\n" not in nn.demo.HELP
+    args = parse([])
+    assert (args.dataset, args.hidden, args.epochs, args.batch_size, args.lr) == (
+        "moons",
+        [16, 16],
+        100,
+        None,
+        1.0,
+    )
+
+
+def test_happy_path_writes_plots_and_weights(tmp_path, capsys):
+    """A short run prints the final loss and accuracy, writes two PNGs and the weights, and says where."""
+    out = tmp_path / "run"
+    status = nn.demo.run(parse(["--epochs", "3", "--hidden", "4", "--out", str(out), "--no-progress"]))
+    assert status == 0
+    printed = capsys.readouterr().out
+    assert "final loss" in printed and "accuracy" in printed and str(out.resolve()) in printed
+    for name in ("loss.png", "boundary.png"):
+        assert (out / name).read_bytes().startswith(PNG)
+    model = load_model(out / "model.json")
+    assert [len(layer.neurons) for layer in model.layers] == [4, 1]
+    assert sorted(p.name for p in out.iterdir()) == ["boundary.png", "loss.png", "model.json"]
+
+
+@pytest.mark.parametrize("dataset", ["circles", "xor"])
+def test_other_datasets_and_options(tmp_path, capsys, dataset):
+    """Every dataset runs, with mini-batches, another activation and learning rate."""
+    argv = [
+        "--dataset",
+        dataset,
+        "--samples",
+        "24",
+        "--hidden",
+        "3,3",
+        "--activation",
+        "tanh",
+        "--epochs",
+        "2",
+    ]
+    argv += ["--batch-size", "5", "--lr", "0.3", "--seed", "4", "--out", str(tmp_path), "--no-progress"]
+    assert nn.demo.run(parse(argv)) == 0
+    assert "after 10 updates" in capsys.readouterr().out  # 24 rows in batches of 5: 5 per epoch
+
+
+def test_progress_bar_is_shown(tmp_path, capsys):
+    """Without --no-progress the tqdm bar is drawn on stderr."""
+    nn.demo.run(parse(["--epochs", "2", "--hidden", "2", "--out", str(tmp_path)]))
+    assert "2/2" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--dataset", "spirals"], "invalid choice"),
+        (["--epochs", "0"], "must be at least 1"),
+        (["--epochs", "ten"], "expected a whole number"),
+        (["--hidden", "16,x"], "layer sizes"),
+        (["--hidden", "16,0"], "at least 1 neuron"),
+        (["--activation", "softmax"], "invalid choice"),
+        (["--batch-size", "-2"], "must be at least 1"),
+        (["--lr", "-0.5"], "positive number"),
+        (["--lr", "nan"], "positive number"),
+        (["--seed", "1.5"], "invalid int"),
+        (["--colour", "red"], "unrecognized arguments"),
+    ],
+)
+def test_bad_options_are_usage_errors(capsys, argv, message):
+    """Each bad option makes argparse print the usage and a message saying what is wrong, exit status 2."""
+    with pytest.raises(SystemExit) as info:
+        parse(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "usage: chainrule demo" in err and message in err
+
+
+def test_output_path_that_is_a_file_is_a_usage_error(tmp_path, capsys):
+    """--out naming an existing file is rejected before training."""
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(SystemExit):
+        parse(["--out", str(tmp_path / "f")])
+    assert "not a folder" in capsys.readouterr().err
+
+
+def test_unwritable_output_folder_fails_cleanly(tmp_path, capsys, monkeypatch):
+    """If the plots cannot be written the command says so and returns 1."""
+
+    def refuse(path, content):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(nn.demo, "write_atomic", refuse)
+    status = nn.demo.run(parse(["--epochs", "1", "--hidden", "2", "--out", str(tmp_path), "--no-progress"]))
+    assert status == 1 and "cannot write" in capsys.readouterr().out
+
+
+def _cli_ready():
+    try:
+        for module in importlib.import_module("nn.cli").COMMANDS.values():
+            importlib.import_module(module)
+    except ModuleNotFoundError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _cli_ready(), reason="another subcommand's module is not in the tree yet")
+def test_console_command(tmp_path):
+    """`chainrule demo` runs end to end as a console command and exits 0; a bad option exits 2."""
+    run = [sys.executable, "-m", "nn.cli", "demo"]
+    done = subprocess.run(
+        run + ["--epochs", "2", "--hidden", "2", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "final loss" in done.stdout and (tmp_path / "boundary.png").exists()
+    bad = subprocess.run(run + ["--epochs", "-1"], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "usage:" in bad.stderr

@@ -1,0 +1,487 @@
+"""Tests for nn.module: neurons, layers, MLPs, their labels, initialisation and weight files."""
+
+import doctest
+import json
+import math
+import os
+import random
+import stat
+import sys
+import types
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import engine
+import nn.module
+from engine import Value
+from nn import MLP, Layer, Neuron, load_model
+from nn.examples import SEED002_BIASES, SEED002_WEIGHTS
+
+SEED002_LAYERS = [[SEED002_WEIGHTS[0:2], SEED002_WEIGHTS[2:4]], [SEED002_WEIGHTS[4:6], SEED002_WEIGHTS[6:8]]]
+
+
+def test_docstring_examples():
+    """The examples in nn.module's docstrings run and give the documented results."""
+    assert doctest.testmod(nn.module).failed == 0
+
+
+# --- initialisation -------------------------------------------------------------
+
+
+def test_initialisation_order_is_micrograds():
+    """After random.seed(s) the weights are uniform(−1, 1) draws per layer, per neuron, and biases are 0."""
+    random.seed(7)
+    expected = [random.uniform(-1, 1) for _ in range(2 * 3 + 3 * 2)]
+    random.seed(7)
+    model = MLP(2, [3, 2])
+    weights = [w.data for layer in model.layers for n in layer.neurons for w in n.w]
+    assert weights == expected
+    assert all(n.b.data == 0.0 for layer in model.layers for n in layer.neurons)
+
+
+def test_initialisation_matches_micrograd():
+    """random.seed(s) gives micrograd 0.1.0's initial parameters, in micrograd's order, and its outputs."""
+    mg = pytest.importorskip("micrograd.nn")
+    from micrograd.engine import Value as MV
+
+    for seed in (0, 1337):
+        random.seed(seed)
+        theirs = mg.MLP(2, [16, 16, 1])
+        state_after_theirs = random.getstate()
+        for fused in (True, False):
+            random.seed(seed)
+            ours = MLP(2, [16, 16, 1], fused=fused)
+            assert random.getstate() == state_after_theirs  # the same number of draws
+            assert [p.data for p in ours.parameters()] == [p.data for p in theirs.parameters()]
+            x = [0.3, -1.2]
+            assert ours(x).data == pytest.approx(theirs([MV(v) for v in x]).data, rel=1e-14)
+
+
+def test_micrograd_model_trains_identically():
+    """Three steps of micrograd's demo training give the same losses (1e-12) with both our neurons."""
+    mg = pytest.importorskip("micrograd.nn")
+    from micrograd.engine import Value as MV
+
+    X, y = nn.data.moons(20, noise=0.1, seed=3)
+
+    def train(model, value, s):
+        losses = []
+        for k in range(3):
+            scores = [model([value(a) for a in row]) for row in X]
+            total = s([(1 + -t * sc).relu() for t, sc in zip(y, scores)]) * (1.0 / len(y))
+            total = total + 1e-4 * s([p * p for p in model.parameters()])
+            model.zero_grad()
+            total.backward()
+            for p in model.parameters():
+                p.data -= (1.0 - 0.9 * k / 100) * p.grad
+            losses.append(total.data)
+        return losses
+
+    random.seed(5)
+    theirs = train(mg.MLP(2, [4, 4, 1]), MV, sum)
+    for fused in (True, False):
+        random.seed(5)
+        ours = train(MLP(2, [4, 4, 1], fused=fused), Value, engine.sum)
+        assert ours == pytest.approx(theirs, rel=1e-12, abs=1e-12)
+
+
+# --- structure, graph, labels ----------------------------------------------------
+
+
+def test_fused_neuron_is_one_dot_node_then_the_activation():
+    """A fused neuron's output is the activation node whose single parent is one dot node over w, x and b."""
+    n = Neuron(3, "tanh")
+    x = [Value(0.1), Value(0.2), Value(0.3)]
+    a = n(x)
+    z = a.parents[0]
+    assert a.op.name == "tanh" and z.op.name == "dot"
+    assert z.parents == (*n.w, *x, n.b)
+
+
+def test_elementary_neuron_is_micrograds_graph():
+    """With fused=False, z is built as ((b + w1·x1) + w2·x2): mul and add nodes in micrograd's order."""
+    n = Neuron(2, "relu", fused=False, w=[0.5, -0.25], b=0.1)
+    x = [Value(2.0), Value(4.0)]
+    a = n(x)
+    z = a.parents[0]
+    assert a.op.name == "relu" and z.op.name == "add"
+    left, w2x2 = z.parents
+    assert w2x2.op.name == "mul" and w2x2.parents == (n.w[1], x[1])
+    assert left.op.name == "add" and left.parents[0] is n.b
+    assert left.parents[1].op.name == "mul" and left.parents[1].parents == (n.w[0], x[0])
+    assert z.data == 0.1 + 0.5 * 2.0 + -0.25 * 4.0
+
+
+def test_linear_neuron_adds_no_activation_node():
+    """A linear neuron's output is its z node itself."""
+    out = Neuron(2, "linear", w=[1.0, 2.0], b=0.5)([Value(1.0), Value(1.0)])
+    assert out.op.name == "dot" and out.data == 3.5 and out.label == "z"
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "linear"])
+def test_activations(activation):
+    """Each activation applies its function to z."""
+    f = {"relu": lambda z: max(z, 0.0), "tanh": math.tanh, "sigmoid": lambda z: 1 / (1 + math.exp(-z))}
+    f["linear"] = lambda z: z
+    for b in (-1.0, 0.7):
+        z = 0.5 * 0.4 + b
+        assert Neuron(1, activation, w=[0.5], b=b)([0.4]).data == pytest.approx(f[activation](z), rel=1e-15)
+
+
+@settings(max_examples=30)
+@given(
+    st.lists(st.floats(-2, 2), min_size=13, max_size=13),
+    st.lists(st.floats(-2, 2), min_size=2, max_size=2),
+    st.sampled_from(["relu", "tanh", "sigmoid", "linear"]),
+)
+def test_fused_and_elementary_agree(numbers, x, activation):
+    """The fused and the elementary network give the same outputs and the same gradients."""
+    weights = [[numbers[0:2], numbers[2:4], numbers[4:6]], [numbers[6:9]]]
+    biases = [numbers[9:12], [numbers[12]]]
+    results = []
+    for fused in (True, False):
+        model = MLP.from_weights(weights, biases, activation, "sigmoid", fused=fused)
+        out = model(x)
+        out.backward()
+        results.append((out.data, [p.grad for p in model.parameters()]))
+    (o1, g1), (o2, g2) = results
+    assert o1 == pytest.approx(o2, rel=1e-12, abs=1e-15)
+    assert g1 == pytest.approx(g2, rel=1e-12, abs=1e-15)
+
+
+def test_labels_follow_the_documents_notation():
+    """Parameters and forward nodes are labelled w^(l)_{j,i}, b^(l)_j, z^(l)_j, a^(l)_j and inputs x_i."""
+    random.seed(0)
+    model = MLP(3, [4, 2], activation="sigmoid", output_activation="sigmoid")
+    assert model.layers[1].neurons[0].w[2].label == "w^(2)_{1,3}"
+    assert model.layers[0].neurons[1].b.label == "b^(1)_2"
+    out = model([0.1, 0.2, 0.3])
+    assert [a.label for a in out] == ["a^(2)_1", "a^(2)_2"]
+    assert out[0].parents[0].label == "z^(2)_1"
+    hidden = out[0].parents[0].parents[4]  # dot parents: w_1..w_4, x_1..x_4, b
+    assert hidden.label == "a^(1)_1"
+    x1 = hidden.parents[0].parents[3]
+    assert x1.label == "x_1" and x1.data == 0.1
+
+
+def test_scopes_group_each_neuron():
+    """A neuron's parameters and nodes carry "layer l/neuron j", nested under any surrounding engine.scope."""
+    random.seed(0)
+    model = MLP(2, [2, 1])
+    p = model.layers[1].neurons[0]
+    assert p.w[0].scope == "layer 2/neuron 1" and p.b.scope == "layer 2/neuron 1"
+    out = model([1.0, 2.0])
+    assert out.scope == "layer 2/neuron 1"
+    with engine.scope("model"):
+        out = model([1.0, 2.0])
+    assert out.scope == "model/layer 2/neuron 1"
+    elementary = MLP(2, [2, 1], fused=False)
+    with engine.scope("model"):
+        out = elementary([1.0, 2.0])
+    assert out.scope == "model/layer 2/neuron 1" and out.parents[0].scope == "model/layer 2/neuron 1"
+
+
+def test_standalone_parts_have_short_labels():
+    """A neuron or layer outside an MLP is labelled without a layer index (w_i, b; w_{j,i}, b_j)."""
+    n = Neuron(2)
+    assert [w.label for w in n.w] == ["w_1", "w_2"] and n.b.label == "b" and n.scope is None
+    layer = Layer(2, 3, shared_bias=True)
+    assert layer.neurons[2].w[0].label == "w_{3,1}" and layer.bias.label == "b"
+    assert layer.neurons[2].scope == "neuron 3"
+
+
+def test_width_one_layer_returns_a_list_and_one_output_mlp_a_value():
+    """A layer always returns a list (even of one); an MLP returns a Value for one output, else a list."""
+    random.seed(0)
+    assert isinstance(Layer(2, 1)([1.0, 2.0]), list)
+    assert isinstance(MLP(2, [3, 1])([1.0, 2.0]), Value)
+    out = MLP(2, [3, 2])([1.0, 2.0])
+    assert isinstance(out, list) and len(out) == 2
+
+
+def test_named_parameters_are_stable_and_complete():
+    """MLP(2, [16, 16, 1]) has micrograd's 337 parameters, named layer/neuron/index, in micrograd's order."""
+    random.seed(0)
+    model = MLP(2, [16, 16, 1])
+    names = [name for name, _ in model.named_parameters()]
+    assert len(names) == len(set(names)) == 337 == len(model.parameters())
+    assert names[:3] == ["layer1.neuron1.w1", "layer1.neuron1.w2", "layer1.neuron1.b"]
+    assert names[-1] == "layer3.neuron1.b"
+    assert model.parameters()[3] is model.layers[0].neurons[1].w[0]
+
+
+def test_shared_bias_is_one_value_listed_once():
+    """A shared bias is one Value in all neurons of its layer, named "layerN.b" once, in the layer's scope."""
+    model = MLP.from_weights(SEED002_LAYERS, list(SEED002_BIASES), "sigmoid", "sigmoid")
+    hidden = model.layers[0]
+    assert hidden.neurons[0].b is hidden.neurons[1].b is hidden.bias
+    assert hidden.bias.label == "b^(1)" and hidden.bias.scope == "layer 1"
+    names = [name for name, _ in model.named_parameters()]
+    assert names == [
+        "layer1.neuron1.w1", "layer1.neuron1.w2", "layer1.neuron2.w1", "layer1.neuron2.w2", "layer1.b",
+        "layer2.neuron1.w1", "layer2.neuron1.w2", "layer2.neuron2.w1", "layer2.neuron2.w2", "layer2.b",
+    ]  # fmt: skip
+
+
+def test_from_weights_sets_every_parameter_without_drawing():
+    """from_weights builds seed 002's network with its outputs and draws no random numbers."""
+    state = random.getstate()
+    model = MLP.from_weights(SEED002_LAYERS, list(SEED002_BIASES), "sigmoid", "sigmoid")
+    assert random.getstate() == state
+    out = model([0.95, 0.06])
+    assert [round(a.data, 10) for a in out] == [0.6337097788, 0.6489980701]
+    per_neuron = MLP.from_weights([[[1.0, 2.0], [3.0, 4.0]]], [[0.5, -0.5]], output_activation="linear")
+    assert [n.b.data for n in per_neuron.layers[0].neurons] == [0.5, -0.5]
+    assert per_neuron.layers[0].bias is None
+    assert [a.data for a in per_neuron([1.0, 1.0])] == [3.5, 6.5]
+
+
+def test_from_weights_without_biases_uses_zero():
+    """Without biases, every bias is 0."""
+    model = MLP.from_weights([[[2.0]]])
+    assert model.layers[0].neurons[0].b.data == 0.0 and model([3.0]).data == 6.0
+
+
+@pytest.mark.parametrize(
+    "weights, biases, message",
+    [
+        ([[[1.0, 2.0], [3.0]]], None, "needs 2 weights"),
+        ([[[1.0], [2.0]], [[1.0, 2.0, 3.0]]], None, "needs 2 weights"),
+        ([[[1.0], [2.0]]], [[0.0]], "needs a list of 2 biases"),
+        ([[[1.0]]], [[0.0], [0.0]], "need 1 biases"),
+        ([[[1.0]]], [[math.nan]], "finite number"),
+        ([[["1.0"]]], None, "finite number"),
+        ([[[True]]], None, "finite number"),
+        ([], None, "one matrix"),
+    ],
+)
+def test_from_weights_rejects_bad_shapes(weights, biases, message):
+    """Ragged or mismatched weights, wrong bias counts and non-numbers are clear ValueErrors."""
+    with pytest.raises(ValueError, match=message):
+        MLP.from_weights(weights, biases)
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: Neuron(2, "softmax"), "unknown activation"),
+        (lambda: Neuron(0), "at least|>= 1"),
+        (lambda: Layer(2, 0), ">= 1"),
+        (lambda: MLP(2, []), "at least one layer"),
+        (lambda: MLP(2, [3, 1.5]), "whole number"),
+        (lambda: MLP(2, [3, 1], output_activation="step"), "unknown activation"),
+    ],
+)
+def test_bad_construction_is_a_clear_error(make, message):
+    """Unknown activations and non-positive or non-integer sizes raise ValueError saying what is wrong."""
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_wrong_number_of_inputs_is_an_error(fused):
+    """Calling a network or a neuron with the wrong number of inputs raises ValueError."""
+    random.seed(0)
+    with pytest.raises(ValueError, match="takes 2 inputs, got 3"):
+        MLP(2, [2, 1], fused=fused)([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError):
+        Neuron(2, fused=fused)([Value(1.0)])
+
+
+def test_zero_grad_clears_every_parameter():
+    """zero_grad sets every parameter's grad back to 0."""
+    random.seed(0)
+    model = MLP(2, [3, 1])
+    model([1.0, -1.0]).backward()
+    assert any(p.grad for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_repr_describes_the_architecture():
+    """repr shows the constructor call of the model."""
+    random.seed(0)
+    assert repr(MLP(2, [16, 16, 1])) == "MLP(2, [16, 16, 1], activation='relu', output_activation='linear')"
+    assert repr(Layer(3, 2, "tanh")) == "Layer(3, 2, activation='tanh')"
+    assert repr(Neuron(4, "sigmoid")) == "Neuron(4, activation='sigmoid')"
+
+
+# --- state dicts and files -------------------------------------------------------
+
+
+def _model(seed=0):
+    random.seed(seed)
+    return MLP(2, [3, 1])
+
+
+def test_state_dict_round_trip():
+    """load_state_dict(state_dict()) of one model into another makes them compute the same thing."""
+    a, b = _model(1), _model(2)
+    assert a([0.5, 0.5]).data != b([0.5, 0.5]).data
+    b.load_state_dict(a.state_dict())
+    assert b([0.5, 0.5]).data == a([0.5, 0.5]).data
+    assert json.loads(json.dumps(a.state_dict())) == a.state_dict()  # JSON-safe
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda s: s.pop("layer1.neuron1.w1"), "missing 'layer1.neuron1.w1'"),
+        (lambda s: s.update({"layer9.b": 1.0}), "unexpected 'layer9.b'"),
+        (lambda s: s.update({"layer2.neuron1.b": "0.5"}), "must be a finite number"),
+        (lambda s: s.update({"layer2.neuron1.b": True}), "must be a finite number"),
+        (lambda s: s.update({"layer2.neuron1.b": math.inf}), "must be a finite number"),
+        (lambda s: s.update({"layer2.neuron1.b": None}), "must be a finite number"),
+    ],
+)
+def test_bad_state_dict_leaves_model_unchanged(change, message):
+    """A state dict with missing, extra or non-numeric entries raises ValueError and changes nothing."""
+    model = _model()
+    before = model.state_dict()
+    state = {k: 9.0 for k in before}
+    change(state)
+    with pytest.raises(ValueError, match=message):
+        model.load_state_dict(state)
+    assert model.state_dict() == before
+
+
+def test_state_dict_must_be_a_dict():
+    """Anything but a dict is rejected."""
+    with pytest.raises(ValueError, match="maps parameter names"):
+        _model().load_state_dict([1.0, 2.0])
+
+
+def test_save_load_round_trip(tmp_path):
+    """save then load restores every float exactly, and load_model rebuilds the same network."""
+    model = _model(3)
+    path = tmp_path / "model.json"
+    model.save(path)
+    doc = json.loads(path.read_text())
+    assert doc["format"] == "chainrule-weights" and doc["parameters"] == model.state_dict()
+    other = _model(4)
+    assert other.load(path) is other
+    assert other.state_dict() == model.state_dict()
+    rebuilt = load_model(str(path))
+    assert rebuilt.config() == model.config() and rebuilt.state_dict() == model.state_dict()
+    assert rebuilt([0.2, 0.9]).data == model([0.2, 0.9]).data
+    assert [p.name for p in tmp_path.iterdir()] == ["model.json"]  # no temporary file left
+
+
+def test_saved_file_has_ordinary_permissions(tmp_path):
+    """A new weights file is readable as usual (not the 0600 of a temporary file)."""
+    path = tmp_path / "m.json"
+    old = os.umask(0o022)
+    try:
+        _model().save(path)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_save_and_load_keep_shared_biases(tmp_path):
+    """A network with shared biases saves them once and reloads them into one shared Value."""
+    model = MLP.from_weights(SEED002_LAYERS, list(SEED002_BIASES), "sigmoid", "sigmoid")
+    model.save(tmp_path / "s.json")
+    rebuilt = load_model(tmp_path / "s.json")
+    assert rebuilt.layers[0].bias is rebuilt.layers[0].neurons[1].b
+    assert rebuilt([0.95, 0.06])[0].data == model([0.95, 0.06])[0].data
+
+
+def test_save_is_atomic(tmp_path, monkeypatch):
+    """If writing fails midway, the previous file is intact and no temporary file is left."""
+    model = _model(1)
+    path = tmp_path / "model.json"
+    model.save(path)
+    before = path.read_bytes()
+
+    def fail(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(nn.module.os, "replace", fail)
+    with pytest.raises(OSError, match="disk full"):
+        _model(2).save(path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["model.json"]
+
+
+def _valid_doc():
+    model = _model()
+    return {
+        "format": "chainrule-weights",
+        "version": 1,
+        "model": model.config(),
+        "parameters": model.state_dict(),
+    }
+
+
+def _other_architecture(doc):
+    doc["model"]["layers"][0]["nout"] = 4
+    return json.dumps(doc)
+
+
+BAD_FILES = {
+    "empty": (b"", "invalid JSON"),
+    "truncated": (json.dumps(_valid_doc())[:50].encode(), "invalid JSON"),
+    "not utf-8": (b"\xff\xfe\x00garbage", "not UTF-8"),
+    "a list": (b"[1, 2, 3]", "not a chainrule weights file"),
+    "no format": (json.dumps({"parameters": {}}).encode(), "not a chainrule weights file"),
+    "future version": (json.dumps({**_valid_doc(), "version": 2}).encode(), "version 2 is not supported"),
+    "no parameters": (json.dumps({**_valid_doc(), "parameters": None}).encode(), "no 'parameters'"),
+    "other architecture": (_other_architecture(_valid_doc()).encode(), "holds weights for an MLP"),
+    "missing weight": (
+        json.dumps({**_valid_doc(), "parameters": {"layer1.b": 1.0}}).encode(),
+        "do not match this model",
+    ),
+    "string weight": (
+        json.dumps(
+            {**_valid_doc(), "parameters": {**_valid_doc()["parameters"], "layer2.neuron1.b": "1"}}
+        ).encode(),
+        "must be a finite number",
+    ),
+    "NaN weight": (
+        json.dumps(
+            {**_valid_doc(), "parameters": {**_valid_doc()["parameters"], "layer2.neuron1.b": math.nan}}
+        ).encode(),
+        "must be a finite number",
+    ),
+    "duplicate key": (
+        json.dumps(_valid_doc()).replace('"layer1.neuron1.w2"', '"layer1.neuron1.w1"').encode(),
+        "appears more than once",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_bad_files_are_clear_errors_and_change_nothing(tmp_path, case):
+    """Every kind of bad weights file raises ValueError naming the file, and the model keeps its weights."""
+    content, message = BAD_FILES[case]
+    path = tmp_path / "bad.json"
+    path.write_bytes(content)
+    model = _model()
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=message) as info:
+        model.load(path)
+    assert str(path) in str(info.value)
+    assert model.state_dict() == before
+    with pytest.raises(ValueError):
+        load_model(path)
+
+
+def test_missing_file_is_file_not_found(tmp_path):
+    """Loading a file that does not exist raises FileNotFoundError."""
+    with pytest.raises(FileNotFoundError):
+        _model().load(tmp_path / "nope.json")
+
+
+def test_torch_conversion_delegates_to_nn_torch(monkeypatch):
+    """MLP.to_torch and MLP.from_torch call nn.torch's to_torch(mlp) and from_torch(seq)."""
+    calls = []
+    fake = types.ModuleType("nn.torch")
+    fake.to_torch = lambda mlp: calls.append(("to", mlp)) or "seq"
+    fake.from_torch = lambda seq: calls.append(("from", seq)) or "mlp"
+    monkeypatch.setitem(sys.modules, "nn.torch", fake)
+    model = _model()
+    assert model.to_torch() == "seq" and MLP.from_torch("S") == "mlp"
+    assert calls == [("to", model), ("from", "S")]

@@ -1,0 +1,236 @@
+"""Tests for nn.train: the three regimes, batches, shuffling, early stopping, History and the progress bar."""
+
+import doctest
+import random
+
+import pytest
+
+import engine
+import nn.train
+from engine import Value
+from nn import MLP, SGD, Adam, LinearDecay, data, fit, losses, predict
+
+
+def test_docstring_examples():
+    """The examples in nn.train's and the nn package's docstrings run and give the documented results."""
+    assert doctest.testmod(nn.train).failed == 0
+    assert doctest.testmod(nn).failed == 0
+
+
+def seed003_model(seed=0):
+    """Seed 003's network: 3 inputs, 5 sigmoid hidden neurons, 2 linear outputs."""
+    random.seed(seed)
+    return MLP(3, [5, 2], activation="sigmoid", output_activation="linear")
+
+
+@pytest.mark.parametrize("batch_size, iterations", [(None, 1), (1, 6), (2, 3), (4, 2), (6, 1), (50, 1)])
+def test_iterations_per_epoch_follow_seed_003(batch_size, iterations):
+    """Six rows give 1, 6 and 3 iterations per epoch at batch sizes None, 1 and 2 (and ⌈6/k⌉ for any k)."""
+    X, y = data.seed003()
+    history = fit(seed003_model(), X, y, loss="half_sse", epochs=3, batch_size=batch_size, progress=False)
+    assert history.iterations_per_epoch == iterations
+    assert history.iterations == len(history.loss) == len(history.lr) == 3 * iterations
+    assert history.epochs == len(history.epoch_loss) == 3
+
+
+@pytest.mark.parametrize("batch_size", [None, 1, 2])
+def test_every_regime_lowers_the_loss(batch_size):
+    """Batch, stochastic and mini-batch gradient descent all lower seed 003's loss."""
+    X, y = data.seed003()
+    history = fit(
+        seed003_model(), X, y, loss="half_sse", epochs=40, batch_size=batch_size, lr=0.2, progress=False
+    )
+    assert history.epoch_loss[-1] < 0.5 * history.epoch_loss[0]
+
+
+def frozen_fit(model, X, y, **options):
+    """fit with an optimizer over a spare Value, so the model never changes and each loss is checkable."""
+    return fit(model, X, y, optimizer=SGD([Value(0.0)], lr=0.1), epochs=1, progress=False, **options)
+
+
+def test_short_last_batch_is_the_mean_over_its_own_rows():
+    """With 6 rows and batch size 4 the batches are rows 0–3 and 4–5, each loss the mean over its rows."""
+    X, y = data.seed003()
+    model = seed003_model()
+    per_row = [losses.half_sse(model(x), t).data for x, t in zip(X, y)]
+    history = frozen_fit(model, X, y, loss="half_sse", batch_size=4, shuffle=False)
+    assert history.loss == pytest.approx([sum(per_row[:4]) / 4, sum(per_row[4:]) / 2], rel=1e-14)
+    assert history.epoch_loss == pytest.approx([sum(per_row) / 6], rel=1e-14)
+
+
+def test_shuffling_is_seeded_and_leaves_random_alone():
+    """The same seed gives the same training, another seed another; the global random state is untouched."""
+    X, y = data.seed003()
+    runs = {}
+    for seed in (1, 1, 2):
+        state = random.getstate()
+        runs.setdefault(seed, []).append(
+            fit(seed003_model(), X, y, epochs=2, batch_size=1, seed=seed, progress=False)
+        )
+        assert random.getstate() == state
+    assert runs[1][0].loss == runs[1][1].loss
+    assert runs[1][0].loss != runs[2][0].loss
+    unshuffled = fit(seed003_model(), X, y, epochs=2, batch_size=1, shuffle=False, progress=False)
+    assert unshuffled.loss != runs[1][0].loss
+
+
+def test_batch_gradient_descent_keeps_the_rows_in_order():
+    """With the whole set in one batch shuffling does not apply: the results are the same either way."""
+    X, y = data.seed003()
+    a = fit(seed003_model(), X, y, epochs=3, shuffle=True, progress=False)
+    b = fit(seed003_model(), X, y, epochs=3, shuffle=False, progress=False)
+    assert a.loss == b.loss
+
+
+def test_batch_loss_is_the_mean_plus_l2():
+    """The iteration loss is the mean per-row loss plus l2·Σp² over all parameters."""
+    X, y = data.seed003()
+    model = seed003_model()
+    per_row = [losses.mse(model(x), t).data for x, t in zip(X, y)]
+    penalty = 0.01 * sum(p.data**2 for p in model.parameters())
+    history = frozen_fit(model, X, y, loss="mse", l2=0.01)
+    assert history.loss[0] == pytest.approx(sum(per_row) / 6 + penalty, rel=1e-14)
+
+
+def test_early_stopping_on_the_update_size():
+    """Training stops after the first epoch whose largest parameter change max |Δp| is below τ."""
+    X, y = data.ice_cream()
+    random.seed(0)
+    model = MLP(2, [2, 1], activation="relu", output_activation="relu")
+    history = fit(model, X, y, loss="mse", epochs=2000, lr=0.1, tol=1e-4, progress=False)
+    assert history.stopped_early and history.epochs < 2000
+    assert history.update[-1] < 1e-4 and all(u >= 1e-4 for u in history.update[:-1])
+
+
+def test_no_early_stop_without_tol():
+    """Without tol every epoch runs."""
+    X, y = data.seed003()
+    history = fit(seed003_model(), X, y, epochs=5, lr=1e-12, progress=False)
+    assert history.epochs == 5 and not history.stopped_early
+
+
+def ice_cream_model(output_bias=0.0):
+    """Seed 000's 2-2-1 ReLU network with fixed weights; only the output bias is left to learn."""
+    return MLP.from_weights(
+        [[[0.9, 0.4], [0.2, 0.7]], [[0.2, 0.2]]], [[0.0, -0.1], [output_bias]], "relu", "relu"
+    )
+
+
+def test_training_one_chosen_bias_like_seed_000():
+    """params=[bias] trains that bias alone, to the minimum a brute-force sweep of the bias finds."""
+    X, y = data.ice_cream()
+
+    def mse_at(b):
+        model = ice_cream_model(b)
+        return losses.mean([losses.mse(model(x), t) for x, t in zip(X, y)]).data
+
+    sweep = [k / 1000 for k in range(-500, 501)]
+    best = min(sweep, key=mse_at)
+    model = ice_cream_model(0.0)
+    bias = model.layers[-1].neurons[0].b
+    others = {name: p.data for name, p in model.named_parameters() if p is not bias}
+    history = fit(model, X, y, loss="mse", epochs=500, lr=0.2, params=[bias], tol=1e-7, progress=False)
+    assert history.stopped_early and history.loss[-1] < history.loss[0]
+    assert 0.2 < best < 0.4 and bias.data == pytest.approx(best, abs=1e-3)
+    assert {name: p.data for name, p in model.named_parameters() if p is not bias} == others
+
+
+def test_accuracy_is_recorded_for_classification():
+    """With hinge or bce, accuracy is the fraction of rows on the right side per epoch; with mse, None."""
+    X, y = data.moons(20, seed=0)
+    random.seed(0)
+    model = MLP(2, [4, 1])
+    scores = predict(model, X)
+    expected = sum((s > 0) == (t > 0) for s, t in zip(scores, y)) / 20
+    assert frozen_fit(model, X, y, loss="hinge").accuracy == [expected]
+    X01, y01 = data.moons(20, seed=0, labels=(0, 1))
+    assert frozen_fit(model, X01, y01, loss=losses.bce).accuracy == [expected]
+    assert frozen_fit(model, X, y, loss="mse").accuracy is None
+
+
+def test_fit_reproduces_micrograds_demo_loop():
+    """fit with hinge, 1e-4·L2 and LinearDecay(1, 0.1, 100) gives the same losses as micrograd's demo loop."""
+    X, y = data.moons(30, seed=2)
+    random.seed(1)
+    model = MLP(2, [8, 1])
+    expected = []
+    for k in range(4):
+        total = losses.mean([(1 + -t * model(x)).relu() for x, t in zip(X, y)])
+        total = total + 1e-4 * engine.sum([p * p for p in model.parameters()])
+        model.zero_grad()
+        total.backward()
+        for p in model.parameters():
+            p.data -= (1.0 - 0.9 * k / 100) * p.grad
+        expected.append(total.data)
+    random.seed(1)
+    model = MLP(2, [8, 1])
+    opt = SGD(model.parameters(), lr=LinearDecay(1.0, 0.1, 100))
+    history = fit(model, X, y, loss="hinge", optimizer=opt, l2=1e-4, epochs=4, progress=False)
+    assert history.loss == expected
+    assert history.lr == [1.0, 0.991, 0.982, 0.973]
+
+
+def test_fit_with_adam():
+    """fit accepts any optimizer, here Adam, and lowers the loss."""
+    X, y = data.seed003()
+    model = seed003_model()
+    history = fit(model, X, y, optimizer=Adam(model.parameters(), lr=0.05), epochs=30, progress=False)
+    assert history.epoch_loss[-1] < history.epoch_loss[0]
+
+
+def test_progress_bar_is_shown_or_silenced(capsys):
+    """progress=True draws a tqdm bar on stderr; progress=False prints nothing."""
+    X, y = data.seed003()
+    fit(seed003_model(), X, y, epochs=2, progress=True)
+    err = capsys.readouterr().err
+    assert "training" in err and "2/2" in err and "loss=" in err
+    fit(seed003_model(), X, y, epochs=2, progress=False)
+    assert capsys.readouterr() == ("", "")
+
+
+def test_progress_bar_falls_back_to_text_when_the_widget_fails(monkeypatch):
+    """When tqdm's notebook bar cannot make its widget (no ipywidgets), the text bar is used instead."""
+    import tqdm
+    import tqdm.auto
+
+    class NoWidget:
+        def __init__(self, **options):
+            raise ImportError("IProgress not found. Please update jupyter and ipywidgets.")
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", NoWidget)
+    bar = nn.train._progress_bar(total=1, disable=True)
+    assert type(bar) is tqdm.tqdm
+    bar.close()
+
+
+def test_predict_gives_floats_and_keeps_no_graph():
+    """predict returns plain floats (lists for several outputs) computed without recording a graph."""
+    model = MLP.from_weights([[[1.0, 1.0], [1.0, -1.0]]], [[0.0, 0.5]])
+    assert predict(model, [[1.0, 2.0]]) == [[3.0, -0.5]]
+    assert predict(MLP.from_weights([[[2.0]]]), [[1.5]]) == [3.0]
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"loss": "cross_entropy"}, "unknown loss"),
+        ({"epochs": 0}, "epochs"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"batch_size": 2.5}, "batch_size"),
+        ({"tol": -1.0}, "tol"),
+        ({"params": [Value(0.0)], "optimizer": "sgd"}, "not both"),
+    ],
+)
+def test_bad_options_are_clear_errors(options, message):
+    """Unknown losses and out-of-range settings raise ValueError before any training."""
+    X, y = data.seed003()
+    with pytest.raises(ValueError, match=message):
+        fit(seed003_model(), X, y, progress=False, **options)
+
+
+def test_bad_data_is_a_clear_error():
+    """X and y of different lengths, or no rows, raise ValueError."""
+    with pytest.raises(ValueError, match="6 rows but y has 5"):
+        fit(seed003_model(), *data.seed003()[:1], data.seed003()[1][:5], progress=False)
+    with pytest.raises(ValueError, match="at least one row"):
+        fit(seed003_model(), [], [], progress=False)
