@@ -370,7 +370,9 @@ def backprop(root, gradient=1.0, record=False, create_graph=False):
     With ``record`` it pauses after every chain-rule step and yields
     ``(node, parent, local)``; a node's steps come together, in parent order.
     Otherwise it yields nothing and runs to the end. Leaves' grads accumulate
-    across passes; with ``create_graph`` every product is a Value.
+    across passes: during a pass a leaf's ``.grad`` holds this pass's sum so
+    far, and what it held before is added once the pass ends. With
+    ``create_graph`` every product is a Value.
     """
     if not _isfinite(root.data):
         raise FloatingPointError(
@@ -380,7 +382,12 @@ def backprop(root, gradient=1.0, record=False, create_graph=False):
     order, leaves = _postorder(root)
     for node in order:
         node.grad = 0.0  # interior nodes hold this pass's gradients only
-    root.grad = root.grad + gradient if not order else gradient
+    # Leaves sum this pass's terms from zero and add the total to what they held
+    # at the end (as PyTorch does), so backward twice doubles a gradient exactly.
+    before = [leaf.grad for leaf in leaves]
+    for leaf in leaves:
+        leaf.grad = 0.0
+    root.grad = gradient
     watch = record or _checking
     for node in reversed(order):  # each node after every node that uses it
         parents = node._parents
@@ -408,6 +415,9 @@ def backprop(root, gradient=1.0, record=False, create_graph=False):
                     )
                 if record:
                     yield node, parent, local
+    for leaf, held in zip(leaves, before):
+        if held:
+            leaf.grad = held + leaf.grad
     if not create_graph:
         bad = [v for v in leaves if not _isfinite(v.grad)]
         if bad:

@@ -254,6 +254,17 @@ def test_backward_twice_doubles_leaves_only():
     assert x.grad == 54.0 and sq.grad == 3.0  # interior grads are this pass's
 
 
+@given(reals(-3, 3))
+def test_backward_twice_doubles_exactly_with_many_paths(x):
+    """A leaf reached by several paths gets exactly twice its gradient from two passes."""
+    v = Value(x)
+    y = v + v * (v * v) + (v * 0.3).sin() * v
+    y.backward()
+    once = v.grad
+    y.backward()
+    assert v.grad == 2 * once
+
+
 def test_million_node_chain():
     """Backward through a chain of a million nodes works (no recursion)."""
     x = Value(1.0)
