@@ -31,14 +31,17 @@ from .value import (
 
 __version__ = "0.1.0"
 
-# Heavier parts load on first use, so `import engine` stays light.
+# Heavier parts load on first use, so `import engine` stays light. No module here
+# shares its name with a function it provides (engine.draw is the function in
+# engine/drawing.py), so importing a submodule never hides a function.
 _LAZY = {
     "draw": (".draw", "draw"),
     "backward_steps": (".steps", "backward_steps"),
     "trace": (".steps", "trace"),
     "explain": (".steps", "explain"),
-    "gradcheck": (".gradcheck", "gradcheck"),
-    "gradgradcheck": (".gradcheck", "gradgradcheck"),
+    "gradcheck": (".checking", "gradcheck"),
+    "gradgradcheck": (".checking", "gradgradcheck"),
+    "GradcheckError": (".checking", "GradcheckError"),
     "strategies": (".strategies", None),
 }
 
@@ -47,7 +50,9 @@ def __getattr__(name):
     if name in _LAZY:
         module_name, attr = _LAZY[name]
         module = import_module(module_name, __name__)
-        return module if attr is None else getattr(module, attr)
+        value = module if attr is None else getattr(module, attr)
+        globals()[name] = value  # later lookups skip this hook
+        return value
     raise AttributeError(f"module 'engine' has no attribute {name!r}")
 
 

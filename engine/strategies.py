@@ -10,7 +10,7 @@
 - ``mlps()`` draws small ``nn.MLP`` networks with a batch of inputs and targets.
 
     >>> from hypothesis import given
-    >>> from engine.gradcheck import gradcheck
+    >>> from engine.checking import gradcheck
     >>> from engine.strategies import expressions
     >>> @given(expressions())
     ... def test_gradients(e):
@@ -22,7 +22,7 @@ from typing import NamedTuple
 from hypothesis import strategies as st
 
 from . import ops
-from .gradcheck import EPS, expression_text, leaves_of
+from .checking import EPS, expression_text, leaves_of
 from .value import Value, grad, topological_order
 
 MARGIN = 1e-2  # how far op_inputs stay from kinks and domain edges

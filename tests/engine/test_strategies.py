@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import engine
 from engine import RULES, Value
-from engine.gradcheck import gradcheck, gradgradcheck
+from engine.checking import gradcheck, gradgradcheck
 from engine.ops import Op
 from engine.strategies import BUILDERS, EDGE, LIMIT, Expression, expressions, mlps, reals
 

@@ -1,4 +1,4 @@
-"""Tests for engine.gradcheck: finite-difference checks of first and second derivatives."""
+"""Tests for engine.checking (gradcheck, gradgradcheck): finite-difference checks of first and second derivatives."""
 
 import inspect
 import math
@@ -9,7 +9,7 @@ from hypothesis import assume, find, given, settings
 
 import engine
 from engine import RULES, Value, ops
-from engine.gradcheck import GradcheckError, expression_text, gradcheck, gradgradcheck
+from engine.checking import GradcheckError, expression_text, gradcheck, gradgradcheck
 from engine.ops import Op
 from engine.strategies import expressions
 
