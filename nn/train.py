@@ -92,7 +92,8 @@ def fit(
     lr)``, where ``params`` defaults to all the model's parameters: pass
     ``params=[bias]`` to train only that bias (the others stay fixed). ``l2`` adds
     l2·Σp² over all parameters. ``tol`` stops early (see the module notes).
-    ``progress=False`` hides the progress bar (tqdm: a widget inside Jupyter).
+    ``progress=False`` hides the progress bar (tqdm: a widget inside Jupyter);
+    ``progress="text"`` asks for tqdm's text bar even there.
 
     Accuracy is recorded for losses that carry a ``label_threshold`` (hinge:
     labels ±1, bce: labels 0/1): a row counts as right when every output's score
@@ -134,7 +135,7 @@ def fit(
     history = History(len(batches), accuracy=[] if threshold is not None else None)
     order = list(range(n))
     rng = random.Random(seed)
-    bar = _progress_bar(total=epochs, disable=not progress, desc="training", unit="epoch")
+    bar = _progress_bar(progress, total=epochs, disable=not progress, desc="training", unit="epoch")
     try:
         for _ in range(epochs):
             if shuffle and len(batches) > 1:
@@ -190,11 +191,13 @@ def _is_right(pred, target, threshold):
     return all((p.data > 0.0) == (float(t) > threshold) for p, t in zip(preds, targets))
 
 
-def _progress_bar(**options):
+def _progress_bar(kind, **options):
     """A tqdm bar: the notebook widget inside Jupyter, else (or without ipywidgets) the text bar."""
     from tqdm import TqdmWarning
     from tqdm import tqdm as text_bar
 
+    if kind == "text":  # a text bar even in Jupyter: it stays readable in saved notebooks
+        return text_bar(**options)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TqdmWarning)  # Jupyter without ipywidgets: the text bar is fine
         from tqdm.auto import tqdm as auto_bar

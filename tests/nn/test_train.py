@@ -198,7 +198,22 @@ def test_progress_bar_falls_back_to_text_when_the_widget_fails(monkeypatch):
             raise ImportError("IProgress not found. Please update jupyter and ipywidgets.")
 
     monkeypatch.setattr(tqdm.auto, "tqdm", NoWidget)
-    bar = nn.train._progress_bar(total=1, disable=True)
+    bar = nn.train._progress_bar(True, total=1, disable=True)
+    assert type(bar) is tqdm.tqdm
+    bar.close()
+
+
+def test_progress_text_asks_for_the_text_bar(monkeypatch):
+    """progress="text" uses tqdm's text bar without trying the notebook widget."""
+    import tqdm
+    import tqdm.auto
+
+    class Widget:
+        def __init__(self, **options):
+            raise AssertionError("the notebook bar must not be tried")
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Widget)
+    bar = nn.train._progress_bar("text", total=1, disable=True)
     assert type(bar) is tqdm.tqdm
     bar.close()
 
