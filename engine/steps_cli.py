@@ -1,0 +1,110 @@
+"""``chainrule steps``: seed 002's backward pass, one chain-rule step per line.
+
+Prints the 2-2-2 sigmoid network's forward values and E, every chain-rule step of its
+backward pass, ∂E/∂w written as products of factors (w5 and w1 unless ``--param`` says
+otherwise) and the weights after one step of gradient descent.
+"""
+
+import argparse
+import math
+
+import nn
+
+from .steps import trace
+
+HELP = "seed 002's backward pass step by step: every chain-rule step, ∂E/∂w explained, one update"
+
+PARAMS = ("w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8", "b1", "b2")
+DEFAULT_PARAMS = ("w5", "w1")
+
+
+def _learning_rate(text):
+    try:
+        lr = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r} (try 0.01)") from None
+    if not math.isfinite(lr) or lr <= 0:
+        raise argparse.ArgumentTypeError(f"the learning rate must be a positive finite number, got {text!r}")
+    return lr
+
+
+def _digits(text):
+    try:
+        digits = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r} (try 5)") from None
+    if not 1 <= digits <= 15:
+        raise argparse.ArgumentTypeError(f"digits must be between 1 and 15, got {digits}")
+    return digits
+
+
+def add_arguments(parser):
+    parser.add_argument(
+        "--lr", type=_learning_rate, default=0.01, metavar="ALPHA",
+        help="learning rate α of the gradient-descent update (default: 0.01)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--param", action="append", choices=PARAMS, metavar="NAME",
+        help=f"explain ∂E/∂NAME; repeat for several (default: {' and '.join(DEFAULT_PARAMS)}); "
+        f"one of {', '.join(PARAMS)}",
+    )  # fmt: skip
+    parser.add_argument(
+        "--to", choices=PARAMS, metavar="NAME",
+        help="list only the steps on the paths from E to NAME (default: every step)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--digits", type=_digits, default=5, help="decimals shown in the steps and explanations (default: 5)"
+    )
+
+
+def _forward(net):
+    """The forward pass, written the way the document writes it, with exact values."""
+    p, x, z, out = net.params, net.x, net.z, net.out
+    f = lambda v: f"{v.data:.10f}"
+    lines = [
+        "Seed 002: a 2-2-2 sigmoid network, one forward pass",
+        f"  inputs    x1 = {x[0].data:g}, x2 = {x[1].data:g}; targets T1 = {net.target[0]:g}, "
+        f"T2 = {net.target[1]:g}",
+        "  weights   " + ", ".join(f"{k} = {v.data:g}" for k, v in p.items() if k.startswith("w")),
+        f"  biases    b1 = {p['b1'].data:g} (both hidden neurons), b2 = {p['b2'].data:g} (both outputs)",
+    ]
+    rows = [("H1", "w1·x1 + w2·x2 + b1"), ("H2", "w3·x1 + w4·x2 + b1"),
+            ("Y1", "w5·outH1 + w6·outH2 + b2"), ("Y2", "w7·outH1 + w8·outH2 + b2")]  # fmt: skip
+    for name, formula in rows:
+        layer = "hidden" if name[0] == "H" else "output"
+        lines.append(
+            f"  {layer:8}  z{name} = {formula:25} = {f(z[name])}    out{name} = σ(z{name}) = {f(out[name])}"
+        )
+    lines.append(f"  error     E = ½(T1 − outY1)² + ½(T2 − outY2)² = {f(net.E)}")
+    return "\n".join(lines)
+
+
+def _update(net, lr):
+    lines = [
+        f"One step of gradient descent, α = {lr:g}: w ← w − α · ∂E/∂w",
+        f"  {'':4}  {'before':>6}  {'∂E/∂w':>13}  {'after':>13}",
+    ]
+    for name, v in net.params.items():
+        lines.append(f"  {name:4}  {v.data:6.2f}  {v.grad:13.10f}  {v.data - lr * v.grad:13.10f}")
+    lines.append(
+        "  (The seed 002 article adds α·∂E/∂w5 and gets w5 = 0.1807289: a sign slip; descent subtracts.)"
+    )
+    return "\n".join(lines)
+
+
+def run(args):
+    net = nn.seed002()
+    t = trace(net.E)  # the backward pass itself: it fills every .grad
+    shown = t.to(net.params[args.to]) if args.to else t
+    which = f", on the paths to {args.to}" if args.to else ""
+    sections = [
+        _forward(net),
+        f"Backward pass: {len(shown)} of its {len(t)} chain-rule steps{which}\n"
+        "(each step adds product = ∂E/∂node × ∂node/∂parent to ∂E/∂parent; n1, n2, ... are unlabelled "
+        "pieces of E)\n" + shown.table(args.digits),
+        "Each gradient as a product of factors, as the documents write it:\n"
+        + "\n".join(t.explain(net.params[name]).text(args.digits) for name in args.param or DEFAULT_PARAMS),
+        _update(net, args.lr),
+    ]
+    print("\n\n".join(sections))
+    return 0

@@ -1,0 +1,78 @@
+"""Tests for engine.steps_cli: the ``chainrule steps`` subcommand."""
+
+import pytest
+
+import nn
+from engine.steps import count_steps, trace
+from nn import cli
+
+
+@pytest.fixture
+def steps_only(monkeypatch):
+    """Register only the steps subcommand, so these tests do not depend on the other subcommands."""
+    monkeypatch.setattr(cli, "COMMANDS", {"steps": cli.COMMANDS["steps"]})
+
+
+def run(capsys, *argv):
+    code = cli.main(["steps", *argv])
+    out = capsys.readouterr().out
+    assert code == 0
+    return out
+
+
+def test_steps_is_registered():
+    """The chainrule command maps the subcommand "steps" to engine.steps_cli."""
+    assert cli.COMMANDS["steps"] == "engine.steps_cli"
+
+
+def test_output_holds_seed002_key_numbers(steps_only, capsys):
+    """`chainrule steps` prints forward values and E, every step, ∂E/∂w5 and ∂E/∂w1, and updated weights."""
+    out = run(capsys)
+    for number in ("0.5384240912", "0.6337097788", "0.6489980701", "0.1849793830"):  # H1, out Y1, out Y2, E
+        assert number in out
+    n = count_steps(nn.seed002().E)
+    assert sum(1 for line in out.splitlines() if line[:4].strip().isdigit()) == n  # one line per step
+    assert "∂E/∂w5 = ∂E/∂outY1 · ∂outY1/∂zY1 · ∂zY1/∂w5 = 0.58371 × 0.23212 × 0.53842 = 0.07295" in out
+    assert "∂E/∂w1 = 0.0057581 - 0.0010117 = 0.0047464" in out
+    assert "reused: ∂E/∂zY1 = 0.13549, already computed for ∂E/∂w5" in out
+    w5 = next(line for line in out.splitlines() if line.split()[:1] == ["w5"])
+    w1 = next(line for line in out.splitlines() if line.split()[:1] == ["w1"])
+    assert w5.split()[-2:] == ["0.0729519972", "0.1792704800"]
+    assert w1.split()[-2:] == ["0.0047463957", "0.0999525360"]
+    assert "sign slip" in out and "0.1807289" in out
+
+
+def test_learning_rate_and_params_options(steps_only, capsys):
+    """--lr changes the update, --param explains other parameters and --to filters the steps."""
+    out = run(capsys, "--lr", "0.1", "--param", "b2", "--param", "w8", "--to", "w5")
+    w5 = next(line for line in out.splitlines() if line.split()[:1] == ["w5"])
+    assert w5.split()[-1] == f"{0.18 - 0.1 * 0.0729519972:.10f}"
+    assert "∂E/∂b2 = the sum over 2 paths" in out and "∂E/∂w8 = ∂E/∂outY2 · ∂outY2/∂zY2 · ∂zY2/∂w8" in out
+    assert "∂E/∂w1" not in out
+    k = len(trace(nn.seed002().E).to("w5"))
+    assert f"{k} of its {count_steps(nn.seed002().E)} chain-rule steps, on the paths to w5" in out
+    assert sum(1 for line in out.splitlines() if line[:4].strip().isdigit()) == k
+
+
+def test_digits_option(steps_only, capsys):
+    """--digits sets the decimals of the steps and explanations."""
+    out = run(capsys, "--digits", "3")
+    assert "∂E/∂w5 = ∂E/∂outY1 · ∂outY1/∂zY1 · ∂zY1/∂w5 = 0.584 × 0.232 × 0.538 = 0.073" in out
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--lr", "-0.5"], "positive finite"),
+        (["--lr", "nan"], "positive finite"),
+        (["--lr", "fast"], "not a number"),
+        (["--param", "w9"], "invalid choice: 'w9'"),
+        (["--digits", "0"], "between 1 and 15"),
+    ],
+)
+def test_bad_options_are_usage_errors(steps_only, capsys, argv, message):
+    """A bad option exits with status 2 and a message that says what is wrong."""
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["steps", *argv])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
