@@ -35,7 +35,7 @@ __version__ = "0.1.0"
 # shares its name with a function it provides (engine.draw is the function in
 # engine/drawing.py), so importing a submodule never hides a function.
 _LAZY = {
-    "draw": (".draw", "draw"),
+    "draw": (".drawing", "draw"),
     "backward_steps": (".steps", "backward_steps"),
     "trace": (".steps", "trace"),
     "explain": (".steps", "explain"),

@@ -113,7 +113,7 @@ def trace(root, gradient=1.0):
     >>> import nn
     >>> t = trace(nn.seed002().E)
     >>> print(t.to("w5")[-1])
-    step 18: ∂E/∂w5 += ∂E/∂zY1 · ∂zY1/∂w5 = 0.13549 × 0.53842 (x_1) = 0.07295; ∂E/∂w5 = 0.07295
+    step 8: ∂E/∂w5 += ∂E/∂zY1 · ∂zY1/∂w5 = 0.13549 × 0.53842 (x_1) = 0.07295; ∂E/∂w5 = 0.07295
     """
     _check_root(root)
     return Trace(root, list(backward_steps(root, gradient)), gradient)

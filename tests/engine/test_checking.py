@@ -1,4 +1,4 @@
-"""Tests for engine.checking (gradcheck, gradgradcheck): finite-difference checks of first and second derivatives."""
+"""Tests for engine.checking: gradcheck and gradgradcheck against finite differences."""
 
 import inspect
 import math

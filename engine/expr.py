@@ -1,0 +1,258 @@
+"""A safe parser for small formulas such as ``tanh(x*w + b)``, building a Value graph.
+
+The text is parsed with :mod:`ast` and only a whitelist of node kinds is walked:
+number literals, names, ``+ - * / **``, unary ``-`` and calls of the engine's
+functions (exp log sqrt tanh sigmoid relu sin cos) with one argument. Nothing is
+ever passed to ``eval``, ``exec`` or ``compile``; anything else is refused with an
+:class:`ExpressionError` that names what is not allowed.
+
+    >>> f, leaves = build("x*w + b", {"x": 0.5, "w": -1, "b": 0.2})
+    >>> round(f.data, 6), sorted(leaves)
+    (-0.3, ['b', 'w', 'x'])
+"""
+
+import ast
+import math
+import operator
+
+from . import ops
+from .value import Value, detect_anomaly
+
+# The functions a formula may call: ops' own, which take floats and Values alike.
+_CALLS = {"exp": ops.exp, "log": ops.log, "sqrt": ops.sqrt, "tanh": ops.tanh, "sigmoid": ops.sigmoid,
+          "relu": ops.relu, "sin": ops.sin, "cos": ops.cos}  # fmt: skip
+FUNCTIONS = tuple(_CALLS)
+MAX_LENGTH = 10_000  # characters
+MAX_DEPTH = 200  # levels of operators and calls (a chain a + b + c + ... is one level per operator)
+
+_BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
+_SYMBOL = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
+_VALUE_OPS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv,
+              "pow": operator.pow}  # fmt: skip
+
+# What the refused node kinds are called in error messages.
+_KIND = {
+    ast.Attribute: "attribute access is",
+    ast.Subscript: "subscripts are",
+    ast.Slice: "slices are",
+    ast.Lambda: "lambda is",
+    ast.ListComp: "comprehensions are",
+    ast.SetComp: "comprehensions are",
+    ast.DictComp: "comprehensions are",
+    ast.GeneratorExp: "generator expressions are",
+    ast.Compare: "comparisons are",
+    ast.BoolOp: "and/or are",
+    ast.IfExp: "if/else expressions are",
+    ast.List: "lists are",
+    ast.Tuple: "tuples are",
+    ast.Set: "sets are",
+    ast.Dict: "dicts are",
+    ast.JoinedStr: "f-strings are",
+    ast.NamedExpr: "assignment (:=) is",
+    ast.Starred: "starred arguments are",
+    ast.Await: "await is",
+    ast.Yield: "yield is",
+    ast.YieldFrom: "yield is",
+}
+_ALLOWED = "allowed: numbers, names, + - * / **, unary -, and " + ", ".join(f"{f}(...)" for f in FUNCTIONS)
+
+
+_TOO_DEEP = (
+    f"the expression is nested too deeply: at most {MAX_DEPTH} levels of operators and calls "
+    "(a chain a + b + c + ... counts one level per operator; use fewer terms)"
+)
+
+
+class ExpressionError(ValueError):
+    """The formula text is not one that :func:`build` accepts; the message says why."""
+
+
+def parse(text):
+    """Parse ``text`` and check every node against the whitelist; return the ``ast.Expression``.
+
+    The tree is only ever walked by :func:`build`, never compiled or run.
+    """
+    if not isinstance(text, str):
+        raise ExpressionError(f"the expression must be a string, not {type(text).__name__}")
+    if not text.strip():
+        raise ExpressionError("the expression is empty; write a formula such as 'tanh(x*w + b)'")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"the expression is {len(text)} characters long; at most {MAX_LENGTH} allowed")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        where = f" at column {exc.offset}" if exc.offset else ""
+        raise ExpressionError(f"cannot parse {_short(text)}{where}: {exc.msg}") from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError(_TOO_DEEP) from None
+    _check(tree.body, text.strip(), 0)
+    return tree
+
+
+def names(text):
+    """The variable names used in ``text``, in order of first appearance (function names excluded).
+
+    >>> names("tanh(x*w + b) * x")
+    ['x', 'w', 'b']
+    """
+    return _names(parse(text))
+
+
+def _names(tree):
+    seen = {}  # name -> where it first appears
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id not in FUNCTIONS:
+            where = (node.lineno, node.col_offset)
+            seen[node.id] = min(where, seen.get(node.id, where))
+    return sorted(seen, key=seen.get)
+
+
+def build(text, values):
+    """Build the Value graph of ``text``; ``values`` maps each name to a number (or a Value).
+
+    Returns ``(result, leaves)``: the result (a Value, or a Value leaf if the text
+    has no variables) and a dict name -> leaf Value labelled with that name. Every
+    use of a name is the same leaf, so gradients add up over its uses.
+    """
+    tree = parse(text)
+    needed = _names(tree)
+    missing = [n for n in needed if n not in values]
+    if missing:
+        raise ExpressionError(
+            f"no value for {', '.join(map(repr, missing))}: give every name a number (e.g. {missing[0]}=0.5)"
+        )
+    leaves = {}
+    for name in needed:
+        v = values[name]
+        if isinstance(v, Value):
+            leaves[name] = v
+        else:
+            try:
+                leaves[name] = Value(v, label=name)
+            except (TypeError, ValueError) as exc:
+                raise ExpressionError(f"value of {name!r}: {exc}") from None
+    try:
+        with detect_anomaly():  # a result that overflows to inf is an error here, not a silent inf
+            result = _build(tree.body, leaves)
+    except (ArithmeticError, ValueError) as exc:
+        raise ExpressionError(f"cannot evaluate {_short(text)}: {exc}") from None
+    if not isinstance(result, Value):
+        result = Value(result)
+    return result, leaves
+
+
+def _fits_float(x):
+    try:
+        return math.isfinite(float(x))
+    except OverflowError:
+        return False
+
+
+def _short(text, limit=80):
+    text = text.strip()
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
+
+
+def _where(node, text):
+    segment = ast.get_source_segment(text, node)
+    if segment and len(segment) > 60:
+        segment = segment[:57] + "..."
+    col = node.col_offset if hasattr(node, "col_offset") else None
+    at = f" at column {col + 1}" if col is not None else ""
+    return f"{segment!r}{at}" if segment else at.strip()
+
+
+def _refuse(node, text, what):
+    raise ExpressionError(f"{what} not allowed: {_where(node, text)}; {_ALLOWED}")
+
+
+def _check(node, text, depth):
+    """Raise ExpressionError at the first node that is not on the whitelist."""
+    if depth > MAX_DEPTH:
+        raise ExpressionError(_TOO_DEEP)
+    if isinstance(node, ast.Constant):
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            kinds = {str: "strings are", bytes: "bytes are", complex: "complex numbers are"}
+            _refuse(node, text, kinds.get(type(value), f"the constant {value!r} is"))
+        if not _fits_float(value):
+            raise ExpressionError(f"the number {_where(node, text)} is too large for a float")
+        return
+    if isinstance(node, ast.Name):
+        if node.id in FUNCTIONS:
+            raise ExpressionError(f"{node.id} is a function: call it, as in {node.id}(x)")
+        return
+    if isinstance(node, ast.BinOp):
+        if type(node.op) not in _BINARY:
+            _refuse(node, text, f"the operator {_op_text(node.op)} is")
+        _check(node.left, text, depth + 1)
+        _check(node.right, text, depth + 1)
+        return
+    if isinstance(node, ast.UnaryOp):
+        if not isinstance(node.op, ast.USub):
+            _refuse(node, text, f"the unary operator {_op_text(node.op)} is")
+        _check(node.operand, text, depth + 1)
+        return
+    if isinstance(node, ast.Call):
+        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+            func = node.func
+            called = func.id if isinstance(func, ast.Name) else ast.get_source_segment(text, func)
+            raise ExpressionError(
+                f"calling {called} is not allowed: {_where(node, text)}; only "
+                f"{', '.join(FUNCTIONS)} can be called"
+            )
+        if node.keywords:
+            _refuse(node, text, "keyword arguments are")
+        if len(node.args) != 1:
+            raise ExpressionError(
+                f"{node.func.id} takes exactly one argument, got {len(node.args)}: {_where(node, text)}"
+            )
+        if isinstance(node.args[0], ast.Starred):
+            _refuse(node.args[0], text, "starred arguments are")
+        _check(node.args[0], text, depth + 1)
+        return
+    _refuse(node, text, _KIND.get(type(node), f"{type(node).__name__} is"))
+
+
+def _op_text(op):
+    return {
+        ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.BitAnd: "&", ast.BitOr: "|",
+        ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>", ast.UAdd: "unary +", ast.Not: "not",
+        ast.Invert: "~",
+    }.get(type(op), type(op).__name__)  # fmt: skip
+
+
+def _build(node, leaves):
+    """Walk a checked tree; number-only subtrees stay floats (they become bound constants)."""
+    if isinstance(node, ast.Constant):
+        return float(node.value)  # finite: checked by _check
+    if isinstance(node, ast.Name):
+        return leaves[node.id]
+    if isinstance(node, ast.UnaryOp):  # only unary minus passes the check
+        return -_build(node.operand, leaves)
+    if isinstance(node, ast.Call):
+        arg = _build(node.args[0], leaves)
+        return _CALLS[node.func.id](arg)
+    a, b = _build(node.left, leaves), _build(node.right, leaves)
+    name = _BINARY[type(node.op)]
+    if isinstance(a, Value) or isinstance(b, Value):
+        return _VALUE_OPS[name](a, b)  # a number operand is bound into the op (x * 2 is "* 2")
+    return _constant(name, a, b)
+
+
+def _constant(name, a, b):
+    """Arithmetic on two plain numbers with the engine's rules (no complex results, clear errors)."""
+    if name == "sub":
+        result = a - b
+    else:
+        op = ops.RULES[name]
+        try:
+            result = op.forward(a, b)
+        except (ArithmeticError, ValueError) as exc:
+            raise ops.domain_error(op, exc, (a, b)) from None
+    if not math.isfinite(result):
+        raise ExpressionError(f"{a!r} {_SYMBOL[name]} {b!r} is too large for a float")
+    return result
+
+
+__all__ = ["ExpressionError", "FUNCTIONS", "build", "names", "parse"]

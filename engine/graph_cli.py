@@ -1,0 +1,163 @@
+"""``chainrule graph``: a computation graph drawn to an image file.
+
+Without a formula it draws seed 002's 2-2-2 sigmoid network after one backward pass;
+with one, such as ``"tanh(x*w + b)" x=0.5 w=-1 b=0.2``, it builds the formula from the
+numbers given (with :mod:`engine.expr`'s safe parser: nothing is evaluated as Python),
+runs backward and draws it. The output file's extension picks the format: .svg .png
+.jpg .pdf, or .gv/.dot for the DOT text, which needs no renderer.
+
+Bad input (a formula with anything but numbers, names, + - * / ** and the engine's
+functions; a missing, unused or repeated value; an unknown extension; a step that does
+not exist) is a usage error: exit status 2 with argparse's message. A drawing that
+cannot be rendered or written gives exit status 1 and the reason on stderr.
+"""
+
+import argparse
+import keyword
+import math
+import sys
+import warnings
+
+from . import render
+from .drawing import CollapsedWarning, draw
+from .expr import FUNCTIONS, ExpressionError, build
+
+HELP = "draw seed 002's network, or a formula you give, as a computation graph in an image file"
+DEFAULT_OUTPUT = "graph.svg"
+
+
+def _assignment(text):
+    """NAME=NUMBER -> (name, float), for argparse."""
+    name, sep, number = text.partition("=")
+    name = name.strip()
+    if not sep or not name.isidentifier() or keyword.iskeyword(name):
+        raise argparse.ArgumentTypeError(f"expected NAME=NUMBER such as x=0.5, got {text!r}")
+    if name in FUNCTIONS:
+        raise argparse.ArgumentTypeError(
+            f"{name!r} is one of the functions ({', '.join(FUNCTIONS)}), not a name"
+        )
+    try:
+        value = float(number)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: {number.strip()!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r}: the value must be a finite number")
+    return name, value
+
+
+def _step(text):
+    try:
+        step = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r} (0 is the start)") from None
+    if step < 0:
+        raise argparse.ArgumentTypeError(f"the step must be 0 (the start) or more, got {step}")
+    return step
+
+
+def add_arguments(parser):
+    parser.add_argument(
+        "expression", nargs="?",
+        help="a formula such as 'tanh(x*w + b)': numbers, names, + - * / ** and "
+        f"{', '.join(FUNCTIONS)}; without it, seed 002's network is drawn "
+        "(a formula that starts with - goes last, after --)",
+    )  # fmt: skip
+    parser.add_argument(
+        "values", nargs="*", type=_assignment, metavar="NAME=NUMBER",
+        help="the value of each name in the formula, e.g. x=0.5 w=-1 b=0.2",
+    )  # fmt: skip
+    parser.add_argument(
+        "-o", "--output", default=DEFAULT_OUTPUT, metavar="FILE",
+        help=f"the file to write; its extension picks the format: .svg .png .jpg .pdf, or .gv/.dot for "
+        f"the DOT text (default: {DEFAULT_OUTPUT})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--rankdir", choices=("LR", "TB"),
+        help="LR draws left to right, TB top to bottom (default: TB for the network, LR for a formula)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--edge-labels", action=argparse.BooleanOptionalAction, default=None,
+        help="label each edge with its local derivative ∂out/∂in (default: on for small graphs)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--formulas", action="store_true", help="also write each local derivative's formula on its edge"
+    )
+    parser.add_argument(
+        "--step", type=_step, metavar="N",
+        help="draw the backward pass as it is after chain-rule step N (0: the start)",
+    )  # fmt: skip
+    parser.set_defaults(_graph_parser=parser)
+
+
+def _graph(args, usage_error):
+    """The root to draw, a description of it, and the default rankdir."""
+    if args.expression is None:
+        if args.values:
+            usage_error("values such as x=0.5 are for a formula: give the formula first")
+        import nn  # the network lives in nn; the engine alone does not need it
+
+        net = nn.seed002()
+        net.E.backward()
+        return net.E, f"seed 002's network after one backward pass, E = {net.E.data:.10f}", "TB"
+    values = {}
+    for name, value in args.values:
+        if name in values:
+            usage_error(f"{name} is given twice")
+        values[name] = value
+    try:
+        root, leaves = build(args.expression, values)
+    except ExpressionError as exc:
+        if "=" in args.expression:
+            exc = f"{exc} ({args.expression!r} looks like a value: give the formula first, then NAME=NUMBER)"
+        usage_error(str(exc))
+    unused = [name for name in values if name not in leaves]
+    if unused:
+        names = ", ".join(unused)
+        usage_error(f"{names} {'is' if len(unused) == 1 else 'are'} not in the formula {args.expression!r}")
+    if root.label is None:
+        root.label = "f" if "f" not in leaves else "out"
+    try:
+        root.backward()
+    except (ArithmeticError, ValueError) as exc:
+        usage_error(str(exc))
+    return root, f"{root.label} = {args.expression} = {root.data:.10g}", "LR"
+
+
+def run(args):
+    parser = args._graph_parser
+    try:
+        render.format_of(args.output)
+    except ValueError as exc:
+        parser.error(str(exc))
+    root, what, rankdir = _graph(args, parser.error)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CollapsedWarning)
+        try:
+            drawing = draw(
+                root,
+                rankdir=args.rankdir or rankdir,
+                edge_labels=args.edge_labels,
+                formulas=args.formulas,
+                step=args.step,
+            )
+        except (IndexError, ValueError) as exc:  # a step that does not exist; too big to draw in full
+            parser.error(str(exc))
+    try:
+        path = drawing.save(args.output)
+    except render.RendererNotFound as exc:
+        print(
+            f"chainrule graph: error: {exc}\nThe DOT text needs no renderer: use -o graph.gv", file=sys.stderr
+        )
+        return 1
+    except (render.RenderError, OSError) as exc:
+        print(f"chainrule graph: error: {exc}", file=sys.stderr)
+        return 1
+    view = f"collapsed into {drawing.boxes:,} boxes" if drawing.collapsed else "drawn in full"
+    frame = f", after step {args.step}" if args.step is not None else ""
+    print(f"wrote {path}: {what} ({drawing.nodes:,} values, {view}{frame})")
+    for w in caught:
+        if issubclass(w.category, CollapsedWarning):
+            print(f"note: {w.message}")
+        else:  # not ours to hide
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return 0

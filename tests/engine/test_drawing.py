@@ -1,0 +1,391 @@
+"""Tests for engine.drawing: draw() and the pictures it makes."""
+
+import random
+import re
+import shutil
+import struct
+import time
+import warnings
+import xml.etree.ElementTree as ET
+
+import pytest
+
+import engine
+import nn
+from engine import Value, drawing, render
+from engine.drawing import CollapsedWarning, Drawing, draw, scope_title
+from engine.steps import trace
+
+# The golden texts below abbreviate what every box and every op oval repeat: a box
+# <<table border="0" ... bgcolor="F"><tr><td>A</td><td>B</td><td>C</td></tr></table>>
+# reads [F: A | B | C] and the ovals' style reads OP. Only these exact attribute lists
+# are abbreviated, so the comparison is still exact.
+_BOX = re.compile(
+    r'<<table border="0" cellborder="1" cellspacing="0" cellpadding="3" bgcolor="([^"]+)"><tr>'
+    r"<td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr></table>>"
+)
+_OP = 'fillcolor="#eeeeee" fontsize=10 height=0 margin="0.04,0.02" shape=ellipse style=filled width=0'
+
+
+def short(source):
+    return _BOX.sub(r"[\1: \2 | \3 | \4]", source).replace(_OP, "OP")
+
+
+def png_size(data):
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+def svg_texts(svg):
+    return [e.text for e in ET.fromstring(svg).iter() if e.tag.endswith("text") and e.text]
+
+
+def small_expression():
+    x, w = Value(0.5, label="x"), Value(-1.0, label="w")
+    y = (x * w + 1).tanh()
+    y.label = "y"
+    y.backward()
+    return y
+
+
+def seed002():
+    net = nn.seed002()
+    net.E.backward()
+    return net
+
+
+def mlp_one_sample(seed=1):
+    random.seed(seed)
+    model = nn.MLP(2, [16, 16, 1])
+    L = (model([0.5, -1.0]) - 1.0) ** 2
+    L.label = "L"
+    L.backward()
+    return model, L
+
+
+@pytest.fixture
+def no_system_dot(monkeypatch, tmp_path):
+    """PATH holds only an empty directory: no `dot`, so graphviz-pure (found next to Python) renders."""
+    empty = tmp_path / "empty-path"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    assert shutil.which("dot") is None
+
+
+GOLDEN_EXPRESSION = """\
+digraph chainrule {
+	fontname=Helvetica fontsize=11 nodesep=0.3 rankdir=LR ranksep=0.35
+	node [fontname=Helvetica fontsize=11]
+	edge [arrowsize=0.7 fontname=Helvetica fontsize=10]
+	v0 [label=[#e8f1fb: <b>x</b> | data 0.5 | grad -0.7864] shape=plain]
+	v1 [label=[#e8f1fb: <b>w</b> | data -1 | grad 0.3932] shape=plain]
+	v2 [label=[white: <i>n2</i> | data -0.5 | grad 0.7864] shape=plain]
+	v2op [label="*" OP]
+	v3 [label=[white: <i>n1</i> | data 0.5 | grad 0.7864] shape=plain]
+	v3op [label="+ 1" OP]
+	v4 [label=[#fdebd0: <b>y</b> | data 0.4621 | grad 1] shape=plain]
+	v4op [label=tanh OP]
+	v0 -> v2op [label="∂n2/∂x = -1" fontcolor="#1f4e79"]
+	v1 -> v2op [label="∂n2/∂w = 0.5" fontcolor="#1f4e79"]
+	v2op -> v2
+	v2 -> v3op [label="∂n1/∂n2 = 1" fontcolor="#1f4e79"]
+	v3op -> v3
+	v3 -> v4op [label="∂y/∂n1 = 0.7864" fontcolor="#1f4e79"]
+	v4op -> v4
+	label=<box: name | data | grad, where grad = ∂y/∂(box);  oval: the op that made the box to its right\
+<br align='left'/>edge: the local derivative ∂out/∂in;  chain rule: grad(in) += grad(out) × ∂out/∂in, \
+summed over the edges out of a box<br align='left'/>n1, n2, …: unlabelled values, named as engine.trace \
+names them<br align='left'/>> labeljust=l labelloc=b
+}
+"""
+
+# Seed 002's hidden neuron H1 alone (after outH1.backward()): zH1 = w1·x1 + w2·x2 + b1, outH1 = σ(zH1).
+# Inside a cluster the boxes are declared in reverse, so that dot stacks them top to bottom.
+GOLDEN_NEURON = """\
+digraph chainrule {
+	fontname=Helvetica fontsize=11 nodesep=0.3 rankdir=LR ranksep=0.35
+	node [fontname=Helvetica fontsize=11]
+	edge [arrowsize=0.7 fontname=Helvetica fontsize=10]
+	subgraph cluster_0 {
+		color="#9db3cc" fillcolor="#f3f6fa" label="hidden layer" labeljust=l style="rounded,filled"
+		v4 [label=[#e8f1fb: <b>b1</b> | data 0.05 | grad 0.2485] shape=plain]
+		subgraph cluster_1 {
+			color="#b0b0b0" fillcolor="#ffffff" label="hidden neuron H1" labeljust=l style="rounded,filled"
+			v6op [label="σ" OP]
+			v6 [label=[#fdebd0: <b>outH1</b> | data 0.5384 | grad 1] shape=plain]
+			v5op [label="w·x+b" OP]
+			v5 [label=[white: <b>zH1</b> | data 0.154 | grad 0.2485] shape=plain]
+			v1 [label=[#e8f1fb: <b>w2</b> | data 0.15 | grad 0.01491] shape=plain]
+			v0 [label=[#e8f1fb: <b>w1</b> | data 0.1 | grad 0.2361] shape=plain]
+		}
+	}
+	v2 [label=[#e8f1fb: <b>x1</b> | data 0.95 | grad 0.02485] shape=plain]
+	v3 [label=[#e8f1fb: <b>x2</b> | data 0.06 | grad 0.03728] shape=plain]
+	v0 -> v5op [label="∂zH1/∂w1 = 0.95" fontcolor="#1f4e79"]
+	v1 -> v5op [label="∂zH1/∂w2 = 0.06" fontcolor="#1f4e79"]
+	v2 -> v5op [label="∂zH1/∂x1 = 0.1" fontcolor="#1f4e79"]
+	v3 -> v5op [label="∂zH1/∂x2 = 0.15" fontcolor="#1f4e79"]
+	v4 -> v5op [label="∂zH1/∂b1 = 1" fontcolor="#1f4e79"]
+	v5op -> v5
+	v5 -> v6op [label="∂outH1/∂zH1 = 0.2485" fontcolor="#1f4e79"]
+	v6op -> v6
+}
+"""
+
+
+def test_golden_dot_of_a_small_expression():
+    """y = tanh(x·w + 1) draws as exactly this DOT text: boxes, ops, ∂out/∂in on every edge, a legend."""
+    assert short(draw(small_expression()).source) == GOLDEN_EXPRESSION
+
+
+def test_golden_dot_of_one_neuron():
+    """Seed 002's neuron H1 draws as exactly this DOT text, in clusters named like the documents."""
+    outH1 = nn.seed002().out["H1"]
+    outH1.backward()
+    assert short(draw(outH1, legend=False).source) == GOLDEN_NEURON
+
+
+def test_same_graph_same_text():
+    """Building the same graph twice gives the same DOT text, in every view (no id()-based names)."""
+    first, second = seed002(), seed002()
+    assert draw(first.E).source == draw(second.E).source
+    assert draw(first.E, step=7).source == draw(second.E, step=7).source
+    with pytest.warns(CollapsedWarning):
+        a, b = draw(mlp_one_sample()[1]).source, draw(mlp_one_sample()[1]).source
+    assert a == b and "0x" not in a
+
+
+def test_repr_is_stable():
+    """A Drawing's repr says what it shows and holds no memory address (saved notebooks stay unchanged)."""
+    net = seed002()
+    assert repr(draw(net.E)) == "<Drawing of E: 29 values, full view>"
+    assert repr(draw(net.E, step=3)) == "<Drawing of E: 29 values, full view, after step 3>"
+    assert repr(draw(net.E, collapse=True)) == "<Drawing of E: 29 values, collapsed into 9 boxes>"
+
+
+def test_every_chain_rule_step_is_an_edge_label():
+    """Each step of engine.trace appears as an edge labelled ∂node/∂parent = local, with the same names."""
+    net = nn.seed002()
+    steps = trace(net.E)  # the backward pass itself
+    source = draw(net.E).source
+    for s in steps:
+        assert f'"∂{s.node_name}/∂{s.parent_name} = {s.local:.4g}"' in source
+    ops = sum(1 for n in engine.topological_order(net.E) if n.parents)
+    assert source.count(" -> ") == len(steps) + ops  # input -> op for each step, op -> result for each op
+
+
+def test_clusters_are_named_like_the_documents():
+    """nn's scopes become nested clusters named as in the documents: hidden layer > hidden neuron H1, ..."""
+    source = draw(seed002().E).source
+    for title in (
+        "hidden layer",
+        "hidden neuron H1",
+        "hidden neuron H2",
+        "output layer",
+        "output neuron Y2",
+        "loss",
+    ):
+        assert re.search(f'label="?{title}"? labeljust=l style="rounded,filled"', source)
+    assert scope_title("layer 1/neuron 2") == "layer 1 · neuron 2"
+    assert scope_title("hidden layer/H1") == "hidden neuron H1"
+    assert scope_title("a/b/c") == "c" and scope_title("loss") == "loss"
+
+
+def test_edge_labels_switch_and_size_default():
+    """edge_labels=False drops the ∂out/∂in labels; by default they are off above EDGE_LABEL_LIMIT values."""
+    net = seed002()
+    assert "∂" in draw(net.E).source and 'label="∂' not in draw(net.E, edge_labels=False).source
+    x = Value(0.3, label="x")
+    v = x
+    for _ in range(drawing.EDGE_LABEL_LIMIT):
+        v = v.sin()
+    v.backward()
+    assert 'label="∂' not in draw(v).source
+    assert draw(v, edge_labels=True).source.count('label="∂') == drawing.EDGE_LABEL_LIMIT
+
+
+def test_formulas_on_edges():
+    """formulas=True writes the rule table's formula, with the names shown, between ∂out/∂in and its value."""
+    source = draw(seed002().E, formulas=True).source
+    assert "∂zY1/∂w5 = outH1 = 0.5384" in source
+    assert "∂outY1/∂zY1 = outY1 * (1 - outY1) = 0.2321" in source
+    assert "∂zY1/∂b2 = 1" in source  # no formula repeated when it is the number itself
+
+
+def test_rankdir_top_to_bottom():
+    """rankdir="TB" stacks each box's cells and says the op is above its box; anything else is refused."""
+    source = draw(small_expression(), rankdir="TB").source
+    assert "rankdir=TB" in source and "</td></tr><tr><td>data" in source and "the box below it" in source
+    with pytest.raises(ValueError, match="'LR' .* or 'TB'"):
+        draw(small_expression(), rankdir="RL")
+
+
+def test_highlight_nodes_and_edges():
+    """Highlighted Values get a red border and highlighted edges a red line; strangers are refused."""
+    net = seed002()
+    w5, zY1 = net.params["w5"], net.z["Y1"]
+    source = draw(net.E, highlight=[w5], highlight_edges=[(zY1, w5)]).source
+    assert re.search(r'border="2" color="#d62728"[^>]*><tr><td><b>w5</b>', source)
+    ids = dict(re.findall(r"\t+(v\d+) \[label=<<table[^>]*><tr><td><b>(\w+)</b>", source))
+    ids = {label: vid for vid, label in ids.items()}
+    assert f'{ids["w5"]} -> {ids["zY1"]}op [label="∂zY1/∂w5 = 0.5384" color="#d62728"' in source
+    with pytest.raises(ValueError, match="not in the graph"):
+        draw(net.E, highlight=[Value(1.0)])
+    with pytest.raises(ValueError, match="no edge joins"):
+        draw(net.E, highlight_edges=[(net.params["w1"], zY1)])
+    with pytest.raises(TypeError, match="highlight takes Values"):
+        draw(net.E, highlight=["w5"])
+
+
+def test_step_frame_caption():
+    """A step frame's caption gives the step's chain-rule product with its numbers; step 0 is the start."""
+    net = seed002()
+    before = [n.grad for n in engine.topological_order(net.E)]
+    i = next(s.number for s in trace(nn.seed002().E) if s.parent_name == "w5")
+    source = draw(net.E, step=i).source
+    assert (
+        f"step {i}: grad(w5) += grad(zY1) × ∂zY1/∂w5 = 0.1355 × 0.5384 = 0.07295, so grad(w5) = 0.07295"
+        in source
+    )
+    assert "step 0: the start; only grad(E) = ∂E/∂E = 1 is known" in draw(net.E, step=0).source
+    assert [n.grad for n in engine.topological_order(net.E)] == before
+    with pytest.raises(ValueError, match="cannot be drawn collapsed"):
+        draw(net.E, step=1, collapse=True)
+    with pytest.raises(IndexError, match="does not exist"):
+        draw(net.E, step=10_000)
+
+
+def test_bad_arguments():
+    """draw() names what is wrong with its arguments."""
+    with pytest.raises(TypeError, match="takes the Value"):
+        draw(1.0)
+    with pytest.raises(ValueError, match="significant digits"):
+        draw(small_expression(), precision=0)
+    assert "data 0.46<" in draw(small_expression(), precision=2).source
+
+
+def test_full_view_has_a_hard_limit():
+    """Drawing more than HARD_LIMIT values node by node is refused with what to do instead."""
+    v = Value(0.1, label="x")
+    for _ in range(drawing.HARD_LIMIT):
+        v = v * 1.0001
+    with pytest.raises(ValueError, match="unreadable tangle"):
+        draw(v, collapse=False)
+
+
+def test_svg_holds_labels_and_numbers(no_system_dot):
+    """The rendered SVG parses as XML and shows the labels, data, grads and local derivatives."""
+    texts = svg_texts(draw(seed002().E).svg())
+    for text in ("w5", "data 0.18", "grad 0.07295", "∂zY1/∂w5 = 0.5384", "hidden neuron H1", "outY1", "σ"):
+        assert text in texts
+
+
+def test_png_and_pdf_of_seed002(no_system_dot, tmp_path):
+    """Seed 002 saves as a PNG of a sane size and as a PDF, through graphviz-pure."""
+    d = draw(seed002().E)
+    width, height = png_size(d.save(tmp_path / "seed002.png").read_bytes())
+    assert 1500 < width < 8000 and 400 < height < 3000
+    assert d.save(tmp_path / "seed002.pdf").read_bytes().startswith(b"%PDF-")
+    assert d.save(tmp_path / "seed002.gv").read_text() == d.source
+
+
+def test_jupyter_shows_svg_through_the_fallback(no_system_dot):
+    """In Jupyter a drawing shows as SVG (PNG on request) rendered by graphviz-pure, with a stable repr."""
+    d = draw(small_expression())
+    bundle = d._repr_mimebundle_()
+    assert list(bundle) == ["image/svg+xml"] and "∂y/∂n1 = 0.7864" in svg_texts(bundle["image/svg+xml"])
+    assert png_size(d._repr_mimebundle_(include=["image/png"])["image/png"])[0] > 100
+    assert d._repr_svg_() == bundle["image/svg+xml"] and d.pipe("svg", encoding="utf-8") == d.svg()
+    formatters = pytest.importorskip("IPython.core.formatters")
+    data, _ = formatters.DisplayFormatter().format(d)
+    assert data["text/plain"] == "<Drawing of y: 5 values, full view>" and "<svg" in data["image/svg+xml"]
+
+
+def test_without_any_renderer_the_source_is_still_there(monkeypatch, tmp_path):
+    """With no renderer, rendering raises RendererNotFound with the DOT text, and .gv files still save."""
+    monkeypatch.setattr(render, "candidates", lambda: [])
+    d = draw(small_expression())
+    with pytest.raises(render.RendererNotFound, match="pip install graphviz-pure") as info:
+        d.svg()
+    assert info.value.source == d.source
+    with pytest.raises(render.RendererNotFound):
+        d._repr_mimebundle_()
+    assert d.save(tmp_path / "y.gv").read_text() == d.source
+
+
+def test_graphviz_render_without_dot_points_to_save(no_system_dot, tmp_path):
+    """graphviz's own render() needs system dot; without it the error says to use save()."""
+    with pytest.raises(render.RendererNotFound, match=r"drawing\.save") as info:
+        draw(small_expression()).render(tmp_path / "y", format="png")
+    assert info.value.source.startswith("digraph chainrule {")
+
+
+def test_100k_nodes_collapse_quickly(no_system_dot):
+    """A graph of 100,000 values is drawn collapsed, with a warning, small DOT text and a quick render."""
+    xs = [Value(random.Random(i).uniform(-1, 1), label=f"x{i}") for i in range(1000)]
+    outs = []
+    for i, x in enumerate(xs):
+        v = x
+        for j in range(49):
+            v = (v * xs[(i + j) % 1000]) if j % 2 else (v * 0.5 + 0.1).tanh()
+        outs.append(v)
+    S = engine.sum(outs)
+    S.label = "S"
+    assert len(engine.topological_order(S)) >= 100_000
+    S.backward()
+    start = time.perf_counter()
+    with pytest.warns(CollapsedWarning, match="collapsed into"):
+        d = draw(S)
+    svg = d.svg()
+    assert time.perf_counter() - start < 60  # a sanity bound: it takes about a second
+    assert d.collapsed and d.nodes >= 100_000 and d.boxes <= drawing.MAX_BOXES
+    assert len(d.source) < 100_000
+    texts = svg_texts(svg)
+    assert any(t.startswith("collapsed view: ") and "draw(root, collapse=False)" in t for t in texts)
+    assert "S" in texts and "grad 1" in texts
+
+
+def test_mlp_16_16_1_gives_a_readable_picture(no_system_dot):
+    """MLP(2, [16, 16, 1]) on one sample: one box per neuron, layers joined through junctions, a sane size."""
+    model, L = mlp_one_sample()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(CollapsedWarning):
+            draw(L)
+    with pytest.warns(CollapsedWarning):
+        d = draw(L)
+    assert d.collapsed and d.boxes == 2 + 16 + 16 + 1 + 2  # x_1, x_2, the neurons, then L - 1 and L
+    assert d.source.count(" -> ") < 100  # not 16 × 16 arrows between the hidden layers
+    texts = svg_texts(d.svg())
+    assert "all 16 → each of 16" in texts and "all 2 → each of 16" in texts
+    for j in (1, 16):
+        assert f"layer 1 · neuron {j}" in texts and f"layer 2 · neuron {j}" in texts
+    assert "layer 3 · neuron 1" in texts and "a^(2)_16" in texts and "L" in texts
+    width, height = png_size(d.pipe("png"))
+    assert width < 4000 and height < 4000
+    w = model.layers[1].neurons[4].w[0]  # highlighting a weight outlines its neuron's box
+    with pytest.warns(CollapsedWarning):
+        marked = draw(L, highlight=[w]).source
+    assert re.search(r'border="2" color="#d62728"[^>]*><tr><td colspan="3"><b>layer 2 · neuron 5</b>', marked)
+
+
+def test_collapsed_without_scopes_bands_by_depth():
+    """A big graph with no scopes is drawn as bands of depth from the output, and says so."""
+    v = Value(0.5, label="x")
+    for _ in range(300):
+        v = (v * 0.9).sin()
+    v.label = "out"
+    v.backward()
+    with pytest.warns(CollapsedWarning):
+        d = draw(v)
+    assert "banded by depth" in d.source and "depth 0–" in d.source and d.boxes <= drawing.DEPTH_BANDS
+
+
+def test_drawing_is_a_graphviz_digraph():
+    """draw() returns a graphviz.Digraph subclass, so graphviz's API (source, copy, attr) works on it."""
+    import graphviz
+
+    d = draw(small_expression())
+    assert isinstance(d, Drawing) and isinstance(d, graphviz.Digraph)
+    assert d.copy().source == d.source and repr(d.copy()) == repr(d)

@@ -1,0 +1,180 @@
+"""Tests for engine.expr: the safe formula parser behind ``chainrule graph``."""
+
+import ast
+import inspect
+import math
+
+import pytest
+from hypothesis import assume, given, settings
+
+import engine
+from engine import RULES, Value, expr
+from engine.expr import ExpressionError, build, names, parse
+from engine.strategies import expressions
+
+
+def test_builds_values_and_gradients():
+    """A formula builds the graph the engine would, with one labelled leaf per name."""
+    f, leaves = build("tanh(x*w + b)", {"x": 0.5, "w": -1, "b": 0.2})
+    assert f.data == math.tanh(0.5 * -1 + 0.2)
+    assert {n: v.label for n, v in leaves.items()} == {"x": "x", "w": "w", "b": "b"}
+    f.backward()
+    slope = 1 - f.data**2
+    assert leaves["x"].grad == pytest.approx(slope * -1) and leaves["w"].grad == pytest.approx(slope * 0.5)
+
+
+def test_every_use_of_a_name_is_one_leaf():
+    """A name used twice is the same leaf, so its gradient sums over both uses."""
+    f, leaves = build("x * x + sin(x)", {"x": 1.5})
+    f.backward()
+    assert leaves["x"].grad == pytest.approx(2 * 1.5 + math.cos(1.5))
+
+
+def test_number_only_parts_become_bound_constants():
+    """Arithmetic on plain numbers is folded, so x * (2 + 3) is one "* 5" node with parent x."""
+    f, leaves = build("x * (2 + 3)", {"x": 1.0})
+    assert f.op.name == "mulk" and f.op.constant == 5.0
+    assert f.parents == (leaves["x"],)
+    g, _ = build("2 - 3 / 4", {})
+    assert isinstance(g, Value) and g.data == 2 - 3 / 4 and not g.parents
+
+
+def test_values_may_be_given_as_values():
+    """A Value given for a name is used as that name's leaf."""
+    x = Value(2.0, label="x")
+    f, leaves = build("x ** 2", {"x": x})
+    assert leaves["x"] is x and f.parents == (x,) and f.data == 4.0
+
+
+def test_names_in_order_of_appearance():
+    """names() lists the variables as they first appear, without the function names."""
+    assert names("tanh(x*w + b) * x") == ["x", "w", "b"]
+    assert names("exp(b) + a") == ["b", "a"]
+    assert names("3 * 4") == []
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("__import__('os')", "calling __import__ is not allowed"),
+        ("__import__('os').system('ls')", "is not allowed"),
+        ("x.data", "attribute access is not allowed"),
+        ("().__class__.__bases__", "attribute access is not allowed"),
+        ("x[0]", "subscripts are not allowed"),
+        ("open('/etc/passwd')", "calling open is not allowed"),
+        ("eval('1')", "calling eval is not allowed"),
+        ("lambda: 1", "lambda is not allowed"),
+        ("'text'", "strings are not allowed"),
+        ("b'bytes'", "bytes are not allowed"),
+        ("f'{x}'", "f-strings are not allowed"),
+        ("[i for i in y]", "comprehensions are not allowed"),
+        ("(i for i in y)", "generator expressions are not allowed"),
+        ("exp(x=1)", "keyword arguments are not allowed"),
+        ("exp(*xs)", "starred arguments are not allowed"),
+        ("exp(x, y)", "exp takes exactly one argument, got 2"),
+        ("exp", "exp is a function: call it"),
+        ("x if y else z", "if/else expressions are not allowed"),
+        ("x == y", "comparisons are not allowed"),
+        ("x and y", "and/or are not allowed"),
+        ("(x := 2)", "assignment (:=) is not allowed"),
+        ("[x, y]", "lists are not allowed"),
+        ("x, y", "tuples are not allowed"),
+        ("{'a': 1}", "dicts are not allowed"),
+        ("x // 2", "the operator // is not allowed"),
+        ("x % 2", "the operator % is not allowed"),
+        ("x @ y", "the operator @ is not allowed"),
+        ("~x", "the unary operator ~ is not allowed"),
+        ("not x", "the unary operator not is not allowed"),
+        ("+x", "the unary operator unary + is not allowed"),
+        ("True", "the constant True is not allowed"),
+        ("None", "the constant None is not allowed"),
+        ("2j", "complex numbers are not allowed"),
+        ("1e400", "too large for a float"),
+        ("x = 1", "cannot parse"),
+        ("import os", "cannot parse"),
+        ("x +", "cannot parse"),
+        ("", "the expression is empty"),
+        ("   ", "the expression is empty"),
+    ],
+)
+def test_refuses_everything_but_the_whitelist(text, fragment):
+    """Anything but numbers, names, + - * / **, unary - and the engine's functions is refused, saying what."""
+    with pytest.raises(ExpressionError) as info:
+        build(text, {"x": 1.0, "y": 2.0, "z": 3.0, "xs": 1.0})
+    assert fragment in str(info.value)
+
+
+def test_refusal_says_where_and_what_is_allowed():
+    """A refused piece is quoted with its column, followed by the list of what is allowed."""
+    with pytest.raises(ExpressionError) as info:
+        parse("x + y.grad")
+    message = str(info.value)
+    assert "'y.grad' at column 5" in message and "allowed: numbers, names, + - * / **" in message
+
+
+def test_missing_names_and_bad_values():
+    """A name without a value, or a value that is not a finite number, gets a clear error."""
+    with pytest.raises(
+        ExpressionError, match=r"no value for 'w', 'b': give every name a number \(e.g. w=0.5\)"
+    ):
+        build("x*w + b", {"x": 1.0})
+    with pytest.raises(ExpressionError, match="value of 'x'"):
+        build("x + 1", {"x": "one"})
+    with pytest.raises(ExpressionError, match="value of 'x'"):
+        build("x + 1", {"x": math.inf})
+
+
+def test_math_errors_name_the_formula():
+    """A value outside a function's domain, a division by zero or an overflow is an ExpressionError."""
+    for text, values, fragment in [
+        ("log(x)", {"x": -1.0}, "log needs a positive input"),
+        ("x / (y - y)", {"x": 1.0, "y": 2.0}, "division by zero"),
+        ("1 / 0", {}, "division by zero"),
+        ("x * 1e308 * 10", {"x": 1.0}, "not finite"),
+        ("10 ** 400", {}, "pow"),
+        ("(-8) ** (1 / 3)", {}, "not a real number"),
+    ]:
+        with pytest.raises(ExpressionError, match="cannot evaluate") as info:
+            build(text, values)
+        assert fragment in str(info.value)
+
+
+def test_depth_and_length_limits():
+    """Very deep nesting and very long text are refused with a message, not a crash."""
+    with pytest.raises(ExpressionError, match="nested too deeply"):
+        parse("+".join(["x"] * (expr.MAX_DEPTH + 5)))
+    with pytest.raises(ExpressionError, match="nested too deeply"):
+        parse("-" * 5000 + "x")
+    with pytest.raises(ExpressionError, match="characters long"):
+        parse("x" * (expr.MAX_LENGTH + 1))
+    assert build("+".join(["x"] * 100), {"x": 1.0})[0].data == 100.0  # a long sum within the limit is fine
+
+
+def test_not_a_string():
+    """parse() takes text only."""
+    with pytest.raises(ExpressionError, match="must be a string"):
+        parse(42)
+
+
+def test_module_never_runs_user_text():
+    """engine.expr calls no eval, exec, compile, __import__ or getattr: it only walks ast.parse's tree."""
+    tree = ast.parse(inspect.getsource(expr))
+    called = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    assert not called & {"eval", "exec", "compile", "__import__", "getattr", "globals", "vars"}
+    assert set(expr.FUNCTIONS) == {"exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos"}
+
+
+_SMOOTH = [name for name in RULES if name not in ("sum", "dot")]  # the parser has no list syntax
+
+
+@settings(max_examples=150)
+@given(expressions(ops=_SMOOTH))
+def test_rebuilds_the_engines_own_expression_text(e):
+    """The text of a random expression graph parses back to the same value and the same gradients."""
+    assume(";" not in e.text)  # shared nodes are written with `t0 = ...;`, which is not a formula
+    f, leaves = build(e.text, e.values)
+    assert f.data == pytest.approx(e.root.data, rel=1e-12, abs=1e-12)
+    f.backward()
+    expected = engine.grad(e.root, e.leaves)
+    for leaf, g in zip(e.leaves, expected):
+        assert leaves[leaf.label].grad == pytest.approx(g, rel=1e-9, abs=1e-9)
