@@ -1,0 +1,159 @@
+"""Tests for notebooks/: every notebook runs in a real Jupyter kernel and shows its key results.
+
+Each notebook is executed in memory (nothing is written) by notebooks/execute.py's ``execute``,
+the same code that produces the committed outputs, and its fresh outputs are searched for the
+numbers the notebook is about. The committed files are checked too: executed, small, and
+showing the same numbers.
+"""
+
+import importlib.util
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+IMAGES = ("image/png", "image/svg+xml")
+MAX_BYTES = 300_000
+
+# For each notebook: what its outputs must show (substrings, or compiled regexes) and how many images.
+EXPECTED = {
+    "01_worked_example.ipynb": (
+        [
+            "outY1 = σ(zY1) = 0.6337097788",
+            "E = 0.1849793830",
+            "∂E/∂w5 = 0.07295",
+            "= 0.58371 × 0.23212 × 0.53842 = 0.07295",
+            "∂E/∂w1 = 0.0057581 - 0.0010117 = 0.0047464",
+            "34 chain-rule steps",
+            "w5 after one step: 0.17927048",
+            "w1 after one step: 0.0999525360",
+            "E before: 0.1849794   E after: 0.1847743",
+        ],
+        2,
+    ),
+    "02_one_bias_to_all.ipynb": (
+        [
+            "b^(2)_1 = 0.0   MSE = 0.04742",
+            "b^(2)_1 = 0.2   MSE = 0.00125",
+            "finer sweep: lowest MSE 0.00101 at b^(2)_1 = 0.215",
+            "after 12 steps: b = 0.2149, MSE = 0.00101",
+            "step 80: w^(2)_{1,2} = 0.446, b^(2)_1 = 0.212, MSE = 0.00100",
+            "9 parameters trained, final MSE 0.00100",
+            "learning rate 0.02: after 8 steps b = +0.059",
+            "learning rate 1.15: after 8 steps b = -0.160, MSE = 0.12503",
+        ],
+        5,
+    ),
+    "03_batch_stochastic_minibatch.ipynb": (
+        [
+            re.compile(r"batch_size=None\s*-> 1 iteration\(s\) per epoch"),
+            re.compile(r"batch_size=1\s*-> 6 iteration\(s\) per epoch"),
+            re.compile(r"batch_size=2\s*-> 3 iteration\(s\) per epoch"),
+            re.compile(r"batch\s+150 updates"),
+            re.compile(r"stochastic\s+900 updates"),
+            "batch, τ = 0.001: stopped early = True",
+            "stochastic, τ = 0.0001: stopped early = False after 1500 epochs",
+        ],
+        1,
+    ),
+    "04_reused_factors.ipynb": (
+        [
+            "reused: ∂C/∂z^(3)_1 = -0.17671, already computed for ∂C/∂w^(3)_{1,1}",
+            "reused: ∂C/∂z^(2)_2 = 0.04399, already computed for ∂C/∂w^(2)_{2,1}",
+            "writing each of the 20 gradients out on its own: 175",
+            "which gives every gradient at once: 42",
+            "∂C/∂z^(3)_1 = -0.17671: complete after step  3, then the upstream factor of steps 4–8",
+        ],
+        1,
+    ),
+    "05_moons_classifier.ipynb": (
+        [
+            "100 points, 337 parameters",
+            re.compile(r"training: 100%\|█+\| 100/100 .*accuracy=100(\.0)?%"),
+            "accuracy 100%",
+            "fused=True: 404 nodes",
+            "fused=False: 979 nodes",
+        ],
+        3,
+    ),
+    "06_property_based_checks.ipynb": (
+        [
+            "2 of 2 derivatives agree",
+            "150 expressions checked",
+            "network gradients agree",
+            "softplus(x0) at x0=1.0",
+            "1 of 1 derivatives disagree",
+            "analytic 0.2689414213699951, numeric 0.7310585785820422",
+            "softplus: first derivatives agree",
+            "∂²out/∂a²",
+        ],
+        0,
+    ),
+}
+
+
+def load_executor():
+    spec = importlib.util.spec_from_file_location("notebook_execute", NOTEBOOKS / "execute.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def outputs(nb):
+    """All text a notebook's outputs show, and how many images they hold."""
+    texts, images = [], 0
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.output_type == "stream":
+                texts.append(out.text)
+            elif out.output_type == "error":
+                texts.append(f"{out.ename}: {out.evalue}")
+            else:
+                data = out.get("data", {})
+                texts += [data[k] for k in ("text/plain", "text/html") if k in data]
+                images += any(k in data for k in IMAGES)
+    return "\n".join(texts), images
+
+
+def missing(text, expected):
+    return [e if isinstance(e, str) else e.pattern for e in expected if not
+            (e in text if isinstance(e, str) else e.search(text))]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_notebook_runs_and_shows_its_results(name, tmp_path, monkeypatch):
+    """The notebook runs in a Jupyter kernel without any error and shows its key numbers and images."""
+    monkeypatch.setenv("HYPOTHESIS_STORAGE_DIRECTORY", str(tmp_path))  # the kernel's hypothesis cache
+    nb = load_executor().execute(NOTEBOOKS / name)  # raises CellExecutionError on any error
+    text, images = outputs(nb)
+    expected, n_images = EXPECTED[name]
+    assert not missing(text, expected), f"{name} no longer shows: {missing(text, expected)}"
+    assert images >= n_images, f"{name} shows {images} images, expected at least {n_images}"
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_committed_notebook_is_executed_and_small(name):
+    """The committed file holds executed outputs with the same key results, no errors, and stays small."""
+    path = NOTEBOOKS / name
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code and all(c.execution_count for c in code), f"run notebooks/execute.py {name} before committing"
+    text, images = outputs(nb)
+    expected, n_images = EXPECTED[name]
+    assert not any(o.output_type == "error" for c in code for o in c.outputs)
+    assert not missing(text, expected) and images >= n_images, f"re-run notebooks/execute.py {name}"
+    assert path.stat().st_size < MAX_BYTES, f"{name} is {path.stat().st_size} bytes; keep images modest"
+
+
+def test_every_notebook_is_tested():
+    """Every notebook in notebooks/ has its expected results listed here, so none runs unchecked."""
+    assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == sorted(EXPECTED)
+
+
+def test_readme_lists_every_notebook():
+    """README.md names every notebook in notebooks/."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert [n for n in sorted(EXPECTED) if f"notebooks/{n}" not in readme] == []
