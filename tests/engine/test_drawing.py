@@ -2,7 +2,6 @@
 
 import random
 import re
-import shutil
 import struct
 import time
 import warnings
@@ -62,15 +61,6 @@ def mlp_one_sample(seed=1):
     L.label = "L"
     L.backward()
     return model, L
-
-
-@pytest.fixture
-def no_system_dot(monkeypatch, tmp_path):
-    """PATH holds only an empty directory: no `dot`, so graphviz-pure (found next to Python) renders."""
-    empty = tmp_path / "empty-path"
-    empty.mkdir()
-    monkeypatch.setenv("PATH", str(empty))
-    assert shutil.which("dot") is None
 
 
 GOLDEN_EXPRESSION = """\

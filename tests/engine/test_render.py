@@ -30,15 +30,6 @@ def svg_texts(svg):
 
 
 @pytest.fixture
-def no_system_dot(monkeypatch, tmp_path):
-    """PATH holds only an empty directory: no `dot` (graphviz-pure is still found next to Python)."""
-    empty = tmp_path / "empty-path"
-    empty.mkdir()
-    monkeypatch.setenv("PATH", str(empty))
-    assert shutil.which("dot") is None
-
-
-@pytest.fixture
 def fake_dot(monkeypatch, tmp_path):
     """A `dot` on PATH that runs graphviz-pure, so it renders SVG/PNG but, like graphviz-pure, no PDF."""
     if os.name == "nt":
