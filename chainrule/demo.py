@@ -10,17 +10,15 @@ with ``nn.load_model``).
     chainrule demo --dataset circles --hidden 8,8 --epochs 50 --out runs/circles
 """
 
-import argparse
 import io
 import random
 from pathlib import Path
 
 import engine
+from engine.files import write_atomic
+from nn import MLP, SGD, LinearDecay, data, fit, predict
 
-from . import data
-from .module import MLP, write_atomic
-from .optim import SGD, LinearDecay
-from .train import fit, predict
+from . import args as types
 
 HELP = "train a small MLP on moons, circles or xor with a progress bar; save loss and boundary plots"
 
@@ -32,52 +30,18 @@ DATASETS = {
 L2 = 1e-4
 
 
-def _count(text):
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
-    return n
-
-
-def _sizes(text):
-    parts = [p.strip() for p in text.split(",")]
-    try:
-        sizes = [int(p) for p in parts]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected layer sizes such as 16,16 (whole numbers, comma-separated), got {text!r}"
-        ) from None
-    if any(s < 1 for s in sizes):
-        raise argparse.ArgumentTypeError(f"every layer needs at least 1 neuron, got {text!r}")
-    return sizes
-
-
-def _rate(text):
-    try:
-        lr = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0.0 < lr < float("inf"):
-        raise argparse.ArgumentTypeError(f"the learning rate must be a positive number, got {text!r}")
-    return lr
-
-
-def _folder(text):
-    path = Path(text)
-    if path.exists() and not path.is_dir():
-        raise argparse.ArgumentTypeError(f"{text!r} exists and is not a folder; choose another --out")
-    return path
-
-
 def add_arguments(parser):
     """The demo's options (argparse reports a bad one as a usage error)."""
     parser.add_argument("--dataset", choices=sorted(DATASETS), default="moons", help="default: moons")
-    parser.add_argument("--samples", type=_count, default=100, metavar="N", help="points (default 100)")
     parser.add_argument(
-        "--hidden", type=_sizes, default=[16, 16], metavar="SIZES", help="hidden layer sizes (default 16,16)"
+        "--samples", type=types.whole(1, example="100"), default=100, metavar="N", help="points (default 100)"
+    )
+    parser.add_argument(
+        "--hidden",
+        type=types.sizes,
+        default=[16, 16],
+        metavar="SIZES",
+        help="hidden layer sizes (default 16,16)",
     )
     parser.add_argument(
         "--activation",
@@ -86,25 +50,29 @@ def add_arguments(parser):
         help="hidden layers' (default relu)",
     )
     parser.add_argument(
-        "--epochs", type=_count, default=100, metavar="N", help="passes over the data (default 100)"
+        "--epochs",
+        type=types.whole(1, example="100"),
+        default=100,
+        metavar="N",
+        help="passes over the data (default 100)",
     )
     parser.add_argument(
         "--batch-size",
-        type=_count,
+        type=types.whole(1, example="100"),
         default=None,
         metavar="N",
         help="rows per update: 1 is stochastic, N mini-batch (default: all rows, batch gradient descent)",
     )
     parser.add_argument(
         "--lr",
-        type=_rate,
+        type=types.positive(),
         default=1.0,
         help="starting learning rate, decaying linearly to lr/10 (default 1.0)",
     )
     parser.add_argument("--seed", type=int, default=1337, help="for the data, the weights and shuffling")
     parser.add_argument(
         "--out",
-        type=_folder,
+        type=types.folder,
         default=Path("chainrule-demo"),
         metavar="DIR",
         help="output folder (default ./chainrule-demo)",

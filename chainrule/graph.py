@@ -13,46 +13,17 @@ cannot be rendered or written gives exit status 1 and the reason on stderr.
 """
 
 import argparse
-import keyword
-import math
 import sys
 import warnings
 
-from . import render
-from .drawing import CollapsedWarning, draw
-from .expr import FUNCTIONS, ExpressionError, build
+import nn
+from engine.drawing import CollapsedWarning, draw, render
+from engine.expr import FUNCTIONS, ExpressionError, build
+
+from . import args as types
 
 HELP = "draw seed 002's network, or a formula you give, as a computation graph in an image file"
 DEFAULT_OUTPUT = "graph.svg"
-
-
-def _assignment(text):
-    """NAME=NUMBER -> (name, float), for argparse."""
-    name, sep, number = text.partition("=")
-    name = name.strip()
-    if not sep or not name.isidentifier() or keyword.iskeyword(name):
-        raise argparse.ArgumentTypeError(f"expected NAME=NUMBER such as x=0.5, got {text!r}")
-    if name in FUNCTIONS:
-        raise argparse.ArgumentTypeError(
-            f"{name!r} is one of the functions ({', '.join(FUNCTIONS)}), not a name"
-        )
-    try:
-        value = float(number)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: {number.strip()!r} is not a number") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"{text!r}: the value must be a finite number")
-    return name, value
-
-
-def _step(text):
-    try:
-        step = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r} (0 is the start)") from None
-    if step < 0:
-        raise argparse.ArgumentTypeError(f"the step must be 0 (the start) or more, got {step}")
-    return step
 
 
 def add_arguments(parser):
@@ -63,7 +34,7 @@ def add_arguments(parser):
         "(a formula that starts with - goes last, after --)",
     )  # fmt: skip
     parser.add_argument(
-        "values", nargs="*", type=_assignment, metavar="NAME=NUMBER",
+        "values", nargs="*", type=types.assignment(FUNCTIONS), metavar="NAME=NUMBER",
         help="the value of each name in the formula, e.g. x=0.5 w=-1 b=0.2",
     )  # fmt: skip
     parser.add_argument(
@@ -83,7 +54,7 @@ def add_arguments(parser):
         "--formulas", action="store_true", help="also write each local derivative's formula on its edge"
     )
     parser.add_argument(
-        "--step", type=_step, metavar="N",
+        "--step", type=types.whole(0, example="8 (0 is the start)"), metavar="N",
         help="draw the backward pass as it is after chain-rule step N (0: the start)",
     )  # fmt: skip
     parser.set_defaults(_graph_parser=parser)
@@ -94,8 +65,6 @@ def _graph(args, usage_error):
     if args.expression is None:
         if args.values:
             usage_error("values such as x=0.5 are for a formula: give the formula first")
-        import nn  # the network lives in nn; the engine alone does not need it
-
         net = nn.seed002()
         net.E.backward()
         return net.E, f"seed 002's network after one backward pass, E = {net.E.data:.10f}", "TB"

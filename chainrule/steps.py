@@ -5,12 +5,10 @@ backward pass, ∂E/∂w written as products of factors (w5 and w1 unless ``--pa
 otherwise) and the weights after one step of gradient descent.
 """
 
-import argparse
-import math
-
+import engine
 import nn
 
-from .steps import trace
+from . import args as types
 
 HELP = "seed 002's backward pass step by step: every chain-rule step, ∂E/∂w explained, one update"
 
@@ -18,29 +16,9 @@ PARAMS = ("w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8", "b1", "b2")
 DEFAULT_PARAMS = ("w5", "w1")
 
 
-def _learning_rate(text):
-    try:
-        lr = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r} (try 0.01)") from None
-    if not math.isfinite(lr) or lr <= 0:
-        raise argparse.ArgumentTypeError(f"the learning rate must be a positive finite number, got {text!r}")
-    return lr
-
-
-def _digits(text):
-    try:
-        digits = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r} (try 5)") from None
-    if not 1 <= digits <= 15:
-        raise argparse.ArgumentTypeError(f"digits must be between 1 and 15, got {digits}")
-    return digits
-
-
 def add_arguments(parser):
     parser.add_argument(
-        "--lr", type=_learning_rate, default=0.01, metavar="ALPHA",
+        "--lr", type=types.positive(), default=0.01, metavar="ALPHA",
         help="learning rate α of the gradient-descent update (default: 0.01)",
     )  # fmt: skip
     parser.add_argument(
@@ -53,7 +31,10 @@ def add_arguments(parser):
         help="list only the steps on the paths from E to NAME (default: every step)",
     )  # fmt: skip
     parser.add_argument(
-        "--digits", type=_digits, default=5, help="decimals shown in the steps and explanations (default: 5)"
+        "--digits",
+        type=types.whole(1, 15),
+        default=5,
+        help="decimals shown in the steps and explanations (default: 5)",
     )
 
 
@@ -94,7 +75,7 @@ def _update(net, lr):
 
 def run(args):
     net = nn.seed002()
-    t = trace(net.E)  # the backward pass itself: it fills every .grad
+    t = engine.trace(net.E)  # the backward pass itself: it fills every .grad
     shown = t.to(net.params[args.to]) if args.to else t
     which = f", on the paths to {args.to}" if args.to else ""
     sections = [
@@ -103,7 +84,9 @@ def run(args):
         "(each step adds product = ∂E/∂node × ∂node/∂parent to ∂E/∂parent; n1, n2, ... are unlabelled "
         "pieces of E)\n" + shown.table(args.digits),
         "Each gradient as a product of factors, as the documents write it:\n"
-        + "\n".join(t.explain(net.params[name]).text(args.digits) for name in args.param or DEFAULT_PARAMS),
+        + "\n".join(
+            engine.explain(net.params[name], t).text(args.digits) for name in args.param or DEFAULT_PARAMS
+        ),
         _update(net, args.lr),
     ]
     print("\n\n".join(sections))

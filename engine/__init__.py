@@ -10,39 +10,45 @@ derivative comes from one rule table, :mod:`engine.ops`.
     >>> L.backward()
     >>> round(a.grad, 6), round(b.grad, 6)
     (-3.0, 2.049787)
+
+The core, in the order a learner reads it: ``ops.py`` (the rule table), ``value.py``
+(the Value), ``backward.py`` (the loop where the chain rule happens), ``modes.py``
+(no_grad, detect_anomaly, scope). The views read one recorded pass: ``steps.py``,
+``tracing.py``, ``explaining.py``, ``drawing/``; ``graph.py`` is their shared vocabulary.
 """
 
 from importlib import import_module
 
+from .backward import backprop, grad, local_partials
+from .graph import topological_order
+from .modes import detect_anomaly, is_recording, no_grad, scope
 from .ops import RULES, Op, cos, exp, log, relu, sigmoid, sin, sqrt, tanh
-from .value import (
-    Value,
-    apply,
-    backprop,
-    detect_anomaly,
-    dot,
-    grad,
-    local_partials,
-    no_grad,
-    scope,
-    sum,
-    topological_order,
-)
+from .value import Value, apply, dot, sum
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # Heavier parts load on first use, so `import engine` stays light. No module here
 # shares its name with a function it provides (engine.draw is the function in
-# engine/drawing.py), so importing a submodule never hides a function.
+# engine/drawing/, engine.trace the one in engine/tracing.py), so importing a
+# submodule never hides a function.
 _LAZY = {
     "draw": (".drawing", "draw"),
+    "frames": (".drawing.frames", "frames"),
+    "slider": (".drawing.frames", "slider"),
     "backward_steps": (".steps", "backward_steps"),
-    "trace": (".steps", "trace"),
-    "explain": (".steps", "explain"),
+    "trace": (".tracing", "trace"),
+    "Trace": (".tracing", "Trace"),
+    "explain": (".explaining", "explain"),
     "gradcheck": (".checking", "gradcheck"),
     "gradgradcheck": (".checking", "gradgradcheck"),
     "GradcheckError": (".checking", "GradcheckError"),
     "strategies": (".strategies", None),
+    "steps": (".steps", None),
+    "drawing": (".drawing", None),
+    "checking": (".checking", None),
+    "expr": (".expr", None),
+    "tracing": (".tracing", None),
+    "explaining": (".explaining", None),
 }
 
 
@@ -56,8 +62,14 @@ def __getattr__(name):
     raise AttributeError(f"module 'engine' has no attribute {name!r}")
 
 
+def __dir__():
+    return sorted([*globals(), *_LAZY])
+
+
 __all__ = [
     "Value", "Op", "RULES", "apply", "sum", "dot", "grad", "no_grad", "detect_anomaly", "scope",
-    "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos",
+    "is_recording", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos",
     "backprop", "topological_order", "local_partials",
+    "draw", "frames", "slider", "backward_steps", "trace", "Trace", "explain",
+    "gradcheck", "gradgradcheck", "GradcheckError",
 ]  # fmt: skip

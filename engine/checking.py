@@ -46,8 +46,12 @@ import inspect
 import math
 from dataclasses import dataclass
 
-from .ops import domain_error
-from .value import Value, grad, topological_order
+from . import graph
+from .backward import grad
+from .expr import expression_text
+from .graph import topological_order
+from .ops import Op, domain_error
+from .value import Value, apply
 
 EPS, ATOL, RTOL = 1e-6, 1e-5, 1e-3
 _UNDEFINED = (ArithmeticError, ValueError)  # what a forward or backward raises outside its domain
@@ -247,7 +251,7 @@ class _Graph:
         self.root = root
         order = topological_order(root)
         if inputs is None:
-            inputs = leaves_of(root)
+            inputs = graph.leaves(root)
         elif isinstance(inputs, Value):
             inputs = [inputs]
         inputs = list(inputs)
@@ -300,31 +304,14 @@ class _Graph:
         leaves = [Value(x, label=label) for x, label in zip(xs, self.labels)]
         made = dict(zip(self.inputs, leaves))
         for node in self.order:
-            made[node] = node._op(*[made.get(p, p) for p in node._parents])
+            made[node] = apply(node._op, *[made.get(p, p) for p in node._parents])
         return made.get(self.root, self.root), leaves
 
 
-def leaves_of(root):
-    """The leaves below ``root`` in reading order: as they first appear in its text, left to right.
-
-    >>> x, y = Value(1.0, label="x"), Value(2.0, label="y")
-    >>> [v.label for v in leaves_of((x * y).exp() + x)]
-    ['x', 'y']
-    """
-    seen, leaves, stack = set(), [], [root]
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        if node._parents:
-            stack.extend(reversed(node._parents))
-        else:
-            leaves.append(node)
-    return leaves
-
-
 def _target(f, inputs):
+    if isinstance(f, Op):  # a rule (of the table, or your own), checked on its own
+        op = f
+        return _Function(lambda *xs: apply(op, *xs), inputs)
     if isinstance(f, Value):
         return _Graph(f, inputs)
     if hasattr(f, "root") and hasattr(f, "leaves") and not callable(f):
@@ -478,83 +465,7 @@ def _unique(labels):
 # ---------------------------------------------------------------------------
 # Text of a graph
 
-_PRECEDENCE = {"add": 1, "addk": 1, "mul": 2, "mulk": 2, "div": 2, "divk": 2, "neg": 3, "pow": 4, "powk": 4}
-_ATOM = 5
-
-
-def expression_text(root):
-    """The graph below ``root`` as Python text that rebuilds it with engine's functions.
-
-    Leaves appear by label (``x{i}`` if unlabelled), constants bound into an op
-    as numbers, and an interior node used more than once is named once
-    (``t0 = ...; ...``), so shared nodes (diamonds) show.
-
-    >>> x = Value(2.0, label="x")
-    >>> t = x * 3
-    >>> expression_text((t + t).log() - 1.5)
-    't0 = x * 3; log(t0 + t0) - 1.5'
-    """
-    order = topological_order(root)
-    uses = {}
-    for node in order:
-        for p in node._parents:
-            uses[p] = uses.get(p, 0) + 1
-    texts, lets, leaf_count = {}, [], 0
-    for node in reversed(order):
-        if not node._parents:
-            texts[node] = (node.label if node.label is not None else f"x{leaf_count}", _ATOM)
-            leaf_count += 1
-            continue
-        text = _node_text(node, [texts[p] for p in node._parents])
-        if uses.get(node, 0) > 1:
-            name = f"t{len(lets)}"
-            lets.append(f"{name} = {text[0]}")
-            text = (name, _ATOM)
-        texts[node] = text
-    return "; ".join(lets + [texts[root][0]])
-
-
-def _number(k):
-    text = repr(float(k))
-    return text[:-2] if text.endswith(".0") else text
-
-
-def _node_text(node, args):
-    op = node._op
-    name, k = op.name, op.constant
-    prec = _PRECEDENCE.get(name, _ATOM)
-
-    def wrap(arg, need):  # parenthesise an operand that binds less tightly than ``need``
-        return arg[0] if arg[1] >= need else f"({arg[0]})"
-
-    joined = ", ".join(a[0] for a in args)
-    if name in ("add", "mul", "div") and len(args) == 2:
-        return f"{wrap(args[0], prec)} {op.symbol} {wrap(args[1], prec + 1)}", prec
-    if name == "addk" and k is not None:
-        if math.copysign(1.0, k) < 0:
-            return f"{wrap(args[0], prec)} - {_number(-k)}", prec
-        return f"{wrap(args[0], prec)} + {_number(k)}", prec
-    if name in ("mulk", "divk") and k is not None:
-        return f"{wrap(args[0], prec)} {op.symbol} {_number(k)}", prec
-    if name == "neg" and len(args) == 1:
-        return f"-{wrap(args[0], _ATOM)}", prec
-    if name == "pow" and len(args) == 2:
-        return f"{wrap(args[0], _ATOM)} ** {wrap(args[1], 3)}", prec
-    if name == "powk" and k is not None:
-        return f"{wrap(args[0], _ATOM)} ** {_number(k)}", prec
-    if name == "sum":
-        return f"sum([{joined}])", _ATOM
-    if name == "dot":
-        n = len(args) // 2
-        ws, xs = ", ".join(a[0] for a in args[:n]), ", ".join(a[0] for a in args[n : 2 * n])
-        bias = f", {args[-1][0]}" if len(args) % 2 else ""
-        return f"dot([{ws}], [{xs}]{bias})", _ATOM
-    if k is not None:
-        return f"{name}({joined}, {_number(k)})", _ATOM
-    return f"{name}({joined})", _ATOM
-
-
 __all__ = [
     "gradcheck", "gradgradcheck", "GradcheckError", "GradcheckReport", "Check",
-    "expression_text", "leaves_of",
+    "expression_text",
 ]  # fmt: skip

@@ -1,8 +1,9 @@
-"""A safe parser for small formulas such as ``tanh(x*w + b)``, building a Value graph.
+"""Formula text and graphs, both ways: a safe parser, and the printer.
 
-The text is parsed with :mod:`ast` and only a whitelist of node kinds is walked:
-number literals, names, ``+ - * / **``, unary ``-`` and calls of the engine's
-functions (exp log sqrt tanh sigmoid relu sin cos) with one argument. Nothing is
+:func:`build` reads a small formula such as ``tanh(x*w + b)`` into a Value graph. The
+text is parsed with :mod:`ast` and only a whitelist of node kinds is walked: number
+literals, names, ``+ - * / **``, unary ``-`` and calls, with one argument, of the
+function rows of the rule table (exp log sqrt tanh sigmoid relu sin cos, ...). Nothing is
 ever passed to ``eval``, ``exec`` or ``compile``; anything else is refused with an
 :class:`ExpressionError` that names what is not allowed.
 
@@ -15,13 +16,11 @@ import ast
 import math
 import operator
 
-from . import ops
-from .value import Value, detect_anomaly
+from . import graph, ops
+from .modes import detect_anomaly
+from .value import Value
 
-# The functions a formula may call: ops' own, which take floats and Values alike.
-_CALLS = {"exp": ops.exp, "log": ops.log, "sqrt": ops.sqrt, "tanh": ops.tanh, "sigmoid": ops.sigmoid,
-          "relu": ops.relu, "sin": ops.sin, "cos": ops.cos}  # fmt: skip
-FUNCTIONS = tuple(_CALLS)
+FUNCTIONS = ops.FUNCTIONS  # the functions a formula may call: the function rows of the rule table
 MAX_LENGTH = 10_000  # characters
 MAX_DEPTH = 200  # levels of operators and calls (a chain a + b + c + ... is one level per operator)
 
@@ -54,7 +53,12 @@ _KIND = {
     ast.Yield: "yield is",
     ast.YieldFrom: "yield is",
 }
-_ALLOWED = "allowed: numbers, names, + - * / **, unary -, and " + ", ".join(f"{f}(...)" for f in FUNCTIONS)
+
+
+def _allowed():
+    return "allowed: numbers, names, + - * / **, unary -, and " + ", ".join(
+        f"{f}(...)" for f in ops.functions()
+    )
 
 
 _TOO_DEEP = (
@@ -101,7 +105,7 @@ def names(text):
 def _names(tree):
     seen = {}  # name -> where it first appears
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id not in FUNCTIONS:
+        if isinstance(node, ast.Name) and node.id not in ops.functions():
             where = (node.lineno, node.col_offset)
             seen[node.id] = min(where, seen.get(node.id, where))
     return sorted(seen, key=seen.get)
@@ -163,7 +167,7 @@ def _where(node, text):
 
 
 def _refuse(node, text, what):
-    raise ExpressionError(f"{what} not allowed: {_where(node, text)}; {_ALLOWED}")
+    raise ExpressionError(f"{what} not allowed: {_where(node, text)}; {_allowed()}")
 
 
 def _check(node, text, depth):
@@ -179,7 +183,7 @@ def _check(node, text, depth):
             raise ExpressionError(f"the number {_where(node, text)} is too large for a float")
         return
     if isinstance(node, ast.Name):
-        if node.id in FUNCTIONS:
+        if node.id in ops.functions():
             raise ExpressionError(f"{node.id} is a function: call it, as in {node.id}(x)")
         return
     if isinstance(node, ast.BinOp):
@@ -194,12 +198,12 @@ def _check(node, text, depth):
         _check(node.operand, text, depth + 1)
         return
     if isinstance(node, ast.Call):
-        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+        if not isinstance(node.func, ast.Name) or node.func.id not in ops.functions():
             func = node.func
             called = func.id if isinstance(func, ast.Name) else ast.get_source_segment(text, func)
             raise ExpressionError(
                 f"calling {called} is not allowed: {_where(node, text)}; only "
-                f"{', '.join(FUNCTIONS)} can be called"
+                f"{', '.join(ops.functions())} can be called"
             )
         if node.keywords:
             _refuse(node, text, "keyword arguments are")
@@ -232,7 +236,7 @@ def _build(node, leaves):
         return -_build(node.operand, leaves)
     if isinstance(node, ast.Call):
         arg = _build(node.args[0], leaves)
-        return _CALLS[node.func.id](arg)
+        return ops.function(node.func.id)(arg)
     a, b = _build(node.left, leaves), _build(node.right, leaves)
     name = _BINARY[type(node.op)]
     if isinstance(a, Value) or isinstance(b, Value):
@@ -255,4 +259,38 @@ def _constant(name, a, b):
     return result
 
 
-__all__ = ["ExpressionError", "FUNCTIONS", "build", "names", "parse"]
+# ---------------------------------------------------------------------------
+# The printer: a graph as the Python text that rebuilds it
+
+
+def expression_text(root):
+    """The graph below ``root`` as Python text that rebuilds it with engine's functions.
+
+    Leaves appear by label (``x{i}`` if unlabelled), constants bound into an op
+    as numbers, and an interior node used more than once is named once
+    (``t0 = ...; ...``), so shared nodes (diamonds) show. Each op is written
+    as its row of the rule table says (``Op.format``).
+
+    >>> x = Value(2.0, label="x")
+    >>> t = x * 3
+    >>> expression_text((t + t).log() - 1.5)
+    't0 = x * 3; log(t0 + t0) - 1.5'
+    """
+    order = graph.topological_order(root)
+    uses = graph.uses(root)
+    texts, lets, leaf_count = {}, [], 0
+    for node in reversed(order):
+        if not node._parents:
+            texts[node] = (node.label if node.label is not None else f"x{leaf_count}", ops.ATOM)
+            leaf_count += 1
+            continue
+        text = node._op.format([texts[p] for p in node._parents], node._op.constant)
+        if uses.get(node, 0) > 1:
+            name = f"t{len(lets)}"
+            lets.append(f"{name} = {text[0]}")
+            text = (name, ops.ATOM)
+        texts[node] = text
+    return "; ".join(lets + [texts[root][0]])
+
+
+__all__ = ["ExpressionError", "FUNCTIONS", "build", "names", "parse", "expression_text"]

@@ -7,10 +7,17 @@ op's own result. A partial is written so that the same code runs on floats
 (ordinary backward) and on Values (``engine.grad(..., create_graph=True)``),
 which is what gives higher derivatives for free.
 
-The rows ending in ``k`` (``addk``, ``mulk``, ``divk``, ``powk``) are the same
-ops with the second input a plain number k: ``x * 3`` makes one node bound to
-3 (see ``Op.bind``), not a node for the 3. No gradient flows to k. ``sum`` and ``dot``
-take any number of inputs; their formulas are written per input kind.
+The rows ending in ``k`` are the same ops with one input a plain number k:
+``x * 3`` makes one node bound to 3 (see ``Op.bind``), not a node for the 3, and
+no gradient flows to k; ``rsubk``, ``rdivk`` and ``rpowk`` are ``k - a``,
+``k / a`` and ``k ** a``. ``sum`` and ``dot`` take any number of inputs.
+
+Everything else about an op is a field of its row, so nothing outside this file
+special-cases an op by name: how a formula prints it (``text``), how its
+partial reads for input i of n (``formula_at``), and where random tests may
+evaluate it (``domain``, ``guard``, ``constants``; see ``engine.strategies``).
+A unary row written as a call (``exp(a)``) is also a ``Value`` method, a
+function of :mod:`engine` and a function the formula parser accepts.
 
     >>> RULES["sigmoid"].formulas
     ('out * (1 - out)',)
@@ -19,7 +26,17 @@ take any number of inputs; their formulas are written per input kind.
 import math
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any, NamedTuple
+
+
+class Interval(NamedTuple):
+    """Where random tests draw one input: [low, high], optionally only |x| >= low, or integers."""
+
+    low: float
+    high: float
+    signed: bool = False  # True: low <= |x| <= high, either sign
+    integer: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -32,7 +49,13 @@ class Op:
     forward: Callable  # floats -> float
     partials: Callable  # (*inputs, out) -> tuple of ∂out/∂input
     formulas: tuple  # text of each partial, in the order of ``partials``
-    constant: float = None  # set on an op bound to a number: see ``bind``
+    # -- per-op hooks, with defaults that suit most rows
+    text: Callable | None = None  # (operand texts, k) -> (text, precedence); None: "name(a)"
+    formula_at: Callable | None = None  # (index, n_inputs) -> formula text, for n-ary ops
+    domain: tuple = ()  # an Interval per input (or alternatives: tuples of Intervals); () is [-5, 5]
+    guard: Any = None  # what each input needs in random expressions: "positive", "nonzero" or None
+    constants: tuple = ()  # the numbers random expressions bind to a "k" op, simplest first
+    constant: float | None = None  # set on an op bound to a number: see ``bind``
     bound: dict = field(default_factory=dict, repr=False)  # k -> this op bound to k
 
     def bind(self, k):
@@ -45,10 +68,8 @@ class Op:
         op = self.bound.get(k)
         if op is None:
             forward = self.forward
-            op = Op(
-                self.name, self.symbol, self.inputs, lambda a: forward(a, k), self.partials, self.formulas, k
-            )
-            if k != 0.0:  # 0.0 and -0.0 compare equal; don't share their ops
+            op = replace(self, forward=lambda a: forward(a, k), constant=k, bound={})
+            if k != 0.0:  # 0.0 and -0.0 compare equal: cache neither, so each keeps its sign
                 if len(self.bound) >= 1024:
                     self.bound.clear()
                 self.bound[k] = op
@@ -56,82 +77,75 @@ class Op:
 
     @property
     def arity(self):
-        """Number of inputs, or None for ops that take any number (sum, dot)."""
+        """Number of Value inputs, or None for ops that take any number (sum, dot)."""
         if self.inputs[0].endswith("_i"):
             return None
-        return len(self.inputs) - (self.constant is not None)
+        return len(self.inputs) - (self.inputs[-1] == "k")
 
-    def __call__(self, *inputs):
-        """Apply this op to Values (or numbers), recording a node: ``RULES["mul"](a, b)``."""
-        from .value import apply
-
-        return apply(self, *inputs)
+    @property
+    def is_function(self):
+        """True for a unary op written as a call, ``exp(a)``: a Value method and a parser function."""
+        return self.arity == 1 and self.text is None and self.inputs[-1] != "k"
 
     def formula(self, index, n_inputs):
         """Text of ∂out/∂input[index] for a node with ``n_inputs`` inputs."""
-        if self.name == "dot":  # inputs are w_1..w_n, x_1..x_n[, b]
-            n = n_inputs // 2
-            i = index % n + 1 if index < 2 * n else None
-            return f"x_{i}" if index < n else f"w_{i}" if i else "1"
-        if self.arity is None:
-            return self.formulas[0]
-        return self.formulas[index]
+        if self.formula_at is not None:
+            return self.formula_at(index, n_inputs)
+        return self.formulas[0 if self.arity is None else index]
+
+    def format(self, operands, k=None):
+        """How a formula writes this op on operand texts: ``(text, precedence)`` (higher binds tighter)."""
+        if self.text is not None:
+            return self.text(operands, k)
+        args = [t for t, _ in operands] + ([number_text(k)] if k is not None else [])
+        return f"{self.name}({', '.join(args)})", ATOM
 
     @property
     def label(self):
         """How drawings and traces show the op: ``*``, or ``* 2`` when bound to 2."""
         if self.constant is None:
             return self.symbol
-        return f"{self.symbol} {self.constant:g}"
+        k = f"{self.constant:g}"
+        return (
+            f"{k} {self.symbol}"
+            if self.name.startswith("r") and self.name.endswith("k")
+            else f"{self.symbol} {k}"
+        )
 
     def __repr__(self):
         return f"<op {self.name}{'' if self.constant is None else f' k={self.constant!r}'}>"
 
-
-# Polymorphic helpers: the partials call these, so they work on floats and on
-# Values alike (a Value has methods of the same names).
-def _is_number(x):
-    return isinstance(x, (float, int))
-
-
-def exp(x):
-    """e ** x, for a float or a Value."""
-    return _checked(EXP, x) if _is_number(x) else x.exp()
+    def __reduce__(self):  # pickles as its table name (and bound constant), not its functions
+        row = RULES.get(self.name)
+        if row is None or row.partials is not self.partials or (self.constant is None and row is not self):
+            raise TypeError(f"{self!r} is not a row of engine.RULES, so it cannot be pickled")
+        return (_row, (self.name, self.constant))
 
 
-def log(x):
-    """Natural logarithm, for a float or a Value."""
-    return _checked(LOG, x) if _is_number(x) else x.log()
+def _row(name, constant):
+    op = RULES[name]
+    return op if constant is None else op.bind(constant)
 
 
-def sqrt(x):
-    """Square root, for a float or a Value."""
-    return _checked(SQRT, x) if _is_number(x) else x.sqrt()
+# ---------------------------------------------------------------------------
+# Functions that take a float or a Value: the partials call these, so one rule
+# runs on floats (backward) and on Values (higher derivatives).
 
 
-def tanh(x):
-    """Hyperbolic tangent, for a float or a Value."""
-    return math.tanh(x) if _is_number(x) else x.tanh()
+def function(name):
+    """``name(x)`` for a float (the row's forward) or a Value (its method), e.g. ``exp = function("exp")``."""
+
+    def f(x):
+        return _checked(RULES[name], x) if isinstance(x, (float, int)) else getattr(x, name)()
+
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"{name}(x) for a float or a Value: the rule table's {name!r} row."
+    return f
 
 
-def sigmoid(x):
-    """Logistic function 1 / (1 + e^-x), for a float or a Value."""
-    return _sigmoid(x) if _is_number(x) else x.sigmoid()
-
-
-def relu(x):
-    """max(0, x), for a float or a Value."""
-    return _relu(x) if _is_number(x) else x.relu()
-
-
-def sin(x):
-    """Sine, for a float or a Value."""
-    return math.sin(x) if _is_number(x) else x.sin()
-
-
-def cos(x):
-    """Cosine, for a float or a Value."""
-    return math.cos(x) if _is_number(x) else x.cos()
+exp, log, sqrt, tanh, sigmoid, relu, sin, cos = map(
+    function, ["exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos"]
+)
 
 
 # Forward functions that need care: stable formulas and explicit domains.
@@ -148,7 +162,9 @@ def _relu(a):
 
 def _div(a, b):
     if b == 0.0:
-        raise ZeroDivisionError("division by zero")
+        raise ZeroDivisionError(
+            "division by zero; guard the denominator (add a small epsilon) or check it first"
+        )
     return a / b
 
 
@@ -183,18 +199,20 @@ def _exp(a):
 def _pow_partials(a, b, out):
     # d/da a**b = b * a**(b-1); at a == b == 0 it is 0 (a**0 is the constant 1).
     da = 0.0 if float(a) == 0.0 and float(b) == 0.0 else b * a ** (b - 1)
+    return da, _pow_b_partial(a, out)
+
+
+def _pow_b_partial(a, out):
     # d/db a**b = out * log(a) needs a > 0. At a == 0 (b > 0) the limit is 0.
     # For a < 0 a**b is real only at integer b, so it has no derivative in b.
     if float(a) > 0.0:
-        db = out * log(a)
-    elif float(a) == 0.0:
-        db = 0.0
-    else:
-        raise ValueError(
-            "d(a ** b)/db is undefined for a < 0 (a ** b is not real for b near an integer); "
-            "if the exponent is a constant, pass a plain number: x ** 3, not x ** Value(3)"
-        )
-    return da, db
+        return out * log(a)
+    if float(a) == 0.0:
+        return 0.0
+    raise ValueError(
+        "d(a ** b)/db is undefined for a < 0 (a ** b is not real for b near an integer); "
+        "if the exponent is a constant, pass a plain number: x ** 3, not x ** Value(3)"
+    )
 
 
 def _powk_partials(a, k, out):
@@ -205,12 +223,6 @@ def _sum_partials(*args):
     return (1.0,) * (len(args) - 1)
 
 
-def _dot_partials(*args):
-    # args = w_1..w_n, x_1..x_n, [b], out
-    n = (len(args) - 1) // 2
-    return args[n : 2 * n] + args[:n] + (1.0,) * ((len(args) - 1) % 2)
-
-
 def _dot(*args):
     n = len(args) // 2
     start = args[-1] if len(args) % 2 else 0.0
@@ -218,35 +230,117 @@ def _dot(*args):
     return sum(map(operator.mul, args[:n], args[n : 2 * n]), start)
 
 
+def _dot_partials(*args):
+    # args = w_1..w_n, x_1..x_n, [b], out
+    n = (len(args) - 1) // 2
+    return args[n : 2 * n] + args[:n] + (1.0,) * ((len(args) - 1) % 2)
+
+
+def _dot_formula(index, n_inputs):
+    # inputs are w_1..w_n, x_1..x_n[, b]: ∂z/∂w_i = x_i, ∂z/∂x_i = w_i, ∂z/∂b = 1
+    n = n_inputs // 2
+    i = index % n + 1 if index < 2 * n else None
+    return f"x_{i}" if index < n else f"w_{i}" if i else "1"
+
+
+# How formulas print ops: the texts of the operands (with their precedence) -> (text, precedence).
+ATOM = 9  # a name, a number or a call: never needs parentheses
+
+
+def number_text(k):
+    """A bound constant as a formula writes it: 2 for 2.0, 0.5 for 0.5."""
+    text = repr(float(k))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _wrap(operand, need):  # parenthesise an operand that binds less tightly than ``need``
+    return operand[0] if operand[1] >= need else f"({operand[0]})"
+
+
+def infix(symbol, prec, left=None, right=None):
+    """``a symbol b`` (or ``a symbol k`` for a bound op); operands binding less than
+    ``left`` / ``right`` (default: left-associative) get parentheses."""
+
+    def text(ops_, k):
+        rhs = number_text(k) if k is not None else _wrap(ops_[1], prec + 1 if right is None else right)
+        return f"{_wrap(ops_[0], prec if left is None else left)} {symbol} {rhs}", prec
+
+    return text
+
+
+def prefix(symbol, prec, right=None):
+    """``k symbol a`` for an op bound to a constant on the left: ``k - a``, ``k / a``, ``k ** a``."""
+
+    def text(ops_, k):
+        lhs = number_text(k) if k >= 0 else f"({number_text(k)})"
+        return f"{lhs} {symbol} {_wrap(ops_[0], prec + 1 if right is None else right)}", prec
+
+    return text
+
+
+def _addk_text(ops_, k):  # x + -2 reads x - 2
+    if math.copysign(1.0, k) < 0:
+        return f"{_wrap(ops_[0], 1)} - {number_text(-k)}", 1
+    return f"{_wrap(ops_[0], 1)} + {number_text(k)}", 1
+
+
+def _dot_text(ops_, k):
+    n = len(ops_) // 2
+    ws, xs = ", ".join(t for t, _ in ops_[:n]), ", ".join(t for t, _ in ops_[n : 2 * n])
+    bias = f", {ops_[-1][0]}" if len(ops_) % 2 else ""
+    return f"dot([{ws}], [{xs}]{bias})", ATOM
+
+
+def _powk_guard(k):  # what a ** k needs of a to be smooth
+    if k == int(k):
+        return (None,) if k >= 0 else ("nonzero",)  # a polynomial, or 1/a^n
+    return ("positive",)
+
+
+R, R_NONZERO, POSITIVE = Interval(-5.0, 5.0), Interval(0.1, 5.0, signed=True), Interval(0.05, 50.0)
+GRID = tuple(sorted({s * i * 0.25 for i in range(13) for s in (1, -1)}, key=lambda k: (abs(k), k < 0)))
+
 # fmt: off
-#   name       symbol  inputs         forward        partials ∂out/∂input, for floats and Values              formula text
+#   name       symbol  inputs      forward        partials ∂out/∂input, for floats and Values   formula text
 _TABLE = [
-  Op("add",     "+",   ("a", "b"),    operator.add,  lambda a, b, out: (1.0, 1.0),                            ("1", "1")),
-  Op("mul",     "*",   ("a", "b"),    operator.mul,  lambda a, b, out: (b, a),                                ("b", "a")),
-  Op("div",     "/",   ("a", "b"),    _div,          lambda a, b, out: (1 / b, -out / b),                     ("1 / b", "-a / b**2")),
-  Op("neg",     "-",   ("a",),        operator.neg,  lambda a, out: (-1.0,),                                  ("-1",)),
-  Op("pow",     "**",  ("a", "b"),    _pow,          _pow_partials,                                           ("b * a**(b - 1)", "out * log(a)")),
-  Op("addk",    "+",   ("a", "k"),    operator.add,  lambda a, k, out: (1.0,),                                ("1",)),
-  Op("mulk",    "*",   ("a", "k"),    operator.mul,  lambda a, k, out: (k,),                                  ("k",)),
-  Op("divk",    "/",   ("a", "k"),    _div,          lambda a, k, out: (1 / k,),                              ("1 / k",)),
-  Op("powk",    "**",  ("a", "k"),    _pow,          _powk_partials,                                          ("k * a**(k - 1)",)),
-  Op("exp",     "exp", ("a",),        _exp,          lambda a, out: (out,),                                   ("out",)),
-  Op("log",     "log", ("a",),        _log,          lambda a, out: (1 / a,),                                 ("1 / a",)),
-  Op("sqrt",    "√",   ("a",),        _sqrt,         lambda a, out: (0.5 / out,),                             ("1 / (2 * out)",)),
-  Op("tanh",    "tanh", ("a",),       math.tanh,     lambda a, out: (1 - out * out,),                         ("1 - out**2",)),
-  Op("sigmoid", "σ",   ("a",),        _sigmoid,      lambda a, out: (out * (1 - out),),                       ("out * (1 - out)",)),
-  Op("relu",    "ReLU", ("a",),       _relu,         lambda a, out: (1.0 if a > 0 else 0.0,),                 ("1 if a > 0 else 0",)),
-  Op("sin",     "sin", ("a",),        math.sin,      lambda a, out: (cos(a),),                                ("cos(a)",)),
-  Op("cos",     "cos", ("a",),        math.cos,      lambda a, out: (-sin(a),),                               ("-sin(a)",)),
-  Op("sum",     "Σ",   ("x_i",),      lambda *xs: sum(xs, 0.0), _sum_partials,                               ("1",)),
-  Op("dot",     "w·x+b", ("w_i", "x_i", "b"), _dot,  _dot_partials,                                           ("x_i", "w_i", "1")),
+  Op("add",     "+",   ("a", "b"), operator.add,  lambda a, b, out: (1.0, 1.0),                 ("1", "1"),         text=infix("+", 1)),
+  Op("mul",     "*",   ("a", "b"), operator.mul,  lambda a, b, out: (b, a),                     ("b", "a"),         text=infix("*", 2)),
+  Op("neg",     "-",   ("a",),     operator.neg,  lambda a, out: (-1.0,),                       ("-1",),            text=lambda o, k: (f"-{_wrap(o[0], ATOM)}", 3)),
+  Op("addk",    "+",   ("a", "k"), operator.add,  lambda a, k, out: (1.0,),                     ("1",),             text=_addk_text, constants=GRID),
+  Op("mulk",    "*",   ("a", "k"), operator.mul,  lambda a, k, out: (k,),                       ("k",),             text=infix("*", 2), constants=GRID),
+  Op("sum",     "Σ",   ("x_i",),   lambda *xs: sum(xs, 0.0), _sum_partials,                     ("1",),             text=lambda o, k: (f"sum([{', '.join(t for t, _ in o)}])", ATOM)),
+  Op("dot",     "w·x+b", ("w_i", "x_i", "b"), _dot, _dot_partials,                              ("x_i", "w_i", "1"), text=_dot_text, formula_at=_dot_formula, domain=(Interval(-3.0, 3.0),)),
+  Op("div",     "/",   ("a", "b"), _div,          lambda a, b, out: (1 / b, -out / b),          ("1 / b", "-a / b**2"), text=infix("/", 2), domain=(R, R_NONZERO), guard=(None, "nonzero")),
+  Op("divk",    "/",   ("a", "k"), _div,          lambda a, k, out: (1 / k,),                   ("1 / k",),         text=infix("/", 2), domain=(R, R_NONZERO), constants=tuple(k for k in GRID if abs(k) >= 0.5)),
+  Op("powk",    "**",  ("a", "k"), _pow,          _powk_partials,                               ("k * a**(k - 1)",), text=infix("**", 4, left=ATOM), domain=((Interval(0.2, 4.0), Interval(-3.0, 3.0)), (Interval(0.2, 4.0, signed=True), Interval(-3, 4, integer=True))), guard=_powk_guard, constants=(2.0, 3.0, 1.0, 0.0, -1.0, -2.0, 0.5, 1.5, -0.5)),
+  Op("pow",     "**",  ("a", "b"), _pow,          _pow_partials,                                ("b * a**(b - 1)", "out * log(a)"), text=infix("**", 4, left=ATOM, right=3), domain=(Interval(0.2, 4.0), Interval(-3.0, 3.0)), guard=("positive", None)),
+  Op("exp",     "exp", ("a",),     _exp,          lambda a, out: (out,),                        ("out",)),
+  Op("log",     "log", ("a",),     _log,          lambda a, out: (1 / a,),                      ("1 / a",),         domain=(POSITIVE,), guard=("positive",)),
+  Op("sqrt",    "√",   ("a",),     _sqrt,         lambda a, out: (0.5 / out,),                  ("1 / (2 * out)",), domain=(POSITIVE,), guard=("positive",)),
+  Op("tanh",    "tanh", ("a",),    math.tanh,     lambda a, out: (1 - out * out,),              ("1 - out**2",)),
+  Op("sigmoid", "σ",   ("a",),     _sigmoid,      lambda a, out: (out * (1 - out),),            ("out * (1 - out)",), domain=(Interval(-8.0, 8.0),)),
+  Op("relu",    "ReLU", ("a",),    _relu,         lambda a, out: (1.0 if a > 0 else 0.0,),      ("1 if a > 0 else 0",), domain=(Interval(0.01, 5.0, signed=True),), guard=("nonzero",)),
+  Op("sin",     "sin", ("a",),     math.sin,      lambda a, out: (cos(a),),                     ("cos(a)",)),
+  Op("cos",     "cos", ("a",),     math.cos,      lambda a, out: (-sin(a),),                    ("-sin(a)",)),
+  Op("rsubk",   "-",   ("a", "k"), lambda a, k: k - a, lambda a, k, out: (-1.0,),               ("-1",),            text=prefix("-", 1), constants=GRID),
+  Op("rdivk",   "/",   ("a", "k"), lambda a, k: _div(k, a), lambda a, k, out: (-out / a,),      ("-k / a**2",),     text=prefix("/", 2), domain=(R_NONZERO, R), guard=("nonzero",), constants=GRID),
+  Op("rpowk",   "**",  ("a", "k"), lambda a, k: _pow(k, a), lambda a, k, out: (_pow_b_partial(k, out),), ("out * log(k)",), text=prefix("**", 4, right=3), domain=(Interval(-3.0, 3.0), Interval(0.2, 4.0)), constants=(2.0, 0.5, 3.0, 1.5)),
 ]
 # fmt: on
 
 RULES = {op.name: op for op in _TABLE}
-ADD, MUL, DIV, NEG, POW, ADDK, MULK, DIVK, POWK, EXP, LOG, SQRT, TANH, SIGMOID, RELU, SIN, COS, SUM, DOT = (
-    _TABLE
+
+
+def functions():
+    """The names of the function rows now in the table (exp, log, ...): Value methods, calls in formulas."""
+    return tuple(name for name, op in RULES.items() if op.is_function)
+
+
+FUNCTIONS = functions()  # those of the table as shipped
+ADD, MUL, NEG, ADDK, MULK, SUM, DOT, DIV, DIVK, POWK, POW, EXP, LOG, SQRT, TANH, SIGMOID, RELU, SIN, COS = (
+    _TABLE[:19]
 )
+RSUBK, RDIVK, RPOWK = _TABLE[19:]
 
 
 def domain_error(op, exc, inputs, labels=()):

@@ -7,7 +7,9 @@
   domain edges so that finite differences are a fair reference. Each drawn
   :class:`Expression` reads as the Python that builds it, and a failing one
   shrinks to a small, clear case.
-- ``mlps()`` draws small ``nn.MLP`` networks with a batch of inputs and targets.
+- Each op's input domain, guard and constants are fields of its row in
+  ``engine.ops``, so a new row is drawn with no change here. Random networks
+  (``mlps()``) are in ``nn.strategies``.
 
     >>> from hypothesis import given
     >>> from engine.checking import gradcheck
@@ -21,9 +23,12 @@ from typing import NamedTuple
 
 from hypothesis import strategies as st
 
-from . import ops
-from .checking import EPS, expression_text, leaves_of
-from .value import Value, grad, topological_order
+from . import graph, ops
+from .backward import grad
+from .checking import EPS
+from .expr import expression_text
+from .graph import topological_order
+from .value import Value, apply
 
 MARGIN = 1e-2  # how far op_inputs stay from kinks and domain edges
 
@@ -38,47 +43,56 @@ def away_from_zero(low=0.1, high=5.0):
     return st.tuples(reals(low, high), st.booleans()).map(lambda t: -t[0] if t[1] else t[0])
 
 
-def _vectors(n):
-    return st.lists(reals(-3.0, 3.0), min_size=n, max_size=n)
+def _interval(iv):
+    """One input drawn from an ``ops.Interval``."""
+    if iv.integer:
+        return st.integers(int(iv.low), int(iv.high)).map(float)
+    return away_from_zero(iv.low, iv.high) if iv.signed else reals(iv.low, iv.high)
 
 
-@st.composite
-def _dot_inputs(draw):
-    n = draw(st.integers(1, 5))
-    bias = draw(st.one_of(st.none(), reals(-3.0, 3.0)))
-    return draw(_vectors(n)) + draw(_vectors(n)) + ([] if bias is None else [bias])
+def domain(op):
+    """The inputs of ``op`` as a strategy of a list of floats, from its row's ``domain``.
+
+    For the ops ending in k the last float is k; an n-ary op draws 1 to 5 of each input
+    group (dot: w_1..w_n, x_1..x_n) and its fixed inputs (dot's b) or not.
+    """
+    spec = op.domain or (ops.R,) * len(op.inputs)
+    if op.arity is None:
+        groups = sum(1 for name in op.inputs if name.endswith("_i"))
+        fixed = len(op.inputs) - groups
+        one = _interval(spec[0])
+
+        @st.composite
+        def nary(draw):
+            n = draw(st.integers(1, 5))
+            tail = draw(st.lists(one, min_size=0, max_size=fixed))
+            return draw(st.lists(one, min_size=groups * n, max_size=groups * n)) + tail
+
+        return nary()
+    alternatives = [spec] if isinstance(spec[0], ops.Interval) else list(spec)
+    return st.one_of([st.tuples(*map(_interval, alt)).map(list) for alt in alternatives])
 
 
-@st.composite
-def _powk_inputs(draw):
-    # a positive base with any exponent, or a negative base with an integer exponent
-    if draw(st.booleans()):
-        return [draw(reals(0.2, 4.0)), draw(reals(-3.0, 3.0))]
-    return [draw(away_from_zero(0.2, 4.0)), float(draw(st.integers(-3, 4)))]
+class _Domains(dict):
+    """{op name: strategy of its inputs}, made from the rule table when first asked."""
+
+    def __missing__(self, name):
+        if name not in ops.RULES:
+            raise KeyError(name)
+        self[name] = domain(ops.RULES[name])
+        return self[name]
+
+    def __iter__(self):
+        return iter(ops.RULES)
+
+    def __len__(self):
+        return len(ops.RULES)
+
+    def __contains__(self, name):
+        return name in ops.RULES
 
 
-# Inputs for each op, as a list of floats; for the ops ending in k the last one is k.
-DOMAINS = {
-    "add": st.lists(reals(), min_size=2, max_size=2),
-    "mul": st.lists(reals(), min_size=2, max_size=2),
-    "div": st.tuples(reals(), away_from_zero()).map(list),
-    "neg": st.lists(reals(), min_size=1, max_size=1),
-    "pow": st.tuples(reals(0.2, 4.0), reals(-3.0, 3.0)).map(list),
-    "addk": st.lists(reals(), min_size=2, max_size=2),
-    "mulk": st.lists(reals(), min_size=2, max_size=2),
-    "divk": st.tuples(reals(), away_from_zero()).map(list),
-    "powk": _powk_inputs(),
-    "exp": st.lists(reals(-5.0, 5.0), min_size=1, max_size=1),
-    "log": st.lists(reals(0.05, 50.0), min_size=1, max_size=1),
-    "sqrt": st.lists(reals(0.05, 50.0), min_size=1, max_size=1),
-    "tanh": st.lists(reals(), min_size=1, max_size=1),
-    "sigmoid": st.lists(reals(-8.0, 8.0), min_size=1, max_size=1),
-    "relu": st.lists(away_from_zero(MARGIN, 5.0), min_size=1, max_size=1),
-    "sin": st.lists(reals(), min_size=1, max_size=1),
-    "cos": st.lists(reals(), min_size=1, max_size=1),
-    "sum": st.lists(reals(), min_size=1, max_size=6),
-    "dot": _dot_inputs(),
-}
+DOMAINS = _Domains()  # inputs for each op, as a list of floats; for the ops ending in k the last one is k
 
 
 def op_inputs(name):
@@ -86,7 +100,7 @@ def op_inputs(name):
     try:
         return DOMAINS[name]
     except KeyError:
-        raise KeyError(f"no input domain for op {name!r}; add one to engine.strategies.DOMAINS") from None
+        raise KeyError(f"no op {name!r} in engine.RULES; the ops are {', '.join(ops.RULES)}") from None
 
 
 # ---------------------------------------------------------------------------
@@ -114,18 +128,31 @@ def _nonzero(a):
     return abs(a.data) >= _room(a)
 
 
-def _powk_safe(a, k):
-    if k == int(k) and k >= 0:  # a polynomial: smooth everywhere
-        return True
-    return _positive(a) if k != int(k) else _nonzero(a)
+_NEEDS = {None: lambda a: True, "positive": _positive, "nonzero": _nonzero}
+
+
+def _guard(op):
+    """``guard(*parents[, k])`` from the row's ``guard``: is each input where the op is smooth?"""
+    spec = op.guard
+    if spec is None:
+        return None
+    if op.inputs[-1] == "k":
+
+        def guard(*args):
+            needs = spec(args[-1]) if callable(spec) else spec
+            return all(_NEEDS[need](p) for p, need in zip(args[:-1], needs))
+
+        return guard
+    return lambda *parents: all(_NEEDS[need](p) for p, need in zip(parents, spec))
 
 
 class Builder(NamedTuple):
     """How expressions() uses an op: how many Value parents, constants to bind, a domain guard.
 
-    ``parents`` is a count, or "sum" / "dot" for the n-ary ops; ``constants`` a
-    strategy for k (bound ops only); ``guard(*parents[, k])`` says whether the
-    op is safe (smooth, a margin from edges) at the parents' values.
+    ``parents`` is a count, or None for the n-ary ops; ``constants`` a strategy
+    for k (bound ops only); ``guard(*parents[, k])`` says whether the op is safe
+    (smooth, a margin from edges) at the parents' values. All three come from
+    the op's row of the rule table (see :func:`builder`).
     """
 
     parents: object
@@ -133,34 +160,13 @@ class Builder(NamedTuple):
     guard: object = None
 
 
-def _grid(high, step=0.25, least=0.0):
-    """Round constants that read well: ±multiples of ``step`` with least <= |k| <= high."""
-    size = st.integers(round(least / step), round(high / step)).map(lambda i: i * step)
-    return st.tuples(size, st.booleans()).map(lambda t: -t[0] if t[1] and t[0] else t[0])
+def builder(op):
+    """How expressions() uses ``op``, read off its row: arity, the constants to bind, the guard."""
+    constants = st.sampled_from(op.constants) if op.constants else None
+    return Builder(op.arity, constants, _guard(op))
 
 
-# Ordered simplest first: a failing case shrinks towards the earlier ops.
-BUILDERS = {
-    "add": Builder(2),
-    "mul": Builder(2),
-    "neg": Builder(1),
-    "addk": Builder(1, _grid(3)),
-    "mulk": Builder(1, _grid(3)),
-    "sum": Builder("sum"),
-    "dot": Builder("dot"),
-    "div": Builder(2, guard=lambda a, b: _nonzero(b)),
-    "divk": Builder(1, _grid(3, least=0.5)),
-    "powk": Builder(1, st.sampled_from([2.0, 3.0, 1.0, 0.0, -1.0, -2.0, 0.5, 1.5, -0.5]), _powk_safe),
-    "pow": Builder(2, guard=_positive),
-    "exp": Builder(1),
-    "log": Builder(1, guard=_positive),
-    "sqrt": Builder(1, guard=_positive),
-    "tanh": Builder(1),
-    "sigmoid": Builder(1),
-    "relu": Builder(1, guard=_nonzero),
-    "sin": Builder(1),
-    "cos": Builder(1),
-}
+BUILDERS = {name: builder(op) for name, op in ops.RULES.items()}  # in table order: simplest first
 FALLBACK = "sin"  # used on the first parent when the drawn op is unsafe there: smooth and bounded
 
 
@@ -226,7 +232,7 @@ def expressions(ops=None, max_leaves=3, max_nodes=8, max_depth=4, max_width=3):
 def _op_names(ops_):
     table = ops  # the rule table is looked up now and at every draw, so a patched RULES is used
     if ops_ is None:
-        ops_ = [n for n in BUILDERS if n in table.RULES] + [n for n in table.RULES if n not in BUILDERS]
+        ops_ = list(table.RULES)
     chosen = []
     for op in ops_:
         if isinstance(op, ops.Op):
@@ -235,11 +241,6 @@ def _op_names(ops_):
             chosen.append(op)
         elif op not in table.RULES:
             raise ValueError(f"expressions: unknown op {op!r}; the ops are {', '.join(table.RULES)}")
-        elif op not in BUILDERS:
-            raise ValueError(
-                f"expressions: op {op!r} is in engine.RULES but engine.strategies has no builder for it; "
-                "add one to engine.strategies.BUILDERS (and an input domain to DOMAINS)"
-            )
         else:
             chosen.append(op)
     if not chosen:
@@ -256,7 +257,7 @@ def _expressions(draw, names, max_leaves, max_nodes, max_depth, max_width):
     leaves = [Value(draw(reals(-3.0, 3.0)), label=f"x{i}") for i in range(n_leaves)]
     state = _State(names, max_width, dict.fromkeys(leaves, 0), [max_nodes])
     root = draw(_subexpression(state, max_depth))
-    leaves = leaves_of(root)
+    leaves = graph.leaves(root)
     for i, v in enumerate(leaves):  # number the leaves that appear, in reading order
         v.label = f"x{i}"
     return Expression(root, leaves)
@@ -288,97 +289,31 @@ def _subexpression(draw, state, depth):
 
 def _node(draw, name, operand, max_width):
     """One new node: the op ``name`` on operands drawn by ``operand()``, or the fallback if unsafe."""
-    if isinstance(name, ops.Op):  # a user's op: any arity it declares, smooth where it succeeds
-        op, builder = name, Builder(name.arity if name.arity is not None else "sum")
+    op = name if isinstance(name, ops.Op) else ops.RULES[name]  # a user's op: smooth where it succeeds
+    how = BUILDERS[name] if isinstance(name, str) and BUILDERS.get(name) else builder(op)
+    if how.parents is None:  # n-ary: n of each input group (w_1..w_n, x_1..x_n), then fixed inputs or not
+        groups = sum(1 for input_ in op.inputs if input_.endswith("_i"))
+        count = groups * draw(st.integers(1, max_width)) + draw(st.integers(0, len(op.inputs) - groups))
+        parents = [operand() for _ in range(count)]
     else:
-        op, builder = ops.RULES[name], BUILDERS[name]
-    if builder.parents == "sum":
-        parents = [operand() for _ in range(draw(st.integers(1, max_width)))]
-    elif builder.parents == "dot":
-        n = draw(st.integers(1, max_width))
-        parents = [operand() for _ in range(2 * n + draw(st.integers(0, 1)))]
-    else:
-        parents = [operand() for _ in range(builder.parents)]
-    if builder.constants is not None:
-        k = draw(builder.constants)
+        parents = [operand() for _ in range(how.parents)]
+    if how.constants is not None:
+        k = draw(how.constants)
         op, guard_args = op.bind(k), (*parents, k)
     else:
         guard_args = tuple(parents)
     node = None
-    if builder.guard is None or builder.guard(*guard_args):
+    if how.guard is None or how.guard(*guard_args):
         try:
-            node = op(*parents)
+            node = apply(op, *parents)
         except (ArithmeticError, ValueError):
             node = None
     if node is None or not abs(node.data) <= LIMIT:
-        node = ops.RULES[FALLBACK](parents[0])
+        node = apply(ops.RULES[FALLBACK], parents[0])
     return node
-
-
-# ---------------------------------------------------------------------------
-# Random MLPs
-
-
-class Problem(NamedTuple):
-    """A drawn network with a batch: ``model`` (an ``nn.MLP``), inputs ``X`` and targets ``y``.
-
-    ``X`` holds one list of ``nin`` numbers per sample and ``y`` one list per
-    sample with a target per output.
-    """
-
-    model: object
-    X: list
-    y: list
-
-    def __repr__(self):
-        weights = [[[w.data for w in n.w] for n in layer.neurons] for layer in self.model.layers]
-        biases = [[n.b.data for n in layer.neurons] for layer in self.model.layers]
-        return f"<{self.model!r} weights={weights!r} biases={biases!r} X={self.X!r} y={self.y!r}>"
-
-
-def mlps(max_inputs=3, max_width=4, max_layers=3, max_samples=4, activations=None, fused=True):
-    """A strategy for small ``nn.MLP`` networks with a batch of inputs and targets (a :class:`Problem`).
-
-    The layer sizes, the hidden and output activations (from ``activations``,
-    default relu, tanh, sigmoid and linear), every weight and bias in [-1, 1]
-    and the data (inputs in [-2, 2], targets in [-1, 1]) are drawn, so a
-    failing case shrinks to a small network with round numbers. ``fused``
-    chooses dot-node neurons or elementary ``*`` and ``+`` ones.
-    """
-    from nn.module import ACTIVATIONS
-
-    acts = tuple(activations) if activations is not None else ACTIVATIONS
-    unknown = [a for a in acts if a not in ACTIVATIONS]
-    if unknown or not acts:
-        raise ValueError(f"mlps: activations must be some of {', '.join(ACTIVATIONS)}, not {acts!r}")
-    for name, value in (("max_inputs", max_inputs), ("max_width", max_width), ("max_layers", max_layers)):
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"mlps: {name} must be a positive integer, not {value!r}")
-    if not isinstance(max_samples, int) or max_samples < 1:
-        raise ValueError(f"mlps: max_samples must be a positive integer, not {max_samples!r}")
-    return _mlps(max_inputs, max_width, max_layers, max_samples, acts, fused)
-
-
-@st.composite
-def _mlps(draw, max_inputs, max_width, max_layers, max_samples, acts, fused):
-    from nn.module import MLP
-
-    nin = draw(st.integers(1, max_inputs))
-    sizes = draw(st.lists(st.integers(1, max_width), min_size=1, max_size=max_layers))
-    activation, output = draw(st.sampled_from(acts)), draw(st.sampled_from(acts))
-    widths = [nin, *sizes]
-    weights = [
-        [[draw(reals(-1.0, 1.0)) for _ in range(widths[k])] for _ in range(n)] for k, n in enumerate(sizes)
-    ]
-    biases = [[draw(reals(-1.0, 1.0)) for _ in range(n)] for n in sizes]
-    model = MLP.from_weights(weights, biases, activation, output, fused)
-    n = draw(st.integers(1, max_samples))
-    X = [[draw(reals(-2.0, 2.0)) for _ in range(nin)] for _ in range(n)]
-    y = [[draw(reals(-1.0, 1.0)) for _ in range(sizes[-1])] for _ in range(n)]
-    return Problem(model, X, y)
 
 
 __all__ = [
     "reals", "away_from_zero", "op_inputs", "DOMAINS", "MARGIN",
-    "expressions", "Expression", "BUILDERS", "Builder", "mlps", "Problem",
+    "expressions", "Expression", "BUILDERS", "Builder", "builder", "domain",
 ]  # fmt: skip

@@ -1,10 +1,10 @@
-"""Value: one float that records every operation on it, and the backward pass.
+"""Value: one float that records every operation on it.
 
-Each operation makes a new node holding its op (a row of ``engine.ops.RULES``)
-and its parents as a tuple. A node keeps no closure, so a graph holds no
-reference cycles and is freed as soon as it is dropped. ``backward()`` walks
-the graph in reverse topological order and applies the chain rule once per
-edge, in :func:`backprop`; stepping and tracing reuse that same loop.
+Each operation makes a new node holding its op (a row of the rule table,
+``engine.ops.RULES``) and its parents as a tuple. A node keeps no closure, so a
+graph holds no reference cycles and is freed as soon as it is dropped.
+``backward()`` hands the graph to :mod:`engine.backward`, where the chain rule
+happens.
 
     >>> x = Value(3.0, label="x")
     >>> y = x * x * x
@@ -12,24 +12,16 @@ edge, in :func:`backprop`; stepping and tracing reuse that same loop.
     27.0
 """
 
-import builtins
-import decimal
-import math
-import numbers
-import operator
-from contextlib import contextmanager
+from __future__ import annotations
 
-from . import ops
-from .ops import ADD, ADDK, DIV, DIVK, DOT, MUL, MULK, NEG, POW, POWK, RELU, SIGMOID, SUM, TANH, Op
+from collections.abc import Iterable
 
-_new = object.__new__
-_addk, _mulk = ADDK.bound, MULK.bound  # bound-op caches, read directly on the hot path
-_isfinite = math.isfinite
+from . import backward as _backward
+from . import modes, ops
+from ._nodes import as_float, binary, bound, nary, number, unary
+from .ops import ADD, ADDK, DIV, DIVK, DOT, MUL, MULK, NEG, POW, POWK, RDIVK, RPOWK, RSUBK, SUM, Op
 
-# Switches flipped by the context managers below (one interpreter-wide state).
-_recording = True  # False inside no_grad(): ops make leaves, no graph
-_checking = False  # True inside detect_anomaly(): every result must be finite
-_scope = None  # set by scope(): a group name stored on every new node
+Number = float | int
 
 
 class Value:
@@ -42,25 +34,21 @@ class Value:
 
     __slots__ = ("data", "grad", "label", "scope", "_op", "_parents", "__weakref__")
 
-    def __init__(self, data, label=None):
-        if data.__class__ is not float:
-            data = _to_float(data)
-        elif data - data != 0.0:  # NaN or ±inf
-            raise ValueError(f"Value({data}): only finite numbers can be held; got {data}")
-        self.data = data
+    def __init__(self, data: Number, label: str | None = None):
+        self.data = as_float(data)
         self.grad = 0.0
         self.label = label
-        self.scope = _scope
+        self.scope = modes.current.get().scope
         self._op = None
         self._parents = ()
 
     @property
-    def op(self):
+    def op(self) -> Op | None:
         """The rule (an ``engine.ops.Op``) that made this node, or None for a leaf."""
         return self._op
 
     @property
-    def parents(self):
+    def parents(self) -> tuple[Value, ...]:
         """The inputs of the op that made this node, in order (a tuple)."""
         return self._parents
 
@@ -71,8 +59,11 @@ class Value:
     def __float__(self):
         return self.data
 
-    # Comparisons look at the numbers and record nothing; == stays identity, so
-    # Values can be dict keys and set members.
+    def __bool__(self):  # truthiness follows the number, as for a float: Value(0.0) is false
+        return self.data != 0.0
+
+    # Comparisons look at the numbers and record nothing. == stays identity, so
+    # Values can be dict keys and set members: compare a.data == b.data for numbers.
     def __lt__(self, other):
         return self.data < _data(other)
 
@@ -87,423 +78,135 @@ class Value:
 
     __hash__ = object.__hash__
 
-    # Primitive ops: a forward value, the rule, the parents. A plain number
-    # operand is bound into the op (x * 2 is one node, "* 2"), not made a node.
+    # Primitive ops: the row of the rule table, applied. A plain number operand
+    # is bound into the op (x * 2 is one node, "* 2"), not made a node.
     def __add__(self, other):
         if other.__class__ is Value:
-            return _result(self.data + other.data, ADD, (self, other))
-        k = _number(other)
-        return _result(self.data + k, _addk.get(k) or ADDK.bind(k), (self,))
+            return binary(ADD, self, other)
+        return bound(ADDK, self, number(other))
 
     def __mul__(self, other):
         if other.__class__ is Value:
-            return _result(self.data * other.data, MUL, (self, other))
-        k = _number(other)
-        return _result(self.data * k, _mulk.get(k) or MULK.bind(k), (self,))
+            return binary(MUL, self, other)
+        return bound(MULK, self, number(other))
 
     def __truediv__(self, other):
-        denominator = other.data if other.__class__ is Value else _number(other)
-        if denominator == 0.0:
-            raise ZeroDivisionError(
-                f"division by zero: {_name(self)} / {_name(other)}, which is 0.0; "
-                "guard the denominator (add a small epsilon) or check it before dividing"
-            )
         if other.__class__ is Value:
-            return _result(self.data / denominator, DIV, (self, other))
-        return _result(self.data / denominator, DIVK.bind(denominator), (self,))
+            return binary(DIV, self, other)
+        return bound(DIVK, self, number(other))
 
     def __neg__(self):
-        return _result(-self.data, NEG, (self,))
+        return unary(NEG, self)
 
     def __pow__(self, other):
         if other.__class__ is Value:
-            return _apply(POW, self, other)
-        return _apply(POWK.bind(_number(other)), self)
+            return binary(POW, self, other)
+        return bound(POWK, self, number(other))
 
-    # Derived ops are compositions of the primitives.
+    # Reflected forms: the number comes first.
     __radd__ = __add__  # k + a is a + k
     __rmul__ = __mul__  # k * a is a * k
 
+    def __rsub__(self, other):  # k - a
+        return bound(RSUBK, self, number(other))
+
+    def __rtruediv__(self, other):  # k / a
+        return bound(RDIVK, self, number(other))
+
+    def __rpow__(self, other):  # k ** a: the base is a constant, so no gradient flows to it
+        return bound(RPOWK, self, number(other))
+
+    # Derived ops are compositions of the primitives.
     def __sub__(self, other):  # a - b is a + (-b)
         return self + (-other)
 
-    def __rsub__(self, other):  # k - a is (-a) + k
-        return (-self) + other
+    # exp, log, sqrt, tanh, sigmoid, relu, sin, cos, ...: one method per function
+    # row of the rule table, added below the class.
 
-    def __rtruediv__(self, other):  # k / a is k * a**-1
-        if self.data == 0.0:
-            raise ZeroDivisionError(
-                f"division by zero: {other!r} / {_name(self)}, which is 0.0; "
-                "guard the denominator (add a small epsilon) or check it before dividing"
-            )
-        return self**-1 * other
+    def __getattr__(self, name):  # a function row added to the table later: x.softsign()
+        op = ops.RULES.get(name)
+        if op is None or not op.is_function:
+            raise AttributeError(f"'Value' object has no attribute {name!r}")
+        return lambda: unary(op, self)
 
-    def __rpow__(self, other):  # k ** a, with k made a leaf so that a**b's rule applies
-        return Value(other) ** self
-
-    def exp(self):
-        return _apply(ops.EXP, self)
-
-    def log(self):
-        return _apply(ops.LOG, self)
-
-    def sqrt(self):
-        return _apply(ops.SQRT, self)
-
-    def tanh(self):
-        return _result(math.tanh(self.data), TANH, (self,))
-
-    def sigmoid(self):
-        return _result(ops._sigmoid(self.data), SIGMOID, (self,))
-
-    def relu(self):
-        d = self.data
-        return _result(d if d > 0.0 else 0.0, RELU, (self,))
-
-    def sin(self):
-        return _result(math.sin(self.data), ops.SIN, (self,))
-
-    def cos(self):
-        return _result(math.cos(self.data), ops.COS, (self,))
-
-    def backward(self, gradient=1.0):
+    def backward(self, gradient: Number = 1.0) -> None:
         """Fill ``.grad`` of every node below with ∂self/∂node, times ``gradient``.
 
         As in PyTorch, leaves accumulate across calls (zero them between steps)
-        while interior nodes hold the gradients of this call only.
+        while interior nodes hold the gradients of this call only. A backward
+        pass is all or nothing: if it raises, every ``.grad`` is as it was.
         """
-        for _ in backprop(self, gradient):
-            pass
+        _backward.run(self, gradient)
 
 
-def _to_float(x):
-    """Convert a number given to Value() to a finite float, or say clearly why not."""
-    if isinstance(x, Value):
-        return x.data  # Value(Value(2)) holds 2.0: a new leaf, not a nested Value
-    if isinstance(x, (str, bytes)) or not isinstance(x, (numbers.Real, decimal.Decimal)):
-        hint = " (parse it first: Value(float(s)))" if isinstance(x, str) else ""
-        raise TypeError(f"Value() takes a real number, not {type(x).__name__} {x!r}{hint}")
-    try:
-        f = float(x)
-    except OverflowError:
-        raise ValueError(
-            f"Value(...): the {type(x).__name__} given is too large for a float (about "
-            f"{int(x.bit_length() * 0.30103)} digits; the largest float is about 1.8e308); "
-            "rescale your inputs"
-        ) from None
-    if not _isfinite(f):
-        raise ValueError(f"Value({x}): only finite numbers can be held")
-    return f
+def _function_method(op):
+    def method(self):
+        return unary(op, self)
+
+    method.__name__ = method.__qualname__ = op.name
+    method.__doc__ = f"{op.name}(self): the rule table's {op.name!r} row; ∂out/∂a = {op.formulas[0]}."
+    return method
 
 
-def _number(x):
-    """A plain operand as a finite float (the fast path is a float already)."""
-    if x.__class__ is float and x - x == 0.0:
-        return x
-    if x.__class__ is int and -(2**53) <= x <= 2**53:
-        return float(x)
-    if isinstance(x, Value):
-        return x.data
-    return _to_float(x)
-
-
-def _name(v):
-    if not isinstance(v, Value):
-        return repr(v)
-    return repr(v.label) if v.label is not None else f"Value({v.data!r})"
+for _op in ops.RULES.values():
+    if _op.is_function:
+        setattr(Value, _op.name, _function_method(_op))
 
 
 def _data(x):
     return x.data if isinstance(x, Value) else x
 
 
-def _lift(x):
-    return x if x.__class__ is Value else Value(x)
+def apply(op: Op, *inputs: Value | Number) -> Value:
+    """Record one node of ``op`` (a rule, possibly bound to a constant) on ``inputs``.
+
+    >>> apply(ops.RULES["mul"], Value(2.0), 3.0).data
+    6.0
+    """
+    if not isinstance(op, Op):
+        raise TypeError(f"apply() takes an engine.Op (a row of engine.RULES), not {type(op).__name__}")
+    parents = tuple(x if isinstance(x, Value) else Value(x) for x in inputs)
+    if op.arity is not None and len(parents) != op.arity:
+        raise TypeError(f"{op.name} takes {op.arity} input(s), got {len(parents)}")
+    return nary(op, parents)
 
 
-def _result(data, op, parents):
-    """Make the node for ``op`` applied to ``parents`` with forward value ``data``."""
-    out = _new(Value)
-    out.data = data
-    out.grad = 0.0
-    out.label = None
-    out.scope = _scope
-    if _recording:
-        out._op = op
-        out._parents = parents
-    else:
-        out._op = None
-        out._parents = ()
-    if _checking and not _isfinite(data):
-        raise FloatingPointError(
-            f"detect_anomaly: {_describe(op, parents)} gave {data} (not finite); "
-            "inspect those inputs or rescale the computation"
-        )
-    return out
+# An op of the table is called on Values to record a node: RULES["mul"](a, b). The
+# table cannot import Value (it comes first), so the call is attached here.
+Op.__call__ = apply
 
 
-def _apply(op, *parents):
-    """A node for an op whose forward function may reject its inputs."""
-    try:
-        data = op.forward(*[p.data for p in parents])
-    except (ArithmeticError, ValueError) as exc:
-        raise ops.domain_error(op, exc, [p.data for p in parents], [p.label for p in parents]) from None
-    return _result(data, op, parents)
-
-
-def apply(op, *inputs):
-    """Record one node of ``op`` (a rule, possibly bound to a constant) on ``inputs``."""
-    return _apply(op, *map(_lift, inputs))
-
-
-def _describe(op, parents):
-    args = ", ".join(f"{p.label}={p.data!r}" if p.label is not None else repr(p.data) for p in parents)
-    return f"{op.name}({args})"
-
-
-def sum(values):
+def sum(values: Iterable[Value | Number]) -> Value:
     """One node for the sum of many values: ∂(Σx_i)/∂x_i = 1.
 
     >>> sum([Value(1.0), 2, Value(3.0)]).data
     6.0
     """
-    parents = tuple(map(_lift, values))
+    parents = tuple(v if v.__class__ is Value else Value(v) for v in values)
     if not parents:
         return Value(0.0)
-    return _result(builtins.sum([p.data for p in parents], 0.0), SUM, parents)
+    return nary(SUM, parents)
 
 
-def dot(weights, inputs, bias=None):
+def dot(
+    weights: Iterable[Value | Number], inputs: Iterable[Value | Number], bias: Value | Number | None = None
+) -> Value:
     """One node for z = w·x + b, with ∂z/∂w_i = x_i, ∂z/∂x_i = w_i and ∂z/∂b = 1.
 
     >>> dot([Value(2.0), Value(3.0)], [1.0, 4.0], bias=Value(0.5)).data
     14.5
     """
     weights, inputs = tuple(weights), tuple(inputs)
-    n = len(weights)
-    if len(inputs) != n:
-        raise ValueError(f"dot: {n} weights but {len(inputs)} inputs; they must have the same length")
+    if len(inputs) != len(weights):
+        raise ValueError(
+            f"dot: {len(weights)} weights but {len(inputs)} inputs; they must have the same length"
+        )
     parents = weights + inputs if bias is None else (*weights, *inputs, bias)
     for p in parents:
         if p.__class__ is not Value:  # numbers among the inputs: make them leaves
-            parents = tuple(map(_lift, parents))
+            parents = tuple(x if isinstance(x, Value) else Value(x) for x in parents)
             break
-    data = [p.data for p in parents]
-    # z = b + w_1 x_1 + ... + w_n x_n, in that order (as micrograd's Neuron sums)
-    z = builtins.sum(map(operator.mul, data[:n], data[n : 2 * n]), 0.0 if bias is None else data[-1])
-    return _result(z, DOT, parents)
+    return nary(DOT, parents)
 
 
-# ---------------------------------------------------------------------------
-# Backward
-
-
-def topological_order(root):
-    """Every node below ``root``, each before the nodes it was computed from (root first).
-
-    Iterative and deterministic: the interior nodes in reverse post-order, then the leaves.
-    """
-    interior, leaves = _postorder(root)
-    interior.reverse()
-    return interior + leaves
-
-
-_EXIT = object()  # marks, on the stack of _postorder, that a node's inputs are all done
-
-
-def _postorder(root):
-    """Interior nodes below ``root``, each after all of its inputs; and the leaves.
-
-    An iterative depth-first search: a node is placed once every input is placed.
-    """
-    if not root._parents:
-        return [], [root]
-    order, leaves, seen = [], [], set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node is _EXIT:
-            order.append(stack.pop())
-        elif node not in seen:
-            seen.add(node)
-            stack += (node, _EXIT)
-            for parent in node._parents:
-                if parent not in seen:
-                    if parent._parents:
-                        stack.append(parent)
-                    else:
-                        seen.add(parent)
-                        leaves.append(parent)
-    return order, leaves
-
-
-def local_partials(node, as_values=False):
-    """∂node/∂parent for each parent of an interior node, from its rule.
-
-    With ``as_values`` the partials are Values built from the graph itself, so
-    they can be differentiated again.
-    """
-    op = node._op
-    inputs = node._parents if as_values else [p.data for p in node._parents]
-    if op.constant is not None:
-        inputs = [*inputs, op.constant]
-    try:
-        return op.partials(*inputs, node if as_values else node.data)
-    except (ArithmeticError, ValueError) as exc:
-        raise _backward_error(node, exc) from None
-
-
-def _backward_error(node, exc):
-    where = f"node {node.label!r}" if node.label is not None else "a node"
-    return type(exc)(
-        f"backward through {where} = {_describe(node._op, node._parents)}: the local "
-        f"derivative cannot be computed here ({exc})"
-    )
-
-
-def backprop(root, gradient=1.0, record=False, create_graph=False):
-    """The backward pass as a generator: the one loop where the chain rule happens.
-
-    Seeds ``root.grad`` with ``gradient`` and zeroes the interior nodes' grads,
-    then takes the nodes in reverse topological order (deterministic), so each
-    node's gradient is complete before it is passed on.
-    With ``record`` it pauses after every chain-rule step and yields
-    ``(node, parent, local)``; a node's steps come together, in parent order.
-    Otherwise it yields nothing and runs to the end. Leaves' grads accumulate
-    across passes: during a pass a leaf's ``.grad`` holds this pass's sum so
-    far, and what it held before is added once the pass ends. With
-    ``create_graph`` every product is a Value.
-    """
-    if not _isfinite(root.data):
-        raise FloatingPointError(
-            f"backward from a non-finite value ({root.data}); run the forward pass inside "
-            "engine.detect_anomaly() to find the op that produced it"
-        )
-    order, leaves = _postorder(root)
-    for node in order:
-        node.grad = 0.0  # interior nodes hold this pass's gradients only
-    # Leaves sum this pass's terms from zero and add the total to what they held
-    # at the end (as PyTorch does), so backward twice doubles a gradient exactly.
-    before = [leaf.grad for leaf in leaves]
-    for leaf in leaves:
-        leaf.grad = 0.0
-    root.grad = gradient
-    watch = record or _checking
-    for node in reversed(order):  # each node after every node that uses it
-        parents = node._parents
-        try:  # the local derivatives ∂node/∂parent, from the rule table
-            op = node._op
-            if create_graph:
-                locals_ = local_partials(node, as_values=True)
-            elif len(parents) == 2:
-                locals_ = op.partials(parents[0].data, parents[1].data, node.data)
-            elif len(parents) != 1:
-                locals_ = op.partials(*[p.data for p in parents], node.data)
-            elif op.constant is None:
-                locals_ = op.partials(parents[0].data, node.data)
-            else:  # an op bound to a number k: its rule takes (a, k, out)
-                locals_ = op.partials(parents[0].data, op.constant, node.data)
-        except (ArithmeticError, ValueError) as exc:
-            raise _backward_error(node, exc) from None
-        for parent, local in zip(parents, locals_):
-            parent.grad += node.grad * local  # dL/dparent += dL/dnode * dnode/dparent
-            if watch:
-                if _checking and not _isfinite(_data(parent.grad)):
-                    raise FloatingPointError(
-                        f"detect_anomaly: backward through {_describe(node._op, parents)} "
-                        f"gave the gradient {parent.grad} for {_name(parent)}"
-                    )
-                if record:
-                    yield node, parent, local
-    for leaf, held in zip(leaves, before):
-        if held:
-            leaf.grad = held + leaf.grad
-    if not create_graph:
-        bad = [v for v in leaves if not _isfinite(v.grad)]
-        if bad:
-            names = ", ".join(_name(v) for v in bad[:5])
-            raise FloatingPointError(
-                f"backward left non-finite gradients on {names}; run it inside "
-                "engine.detect_anomaly() to find the op that produced them"
-            )
-
-
-def grad(output, inputs, create_graph=False):
-    """∂output/∂input for each input, without changing any ``.grad``.
-
-    With ``create_graph=True`` the gradients are Values in a new graph, so they
-    can be differentiated again.
-
-    >>> x = Value(2.0)
-    >>> (dx,) = grad(x * x * x, [x], create_graph=True)
-    >>> dx.data, grad(dx, [x])[0]
-    (12.0, 12.0)
-    """
-    inputs = list(inputs)
-    nodes = topological_order(output)
-    saved = [n.grad for n in nodes] + [v.grad for v in inputs]
-    try:
-        for n in nodes:
-            n.grad = 0.0
-        for v in inputs:
-            v.grad = 0.0
-        seed = Value(1.0) if create_graph else 1.0
-        for _ in backprop(output, seed, create_graph=create_graph):
-            pass
-        result = [v.grad for v in inputs]
-    finally:
-        for n, g in zip(nodes + inputs, saved):
-            n.grad = g
-    if create_graph:
-        return [g if isinstance(g, Value) else Value(g) for g in result]
-    return result
-
-
-# ---------------------------------------------------------------------------
-# Contexts
-
-
-@contextmanager
-def no_grad():
-    """Inside this block operations compute values but record no graph."""
-    global _recording
-    before, _recording = _recording, False
-    try:
-        yield
-    finally:
-        _recording = before
-
-
-@contextmanager
-def detect_anomaly():
-    """Inside this block the first op (forward or backward) to give NaN or ±inf raises.
-
-    The error names the op, its inputs and their labels.
-    """
-    global _checking
-    before, _checking = _checking, True
-    try:
-        yield
-    finally:
-        _checking = before
-
-
-@contextmanager
-def scope(name):
-    """Nodes made inside this block carry ``scope=name`` (drawings group them).
-
-    Scopes nest with "/": ``scope("layer 1")`` then ``scope("H1")`` gives "layer 1/H1".
-    """
-    global _scope
-    before = _scope
-    _scope = name if before is None else f"{before}/{name}"
-    try:
-        yield
-    finally:
-        _scope = before
-
-
-__all__ = [
-    "Value", "Op", "apply", "sum", "dot", "grad", "backprop", "topological_order", "local_partials",
-    "no_grad", "detect_anomaly", "scope",
-]  # fmt: skip
+__all__ = ["Value", "apply", "sum", "dot"]

@@ -11,7 +11,9 @@
 
 Parts: :mod:`nn.module` (Module, Neuron, Layer, MLP, load_model), :mod:`nn.losses`,
 :mod:`nn.optim` (SGD, Adam, LinearDecay), :mod:`nn.train` (fit, History, predict),
-:mod:`nn.data` (datasets) and :mod:`nn.examples` (the documents' networks).
+:mod:`nn.data` (datasets), :mod:`nn.examples` (the documents' networks), :mod:`nn.weights`
+(the JSON weights file), :mod:`nn.strategies` (hypothesis strategies for networks) and
+:mod:`nn.torch_export` (``nn.to_torch``/``nn.from_torch``, with the torch extra).
 """
 
 from . import data, losses
@@ -20,6 +22,16 @@ from .losses import bce, half_sse, hinge, l2, mse
 from .module import ACTIVATIONS, MLP, Layer, Module, Neuron, load_model
 from .optim import SGD, Adam, LinearDecay, Optimizer
 from .train import History, fit, predict
+
+
+def __getattr__(name):
+    # PyTorch export loads on first use: it needs the optional torch extra
+    if name in ("to_torch", "from_torch"):
+        from . import torch_export
+
+        return getattr(torch_export, name)
+    raise AttributeError(f"module 'nn' has no attribute {name!r}")
+
 
 __all__ = [
     "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "load_model",

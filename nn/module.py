@@ -48,22 +48,17 @@ Weights are saved as JSON (never pickle): ``model.save(path)`` writes atomically
 ``load_model(path)`` rebuilds a saved MLP.
 """
 
-import json
 import math
-import os
 import random
-import tempfile
 from contextlib import nullcontext
-from pathlib import Path
 
 import engine
 from engine import Value
 
+from . import weights
+
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 _ACTIVATION_NODE = {"relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmoid, "linear": None}
-
-FILE_FORMAT = "chainrule-weights"
-FILE_VERSION = 1
 
 
 def _check_activation(activation):
@@ -155,13 +150,7 @@ class Module:
         The file is written next to its destination and then renamed over it, so
         ``path`` is never left half-written.
         """
-        doc = {
-            "format": FILE_FORMAT,
-            "version": FILE_VERSION,
-            "model": self.config(),
-            "parameters": self.state_dict(),
-        }
-        write_atomic(path, json.dumps(doc, indent=1) + "\n")
+        weights.write(path, self.config(), self.state_dict())
 
     def load(self, path):
         """Set the weights from a file written by ``save``; returns the model.
@@ -170,11 +159,11 @@ class Module:
         saved from a model of another architecture raises ValueError and leaves
         this model unchanged.
         """
-        doc = _read_weights_file(path)
+        doc = weights.read(path)
         if doc["model"] != self.config():
             raise ValueError(
-                f"{path}: the file holds weights for {_describe(doc['model'])}, but this model is "
-                f"{_describe(self.config())}; build the same architecture (or use nn.load_model)"
+                f"{path}: the file holds weights for {weights.describe(doc['model'])}, but this model is "
+                f"{weights.describe(self.config())}; build the same architecture (or use nn.load_model)"
             )
         try:
             self.load_state_dict(doc["parameters"])
@@ -447,19 +436,6 @@ class MLP(Module):
             ],
         }
 
-    def to_torch(self):
-        """This MLP as a float64 ``torch.nn.Sequential``: ``nn.torch.to_torch(self)`` (needs PyTorch)."""
-        from .torch import to_torch
-
-        return to_torch(self)
-
-    @classmethod
-    def from_torch(cls, seq, **options):
-        """An MLP with the weights of a ``torch.nn.Sequential``: ``nn.torch.from_torch(seq)``."""
-        from .torch import from_torch
-
-        return from_torch(seq, **options)
-
     def __repr__(self):
         sizes = [len(layer.neurons) for layer in self.layers]
         hidden = self.layers[0].neurons[0].activation if len(self.layers) > 1 else "relu"
@@ -473,7 +449,7 @@ def load_model(path):
 
     >>> # model.save("model.json"); same = load_model("model.json")
     """
-    doc = _read_weights_file(path)
+    doc = weights.read(path)
     cfg = doc["model"]
     try:
         if cfg.get("type") != "MLP":
@@ -487,7 +463,7 @@ def load_model(path):
             shared_bias=[layer["shared_bias"] for layer in layers],
         )
         if model.config() != cfg:  # e.g. hidden layers with different activations
-            raise ValueError(f"cannot rebuild {_describe(cfg)} as an MLP")
+            raise ValueError(f"cannot rebuild {weights.describe(cfg)} as an MLP")
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise ValueError(f"{path}: the model description is not valid ({exc})") from None
     return model.load(path)
@@ -509,79 +485,3 @@ def _input(xi, i):
 def _few(names, n=4):
     shown = ", ".join(map(repr, names[:n]))
     return shown + (f" and {len(names) - n} more" if len(names) > n else "")
-
-
-def _describe(cfg):
-    if not isinstance(cfg, dict):
-        return repr(cfg)
-    if cfg.get("type") == "MLP" and isinstance(cfg.get("layers"), list):
-        parts = [f"{d.get('nout')} {d.get('activation')}" for d in cfg["layers"] if isinstance(d, dict)]
-        return f"an MLP with {cfg.get('nin')} inputs and layers [{', '.join(parts)}]"
-    return json.dumps(cfg)
-
-
-def _reject_duplicates(pairs):
-    keys = [k for k, _ in pairs]
-    dup = next((k for k in keys if keys.count(k) > 1), None)
-    if dup is not None:
-        raise ValueError(f"the key {dup!r} appears more than once")
-    return dict(pairs)
-
-
-def _read_weights_file(path):
-    """Parse and check the outer form of a weights file; the parameters are checked on load."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ValueError(f"{path}: not a chainrule weights file (not UTF-8 text)") from None
-    try:
-        doc = json.loads(text, object_pairs_hook=_reject_duplicates)
-    except json.JSONDecodeError as exc:
-        raise ValueError(
-            f"{path}: not a chainrule weights file: invalid JSON at line {exc.lineno}, "
-            f"column {exc.colno} ({exc.msg}); the file may be truncated or edited by hand"
-        ) from None
-    except ValueError as exc:
-        raise ValueError(f"{path}: not a valid weights file: {exc}") from None
-    if not isinstance(doc, dict) or doc.get("format") != FILE_FORMAT:
-        raise ValueError(
-            f'{path}: not a chainrule weights file (no "format": {FILE_FORMAT!r}); '
-            "write one with model.save(path)"
-        )
-    if doc.get("version") != FILE_VERSION:
-        raise ValueError(
-            f"{path}: weights file version {doc.get('version')!r} is not supported "
-            f"(this chainrule reads version {FILE_VERSION})"
-        )
-    for key in ("model", "parameters"):
-        if not isinstance(doc.get(key), dict):
-            raise ValueError(f"{path}: the weights file has no {key!r} object")
-    return doc
-
-
-def write_atomic(path, content):
-    """Write ``content`` (str or bytes) to ``path`` via a temporary file in the same folder and a rename.
-
-    Readers see the old file or the new one, never a half-written one.
-    """
-    path = Path(path)
-    try:  # keep the mode of the file replaced; a new file gets the usual one (mkstemp's is 0600)
-        mode = path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        mask = os.umask(0)
-        os.umask(mask)
-        mode = 0o666 & ~mask
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, mode)
-        with os.fdopen(fd, "wb") as f:
-            f.write(content.encode("utf-8") if isinstance(content, str) else content)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise

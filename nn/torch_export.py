@@ -11,6 +11,7 @@ A layer with one shared bias (seed 002) is exported with that bias copied to
 every neuron: the outputs are the same, and the shared bias's gradient is the
 sum of the copies' gradients. ``from_torch`` gives every neuron its own bias.
 
+    >>> import pytest; torch = pytest.importorskip("torch")
     >>> import random
     >>> from nn.module import MLP
     >>> random.seed(1)
@@ -27,22 +28,31 @@ sum of the copies' gradients. ``from_torch`` gives every neuron its own bias.
     True
 """
 
-try:
-    import torch
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "nn.torch needs PyTorch, an optional extra: pip install 'chainrule[torch]' (or pip install torch)"
-    ) from exc
-
 from .module import MLP
 
-_MODULES = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid}
-_NAMES = {
-    torch.nn.ReLU: "relu",
-    torch.nn.Tanh: "tanh",
-    torch.nn.Sigmoid: "sigmoid",
-    torch.nn.Identity: "linear",
-}
+
+def _torch():
+    """PyTorch, imported when first needed (it is an optional extra)."""
+    try:
+        import torch
+    except ImportError as exc:
+        raise ImportError(
+            "nn.to_torch and nn.from_torch need PyTorch, an optional extra: pip install 'chainrule[torch]'"
+        ) from exc
+    return torch
+
+
+def _modules(torch):
+    return {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid}
+
+
+def _names(torch):
+    return {
+        torch.nn.ReLU: "relu",
+        torch.nn.Tanh: "tanh",
+        torch.nn.Sigmoid: "sigmoid",
+        torch.nn.Identity: "linear",
+    }
 
 
 def to_torch(model):
@@ -51,6 +61,7 @@ def to_torch(model):
     ``Linear(nin, nout)`` per layer, its ``weight[j][i]`` the weight to neuron
     j+1 from input i+1, then the layer's activation module (none if linear).
     """
+    torch = _torch()
     layers = getattr(model, "layers", None)
     if not layers or not all(hasattr(layer, "neurons") for layer in layers):
         raise TypeError(f"to_torch exports an nn.MLP (layers of neurons), not {type(model).__name__}")
@@ -71,7 +82,7 @@ def to_torch(model):
         modules.append(linear)
         activation = activations.pop()
         if activation != "linear":
-            modules.append(_MODULES[activation]())
+            modules.append(_modules(torch)[activation]())
     return torch.nn.Sequential(*modules)
 
 
@@ -82,6 +93,7 @@ def from_torch(seq, fused=True):
     (or none: linear). All hidden layers must share one activation, as an MLP's
     do. Weights of any floating dtype are read exactly as Python floats.
     """
+    torch = _torch()
     if not isinstance(seq, torch.nn.Sequential):
         raise TypeError(f"from_torch reads a torch.nn.Sequential, not {type(seq).__name__}")
     modules = list(seq)
@@ -108,12 +120,12 @@ def from_torch(seq, fused=True):
         activation = "linear"
         if i < len(modules) and not isinstance(modules[i], torch.nn.Linear):
             kind = type(modules[i])
-            if kind not in _NAMES:
+            if kind not in _names(torch):
                 raise ValueError(
                     f"from_torch: module {i} is {kind.__name__}, which an MLP has no counterpart for; "
                     "the activations can be ReLU, Tanh, Sigmoid or Identity"
                 )
-            activation = _NAMES[kind]
+            activation = _names(torch)[kind]
             i += 1
         activations.append(activation)
     if not weights:

@@ -27,7 +27,7 @@ EXPECTED = {
             "∂E/∂w5 = 0.07295",
             "= 0.58371 × 0.23212 × 0.53842 = 0.07295",
             "∂E/∂w1 = 0.0057581 - 0.0010117 = 0.0047464",
-            "34 chain-rule steps",
+            "32 chain-rule steps",
             "w5 after one step: 0.17927048",
             "w1 after one step: 0.0999525360",
             "E before: 0.1849794   E after: 0.1847743",

@@ -1,4 +1,4 @@
-"""Tests for engine.graph_cli: the ``chainrule graph`` subcommand."""
+"""Tests for chainrule.graph: the ``chainrule graph`` subcommand."""
 
 import shutil
 import struct
@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from engine import render
-from nn import cli
+from chainrule import cli
+from engine.drawing import render
 
 
 @pytest.fixture(autouse=True)
@@ -38,8 +38,8 @@ def svg_texts(path):
 
 
 def test_graph_is_registered():
-    """The chainrule command maps the subcommand "graph" to engine.graph_cli."""
-    assert cli.COMMANDS["graph"] == "engine.graph_cli"  # the fixture keeps the original entry
+    """The chainrule command maps the subcommand "graph" to chainrule.graph."""
+    assert cli.COMMANDS["graph"].__name__ == "chainrule.graph"  # the fixture keeps the original entry
 
 
 def test_seed002_to_svg_by_default(capsys, tmp_path):
@@ -48,7 +48,7 @@ def test_seed002_to_svg_by_default(capsys, tmp_path):
     assert code == 0 and err == ""
     assert out.startswith("wrote graph.svg: seed 002's network after one backward pass, E = 0.1849793830")
     texts = svg_texts(tmp_path / "graph.svg")
-    for text in ("hidden neuron H1", "w5", "grad 0.07295", "∂zY1/∂w5 = 0.5384", "E", "grad 1"):
+    for text in ("hidden neuron H1", "w5", "grad 0.07295", "∂zY1/∂w5 = 0.53842", "E", "grad 1.00000"):
         assert text in texts
 
 
@@ -67,8 +67,8 @@ def test_formula_to_dot_text(capsys, tmp_path):
     code, out, _ = run(capsys, "tanh(x*w + b)", "x=0.5", "w=-1", "b=0.2", "-o", "neuron.gv")
     source = (tmp_path / "neuron.gv").read_text()
     assert code == 0 and out.startswith("wrote neuron.gv: f = tanh(x*w + b) = -0.2913126125")
-    assert "rankdir=LR" in source and "<b>x</b></td><td>data 0.5</td><td>grad -0.9151" in source
-    assert '"∂n2/∂x = -1"' in source and '"∂f/∂n1 = 0.9151"' in source
+    assert "rankdir=LR" in source and "<b>x</b></td><td>data 0.50000</td><td>grad -0.91514" in source
+    assert '"∂n2/∂x = -1.00000"' in source and '"∂f/∂n1 = 0.91514"' in source
 
 
 def test_formula_to_pdf(capsys, tmp_path):
@@ -83,7 +83,7 @@ def test_options(capsys, tmp_path):
     plain = (tmp_path / "a.gv").read_text()
     assert "rankdir=LR" in plain and 'label="∂' not in plain
     run(capsys, "--formulas", "-o", "b.gv")
-    assert "∂zY1/∂w5 = outH1 = 0.5384" in (tmp_path / "b.gv").read_text()
+    assert "∂zY1/∂w5 = outH1 = 0.53842" in (tmp_path / "b.gv").read_text()
     code, out, _ = run(capsys, "--step", "0", "-o", "c.gv")
     assert code == 0 and "after step 0" in out
     assert "step 0: the start" in (tmp_path / "c.gv").read_text()
@@ -135,7 +135,7 @@ def test_unsafe_formulas_are_refused(capsys, tmp_path, formula):
         (["sqrt(x)", "x=0"], "local derivative cannot be computed"),
         (["-o", "graph.bmp"], "cannot tell the format of 'graph.bmp'"),
         (["--step", "10000"], "step 10000 does not exist"),
-        (["--step", "-1"], "0 (the start) or more"),
+        (["--step", "-1"], "must be at least 0"),
         (["--rankdir", "RL"], "invalid choice"),
     ],
 )
@@ -163,10 +163,10 @@ def test_unwritable_output_is_an_error(capsys, tmp_path):
 
 
 def test_console_command_end_to_end(tmp_path):
-    """`python -m nn.cli graph` runs in a fresh process and writes the file."""
+    """`python -m chainrule graph` runs in a fresh process and writes the file."""
     done = subprocess.run(
-        [sys.executable, "-m", "nn.cli", "graph", "x*w", "x=2", "w=3", "-o", "f.svg"],
+        [sys.executable, "-m", "chainrule", "graph", "x*w", "x=2", "w=3", "-o", "f.svg"],
         cwd=tmp_path, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "wrote f.svg: f = x*w = 6" in done.stdout and "data 6" in svg_texts(tmp_path / "f.svg")
+    assert "wrote f.svg: f = x*w = 6" in done.stdout and "data 6.00000" in svg_texts(tmp_path / "f.svg")

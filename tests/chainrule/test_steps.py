@@ -3,8 +3,9 @@
 import pytest
 
 import nn
-from engine.steps import count_steps, trace
-from nn import cli
+from chainrule import cli
+from engine import trace
+from engine.graph import count_steps
 
 
 @pytest.fixture
@@ -21,8 +22,8 @@ def run(capsys, *argv):
 
 
 def test_steps_is_registered():
-    """The chainrule command maps the subcommand "steps" to engine.steps_cli."""
-    assert cli.COMMANDS["steps"] == "engine.steps_cli"
+    """The chainrule command maps the subcommand "steps" to chainrule.steps."""
+    assert cli.COMMANDS["steps"].__name__ == "chainrule.steps"
 
 
 def test_output_holds_seed002_key_numbers(steps_only, capsys):

@@ -11,9 +11,9 @@ import pytest
 
 import engine
 import nn
-from engine import Value, drawing, render
-from engine.drawing import CollapsedWarning, Drawing, draw, scope_title
-from engine.steps import trace
+from engine import Value, drawing, trace
+from engine.drawing import CollapsedWarning, Drawing, draw, render, scope_title
+from engine.graph import fmt
 
 # The golden texts below abbreviate what every box and every op oval repeat: a box
 # <<table border="0" ... bgcolor="F"><tr><td>A</td><td>B</td><td>C</td></tr></table>>
@@ -68,25 +68,22 @@ digraph chainrule {
 	fontname=Helvetica fontsize=11 nodesep=0.3 rankdir=LR ranksep=0.35
 	node [fontname=Helvetica fontsize=11]
 	edge [arrowsize=0.7 fontname=Helvetica fontsize=10]
-	v0 [label=[#e8f1fb: <b>x</b> | data 0.5 | grad -0.7864] shape=plain]
-	v1 [label=[#e8f1fb: <b>w</b> | data -1 | grad 0.3932] shape=plain]
-	v2 [label=[white: <i>n2</i> | data -0.5 | grad 0.7864] shape=plain]
+	v0 [label=[#e8f1fb: <b>x</b> | data 0.50000 | grad -0.78645] shape=plain]
+	v1 [label=[#e8f1fb: <b>w</b> | data -1.00000 | grad 0.39322] shape=plain]
+	v2 [label=[white: <i>n2</i> | data -0.50000 | grad 0.78645] shape=plain]
 	v2op [label="*" OP]
-	v3 [label=[white: <i>n1</i> | data 0.5 | grad 0.7864] shape=plain]
+	v3 [label=[white: <i>n1</i> | data 0.50000 | grad 0.78645] shape=plain]
 	v3op [label="+ 1" OP]
-	v4 [label=[#fdebd0: <b>y</b> | data 0.4621 | grad 1] shape=plain]
+	v4 [label=[#fdebd0: <b>y</b> | data 0.46212 | grad 1.00000] shape=plain]
 	v4op [label=tanh OP]
-	v0 -> v2op [label="∂n2/∂x = -1" fontcolor="#1f4e79"]
-	v1 -> v2op [label="∂n2/∂w = 0.5" fontcolor="#1f4e79"]
+	v0 -> v2op [label="∂n2/∂x = -1.00000" fontcolor="#1f4e79"]
+	v1 -> v2op [label="∂n2/∂w = 0.50000" fontcolor="#1f4e79"]
 	v2op -> v2
-	v2 -> v3op [label="∂n1/∂n2 = 1" fontcolor="#1f4e79"]
+	v2 -> v3op [label="∂n1/∂n2 = 1.00000" fontcolor="#1f4e79"]
 	v3op -> v3
-	v3 -> v4op [label="∂y/∂n1 = 0.7864" fontcolor="#1f4e79"]
+	v3 -> v4op [label="∂y/∂n1 = 0.78645" fontcolor="#1f4e79"]
 	v4op -> v4
-	label=<box: name | data | grad, where grad = ∂y/∂(box);  oval: the op that made the box to its right\
-<br align='left'/>edge: the local derivative ∂out/∂in;  chain rule: grad(in) += grad(out) × ∂out/∂in, \
-summed over the edges out of a box<br align='left'/>n1, n2, …: unlabelled values, named as engine.trace \
-names them<br align='left'/>> labeljust=l labelloc=b
+	label=<box: name | data | grad, where grad = ∂y/∂(box);  oval: the op that made the box to its right<br align='left'/>edge: the local derivative ∂out/∂in;  chain rule: grad(in) += grad(out) × ∂out/∂in, summed over the edges out of a box<br align='left'/>n1, n2, …: unlabelled values, named as engine.trace names them<br align='left'/>> labeljust=l labelloc=b
 }
 """
 
@@ -99,26 +96,26 @@ digraph chainrule {
 	edge [arrowsize=0.7 fontname=Helvetica fontsize=10]
 	subgraph cluster_0 {
 		color="#9db3cc" fillcolor="#f3f6fa" label="hidden layer" labeljust=l style="rounded,filled"
-		v4 [label=[#e8f1fb: <b>b1</b> | data 0.05 | grad 0.2485] shape=plain]
+		v4 [label=[#e8f1fb: <b>b1</b> | data 0.05000 | grad 0.24852] shape=plain]
 		subgraph cluster_1 {
 			color="#b0b0b0" fillcolor="#ffffff" label="hidden neuron H1" labeljust=l style="rounded,filled"
 			v6op [label="σ" OP]
-			v6 [label=[#fdebd0: <b>outH1</b> | data 0.5384 | grad 1] shape=plain]
+			v6 [label=[#fdebd0: <b>outH1</b> | data 0.53842 | grad 1.00000] shape=plain]
 			v5op [label="w·x+b" OP]
-			v5 [label=[white: <b>zH1</b> | data 0.154 | grad 0.2485] shape=plain]
-			v1 [label=[#e8f1fb: <b>w2</b> | data 0.15 | grad 0.01491] shape=plain]
-			v0 [label=[#e8f1fb: <b>w1</b> | data 0.1 | grad 0.2361] shape=plain]
+			v5 [label=[white: <b>zH1</b> | data 0.15400 | grad 0.24852] shape=plain]
+			v1 [label=[#e8f1fb: <b>w2</b> | data 0.15000 | grad 0.01491] shape=plain]
+			v0 [label=[#e8f1fb: <b>w1</b> | data 0.10000 | grad 0.23610] shape=plain]
 		}
 	}
-	v2 [label=[#e8f1fb: <b>x1</b> | data 0.95 | grad 0.02485] shape=plain]
-	v3 [label=[#e8f1fb: <b>x2</b> | data 0.06 | grad 0.03728] shape=plain]
-	v0 -> v5op [label="∂zH1/∂w1 = 0.95" fontcolor="#1f4e79"]
-	v1 -> v5op [label="∂zH1/∂w2 = 0.06" fontcolor="#1f4e79"]
-	v2 -> v5op [label="∂zH1/∂x1 = 0.1" fontcolor="#1f4e79"]
-	v3 -> v5op [label="∂zH1/∂x2 = 0.15" fontcolor="#1f4e79"]
-	v4 -> v5op [label="∂zH1/∂b1 = 1" fontcolor="#1f4e79"]
+	v2 [label=[#e8f1fb: <b>x1</b> | data 0.95000 | grad 0.02485] shape=plain]
+	v3 [label=[#e8f1fb: <b>x2</b> | data 0.06000 | grad 0.03728] shape=plain]
+	v0 -> v5op [label="∂zH1/∂w1 = 0.95000" fontcolor="#1f4e79"]
+	v1 -> v5op [label="∂zH1/∂w2 = 0.06000" fontcolor="#1f4e79"]
+	v2 -> v5op [label="∂zH1/∂x1 = 0.10000" fontcolor="#1f4e79"]
+	v3 -> v5op [label="∂zH1/∂x2 = 0.15000" fontcolor="#1f4e79"]
+	v4 -> v5op [label="∂zH1/∂b1 = 1.00000" fontcolor="#1f4e79"]
 	v5op -> v5
-	v5 -> v6op [label="∂outH1/∂zH1 = 0.2485" fontcolor="#1f4e79"]
+	v5 -> v6op [label="∂outH1/∂zH1 = 0.24852" fontcolor="#1f4e79"]
 	v6op -> v6
 }
 """
@@ -149,9 +146,9 @@ def test_same_graph_same_text():
 def test_repr_is_stable():
     """A Drawing's repr says what it shows and holds no memory address (saved notebooks stay unchanged)."""
     net = seed002()
-    assert repr(draw(net.E)) == "<Drawing of E: 29 values, full view>"
-    assert repr(draw(net.E, step=3)) == "<Drawing of E: 29 values, full view, after step 3>"
-    assert repr(draw(net.E, collapse=True)) == "<Drawing of E: 29 values, collapsed into 9 boxes>"
+    assert repr(draw(net.E)) == "<Drawing of E: 27 values, full view>"
+    assert repr(draw(net.E, step=3)) == "<Drawing of E: 27 values, full view, after step 3>"
+    assert repr(draw(net.E, collapse=True)) == "<Drawing of E: 27 values, collapsed into 9 boxes>"
 
 
 def test_every_chain_rule_step_is_an_edge_label():
@@ -160,7 +157,7 @@ def test_every_chain_rule_step_is_an_edge_label():
     steps = trace(net.E)  # the backward pass itself
     source = draw(net.E).source
     for s in steps:
-        assert f'"∂{s.node_name}/∂{s.parent_name} = {s.local:.4g}"' in source
+        assert f'"∂{s.node_name}/∂{s.parent_name} = {fmt(s.local)}"' in source
     ops = sum(1 for n in engine.topological_order(net.E) if n.parents)
     assert source.count(" -> ") == len(steps) + ops  # input -> op for each step, op -> result for each op
 
@@ -219,7 +216,7 @@ def test_highlight_nodes_and_edges():
     assert re.search(r'border="2" color="#d62728"[^>]*><tr><td><b>w5</b>', source)
     ids = dict(re.findall(r"\t+(v\d+) \[label=<<table[^>]*><tr><td><b>(\w+)</b>", source))
     ids = {label: vid for vid, label in ids.items()}
-    assert f'{ids["w5"]} -> {ids["zY1"]}op [label="∂zY1/∂w5 = 0.5384" color="#d62728"' in source
+    assert f'{ids["w5"]} -> {ids["zY1"]}op [label="∂zY1/∂w5 = 0.53842" color="#d62728"' in source
     with pytest.raises(ValueError, match="not in the graph"):
         draw(net.E, highlight=[Value(1.0)])
     with pytest.raises(ValueError, match="no edge joins"):
@@ -235,10 +232,10 @@ def test_step_frame_caption():
     i = next(s.number for s in trace(nn.seed002().E) if s.parent_name == "w5")
     source = draw(net.E, step=i).source
     assert (
-        f"step {i}: grad(w5) += grad(zY1) × ∂zY1/∂w5 = 0.1355 × 0.5384 = 0.07295, so grad(w5) = 0.07295"
+        f"step {i}: grad(w5) += grad(zY1) × ∂zY1/∂w5 = 0.13549 × 0.53842 = 0.07295, so grad(w5) = 0.07295"
         in source
     )
-    assert "step 0: the start; only grad(E) = ∂E/∂E = 1 is known" in draw(net.E, step=0).source
+    assert "step 0: the start; only grad(E) = ∂E/∂E = 1.00000 is known" in draw(net.E, step=0).source
     assert [n.grad for n in engine.topological_order(net.E)] == before
     with pytest.raises(ValueError, match="cannot be drawn collapsed"):
         draw(net.E, step=1, collapse=True)
@@ -250,7 +247,7 @@ def test_bad_arguments():
     """draw() names what is wrong with its arguments."""
     with pytest.raises(TypeError, match="takes the Value"):
         draw(1.0)
-    with pytest.raises(ValueError, match="significant digits"):
+    with pytest.raises(ValueError, match="number of decimals"):
         draw(small_expression(), precision=0)
     assert "data 0.46<" in draw(small_expression(), precision=2).source
 
@@ -267,7 +264,15 @@ def test_full_view_has_a_hard_limit():
 def test_svg_holds_labels_and_numbers(no_system_dot):
     """The rendered SVG parses as XML and shows the labels, data, grads and local derivatives."""
     texts = svg_texts(draw(seed002().E).svg())
-    for text in ("w5", "data 0.18", "grad 0.07295", "∂zY1/∂w5 = 0.5384", "hidden neuron H1", "outY1", "σ"):
+    for text in (
+        "w5",
+        "data 0.18000",
+        "grad 0.07295",
+        "∂zY1/∂w5 = 0.53842",
+        "hidden neuron H1",
+        "outY1",
+        "σ",
+    ):
         assert text in texts
 
 
@@ -284,7 +289,7 @@ def test_jupyter_shows_svg_through_the_fallback(no_system_dot):
     """In Jupyter a drawing shows as SVG (PNG on request) rendered by graphviz-pure, with a stable repr."""
     d = draw(small_expression())
     bundle = d._repr_mimebundle_()
-    assert list(bundle) == ["image/svg+xml"] and "∂y/∂n1 = 0.7864" in svg_texts(bundle["image/svg+xml"])
+    assert list(bundle) == ["image/svg+xml"] and "∂y/∂n1 = 0.78645" in svg_texts(bundle["image/svg+xml"])
     assert png_size(d._repr_mimebundle_(include=["image/png"])["image/png"])[0] > 100
     assert d._repr_svg_() == bundle["image/svg+xml"] and d.pipe("svg", encoding="utf-8") == d.svg()
     formatters = pytest.importorskip("IPython.core.formatters")
@@ -329,11 +334,11 @@ def test_100k_nodes_collapse_quickly(no_system_dot):
         d = draw(S)
     svg = d.svg()
     assert time.perf_counter() - start < 60  # a sanity bound: it takes about a second
-    assert d.collapsed and d.nodes >= 100_000 and d.boxes <= drawing.MAX_BOXES
+    assert d.collapsed and d.nodes >= 100_000 and d.boxes <= drawing._collapsed.MAX_BOXES
     assert len(d.source) < 100_000
     texts = svg_texts(svg)
     assert any(t.startswith("collapsed view: ") and "draw(root, collapse=False)" in t for t in texts)
-    assert "S" in texts and "grad 1" in texts
+    assert "S" in texts and "grad 1.00000" in texts
 
 
 def test_mlp_16_16_1_gives_a_readable_picture(no_system_dot):
@@ -369,7 +374,9 @@ def test_collapsed_without_scopes_bands_by_depth():
     v.backward()
     with pytest.warns(CollapsedWarning):
         d = draw(v)
-    assert "banded by depth" in d.source and "depth 0–" in d.source and d.boxes <= drawing.DEPTH_BANDS
+    assert (
+        "banded by depth" in d.source and "depth 0–" in d.source and d.boxes <= drawing._collapsed.DEPTH_BANDS
+    )
 
 
 def test_drawing_is_a_graphviz_digraph():

@@ -1,4 +1,4 @@
-"""Tests for engine.render: DOT text to SVG, PNG, JPEG and PDF with dot or graphviz-pure."""
+"""Tests for engine.drawing.render: DOT text to SVG, PNG, JPEG and PDF with dot or graphviz-pure."""
 
 import os
 import re
@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from engine import render
+from engine.drawing import render
 
 SOURCE = 'digraph { rankdir=LR; a [label="x·w"]; b [label="∂L/∂w = 0.25"]; a -> b }'
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

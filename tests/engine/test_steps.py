@@ -1,4 +1,4 @@
-"""Tests for engine.steps: stepping through backward, traces, explain, snapshots and frames."""
+"""Tests for stepping through backward (engine.steps), traces (engine.tracing), explain and frames."""
 
 import math
 import random
@@ -11,21 +11,13 @@ from hypothesis import strategies as st
 
 import engine
 import nn
-from engine import Value
-from engine.steps import (
-    Frames,
-    Step,
-    Trace,
-    _draw,
-    backward_steps,
-    count_steps,
-    explain,
-    frames,
-    slider,
-    snapshot,
-    trace,
-)
+from engine import Value, graph
+from engine.drawing.frames import Frames, frames, slider
+from engine.explaining import explain
+from engine.graph import count_steps
+from engine.steps import Step, backward_steps
 from engine.strategies import expressions, reals
+from engine.tracing import Trace, trace
 
 # Seed 002's exact numbers (from the seeds' README)
 DE_DOUTY1 = 0.5837097788
@@ -72,10 +64,12 @@ def three_layer():
 def test_each_step_is_one_edge_of_the_chain_rule():
     """Every Step names a node and its parent at ``index``, with the rule's formula and upstream × local."""
     net = nn.seed002()
+    names = graph.names(net.E)
     for s in backward_steps(net.E):
         assert isinstance(s, Step)
         assert s.node.parents[s.index] is s.parent
-        assert s.formula == s.node.op.formula(s.index, len(s.node.parents))
+        assert s.rule == s.node.op.formula(s.index, len(s.node.parents))
+        assert s.formula == graph.formula(s.node, s.index, names)
         assert s.product == s.upstream * s.local
         assert s.upstream == s.node.grad  # ∂E/∂node is complete once the node is processed
         assert s.grad == s.parent.grad  # ∂E/∂parent so far, right after this step
@@ -114,7 +108,8 @@ def test_duplicate_parents_are_two_steps_with_their_own_index():
     y.label = "y"
     s0, s1 = backward_steps(y)
     assert (s0.index, s1.index) == (0, 1)
-    assert (s0.formula, s1.formula) == ("b", "a")
+    assert (s0.rule, s1.rule) == ("b", "a")
+    assert (s0.formula, s1.formula) == ("x", "x")  # with the graph's own names: both inputs are x
     assert (s0.final, s1.final) == (False, True)
     assert (s0.grad, s1.grad) == (3.0, 6.0)
 
@@ -124,7 +119,7 @@ def test_step_text_reads_as_the_chain_rule():
     net = nn.seed002()
     s = next(s for s in backward_steps(net.E) if s.parent is net.params["w5"])
     text = str(s)
-    assert text.startswith(f"step {s.number}: ∂E/∂w5 += ∂E/∂zY1 · ∂zY1/∂w5 = 0.13549 × 0.53842 (x_1) = ")
+    assert text.startswith(f"step {s.number}: ∂E/∂w5 += ∂E/∂zY1 · ∂zY1/∂w5 = 0.13549 × 0.53842 (outH1) = ")
     assert text.endswith("= 0.07295; ∂E/∂w5 = 0.07295")
 
 
@@ -138,8 +133,8 @@ def test_leaf_root_takes_no_steps_but_accumulates_like_backward():
 
 
 def test_non_value_root_is_a_clear_error():
-    """Stepping, tracing or snapshotting something that is not a Value raises TypeError saying so."""
-    for call in (lambda: backward_steps(3.0), lambda: trace([1]), lambda: snapshot("E", 0)):
+    """Stepping, tracing or recording something that is not a Value raises TypeError saying so."""
+    for call in (lambda: backward_steps(3.0), lambda: trace([1]), lambda: engine.tracing.record("E")):
         with pytest.raises(TypeError, match="expected the Value"):
             call()
 
@@ -173,9 +168,13 @@ def test_trace_gives_seed002_numbers():
     assert isinstance(t, Trace) and t.root is net.E and len(t) == count_steps(net.E)
     (sig,) = [s for s in t if s.node is net.out["Y1"]]
     assert sig.upstream == pytest.approx(DE_DOUTY1, abs=EXACT)
-    assert sig.local == pytest.approx(SIGMOID_SLOPE_Y1, abs=EXACT) and sig.formula == "out * (1 - out)"
+    assert (
+        sig.local == pytest.approx(SIGMOID_SLOPE_Y1, abs=EXACT)
+        and sig.rule == "out * (1 - out)"
+        and sig.formula == "outY1 * (1 - outY1)"
+    )
     (w5,) = [s for s in t if s.parent is net.params["w5"]]
-    assert w5.local == pytest.approx(H1, abs=EXACT) and w5.formula == "x_1"
+    assert w5.local == pytest.approx(H1, abs=EXACT) and w5.rule == "x_1" and w5.formula == "outH1"
     assert w5.grad == pytest.approx(DE_DW5, abs=EXACT) and w5.final
     (w1,) = [s for s in t if s.parent is net.params["w1"]]
     assert w1.grad == pytest.approx(DE_DW1, abs=EXACT)
@@ -238,7 +237,7 @@ def test_text_table_is_aligned():
         for start, end in spans:  # a cell never spills into the two-space gap between columns
             assert line[end : end + 2].strip() == "", (line, start, end)
     row = next(line for line in lines if line.split()[3:4] == ["w5"])
-    assert "x_1" in row and "0.53842" in row and "0.07295" in row
+    assert "outH1" in row and "0.53842" in row and "0.07295" in row
     assert any(line.endswith("so far") for line in lines)
 
 
@@ -254,7 +253,7 @@ def test_html_table_is_well_formed():
     L = a.relu()
     L.label = 'L "1"'
     cells = [c.text for c in ET.fromstring(trace(L)._repr_html_()).find("./tbody/tr")]
-    assert "<a & b>" in cells and "1 if a > 0 else 0 = 1.00000" in cells
+    assert "<a & b>" in cells and "1 if <a & b> > 0 else 0 = 1.00000" in cells
     assert ET.fromstring(trace(nn.seed002().E).to("w5")._repr_html_()).find("caption").text.endswith("to w5")
 
 
@@ -288,7 +287,7 @@ def test_explain_w1_sums_two_paths_and_marks_reuse():
     """∂E/∂w1 is the sum over the paths through Y1 and Y2, each reusing its output layer's ∂E/∂z."""
     net = nn.seed002()
     t = trace(net.E)
-    e = t.explain("w1")
+    e = explain("w1", t)
     assert e.n_paths == 2 and e.total == pytest.approx(DE_DW1, abs=EXACT)
     assert sum(p.value for p in e.paths) == pytest.approx(DE_DW1, abs=EXACT)
     for path, y, source in zip(e.paths, ("Y1", "Y2"), ("w5", "w7")):
@@ -410,7 +409,7 @@ def test_explain_paths_add_up_to_the_gradient(e, data):
         n.label = f"h{k}" if data.draw(st.booleans()) else None
     t = trace(e.root)
     for leaf in e.leaves:
-        x = t.explain(leaf, max_paths=10_000)
+        x = explain(leaf, t, max_paths=10_000)
         (g,) = engine.grad(e.root, [leaf])
         assert x.total == pytest.approx(g, rel=1e-9, abs=1e-12)
         assert len(x.paths) == x.n_paths
@@ -447,45 +446,45 @@ def test_explanation_html_is_well_formed():
 # --- snapshots and frames -------------------------------------------------------
 
 
-def test_snapshot_matches_the_trace_and_restores_grads():
-    """snapshot(root, i) has the gradients after step i and its edge, and leaves every .grad as it was."""
+def test_state_matches_the_trace_and_record_restores_grads():
+    """record(root).state(i) has the gradients after step i and its step; recording changes no .grad."""
     net = nn.seed002()
     net.E.backward()
-    net.E.backward()  # leaves hold twice their gradient: snapshot must not mix that in
+    net.E.backward()  # leaves hold twice their gradient: the record must not mix that in
     nodes = engine.topological_order(net.E)
     before = grads(nodes)
     t = trace(nn.seed002().E)
-    known, edge = snapshot(net.E, 0)
-    assert known == {net.E: 1.0} and edge is None
+    r = engine.tracing.record(net.E)
+    assert grads(nodes) == before
+    known, taken = r.state(0)
+    assert known == {net.E: 1.0} and taken is None
     for i in (1, 7, 18, len(t)):
-        known, edge = snapshot(net.E, i)
+        known, taken = r.state(i)
         s = t[i - 1]
-        assert (edge[0].label, edge[1].label) == (s.node.label, s.parent.label)
+        assert (taken.node.label, taken.parent.label) == (s.node.label, s.parent.label)
         assert len(known) == 1 + len({x.parent for x in t[:i]})
-        assert known[edge[1]] == s.grad
-        assert grads(nodes) == before
-    known, _ = snapshot(net.E, len(t))
+        assert known[taken.parent] == s.grad
+    known, _ = r.state(len(t))
     assert known[net.params["w5"]] == pytest.approx(DE_DW5, abs=EXACT)
 
 
-def test_snapshot_refuses_steps_that_do_not_exist():
-    """Negative, non-integer or too-large steps are clear errors, and grads stay restored."""
+def test_state_refuses_steps_that_do_not_exist():
+    """Negative, non-integer or too-large steps are clear errors."""
     net = nn.seed002()
-    nodes = engine.topological_order(net.E)
+    r = engine.tracing.record(net.E)
     n = count_steps(net.E)
     with pytest.raises(IndexError, match=f"step {n + 1} does not exist: .* has {n} steps"):
-        snapshot(net.E, n + 1)
-    assert [n.grad for n in nodes if not n.parents] == [0.0] * len([n for n in nodes if not n.parents])
+        r.state(n + 1)
     for bad in (-1, 1.5, True, "3"):
         with pytest.raises(ValueError, match="step must be an int >= 0"):
-            snapshot(net.E, bad)
+            r.state(bad)
 
 
 def test_frames_are_lazy_drawings_of_each_step(monkeypatch):
     """frames(root)[i] is draw(root, step=i); there is one frame per step plus the start."""
     calls = []
     fake_draw = lambda root, **kw: calls.append(kw) or f"frame {kw['step']}"
-    monkeypatch.setattr("engine.steps._draw", lambda: fake_draw)
+    monkeypatch.setattr("engine.drawing.frames.draw", fake_draw)
     net = nn.seed002()
     f = frames(net.E, precision=3)
     n = count_steps(net.E)
@@ -501,7 +500,7 @@ def test_frames_are_lazy_drawings_of_each_step(monkeypatch):
 def test_frames_without_ipywidgets(monkeypatch):
     """Without ipywidgets the slider says what to do, and Jupyter shows the frames one after another."""
     monkeypatch.setitem(sys.modules, "ipywidgets", None)  # makes `import ipywidgets` fail
-    monkeypatch.setattr("engine.steps._draw", lambda: lambda root, step, **kw: f"frame {step}")
+    monkeypatch.setattr("engine.drawing.frames.draw", lambda root, step, **kw: f"frame {step}")
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
     a = Value(2.0, label="a")
@@ -517,7 +516,7 @@ def test_frames_without_ipywidgets(monkeypatch):
 def test_slider_scrubs_through_the_frames(monkeypatch):
     """With ipywidgets, moving the slider shows draw(root, step=i) and the text of step i."""
     widgets = pytest.importorskip("ipywidgets")
-    monkeypatch.setattr("engine.steps._draw", lambda: lambda root, step, **kw: f"frame {step}")
+    monkeypatch.setattr("engine.drawing.frames.draw", lambda root, step, **kw: f"frame {step}")
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
     net = nn.seed002()
@@ -533,8 +532,7 @@ def test_slider_scrubs_through_the_frames(monkeypatch):
 
 def test_draw_step_end_to_end():
     """engine.draw(root, step=i) greys the unknown gradients, marks step i's edge and restores every grad."""
-    pytest.importorskip("engine.drawing")
-    draw = _draw()  # engine.draw itself, found the way frames() finds it
+    draw = engine.draw
     net = nn.seed002()
     nodes = engine.topological_order(net.E)
     before = grads(nodes)

@@ -12,7 +12,8 @@ import engine
 from engine import RULES, Value
 from engine.checking import gradcheck, gradgradcheck
 from engine.ops import Op
-from engine.strategies import BUILDERS, EDGE, LIMIT, Expression, expressions, mlps, reals
+from engine.strategies import BUILDERS, EDGE, LIMIT, Expression, expressions, reals
+from nn.strategies import mlps
 
 PROFILE = settings().max_examples  # 60 (dev) or 400 (CI)
 MANY = settings(max_examples=10 * PROFILE)  # CI: 4,000 random expressions against finite differences
@@ -177,14 +178,32 @@ def test_expressions_use_every_op():
     assert seen == set(RULES), f"expressions() never drew {sorted(set(RULES) - seen)}"
 
 
-def test_a_new_op_without_a_builder_fails_loudly(monkeypatch):
-    """An op added to engine.RULES but not to the strategies makes expressions() raise, naming it."""
-    softsign = Op("softsign", "ss", ("a",), lambda a: a / (1 + abs(a)), lambda a, out: (0.0,), ("?",))
+def test_a_new_row_is_picked_up_everywhere(monkeypatch):
+    """One new row is a Value method, parsed, drawn, stepped, explained, checked and drawn at random."""
+    import math
+
+    import engine
+    from engine.expr import build
+
+    softsign = Op(
+        "softsign", "softsign", ("a",), lambda a: a / (1 + abs(a)), lambda a, out: ((1 - abs(out)) ** 2,),
+        ("(1 - abs(out))**2",),
+    )  # fmt: skip
     monkeypatch.setitem(RULES, "softsign", softsign)
-    with pytest.raises(
-        ValueError, match="'softsign' is in engine.RULES but engine.strategies has no builder"
-    ):
-        expressions()
+    x = Value(0.5, label="x")
+    y = x.softsign()
+    y.label = "y"
+    assert y.op is softsign and math.isclose(y.data, 1 / 3)
+    f, _ = build("softsign(x * 2)", {"x": 0.25})  # the formula parser
+    assert f.op is softsign
+    t = engine.trace(y)  # stepping and the trace
+    assert t[0].rule == "(1 - abs(out))**2" and t[0].formula == "(1 - abs(y))**2"
+    assert math.isclose(x.grad, (1 - 1 / 3) ** 2)
+    assert engine.explain(x, y).total == t[0].local
+    assert "softsign" in engine.draw(y, step=1).source
+    engine.gradcheck(y, [x])
+    e = find(expressions(ops=["softsign", "add"]), lambda e: "softsign" in e.ops, settings=QUIET)
+    engine.gradcheck(e)
 
 
 @SOME

@@ -38,6 +38,9 @@ TORCH = {
     "cos": torch.cos,
     "sum": lambda *xs: torch.stack(xs).sum(),
     "dot": lambda *args: _dot(*args),
+    "rsubk": lambda a, k: k - a,
+    "rdivk": lambda a, k: k / a,
+    "rpowk": lambda a, k: torch.pow(k, a),
 }
 
 

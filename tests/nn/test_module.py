@@ -6,14 +6,13 @@ import math
 import os
 import random
 import stat
-import sys
-import types
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import engine
+import engine.files
 import nn.module
 from engine import Value
 from nn import MLP, Layer, Neuron, load_model
@@ -399,7 +398,7 @@ def test_save_is_atomic(tmp_path, monkeypatch):
     def fail(*args):
         raise OSError("disk full")
 
-    monkeypatch.setattr(nn.module.os, "replace", fail)
+    monkeypatch.setattr(engine.files.os, "replace", fail)
     with pytest.raises(OSError, match="disk full"):
         _model(2).save(path)
     assert path.read_bytes() == before
@@ -475,13 +474,9 @@ def test_missing_file_is_file_not_found(tmp_path):
         _model().load(tmp_path / "nope.json")
 
 
-def test_torch_conversion_delegates_to_nn_torch(monkeypatch):
-    """MLP.to_torch and MLP.from_torch call nn.torch's to_torch(mlp) and from_torch(seq)."""
-    calls = []
-    fake = types.ModuleType("nn.torch")
-    fake.to_torch = lambda mlp: calls.append(("to", mlp)) or "seq"
-    fake.from_torch = lambda seq: calls.append(("from", seq)) or "mlp"
-    monkeypatch.setitem(sys.modules, "nn.torch", fake)
-    model = _model()
-    assert model.to_torch() == "seq" and MLP.from_torch("S") == "mlp"
-    assert calls == [("to", model), ("from", "S")]
+def test_torch_export_is_lazy_and_outside_the_module():
+    """nn.to_torch/nn.from_torch load nn.torch_export on first use; nn.module never imports it."""
+    import nn.torch_export
+
+    assert nn.to_torch is nn.torch_export.to_torch and nn.from_torch is nn.torch_export.from_torch
+    assert "torch_export" not in open(nn.module.__file__, encoding="utf-8").read()

@@ -9,9 +9,9 @@ torch = pytest.importorskip(
 from hypothesis import given, settings  # noqa: E402
 
 import engine  # noqa: E402
-from engine.strategies import mlps  # noqa: E402
 from nn.module import MLP  # noqa: E402
-from nn.torch import from_torch, to_torch  # noqa: E402
+from nn.strategies import mlps  # noqa: E402
+from nn.torch_export import from_torch, to_torch  # noqa: E402
 
 SOME = settings(max_examples=max(settings().max_examples // 2, 30))
 
@@ -69,14 +69,14 @@ def test_round_trip_keeps_every_weight_exactly(problem):
 
 
 def test_export_layout_and_the_model_methods():
-    """Each layer becomes Linear then its activation (none if linear); MLP.to_torch/from_torch delegate."""
+    """Each layer becomes Linear then its activation (none if linear), both ways."""
     model = MLP.from_weights(
         [[[0.5, -1.0], [2.0, 0.25]], [[1.5, -0.5]]], [[0.1, 0.2], [0.3]], "tanh", "sigmoid"
     )
-    seq = model.to_torch()
+    seq = to_torch(model)
     assert [type(m).__name__ for m in seq] == ["Linear", "Tanh", "Linear", "Sigmoid"]
     assert seq[0].weight.tolist() == [[0.5, -1.0], [2.0, 0.25]] and seq[2].bias.tolist() == [0.3]
-    assert MLP.from_torch(seq).state_dict() == model.state_dict()
+    assert from_torch(seq).state_dict() == model.state_dict()
     linear = MLP.from_weights([[[1.0]]], [[0.5]], "relu", "linear")
     assert [type(m).__name__ for m in to_torch(linear)] == ["Linear"]
 

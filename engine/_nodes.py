@@ -1,0 +1,143 @@
+"""How a node is made, quickly: numbers checked, the row's forward run, the thread's mode applied.
+
+These are the speed tricks kept out of ``value.py``: no ``__init__`` call per node,
+one read of the mode, bound ops looked up in their row's cache. Every forward
+value still comes from the op's row of the rule table.
+"""
+
+import decimal
+import math
+import numbers
+
+from . import modes
+from .ops import domain_error
+
+_new = object.__new__
+_mode = modes.current.get
+_DEFAULT = modes.DEFAULT
+_isfinite = math.isfinite
+
+
+def node(cls, data, op, parents):
+    """A new node of class ``cls`` (Value) holding ``data``, made by ``op`` from ``parents``."""
+    out = _new(cls)
+    out.data = data
+    out.grad = 0.0
+    out.label = None
+    mode = _mode()
+    if mode is _DEFAULT:  # the usual case: record, no checks, no scope
+        out.scope = None
+        out._op = op
+        out._parents = parents
+        return out
+    out.scope = mode.scope
+    if mode.recording:
+        out._op = op
+        out._parents = parents
+    else:
+        out._op = None
+        out._parents = ()
+    if mode.checking and not _isfinite(data):
+        raise FloatingPointError(
+            f"detect_anomaly: {describe(op, parents)} gave {data} (not finite); "
+            "inspect those inputs or rescale the computation"
+        )
+    return out
+
+
+def unary(op, a):
+    """``op`` applied to the Value ``a``."""
+    try:
+        data = op.forward(a.data)
+    except (ArithmeticError, ValueError) as exc:
+        raise _failed(op, exc, (a,)) from None
+    return node(a.__class__, data, op, (a,))
+
+
+def binary(op, a, b):
+    """``op`` applied to the Values ``a`` and ``b``."""
+    try:
+        data = op.forward(a.data, b.data)
+    except (ArithmeticError, ValueError) as exc:
+        raise _failed(op, exc, (a, b)) from None
+    return node(a.__class__, data, op, (a, b))
+
+
+def bound(row, a, k):
+    """The row's op bound to the number ``k`` (``x * 2``), applied to the Value ``a``: one node."""
+    op = row.bound.get(k) or row.bind(k)
+    try:
+        data = row.forward(a.data, k)
+    except (ArithmeticError, ValueError) as exc:
+        raise _failed(op, exc, (a,)) from None
+    return node(a.__class__, data, op, (a,))
+
+
+def nary(op, parents):
+    """``op`` applied to a tuple of Values (sum, dot, or any op of the table)."""
+    try:
+        data = op.forward(*[p.data for p in parents])  # a bound op's forward has k built in
+    except (ArithmeticError, ValueError) as exc:
+        raise _failed(op, exc, parents) from None
+    return node(parents[0].__class__, data, op, parents)
+
+
+def _failed(op, exc, parents):
+    data = [p.data for p in parents] + ([op.constant] if op.constant is not None else [])
+    return domain_error(op, exc, data, [p.label for p in parents])
+
+
+def describe(op, parents):
+    """``mul(a=2.0, 3.0)``: an op with its inputs' labels and numbers, for error messages."""
+    args = ", ".join(f"{p.label}={p.data!r}" if p.label is not None else repr(p.data) for p in parents)
+    if op.constant is not None:
+        args += f", {op.constant!r}"
+    return f"{op.name}({args})"
+
+
+def name(v):
+    """How an error message names a Value: its label, or its number."""
+    if not hasattr(v, "data"):
+        return repr(v)
+    return repr(v.label) if getattr(v, "label", None) is not None else f"Value({v.data!r})"
+
+
+def as_float(x):
+    """A number given to Value() as a finite float, or a clear error saying why not."""
+    if x.__class__ is float:
+        if x - x == 0.0:  # not NaN or ±inf
+            return x
+    elif hasattr(x, "data") and hasattr(x, "_parents"):
+        return x.data  # Value(Value(2)) holds 2.0: a new leaf, not a nested Value
+    elif isinstance(x, (str, bytes)) or not isinstance(x, (numbers.Real, decimal.Decimal)):
+        hint = " (parse it first: Value(float(s)))" if isinstance(x, str) else ""
+        raise TypeError(f"Value() takes a real number, not {type(x).__name__} {x!r}{hint}")
+    try:
+        f = float(x)
+    except OverflowError:
+        digits = int(x.bit_length() * 0.30103) if isinstance(x, int) else "many"
+        raise ValueError(
+            f"Value(...): the {type(x).__name__} given is too large for a float (about {digits} digits; "
+            "the largest float is about 1.8e308); rescale your inputs"
+        ) from None
+    if not _isfinite(f):
+        raise ValueError(f"Value({x}): only finite numbers can be held; got {f}")
+    return f
+
+
+def number(x):
+    """A plain operand (``x * 2``) as a finite float; the fast path is a float already."""
+    if x.__class__ is float and x - x == 0.0:
+        return x
+    if x.__class__ is int and -(2**53) <= x <= 2**53:
+        return float(x)
+    if (
+        isinstance(x, (str, bytes))
+        or not isinstance(x, (numbers.Real, decimal.Decimal))
+        and not hasattr(x, "data")
+    ):
+        raise TypeError(
+            f"unsupported operand: a Value combines with Values and real numbers, not "
+            f"{type(x).__name__} {x!r}"
+        )
+    return as_float(x)

@@ -1,0 +1,182 @@
+"""The backward pass: the one loop where the chain rule happens, and ``grad``.
+
+``backprop`` takes the nodes below the root in reverse topological order, so each
+node's gradient is complete before it is passed on, and for every edge
+node -> parent adds ∂L/∂node · ∂node/∂parent to ∂L/∂parent. Stepping, tracing,
+drawing and explaining all read what this loop records (``record=True``); none
+runs it again.
+
+    >>> from engine import Value
+    >>> a, b = Value(2.0), Value(-3.0)
+    >>> L = a * b
+    >>> run(L); a.grad, b.grad
+    (-3.0, 2.0)
+"""
+
+import math
+
+from . import modes
+from ._nodes import describe, name
+from .graph import postorder, topological_order
+
+_isfinite = math.isfinite
+passes = 0  # backward passes run so far in this process (tests count them: views must not re-run)
+
+
+def local_partials(node, as_values=False):
+    """∂node/∂parent for each parent of an interior node, from its row of the rule table.
+
+    With ``as_values`` the partials are Values built from the graph itself, so
+    they can be differentiated again.
+    """
+    op = node._op
+    inputs = node._parents if as_values else [p.data for p in node._parents]
+    if op.constant is not None:
+        inputs = [*inputs, op.constant]
+    try:
+        return op.partials(*inputs, node if as_values else node.data)
+    except (ArithmeticError, ValueError) as exc:
+        raise _backward_error(node, exc) from None
+
+
+def backprop(root, gradient=1.0, record=False, create_graph=False):
+    """The backward pass as a generator: the one loop where the chain rule happens.
+
+    Seeds ``root.grad`` with ``gradient``, then takes the nodes in reverse
+    topological order (deterministic). With ``record`` it pauses after every
+    chain-rule step and yields ``(node, parent, local)``; a node's steps come
+    together, in parent order. Otherwise it yields nothing and runs to the end.
+    Leaves' grads accumulate across passes: during a pass a leaf's ``.grad``
+    holds this pass's sum so far, and what it held before is added once the
+    pass ends. Interior nodes hold this pass's gradients only. With
+    ``create_graph`` every product is a Value. If the pass raises, every
+    ``.grad`` is put back as it was.
+    """
+    global passes
+    passes += 1
+    if not _isfinite(root.data):
+        raise FloatingPointError(
+            f"backward from a non-finite value ({root.data}); run the forward pass inside "
+            "engine.detect_anomaly() to find the op that produced it"
+        )
+    order, leaves = postorder(root)  # interior nodes, each after its inputs; the leaves
+    before = [n.grad for n in order], [leaf.grad for leaf in leaves]
+    checking = modes.current.get().checking
+    watch = record or checking
+    try:
+        for node in order:
+            node.grad = 0.0
+        for leaf in leaves:
+            leaf.grad = 0.0  # a leaf sums this pass's terms from zero; what it held is added at the end
+        root.grad = gradient
+        for node in reversed(order):  # each node after every node that uses it
+            parents = node._parents
+            locals_ = local_partials(node, True) if create_graph else _partials(node, parents)
+            for parent, local in zip(parents, locals_):
+                parent.grad += node.grad * local  # the chain rule: ∂L/∂parent += ∂L/∂node · ∂node/∂parent
+                if watch:
+                    if checking and not _isfinite(float(parent.grad)):
+                        raise FloatingPointError(
+                            f"detect_anomaly: backward through {describe(node._op, parents)} "
+                            f"gave the gradient {parent.grad} for {name(parent)}"
+                        )
+                    if record:
+                        yield node, parent, local
+        if not create_graph:
+            bad = [v for v in leaves if not _isfinite(v.grad)]
+            if bad:
+                raise FloatingPointError(
+                    f"backward left non-finite gradients on {', '.join(name(v) for v in bad[:5])}; run it "
+                    "inside engine.detect_anomaly() to find the op that produced them"
+                )
+    except Exception:  # all or nothing: a failed pass leaves every gradient as it was
+        for nodes, grads in zip((order, leaves), before):
+            for n, g in zip(nodes, grads):
+                n.grad = g
+        raise
+    for leaf, held in zip(leaves, before[1]):
+        if held:
+            leaf.grad = held + leaf.grad
+
+
+def _partials(node, parents):
+    """``local_partials(node)`` without building lists: the loop's speed trick, same rule."""
+    op = node._op
+    try:
+        if len(parents) == 2:
+            return op.partials(parents[0].data, parents[1].data, node.data)
+        if len(parents) != 1:
+            return op.partials(*[p.data for p in parents], node.data)
+        if op.constant is None:
+            return op.partials(parents[0].data, node.data)
+        return op.partials(parents[0].data, op.constant, node.data)  # an op bound to k: (a, k, out)
+    except (ArithmeticError, ValueError) as exc:
+        raise _backward_error(node, exc) from None
+
+
+def _backward_error(node, exc):
+    where = f"node {node.label!r}" if node.label is not None else "a node"
+    return type(exc)(
+        f"backward through {where} = {describe(node._op, node._parents)}: the local "
+        f"derivative cannot be computed here ({exc})"
+    )
+
+
+def check_gradient(gradient):
+    """The seed of a backward pass: a finite plain number (∂L/∂L, 1.0 by default)."""
+    if isinstance(gradient, bool) or not isinstance(gradient, (int, float)):
+        raise TypeError(
+            f"backward(gradient=...) takes a finite number (∂L/∂L, 1.0 by default), not "
+            f"{type(gradient).__name__} {gradient!r}; use engine.grad(..., create_graph=True) for "
+            "gradients that are themselves Values"
+        )
+    if not _isfinite(gradient):
+        raise ValueError(f"backward(gradient=...) must be a finite number, not {gradient!r}")
+    return float(gradient)
+
+
+def run(root, gradient=1.0):
+    """``root.backward(gradient)``: the whole pass, all or nothing."""
+    for _ in backprop(root, check_gradient(gradient)):
+        pass
+
+
+def grad(output, inputs, create_graph=False):
+    """∂output/∂input for each input, without changing any ``.grad``.
+
+    With ``create_graph=True`` the gradients are Values in a new graph, so they
+    can be differentiated again.
+
+    >>> from engine import Value
+    >>> x = Value(2.0)
+    >>> (dx,) = grad(x * x * x, [x], create_graph=True)
+    >>> dx.data, grad(dx, [x])[0]
+    (12.0, 12.0)
+    """
+    Value = type(output)
+    inputs = list(inputs)
+    if create_graph and not modes.current.get().recording:
+        raise RuntimeError(
+            "grad(..., create_graph=True) was called inside engine.no_grad(), where no graph is "
+            "recorded, so its result could not be differentiated; call it outside no_grad()"
+        )
+    nodes = topological_order(output)
+    saved = [n.grad for n in nodes] + [v.grad for v in inputs]
+    try:
+        for n in nodes:
+            n.grad = 0.0
+        for v in inputs:
+            v.grad = 0.0
+        seed = Value(1.0) if create_graph else 1.0
+        for _ in backprop(output, seed, create_graph=create_graph):
+            pass
+        result = [v.grad for v in inputs]
+    finally:
+        for n, g in zip(nodes + inputs, saved):
+            n.grad = g
+    if create_graph:
+        return [g if isinstance(g, Value) else Value(g) for g in result]
+    return result
+
+
+__all__ = ["backprop", "grad", "local_partials", "run", "topological_order", "postorder"]

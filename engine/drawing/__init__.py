@@ -1,0 +1,139 @@
+"""Drawings of a computation graph that explain the chain rule.
+
+:func:`draw` returns a :class:`Drawing` (a ``graphviz.Digraph``). Each Value is a box
+``name | data | grad``, each op a small oval (``*``, ``σ``, ``* 2``), and each edge from
+an input into an op is labelled with the local derivative ∂out/∂in: the factor the chain
+rule multiplies by, ``grad(in) += grad(out) × ∂out/∂in``. Unlabelled Values are named
+n1, n2, ... exactly as :func:`engine.trace` names them. Nodes made inside
+``engine.scope`` (nn's neurons and layers) sit in nested clusters.
+
+Graphs of more than ``max_nodes`` Values (default :data:`FULL_LIMIT`) are drawn
+collapsed: one box per neuron or layer (per scope), or per band of depth when there
+are no scopes, each with its size and its outputs' data and grad. The caption says so
+and a :class:`CollapsedWarning` is issued.
+
+The package holds one job per module: ``_base`` (the Drawing class, style, boxes),
+``_full`` (every node), ``_collapsed`` (one box per group), ``frames`` (the drawings of
+a backward pass, step by step, and the slider) and ``render`` (dot or graphviz-pure).
+
+    >>> from engine import Value
+    >>> x, w = Value(0.5, label="x"), Value(-1.0, label="w")
+    >>> y = (x * w).tanh(); y.label = "y"; y.backward()
+    >>> d = draw(y)
+    >>> d
+    <Drawing of y: 4 values, full view>
+    >>> d.save("y.svg")  # doctest: +SKIP
+
+Rendering uses Graphviz's ``dot`` if it is installed, else the ``graphviz-pure``
+program installed with chainrule (see :mod:`engine.drawing.render`); in Jupyter a drawing
+shows itself as SVG.
+"""
+
+import warnings
+from typing import Any
+
+from .. import graph
+from ..tracing import Trace, record
+from ..value import Value
+from ._base import CollapsedWarning, Drawing, _highlights, scope_title
+from ._collapsed import collapsed
+from ._full import full
+
+FULL_LIMIT = 200  # Values: above this, draw() collapses the graph by default
+EDGE_LABEL_LIMIT = 80  # Values: up to this, edges carry their local derivative by default
+HARD_LIMIT = 2_000  # Values: collapse=False refuses more (an unreadable tangle, slow to lay out)
+
+
+def draw(
+    root: Any,
+    *,
+    rankdir="LR",
+    edge_labels=None,
+    formulas=False,
+    highlight=(),
+    highlight_edges=(),
+    collapse=None,
+    max_nodes=FULL_LIMIT,
+    step=None,
+    precision=graph.DIGITS,
+    legend=True,
+) -> Drawing:
+    """Draw the graph below ``root``: Values as ``name | data | grad`` boxes, ops as small ovals.
+
+    - ``rankdir``: "LR" (left to right, the default) or "TB" (top to bottom).
+    - ``edge_labels``: label each edge into an op with its local derivative ∂out/∂in
+      (with ``formulas=True`` also its formula from the rule table, e.g.
+      ``∂zY1/∂w5 = outH1 = 0.5384``). Default: on up to :data:`EDGE_LABEL_LIMIT` Values.
+    - ``highlight``: Values whose boxes are outlined in red; ``highlight_edges``: pairs
+      ``(a, b)`` of Values, one an input of the other, whose edge is drawn in red.
+    - ``collapse``: True draws one box per scope (neuron or layer) or depth band,
+      False every node; None (the default) collapses above ``max_nodes`` Values.
+    - ``step``: draw the frame after chain-rule step ``step`` of the recorded pass
+      (``engine.trace``): gradients not known by then show ``grad ?`` in grey, and step
+      ``step``'s edge and the gradient it updated are drawn in orange. No ``.grad`` is
+      changed. ``root`` may be a Trace: its steps are drawn (after the last one when
+      ``step`` is None) and nothing is computed again.
+    - ``precision``: decimals of the numbers (as in trace tables); ``legend``: a caption saying
+      how to read the picture.
+
+    >>> from engine import Value
+    >>> a = Value(2.0, label="a"); L = a * a; L.label = "L"; L.backward()
+    >>> draw(L).source.count("∂L/∂a = 2")
+    2
+    """
+    t = root if isinstance(root, Trace) else None
+    if t is not None:
+        root = t.root
+        step = len(t) if step is None else step
+    if not isinstance(root, Value):
+        raise TypeError(f"draw() takes the Value (or Trace) to draw from, not {type(root).__name__}")
+    if rankdir not in ("LR", "TB"):
+        raise ValueError(f"rankdir must be 'LR' (left to right) or 'TB' (top to bottom), not {rankdir!r}")
+    if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
+        raise ValueError(f"precision is a number of decimals from 1 to 17, not {precision!r}")
+    order = graph.forward_order(root)
+    if step is not None and t is None:
+        t = record(root)  # one backward pass, recorded; no .grad changes
+    frame = t.state(step) if step is not None else None
+    auto = collapse is None
+    if auto:
+        collapse = len(order) > max_nodes and frame is None
+    marked = _highlights(highlight, highlight_edges, order)
+    names = t.names if t is not None else graph.names(root)
+    if collapse:
+        if frame is not None:
+            raise ValueError(
+                "a step frame shows every node; it cannot be drawn collapsed (use collapse=False)"
+            )
+        drawing = collapsed(root, order, names, rankdir, precision, legend, marked)
+        if auto:
+            warnings.warn(
+                f"the graph has {len(order):,} nodes (more than max_nodes={max_nodes}), so it is drawn "
+                f"collapsed into {drawing.boxes:,} boxes; pass collapse=False to draw every node",
+                CollapsedWarning,
+                stacklevel=2,
+            )
+        return drawing
+    if len(order) > HARD_LIMIT:
+        raise ValueError(
+            f"the graph has {len(order):,} nodes; drawn node by node (more than {HARD_LIMIT:,}) it would be "
+            "an unreadable tangle that takes minutes to lay out. Draw it collapsed (the default), or draw "
+            "a smaller part of it (e.g. one neuron's output)"
+        )
+    if edge_labels is None:
+        edge_labels = len(order) <= EDGE_LABEL_LIMIT
+    locals_ = t.locals() if t is not None else None
+    return full(
+        root, order, names, rankdir, edge_labels, formulas, marked, precision, legend, frame, step, locals_
+    )
+
+
+__all__ = [
+    "CollapsedWarning",
+    "Drawing",
+    "draw",
+    "scope_title",
+    "FULL_LIMIT",
+    "EDGE_LABEL_LIMIT",
+    "HARD_LIMIT",
+]

@@ -1,0 +1,233 @@
+"""What both views of a drawing share: the ``Drawing`` class, the style, boxes, clusters and captions."""
+
+import html
+
+import graphviz
+
+from ..graph import fmt
+from ..value import Value
+from . import render as _render
+
+MAX_BOXES = 150  # collapsed view: most boxes before grouping more coarsely
+MAX_BOX_EDGES = 1_500  # collapsed view: most links between boxes before grouping more coarsely
+LOOSE_LIMIT = 40  # collapsed view: most ungrouped Values drawn one by one
+DEPTH_BANDS = 12  # collapsed view without scopes: number of depth bands
+
+FONT = "Helvetica"
+LEAF_FILL, ROOT_FILL, OP_FILL, BOX_FILL = "#e8f1fb", "#fdebd0", "#eeeeee", "#f7f7f7"
+HIGHLIGHT, STEP, EDGE_TEXT = "#d62728", "#e6550d", "#1f4e79"
+UNKNOWN_FILL, UNKNOWN_FONT, UPDATED_FILL = "#f2f2f2", "#a0a0a0", "#fdd0a2"
+OP_STYLE = {"shape": "ellipse", "style": "filled", "fillcolor": OP_FILL, "width": "0", "height": "0",
+            "margin": "0.04,0.02", "fontsize": "10"}  # fmt: skip
+CLUSTER_STYLE = [("#f3f6fa", "#9db3cc"), ("#ffffff", "#b0b0b0"), ("#fbfbf3", "#c8c8a0")]
+
+
+class CollapsedWarning(UserWarning):
+    """draw() drew a big graph collapsed (one box per group of nodes) rather than node by node."""
+
+
+class Drawing(graphviz.Digraph):
+    """A ``graphviz.Digraph`` that renders with ``dot`` or, without it, with ``graphviz-pure``.
+
+    ``save(path)`` writes SVG, PNG, JPEG, PDF or DOT (.gv) by the file's extension;
+    ``svg()`` returns the SVG text and ``pipe(fmt)`` the bytes; Jupyter shows the drawing
+    inline as SVG. ``nodes`` is the number of Values in the graph, ``collapsed`` tells
+    whether it was drawn collapsed and ``boxes`` how many boxes that took.
+    """
+
+    title = "?"  # the root's name
+    nodes = 0
+    collapsed = False
+    boxes = 0
+    step = None
+
+    def __repr__(self):  # no memory address: notebooks saved with outputs stay the same
+        view = f"collapsed into {self.boxes:,} boxes" if self.collapsed else "full view"
+        frame = f", after step {self.step}" if self.step is not None else ""
+        return f"<Drawing of {self.title}: {self.nodes:,} values, {view}{frame}>"
+
+    def copy(self):
+        """A copy (graphviz's), keeping what the drawing shows."""
+        other = super().copy()
+        for name in ("title", "nodes", "collapsed", "boxes", "step"):
+            setattr(other, name, getattr(self, name))
+        return other
+
+    def save(self, filename=None, directory=None, *, skip_existing=False, renderer=None):
+        """Render to the file ``filename``, in the format its extension names (.svg .png .jpg .pdf,
+        or .gv/.dot for the DOT text); return its Path. The file is written whole or not at all.
+
+        (graphviz's own ``render()`` calls ``save`` with ``directory`` or ``skip_existing=None``
+        to write the DOT text; such calls go to ``graphviz.Digraph.save``.)
+        """
+        if filename is None or directory is not None or skip_existing is not False:
+            return super().save(filename, directory=directory, skip_existing=skip_existing)
+        return _render.save(self.source, filename, renderer)
+
+    def svg(self):
+        """The drawing as SVG text."""
+        return _render.pipe(self.source, "svg").decode("utf-8")
+
+    def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None, quiet=False, *, engine=None,
+             encoding=None):  # fmt: skip
+        """As ``graphviz.Digraph.pipe``, through whichever renderer runs (see :mod:`engine.render`).
+
+        ``drawing.pipe("png")`` gives PNG bytes. Graphviz's own options (``renderer``,
+        ``formatter``, another ``engine``) go to graphviz, which needs system ``dot``.
+        """
+        if renderer or formatter or neato_no_op or engine not in (None, "dot"):
+            return super().pipe(
+                format, renderer, formatter, neato_no_op, quiet, engine=engine, encoding=encoding
+            )
+        data = _render.pipe(self.source, format or self.format)
+        return data.decode(encoding) if encoding else data
+
+    def render(self, *args, **kwargs):
+        """graphviz's ``render``, which needs system ``dot``; :meth:`save` works without it."""
+        try:
+            return super().render(*args, **kwargs)
+        except graphviz.ExecutableNotFound:
+            raise _render.RendererNotFound(
+                "Drawing.render() is graphviz's own and needs Graphviz's `dot` on PATH; "
+                "drawing.save('graph.png') renders with `dot` or graphviz-pure, whichever runs",
+                self.source,
+            ) from None
+
+    def _repr_svg_(self):
+        return self.svg()
+
+    # Jupyter calls _repr_mimebundle_ (from graphviz), whose _repr_image_* methods call pipe() above.
+
+
+def _count(n, word):
+    """ "1 leaf", "2 leaves", "1,500 values"."""
+    plural = {"leaf": "leaves"}.get(word, word + "s")
+    return f"{n:,} {word if n == 1 else plural}"
+
+
+def _esc(text):
+    return html.escape(str(text), quote=False)  # text only: no user text goes in an attribute
+
+
+def scope_title(path):
+    """How a cluster or box for a scope path is captioned, in the documents' words.
+
+    "hidden layer/H1" -> "hidden neuron H1", "layer 1/neuron 2" -> "layer 1 · neuron 2",
+    "hidden layer" -> "hidden layer".
+    """
+    parts = path.split("/")
+    last = parts[-1]
+    if len(parts) == 1:
+        return last
+    parent = parts[-2]
+    if last.startswith("neuron"):
+        return f"{parent} · {last}"
+    if parent.endswith(" layer") and " " not in last:
+        return f"{parent[: -len(' layer')]} neuron {last}"
+    return last
+
+
+def _new_drawing(root, names, rankdir):
+    g = Drawing(name="chainrule")
+    g.title = names[root]
+    g.attr(rankdir=rankdir, fontname=FONT, fontsize="11", nodesep="0.3", ranksep="0.35")
+    g.attr("node", fontname=FONT, fontsize="11")
+    g.attr("edge", fontname=FONT, fontsize="10", arrowsize="0.7")
+    return g
+
+
+def _caption(g, lines, top, headline=None):
+    """Set the drawing's caption: an optional bold headline, then lines, all left-aligned."""
+    text = "".join(f"{_esc(line)}<br align='left'/>" for line in lines)
+    if headline is not None:
+        text = f'<font point-size="14"><b>{_esc(headline)}</b></font><br align="left"/>' + text
+    if text:
+        g.attr(label=f"<{text}>", labelloc="t" if top else "b", labeljust="l")
+
+
+def _place(g, clusters, loose, rankdir):
+    """Declare the nodes: ``clusters`` maps a scope path to its ``(name, attrs)`` node specs.
+
+    Every prefix of a path is an enclosing cluster ("layer 1/neuron 2" sits in
+    "layer 1"); clusters are numbered in order of first appearance. ``loose`` nodes
+    belong to no cluster.
+    """
+    children = {}  # path -> child paths, in order of first appearance
+    for path in clusters:
+        parts = path.split("/")
+        for depth in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:depth])
+            if prefix not in children:
+                children[prefix] = []
+                if depth > 1:
+                    children["/".join(parts[: depth - 1])].append(prefix)
+    ids = {path: f"cluster_{i}" for i, path in enumerate(children)}
+    # dot stacks a cluster's nodes bottom to top when the graph runs left to right: declare
+    # them in reverse so that they read top to bottom (w1 above w2, neuron 1 above neuron 2)
+    flip = rankdir == "LR"
+
+    def build(path, depth):
+        fill, line = CLUSTER_STYLE[min(depth, len(CLUSTER_STYLE) - 1)]
+        sub = graphviz.Digraph(name=ids[path])
+        sub.attr(label=graphviz.escape(scope_title(path)), style="rounded,filled", fillcolor=fill, color=line,
+                 labeljust="l")  # fmt: skip
+        specs = clusters.get(path, ())
+        for name, attrs in reversed(specs) if flip else specs:
+            sub.node(name, **attrs)
+        for child in children[path]:
+            sub.subgraph(build(child, depth + 1))
+        return sub
+
+    for path in children:
+        if "/" not in path:
+            g.subgraph(build(path, 0))
+    for name, attrs in loose:
+        g.node(name, **attrs)
+
+
+def _title(v, names):
+    """A box's title: the label in bold, or the generated name (n1, n2, ...) in italics."""
+    return f"<b>{_esc(v.label)}</b>" if v.label is not None else f"<i>{_esc(names[v])}</i>"
+
+
+def _table(cells, rankdir, fill, border=None):
+    """An HTML-like box: cells in a row (LR) or a column (TB); a thick ``border`` when highlighted."""
+    rows = "".join(cells) if rankdir == "LR" else "</tr><tr>".join(cells)
+    return f"<{_table_tag(fill, border)}<tr>{rows}</tr></table>>"
+
+
+def _table_tag(fill, border=None):
+    frame = f'border="2" color="{border}"' if border else 'border="0"'
+    return f'<table {frame} cellborder="1" cellspacing="0" cellpadding="3" bgcolor="{fill}">'
+
+
+def _highlights(nodes, edges, order):
+    """Check the Values and (a, b) pairs to highlight; return a set of Values and a set of (input, node)."""
+    present = set(order)
+    nodes = [nodes] if isinstance(nodes, Value) else list(nodes)
+    for v in nodes:
+        if not isinstance(v, Value):
+            raise TypeError(f"highlight takes Values, not {v!r} (edges go in highlight_edges)")
+        if v not in present:
+            raise ValueError(f"highlight: {v!r} is not in the graph being drawn")
+    if isinstance(edges, tuple) and len(edges) == 2 and all(isinstance(x, Value) for x in edges):
+        edges = [edges]  # one pair given on its own
+    pairs = set()
+    for pair in edges:
+        if not (
+            isinstance(pair, (tuple, list)) and len(pair) == 2 and all(isinstance(x, Value) for x in pair)
+        ):
+            raise TypeError(f"highlight_edges takes (Value, Value) pairs, not {pair!r}")
+        a, b = pair
+        if b in present and any(p is a for p in b._parents):
+            pairs.add((a, b))
+        elif a in present and any(p is b for p in a._parents):
+            pairs.add((b, a))
+        else:
+            raise ValueError(f"highlight_edges: no edge joins {a!r} and {b!r} in the graph being drawn")
+    return set(nodes), pairs
+
+
+def _num(x, precision):
+    """A number as every view rounds it (engine.graph.fmt), ``precision`` decimals."""
+    return fmt(x, precision)

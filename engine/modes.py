@@ -1,0 +1,71 @@
+"""The modes: ``no_grad``, ``detect_anomaly`` and ``scope``, each per thread.
+
+The three switches live in one :class:`contextvars.ContextVar`, so a mode set in
+one thread (or asyncio task) never changes another's graph, as PyTorch's grad
+mode is per thread. A new thread starts with the defaults: recording on,
+checking off, no scope.
+
+    >>> from engine import Value
+    >>> with no_grad():
+    ...     y = Value(2.0) * 3
+    >>> y.op is None  # no graph was recorded
+    True
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import NamedTuple
+
+
+class Mode(NamedTuple):
+    """What new nodes do in the current thread."""
+
+    recording: bool = True  # False inside no_grad(): ops make leaves, no graph
+    checking: bool = False  # True inside detect_anomaly(): every result must be finite
+    scope: str | None = None  # set by scope(): a group name stored on every new node
+
+
+DEFAULT = Mode()
+current = ContextVar("chainrule_mode", default=DEFAULT)  # current.get() is this thread's Mode
+
+
+@contextmanager
+def _set(**changes: object) -> Iterator[None]:
+    token = current.set(current.get()._replace(**changes))
+    try:
+        yield
+    finally:
+        current.reset(token)
+
+
+def no_grad() -> "contextmanager[None]":
+    """Inside this block operations compute values but record no graph (in this thread)."""
+    return _set(recording=False)
+
+
+def detect_anomaly() -> "contextmanager[None]":
+    """Inside this block the first op (forward or backward) to give NaN or ±inf raises.
+
+    The error names the op, its inputs and their labels.
+    """
+    return _set(checking=True)
+
+
+def scope(name: str) -> "contextmanager[None]":
+    """Nodes made inside this block carry ``scope=name`` (drawings group them).
+
+    Scopes nest with "/": ``scope("layer 1")`` then ``scope("H1")`` gives "layer 1/H1".
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"scope() takes a non-empty name (str), not {name!r}")
+    before = current.get().scope
+    return _set(scope=name if before is None else f"{before}/{name}")
+
+
+def is_recording() -> bool:
+    """Whether operations in this thread record a graph (False inside ``no_grad()``)."""
+    return current.get().recording
+
+
+__all__ = ["Mode", "no_grad", "detect_anomaly", "scope", "is_recording"]

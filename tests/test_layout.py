@@ -1,0 +1,101 @@
+"""Tests of the layout: dependencies point one way (chainrule -> nn -> engine), with no cycles."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("engine", "nn", "chainrule")
+
+
+def _module_name(path):
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path):
+    """Every module ``path`` imports, anywhere in it (top level, functions, doctests' ``>>> import``)."""
+    name = _module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    text = path.read_text(encoding="utf-8")
+    found = set()
+    sources = [text] + [
+        "\n".join(line.strip()[4:] for line in doc.splitlines() if line.strip().startswith(">>> "))
+        for node in ast.walk(ast.parse(text))
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))
+        and (doc := ast.get_docstring(node))
+    ]
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    module = ".".join(base + ([node.module] if node.module else []))
+                    found.add(module)
+                    found.update(f"{module}.{alias.name}" for alias in node.names)
+                else:
+                    found.add(node.module)
+    return found
+
+
+def _graph():
+    files = [p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")]
+    modules = {_module_name(p): p for p in files}
+    return {name: {m for m in _imports(path) if m in modules and m != name} for name, path in modules.items()}
+
+
+def test_dependencies_point_one_way():
+    """No module of engine imports nn or chainrule, and none of nn imports chainrule (code and doctests)."""
+    wrong = []
+    for name, path in {
+        _module_name(p): p for pkg in ("engine", "nn") for p in (ROOT / pkg).rglob("*.py")
+    }.items():
+        banned = ("nn", "chainrule") if name.startswith("engine") else ("chainrule",)
+        for imported in _imports(path):
+            if imported.split(".")[0] in banned:
+                wrong.append(f"{name} imports {imported}")
+    assert not wrong
+
+
+def test_no_import_cycles():
+    """The modules' imports form no cycle (a package importing its own submodules is not one)."""
+    graph = _graph()
+    edges = {
+        a: {b for b in targets if not a.startswith(b + ".") and not (b.startswith(a + ".") and graph.get(b))}
+        for a, targets in graph.items()
+    }
+    # a package's __init__ may import its own submodules: those edges are not judged
+    edges = {a: {b for b in targets if not b.startswith(a + ".")} for a, targets in edges.items()}
+    state, cycles = {}, []
+
+    def visit(node, path):
+        state[node] = 1
+        for nxt in sorted(edges.get(node, ())):
+            if state.get(nxt) == 1:
+                cycles.append(path[path.index(nxt) :] + [nxt] if nxt in path else [node, nxt])
+            elif nxt not in state:
+                visit(nxt, path + [nxt])
+        state[node] = 2
+
+    for node in sorted(edges):
+        if node not in state:
+            visit(node, [node])
+    assert not cycles
+
+
+def test_a_learner_reads_the_core_in_one_sitting():
+    """The files a learner opens first stay short, and the chain rule is one commented line of backward.py."""
+    for name, limit in (("engine/value.py", 220), ("engine/backward.py", 200), ("engine/modes.py", 80)):
+        assert len((ROOT / name).read_text(encoding="utf-8").splitlines()) <= limit, name
+    loop = (ROOT / "engine/backward.py").read_text(encoding="utf-8")
+    assert (
+        loop.count(
+            "parent.grad += node.grad * local  # the chain rule: ∂L/∂parent += ∂L/∂node · ∂node/∂parent"
+        )
+        == 1
+    )
