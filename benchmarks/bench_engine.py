@@ -4,7 +4,9 @@ Run: python benchmarks/bench_engine.py  (after pip install -e '.[bench]')
 
 Two workloads, each timed as build + backward with the garbage collector on:
 - chain: y = y * 1.0001 + 0.001, repeated (one long graph);
-- exprs: micrograd's own test_more_ops expression, repeated and summed into one graph.
+- exprs: micrograd's own test_more_ops expression, repeated and summed into one deep chain
+  of + (whose recursion slows micrograd's topological sort);
+- balanced: the same copies summed by a balanced tree of + instead (fair to micrograd).
 It prints each time, the ratio micrograd / chainrule (median of several runs),
 and the bytes per node (tracemalloc) of a graph kept alive.
 """
@@ -57,6 +59,18 @@ def exprs(Value, n):
     return first, total
 
 
+def balanced(Value, n):
+    outs = []
+    first = None
+    for _ in range(n):
+        a, g = expr(Value)
+        first = first or a
+        outs.append(g)
+    while len(outs) > 1:  # pairwise: depth log2(n)
+        outs = [outs[i] + outs[i + 1] if i + 1 < len(outs) else outs[i] for i in range(0, len(outs), 2)]
+    return first, outs[0]
+
+
 def build_and_backward(workload, Value, n):
     leaf, out = workload(Value, n)
     out.backward()
@@ -89,7 +103,12 @@ def main(argv=None):
     print(f"{'workload':<8} {'nodes':>8} {'micrograd ms':>13} {'chainrule ms':>13} {'speed-up':>9} "
           f"{'mg B/node':>10} {'cr B/node':>10} {'ratio':>6}")  # fmt: skip
     results = {}
-    for name, workload, n in (("chain", chain, args.chain), ("exprs", exprs, args.exprs)):
+    workloads = (
+        ("chain", chain, args.chain),
+        ("exprs", exprs, args.exprs),
+        ("balanced", balanced, args.exprs),
+    )
+    for name, workload, n in workloads:
         # the same computation gives the same gradient in both
         g_mg = in_big_stack(build_and_backward, workload, MV, n)
         g_cr = build_and_backward(workload, CV, n)

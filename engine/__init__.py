@@ -23,7 +23,7 @@ from .backward import backprop, grad, local_partials
 from .graph import topological_order
 from .modes import detect_anomaly, is_recording, no_grad, scope
 from .ops import RULES, Op, cos, exp, log, relu, sigmoid, sin, sqrt, tanh
-from .value import Value, apply, dot, sum
+from .value import Value, apply, dot, register, sum
 
 __version__ = "0.2.0"
 
@@ -67,7 +67,7 @@ def __dir__():
 
 
 __all__ = [
-    "Value", "Op", "RULES", "apply", "sum", "dot", "grad", "no_grad", "detect_anomaly", "scope",
+    "Value", "Op", "RULES", "apply", "register", "sum", "dot", "grad", "no_grad", "detect_anomaly", "scope",
     "is_recording", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos",
     "backprop", "topological_order", "local_partials",
     "draw", "frames", "slider", "backward_steps", "trace", "Trace", "explain",

@@ -15,6 +15,7 @@ from .ops import domain_error
 _new = object.__new__
 _mode = modes.current.get
 _DEFAULT = modes.DEFAULT
+_active = modes.active  # [0] while no thread has a mode set: then no need to ask which
 _isfinite = math.isfinite
 
 
@@ -51,7 +52,15 @@ def unary(op, a):
         data = op.forward(a.data)
     except (ArithmeticError, ValueError) as exc:
         raise _failed(op, exc, (a,)) from None
-    return node(a.__class__, data, op, (a,))
+    if _active[0] and _mode() is not _DEFAULT:  # a mode is set in this thread: the general path
+        return node(a.__class__, data, op, (a,))
+    out = _new(a.__class__)  # the usual case, inlined (the hottest path of the engine)
+    out.data = data
+    out.grad = 0.0
+    out.label = out.scope = None
+    out._op = op
+    out._parents = (a,)
+    return out
 
 
 def binary(op, a, b):
@@ -60,7 +69,15 @@ def binary(op, a, b):
         data = op.forward(a.data, b.data)
     except (ArithmeticError, ValueError) as exc:
         raise _failed(op, exc, (a, b)) from None
-    return node(a.__class__, data, op, (a, b))
+    if _active[0] and _mode() is not _DEFAULT:  # a mode is set in this thread: the general path
+        return node(a.__class__, data, op, (a, b))
+    out = _new(a.__class__)  # the usual case, inlined (the hottest path of the engine)
+    out.data = data
+    out.grad = 0.0
+    out.label = out.scope = None
+    out._op = op
+    out._parents = (a, b)
+    return out
 
 
 def bound(row, a, k):
@@ -70,7 +87,15 @@ def bound(row, a, k):
         data = row.forward(a.data, k)
     except (ArithmeticError, ValueError) as exc:
         raise _failed(op, exc, (a,)) from None
-    return node(a.__class__, data, op, (a,))
+    if _active[0] and _mode() is not _DEFAULT:  # a mode is set in this thread: the general path
+        return node(a.__class__, data, op, (a,))
+    out = _new(a.__class__)  # the usual case, inlined (the hottest path of the engine)
+    out.data = data
+    out.grad = 0.0
+    out.label = out.scope = None
+    out._op = op
+    out._parents = (a,)
+    return out
 
 
 def nary(op, parents):

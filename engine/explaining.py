@@ -212,7 +212,8 @@ def explain(param: Any, root: Any, max_paths: int | None = None) -> "Explanation
     if param is root:
         return Explanation(root, param, names, [], 1, t.gradient, max_paths)
     above = t.above(param)
-    edges, order = {}, {}
+    edges: dict = {}
+    order: dict = {}
     for s in t.steps:
         edges.setdefault(s.node, []).append((s.parent, s.local))
         order.setdefault(s.node, s.number)  # nodes are processed after every node that uses them
@@ -279,9 +280,9 @@ def explain(param: Any, root: Any, max_paths: int | None = None) -> "Explanation
         return single[node]
 
     rank = {n: k for k, n in enumerate(graph.preorder(root))}  # paths are listed as the formula reads
-    fed = {}
-    paths = []
-    stack = [(root, (), 1.0)]  # depth first, in parent order
+    fed: dict = {}
+    paths: list = []
+    stack: list = [(root, (), 1.0)]  # depth first, in parent order
     while stack and len(paths) < max_paths:
         node, factors, value = stack.pop()
         if node is param:

@@ -12,10 +12,11 @@ checking off, no scope.
     True
 """
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 class Mode(NamedTuple):
@@ -28,23 +29,29 @@ class Mode(NamedTuple):
 
 DEFAULT = Mode()
 current = ContextVar("chainrule_mode", default=DEFAULT)  # current.get() is this thread's Mode
+active = [0]  # how many mode blocks are open in any thread: while 0, every thread has DEFAULT
+_lock = threading.Lock()
 
 
 @contextmanager
-def _set(**changes: object) -> Iterator[None]:
+def _set(**changes: Any) -> Iterator[None]:
+    with _lock:
+        active[0] += 1
     token = current.set(current.get()._replace(**changes))
     try:
         yield
     finally:
         current.reset(token)
+        with _lock:
+            active[0] -= 1
 
 
-def no_grad() -> "contextmanager[None]":
+def no_grad() -> AbstractContextManager[None]:
     """Inside this block operations compute values but record no graph (in this thread)."""
     return _set(recording=False)
 
 
-def detect_anomaly() -> "contextmanager[None]":
+def detect_anomaly() -> AbstractContextManager[None]:
     """Inside this block the first op (forward or backward) to give NaN or ±inf raises.
 
     The error names the op, its inputs and their labels.
@@ -52,7 +59,7 @@ def detect_anomaly() -> "contextmanager[None]":
     return _set(checking=True)
 
 
-def scope(name: str) -> "contextmanager[None]":
+def scope(name: str) -> AbstractContextManager[None]:
     """Nodes made inside this block carry ``scope=name`` (drawings group them).
 
     Scopes nest with "/": ``scope("layer 1")`` then ``scope("H1")`` gives "layer 1/H1".

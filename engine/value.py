@@ -123,12 +123,6 @@ class Value:
     # exp, log, sqrt, tanh, sigmoid, relu, sin, cos, ...: one method per function
     # row of the rule table, added below the class.
 
-    def __getattr__(self, name):  # a function row added to the table later: x.softsign()
-        op = ops.RULES.get(name)
-        if op is None or not op.is_function:
-            raise AttributeError(f"'Value' object has no attribute {name!r}")
-        return lambda: unary(op, self)
-
     def backward(self, gradient: Number = 1.0) -> None:
         """Fill ``.grad`` of every node below with ∂self/∂node, times ``gradient``.
 
@@ -148,9 +142,23 @@ def _function_method(op):
     return method
 
 
-for _op in ops.RULES.values():
-    if _op.is_function:
-        setattr(Value, _op.name, _function_method(_op))
+def register(op: Op) -> Op:
+    """Add ``op`` as a row of the rule table (``engine.RULES``); a function row becomes a Value method.
+
+    The rows of ``engine/ops.py`` are registered on import; this is for a row of your own.
+    """
+    if not isinstance(op, Op) or op.constant is not None:
+        raise TypeError(f"register() takes an unbound engine.Op, not {op!r}")
+    if op.name in ops.RULES and ops.RULES[op.name] is not op:
+        raise ValueError(f"engine.RULES already has a row named {op.name!r}")
+    ops.RULES[op.name] = op
+    if op.is_function:
+        setattr(Value, op.name, _function_method(op))
+    return op
+
+
+for _op in list(ops.RULES.values()):
+    register(_op)
 
 
 def _data(x):
@@ -173,7 +181,7 @@ def apply(op: Op, *inputs: Value | Number) -> Value:
 
 # An op of the table is called on Values to record a node: RULES["mul"](a, b). The
 # table cannot import Value (it comes first), so the call is attached here.
-Op.__call__ = apply
+Op.__call__ = apply  # type: ignore[method-assign]
 
 
 def sum(values: Iterable[Value | Number]) -> Value:
@@ -182,7 +190,7 @@ def sum(values: Iterable[Value | Number]) -> Value:
     >>> sum([Value(1.0), 2, Value(3.0)]).data
     6.0
     """
-    parents = tuple(v if v.__class__ is Value else Value(v) for v in values)
+    parents = tuple(v if isinstance(v, Value) else Value(v) for v in values)
     if not parents:
         return Value(0.0)
     return nary(SUM, parents)
@@ -209,4 +217,4 @@ def dot(
     return nary(DOT, parents)
 
 
-__all__ = ["Value", "apply", "sum", "dot"]
+__all__ = ["Value", "apply", "sum", "dot", "register"]

@@ -34,7 +34,7 @@ class Seed002:
     z: dict
     out: dict
     E: Value
-    model: MLP = None
+    model: MLP | None = None
 
 
 def seed002():

@@ -51,6 +51,7 @@ Weights are saved as JSON (never pickle): ``model.save(path)`` writes atomically
 import math
 import random
 from contextlib import nullcontext
+from operator import methodcaller
 
 import engine
 from engine import Value
@@ -58,7 +59,7 @@ from engine import Value
 from . import weights
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
-_ACTIVATION_NODE = {"relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmoid, "linear": None}
+_ACTIVATION_NODE = {name: methodcaller(name) for name in ("relu", "tanh", "sigmoid")} | {"linear": None}
 
 
 def _check_activation(activation):

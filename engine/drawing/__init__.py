@@ -94,7 +94,7 @@ def draw(
     order = graph.forward_order(root)
     if step is not None and t is None:
         t = record(root)  # one backward pass, recorded; no .grad changes
-    frame = t.state(step) if step is not None else None
+    frame = t.state(step) if step is not None and t is not None else None
     auto = collapse is None
     if auto:
         collapse = len(order) > max_nodes and frame is None
