@@ -14,6 +14,8 @@ runs it again.
 """
 
 import math
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from . import modes
 from ._nodes import describe, name
@@ -23,7 +25,7 @@ _isfinite = math.isfinite
 passes = 0  # backward passes run so far in this process (tests count them: views must not re-run)
 
 
-def local_partials(node, as_values=False):
+def local_partials(node: Any, as_values: bool = False) -> tuple:
     """∂node/∂parent for each parent of an interior node, from its row of the rule table.
 
     With ``as_values`` the partials are Values built from the graph itself, so
@@ -39,7 +41,9 @@ def local_partials(node, as_values=False):
         raise _backward_error(node, exc) from None
 
 
-def backprop(root, gradient=1.0, record=False, create_graph=False):
+def backprop(
+    root: Any, gradient: Any = 1.0, record: bool = False, create_graph: bool = False
+) -> Iterator[tuple]:
     """The backward pass as a generator: the one loop where the chain rule happens.
 
     Seeds ``root.grad`` with ``gradient``, then takes the nodes in reverse
@@ -122,7 +126,7 @@ def _backward_error(node, exc):
     )
 
 
-def check_gradient(gradient):
+def check_gradient(gradient: object) -> float:
     """The seed of a backward pass: a finite plain number (∂L/∂L, 1.0 by default)."""
     if isinstance(gradient, bool) or not isinstance(gradient, (int, float)):
         raise TypeError(
@@ -135,13 +139,13 @@ def check_gradient(gradient):
     return float(gradient)
 
 
-def run(root, gradient=1.0):
+def run(root: Any, gradient: float = 1.0) -> None:
     """``root.backward(gradient)``: the whole pass, all or nothing."""
     for _ in backprop(root, check_gradient(gradient)):
         pass
 
 
-def grad(output, inputs, create_graph=False):
+def grad(output: Any, inputs: Iterable[Any], create_graph: bool = False) -> list:
     """∂output/∂input for each input, without changing any ``.grad``.
 
     With ``create_graph=True`` the gradients are Values in a new graph, so they

@@ -5,7 +5,7 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomic(path, content):
+def write_atomic(path: str | os.PathLike, content: str | bytes) -> None:
     """Write ``content`` (str or bytes) to ``path`` via a temporary file in the same folder and a rename.
 
     Readers see the old file or the new one, never a half-written one.

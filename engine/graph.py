@@ -14,6 +14,7 @@ fine) and deterministic: parents are taken in their tuple order.
 
 import re
 from collections import Counter
+from typing import Any
 
 # ---------------------------------------------------------------------------
 # Walks
@@ -21,7 +22,7 @@ from collections import Counter
 _EXIT = object()  # marks, on the stack of postorder, that a node's inputs are all done
 
 
-def postorder(root):
+def postorder(root: Any) -> tuple[list, list]:
     """Interior nodes below ``root``, each after all of its inputs; and the leaves, as found.
 
     An iterative depth-first search: a node is placed once every input is placed.
@@ -47,7 +48,7 @@ def postorder(root):
     return order, leaves
 
 
-def topological_order(root):
+def topological_order(root: Any) -> list:
     """Every node below ``root``, each before the nodes it was computed from (root first).
 
     The interior nodes in reverse post-order, then the leaves.
@@ -57,7 +58,7 @@ def topological_order(root):
     return interior + leaves
 
 
-def preorder(root):
+def preorder(root: Any) -> list:
     """Every node below ``root`` once, depth first, parents in tuple order: as its formula reads."""
     out, seen, stack = [], set(), [root]
     while stack:
@@ -69,12 +70,12 @@ def preorder(root):
     return out
 
 
-def leaves(root):
+def leaves(root: Any) -> list:
     """The leaves below ``root`` in reading order (as they first appear in its formula)."""
     return [n for n in preorder(root) if not n._parents]
 
 
-def forward_order(root):
+def forward_order(root: Any) -> list:
     """Every node below ``root`` once, each after its inputs, as the forward pass ran: root last.
 
     Depth first, inputs in order, each leaf placed just before its first use, so
@@ -100,12 +101,12 @@ def forward_order(root):
     return order
 
 
-def uses(root):
+def uses(root: Any) -> Counter:
     """How many edges lead into each node below ``root``: how many chain-rule steps add to its grad."""
     return Counter(p for n in topological_order(root) for p in n._parents)
 
 
-def count_steps(root):
+def count_steps(root: Any) -> int:
     """How many chain-rule steps ``root``'s backward pass takes: one per edge of the graph."""
     return sum(len(n._parents) for n in postorder(root)[0])
 
@@ -114,17 +115,19 @@ def count_steps(root):
 # Names
 
 
-def root_name(root):
+def root_name(root: Any) -> str:
     """The loss's name: its label, or L."""
     return root.label if root.label is not None else "L"
 
 
-def names(root):
+def names(root: Any) -> dict:
     """A display name for every node below ``root``: its label, or n1, n2, ... as its formula reads.
 
     The root without a label is L; a label used by several nodes gets #2, #3, ... after the first.
     """
-    out, used, k = {}, Counter(), 0
+    out: dict = {}
+    used: Counter = Counter()
+    k = 0
     for node in preorder(root):
         if node is root:
             out[node] = root_name(node)
@@ -138,7 +141,7 @@ def names(root):
     return out
 
 
-def describe(v):
+def describe(v: Any) -> str:
     """A Value in a sentence: its label, or Value(its number)."""
     if not hasattr(v, "_parents"):
         return repr(v)
@@ -151,7 +154,7 @@ def describe(v):
 DIGITS = 5  # decimals shown for numbers near 1, as the documents round them
 
 
-def fmt(x, digits=DIGITS):
+def fmt(x: float, digits: int = DIGITS) -> str:
     """A number as the documents round it: ``digits`` decimals (significant digits below 0.01).
 
     >>> fmt(0.5384), fmt(0.00472), fmt(27), fmt(-0.0)
@@ -166,7 +169,7 @@ def fmt(x, digits=DIGITS):
 _INPUT = re.compile(r"\b(out|a|b|k|[wx]_\d+)\b")
 
 
-def formula(node, index, names, digits=DIGITS):
+def formula(node: Any, index: int, names: dict, digits: int = DIGITS) -> str:
     """The rule table's text of ∂node/∂parent[index], each input named as the graph names it.
 
     ``out`` becomes the node's name, ``a``, ``b`` (or ``w_i``, ``x_i`` of a dot) its
@@ -174,7 +177,7 @@ def formula(node, index, names, digits=DIGITS):
     ``outH1``, powk's ``k * a**(k - 1)`` for x**2 reads ``2 * x**(2 - 1)``.
     """
     op, parents = node._op, node._parents
-    shown = {"out": names[node]}
+    shown: dict[str, str] = {"out": names[node]}
     if op.arity is None:  # n-ary: groups such as w_1..w_n, x_1..x_n, then any fixed inputs (b)
         groups = [g[:-2] for g in op.inputs if g.endswith("_i")]
         fixed = op.inputs[len(groups) :]
@@ -187,7 +190,7 @@ def formula(node, index, names, digits=DIGITS):
     if op.constant is not None:
         k = op.constant
         shown["k"] = f"{k:g}" if k >= 0 else f"({k:g})"
-    return _INPUT.sub(lambda m: shown.get(m.group(1), m.group(1)), op.formula(index, len(parents)))
+    return _INPUT.sub(lambda m: shown.get(m.group(1), m.group(0)), op.formula(index, len(parents)))
 
 
 __all__ = [

@@ -58,7 +58,7 @@ class Op:
     constant: float | None = None  # set on an op bound to a number: see ``bind``
     bound: dict = field(default_factory=dict, repr=False)  # k -> this op bound to k
 
-    def bind(self, k):
+    def bind(self, k: float) -> "Op":
         """This op with its last input fixed to the number ``k`` (``x * 2`` is mul by 2).
 
         The bound op's node has one parent; no node is made for the constant and
@@ -76,24 +76,24 @@ class Op:
         return op
 
     @property
-    def arity(self):
+    def arity(self) -> int | None:
         """Number of Value inputs, or None for ops that take any number (sum, dot)."""
         if self.inputs[0].endswith("_i"):
             return None
         return len(self.inputs) - (self.inputs[-1] == "k")
 
     @property
-    def is_function(self):
+    def is_function(self) -> bool:
         """True for a unary op written as a call, ``exp(a)``: a Value method and a parser function."""
         return self.arity == 1 and self.text is None and self.inputs[-1] != "k"
 
-    def formula(self, index, n_inputs):
+    def formula(self, index: int, n_inputs: int) -> str:
         """Text of ∂out/∂input[index] for a node with ``n_inputs`` inputs."""
         if self.formula_at is not None:
             return self.formula_at(index, n_inputs)
         return self.formulas[0 if self.arity is None else index]
 
-    def format(self, operands, k=None):
+    def format(self, operands: list, k: float | None = None) -> tuple[str, int]:
         """How a formula writes this op on operand texts: ``(text, precedence)`` (higher binds tighter)."""
         if self.text is not None:
             return self.text(operands, k)
@@ -101,7 +101,7 @@ class Op:
         return f"{self.name}({', '.join(args)})", ATOM
 
     @property
-    def label(self):
+    def label(self) -> str:
         """How drawings and traces show the op: ``*``, or ``* 2`` when bound to 2."""
         if self.constant is None:
             return self.symbol
@@ -132,7 +132,7 @@ def _row(name, constant):
 # runs on floats (backward) and on Values (higher derivatives).
 
 
-def function(name):
+def function(name: str) -> Callable:
     """``name(x)`` for a float (the row's forward) or a Value (its method), e.g. ``exp = function("exp")``."""
 
     def f(x):
@@ -247,7 +247,7 @@ def _dot_formula(index, n_inputs):
 ATOM = 9  # a name, a number or a call: never needs parentheses
 
 
-def number_text(k):
+def number_text(k: float) -> str:
     """A bound constant as a formula writes it: 2 for 2.0, 0.5 for 0.5."""
     text = repr(float(k))
     return text[:-2] if text.endswith(".0") else text
@@ -257,7 +257,7 @@ def _wrap(operand, need):  # parenthesise an operand that binds less tightly tha
     return operand[0] if operand[1] >= need else f"({operand[0]})"
 
 
-def infix(symbol, prec, left=None, right=None):
+def infix(symbol: str, prec: int, left: int | None = None, right: int | None = None) -> Callable:
     """``a symbol b`` (or ``a symbol k`` for a bound op); operands binding less than
     ``left`` / ``right`` (default: left-associative) get parentheses."""
 
@@ -268,7 +268,7 @@ def infix(symbol, prec, left=None, right=None):
     return text
 
 
-def prefix(symbol, prec, right=None):
+def prefix(symbol: str, prec: int, right: int | None = None) -> Callable:
     """``k symbol a`` for an op bound to a constant on the left: ``k - a``, ``k / a``, ``k ** a``."""
 
     def text(ops_, k):
@@ -331,7 +331,7 @@ _TABLE = [
 RULES = {op.name: op for op in _TABLE}
 
 
-def functions():
+def functions() -> tuple[str, ...]:
     """The names of the function rows now in the table (exp, log, ...): Value methods, calls in formulas."""
     return tuple(name for name, op in RULES.items() if op.is_function)
 
@@ -343,7 +343,7 @@ ADD, MUL, NEG, ADDK, MULK, SUM, DOT, DIV, DIVK, POWK, POW, EXP, LOG, SQRT, TANH,
 RSUBK, RDIVK, RPOWK = _TABLE[19:]
 
 
-def domain_error(op, exc, inputs, labels=()):
+def domain_error(op: "Op", exc: Exception, inputs: Any, labels: Any = ()) -> Exception:
     """An error of the same kind as ``exc`` that names the op, its inputs and their labels."""
     args = ", ".join(
         f"{lab}={x!r}" if lab else repr(x) for x, lab in zip(inputs, list(labels) + [None] * len(inputs))

@@ -33,12 +33,12 @@ from .value import Value, apply
 MARGIN = 1e-2  # how far op_inputs stay from kinks and domain edges
 
 
-def reals(low=-5.0, high=5.0):
+def reals(low: float = -5.0, high: float = 5.0) -> st.SearchStrategy[float]:
     """Finite floats in [low, high]."""
     return st.floats(low, high, allow_nan=False, allow_infinity=False)
 
 
-def away_from_zero(low=0.1, high=5.0):
+def away_from_zero(low: float = 0.1, high: float = 5.0) -> st.SearchStrategy[float]:
     """Floats with low <= |x| <= high, either sign."""
     return st.tuples(reals(low, high), st.booleans()).map(lambda t: -t[0] if t[1] else t[0])
 
@@ -50,7 +50,7 @@ def _interval(iv):
     return away_from_zero(iv.low, iv.high) if iv.signed else reals(iv.low, iv.high)
 
 
-def domain(op):
+def domain(op: ops.Op) -> st.SearchStrategy[list]:
     """The inputs of ``op`` as a strategy of a list of floats, from its row's ``domain``.
 
     For the ops ending in k the last float is k; an n-ary op draws 1 to 5 of each input
@@ -95,7 +95,7 @@ class _Domains(dict):
 DOMAINS = _Domains()  # inputs for each op, as a list of floats; for the ops ending in k the last one is k
 
 
-def op_inputs(name):
+def op_inputs(name: str) -> st.SearchStrategy[list]:
     """A strategy for the inputs of the op ``name`` (a key of ``engine.RULES``)."""
     try:
         return DOMAINS[name]
@@ -160,7 +160,7 @@ class Builder(NamedTuple):
     guard: object = None
 
 
-def builder(op):
+def builder(op: ops.Op) -> Builder:
     """How expressions() uses ``op``, read off its row: arity, the constants to bind, the guard."""
     constants = st.sampled_from(op.constants) if op.constants else None
     return Builder(op.arity, constants, _guard(op))
@@ -187,17 +187,17 @@ class Expression:
         self._repr = f"<{self.text} at {values}>"
 
     @property
-    def values(self):
+    def values(self) -> dict:
         """The leaves' values by label: {"x0": 0.5, ...}."""
         return {v.label: v.data for v in self.leaves}
 
     @property
-    def ops(self):
+    def ops(self) -> set:
         """The names of the ops used (bound ops by their own names, e.g. "mulk")."""
         return {n._op.name for n in topological_order(self.root) if n._parents}
 
     @property
-    def size(self):
+    def size(self) -> int:
         """The number of op nodes."""
         return sum(1 for n in topological_order(self.root) if n._parents)
 
@@ -205,7 +205,9 @@ class Expression:
         return self._repr
 
 
-def expressions(ops=None, max_leaves=3, max_nodes=8, max_depth=4, max_width=3):
+def expressions(
+    ops: list | None = None, max_leaves: int = 3, max_nodes: int = 8, max_depth: int = 4, max_width: int = 3
+) -> st.SearchStrategy[Expression]:
     """A strategy for random expression graphs (:class:`Expression`), smooth where they are drawn.
 
     Up to ``max_leaves`` leaves x0, x1, ... in [-3, 3] and up to ``max_nodes``

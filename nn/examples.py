@@ -37,7 +37,7 @@ class Seed002:
     model: MLP | None = None
 
 
-def seed002():
+def seed002() -> Seed002:
     """Build seed 002's network, run it forward on its sample and return the nodes.
 
     The network is ``MLP.from_weights`` with the document's weights: H1 = w1·x1 +

@@ -33,7 +33,14 @@ class Problem(NamedTuple):
         return f"<{self.model!r} weights={weights!r} biases={biases!r} X={self.X!r} y={self.y!r}>"
 
 
-def mlps(max_inputs=3, max_width=4, max_layers=3, max_samples=4, activations=None, fused=True):
+def mlps(
+    max_inputs: int = 3,
+    max_width: int = 4,
+    max_layers: int = 3,
+    max_samples: int = 4,
+    activations: list[str] | None = None,
+    fused: bool = True,
+) -> st.SearchStrategy[Problem]:
     """A strategy for small ``nn.MLP`` networks with a batch of inputs and targets (a :class:`Problem`).
 
     The layer sizes, the hidden and output activations (from ``activations``,

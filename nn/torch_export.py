@@ -28,6 +28,8 @@ sum of the copies' gradients. ``from_torch`` gives every neuron its own bias.
     True
 """
 
+from typing import Any
+
 from .module import MLP
 
 
@@ -55,7 +57,7 @@ def _names(torch):
     }
 
 
-def to_torch(model):
+def to_torch(model: MLP) -> Any:
     """A float64 ``torch.nn.Sequential`` computing the same function as the MLP ``model``.
 
     ``Linear(nin, nout)`` per layer, its ``weight[j][i]`` the weight to neuron
@@ -86,7 +88,7 @@ def to_torch(model):
     return torch.nn.Sequential(*modules)
 
 
-def from_torch(seq, fused=True):
+def from_torch(seq: Any, fused: bool = True) -> MLP:
     """An ``nn.MLP`` with the weights of ``seq``: Linear layers, each optionally followed by an activation.
 
     The activations may be ``ReLU``, ``Tanh``, ``Sigmoid`` or ``Identity``
@@ -97,7 +99,9 @@ def from_torch(seq, fused=True):
     if not isinstance(seq, torch.nn.Sequential):
         raise TypeError(f"from_torch reads a torch.nn.Sequential, not {type(seq).__name__}")
     modules = list(seq)
-    weights, biases, activations = [], [], []
+    weights: list = []
+    biases: list = []
+    activations: list = []
     i = 0
     while i < len(modules):
         linear = modules[i]
