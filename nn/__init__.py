@@ -10,7 +10,7 @@
     True
 
 Parts: :mod:`nn.module` (Module, Neuron, Layer, MLP, load_model), :mod:`nn.losses`,
-:mod:`nn.optim` (SGD, Adam, AdamW, LinearDecay), :mod:`nn.train` (fit, History, predict),
+:mod:`nn.optim` (SGD, Adam, AdamW, LinearDecay), :mod:`nn.train` (fit, History, TrainingDiverged, predict),
 :mod:`nn.data` (datasets) and :mod:`nn.examples` (the documents' networks).
 """
 
@@ -19,12 +19,12 @@ from .examples import Seed002, seed002
 from .losses import bce, half_sse, hinge, l2, mse
 from .module import ACTIVATIONS, MLP, Layer, Module, Neuron, load_model
 from .optim import SGD, Adam, AdamW, LinearDecay, Optimizer
-from .train import History, fit, predict
+from .train import History, TrainingDiverged, fit, predict
 
 __all__ = [
     "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "load_model",
     "mse", "half_sse", "bce", "hinge", "l2", "losses",
     "Optimizer", "SGD", "Adam", "AdamW", "LinearDecay",
-    "fit", "History", "predict", "data",
+    "fit", "History", "TrainingDiverged", "predict", "data",
     "seed002", "Seed002",
 ]  # fmt: skip
