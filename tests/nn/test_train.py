@@ -516,3 +516,60 @@ def test_a_schedule_gone_negative_stops_fit_at_that_step():
     reference = seed003_model()
     fit(reference, X, y, lr=0.1, epochs=2, progress=False)
     assert weights(model) == weights(reference)
+
+
+def one_vs_rest(pred, label):
+    """A multi-class loss for tests: mse against the one-hot vector of an integer class label."""
+    return losses.mse(pred, [1.0 if k == label else 0.0 for k in range(len(pred))])
+
+
+one_vs_rest.is_right = lambda pred, label: max(range(len(pred)), key=lambda k: pred[k].data) == label
+
+
+def test_a_loss_with_its_own_is_right_rule_gets_accuracy():
+    """A loss carrying is_right(pred, target) has accuracy and val_accuracy counted by it (argmax here)."""
+    X, y = data.spiral(30, seed=0)
+    X_val, y_val = data.spiral(12, seed=1)
+    random.seed(0)
+    model = MLP(2, [8, 3])
+    argmax_right = lambda rows, labels: sum(  # noqa: E731
+        max(range(3), key=lambda k: out[k]) == t for out, t in zip(predict(model, rows), labels)
+    )
+    history = frozen_fit(model, X, y, loss=one_vs_rest, validation=(X_val, y_val))
+    assert history.accuracy == [argmax_right(X, y) / 30]
+    assert history.val_accuracy == [argmax_right(X_val, y_val) / 12]
+
+
+def test_fit_learns_three_spiral_classes():
+    """With integer labels, three outputs and an argmax rule, fit learns the 3-class spiral well."""
+    X, y = data.spiral(90, seed=0)
+    X_val, y_val = data.spiral(60, seed=1)
+    random.seed(0)
+    model = MLP(2, [16, 16, 3])
+    history = fit(
+        model, X, y, loss=one_vs_rest, optimizer=Adam(model.parameters(), lr=0.05), epochs=25,
+        validation=(X_val, y_val), progress=False,
+    )  # fmt: skip
+    assert history.accuracy[0] < 0.5 and history.accuracy[-1] > 0.85 and history.val_accuracy[-1] > 0.85
+
+
+def test_a_custom_loss_can_check_its_targets_before_training():
+    """A loss's own check_targets(y) runs before any update, so its error leaves the model unchanged."""
+    X, y = data.spiral(30, seed=0)
+
+    def strict(pred, label):
+        return one_vs_rest(pred, label)
+
+    def check_targets(labels):
+        bad = next((r for r, t in enumerate(labels) if t not in (0, 1, 2)), None)
+        if bad is not None:
+            raise ValueError(f"strict needs class labels 0, 1 or 2, got {labels[bad]!r} (row {bad})")
+
+    strict.check_targets = check_targets
+    random.seed(0)
+    model = MLP(2, [8, 3])
+    start = weights(model)
+    with pytest.raises(ValueError, match=r"got 3 \(row 5\)"):
+        fit(model, X, y[:5] + [3] + y[6:], loss=strict, progress=False)
+    assert weights(model) == start
+    assert fit(model, X, y, loss=strict, epochs=1, progress=False).iterations == 1
