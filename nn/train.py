@@ -149,6 +149,8 @@ def fit(
         raise RuntimeError(
             "fit needs the graph recorded; it was called inside engine.no_grad(): call it outside that block"
         )
+    if not callable(model) or not hasattr(model, "parameters"):
+        raise TypeError(f"fit trains a model such as nn.MLP (with parameters()), got {type(model).__name__}")
     loss_fn = _losses.LOSSES.get(loss) if isinstance(loss, str) else loss
     if not callable(loss_fn):
         raise ValueError(
@@ -164,14 +166,20 @@ def fit(
         )
     if optimizer is not None and params is not None:
         raise ValueError("give params to the optimizer (SGD(params, lr)) or to fit, not both")
+    if optimizer is not None and not all(hasattr(optimizer, a) for a in ("params", "lr", "step")):
+        raise TypeError(
+            f"optimizer must be one such as nn.SGD(model.parameters(), lr=0.1), got {optimizer!r}"
+        )
     if tol is not None and not (isinstance(tol, numbers.Real) and not isinstance(tol, bool) and tol >= 0):
         raise ValueError(f"tol must be a number >= 0, got {tol!r}")
     _losses.check_penalty(l2, "fit's l2 (the penalty weight)")
     X, y = _check_data(model, loss_fn, X, y)
     if validation is not None:
         if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
+            size = f" of {len(validation)}" if isinstance(validation, (tuple, list)) else ""
             raise ValueError(
-                f"validation must be a pair (X_val, y_val) of rows and their targets, got {validation!r}"
+                "validation must be a pair (X_val, y_val) of rows and their targets, "
+                f"got a {type(validation).__name__}{size}"
             )
         X_val, y_val = _check_data(model, loss_fn, *validation, names=("X_val", "y_val"), width=len(X[0]))
     all_params = model.parameters()

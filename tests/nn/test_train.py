@@ -249,6 +249,25 @@ def test_bad_options_are_clear_errors(options, message):
         fit(seed003_model(), X, y, progress=False, **options)
 
 
+@pytest.mark.parametrize(
+    "model, options, message",
+    [
+        (lambda x: x, {}, r"fit trains a model such as nn.MLP \(with parameters\(\)\), got function"),
+        ("mlp", {}, "fit trains a model such as nn.MLP"),
+        (
+            None,
+            {"optimizer": "sgd"},
+            r"optimizer must be one such as nn.SGD\(model.parameters\(\), lr=0.1\), got 'sgd'",
+        ),
+    ],
+)
+def test_a_model_or_optimizer_of_the_wrong_kind_is_a_type_error(model, options, message):
+    """Something that is not a model, or not an optimizer, raises TypeError saying what fit needs."""
+    X, y = data.seed003()
+    with pytest.raises(TypeError, match=message):
+        fit(model or seed003_model(), X, y, progress=False, **options)
+
+
 def test_bad_data_is_a_clear_error():
     """X and y of different lengths, or no rows, raise ValueError."""
     with pytest.raises(ValueError, match="6 rows but y has 5"):
@@ -399,8 +418,8 @@ def test_validation_does_not_change_training():
 @pytest.mark.parametrize(
     "validation, message",
     [
-        (([[0.1, 0.2, 0.3]],), "validation must be a pair"),
-        ("val", "validation must be a pair"),
+        (([[0.1, 0.2, 0.3]],), r"validation must be a pair \(X_val, y_val\) .*, got a tuple of 1$"),
+        ("val", "validation must be a pair .*, got a str$"),
         (([[0.1, 0.2, 0.3]], [[0.0, 0.0]] * 2), "X_val has 1 rows but y_val has 2 targets"),
         (([[0.1, 0.2]], [[0.0, 0.0]]), r"X_val\[0\] has 2 values but the rows before have 3"),
         (
