@@ -200,17 +200,24 @@ def check_penalty(alpha, what="the L2 penalty"):
         raise ValueError(f"{what} must be a finite number >= 0 (0 for none), got {alpha!r}")
 
 
-# What each loss accepts as one target, and the hint for a common mistake.
+# What each loss accepts as one target (a fast path first for a plain float or int), and
+# the hint for a common mistake.
 def _finite(t):
+    if t.__class__ is float:
+        return t - t == 0.0  # false for NaN and ±inf
     v = _float(t)
     return v is not None and math.isfinite(v)
 
 
 def _sign(t):
+    if t.__class__ is int or t.__class__ is float:
+        return t == 1 or t == -1
     return _float(t) in (-1.0, 1.0)
 
 
 def _probability(t):
+    if t.__class__ is int or t.__class__ is float:
+        return 0 <= t <= 1  # false for NaN
     v = _float(t)
     return v is not None and 0.0 <= v <= 1.0
 
