@@ -16,7 +16,7 @@ Targets are checked: hinge needs labels −1 or +1, bce labels 0/1 or
 probabilities in [0, 1] (soft targets), mse and half_sse finite numbers. A
 target of the wrong convention raises ValueError naming the loss, what it needs
 and the target (and, from ``loss.check_targets(y)``, its row), so 0/1 labels
-given to hinge fail at once instead of training a model that learns nothing.
+given to hinge fail at once instead of training quietly on the wrong convention.
 
     >>> hinge.check_targets([1, -1, 0])
     Traceback (most recent call last):
