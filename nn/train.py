@@ -42,6 +42,7 @@ clear error and leaves the model untouched.
     [1, 6, 3]
 """
 
+import decimal
 import math
 import numbers
 import random
@@ -300,6 +301,7 @@ def _check_data(model, loss_fn, X, y, names=("X", "y"), width=None):
         )
     if not X:
         raise ValueError(f"fit needs at least one row of data; {xname} is empty")
+    reference = f"{xname}[0] has" if width is None else "the training rows have"
     for r, row in enumerate(X):
         if isinstance(row, (str, bytes)) or not hasattr(row, "__len__") or not hasattr(row, "__iter__"):
             raise ValueError(f"{xname}[{r}] is {row!r}, not a row of numbers; give each row as a list")
@@ -307,12 +309,11 @@ def _check_data(model, loss_fn, X, y, names=("X", "y"), width=None):
             width = len(row)
         if len(row) != width:
             raise ValueError(
-                f"{xname}[{r}] has {len(row)} values but the rows before have {width}; "
+                f"{xname}[{r}] has {len(row)} values but {reference} {width}; "
                 "every row needs the same number of inputs"
             )
         for i, v in enumerate(row):
-            x = v.data if isinstance(v, Value) else v
-            if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x):
+            if not isinstance(v, Value) and not _finite_number(v):
                 raise ValueError(f"{xname}[{r}][{i}] is {v!r}; inputs must be finite numbers")
     shape = _width(y[0])
     for r, t in enumerate(y):
@@ -329,6 +330,16 @@ def _check_data(model, loss_fn, X, y, names=("X", "y"), width=None):
         except (OverflowError, FloatingPointError):  # numbers, not shapes: training reports it as divergence
             pass
     return X, y
+
+
+def _finite_number(x):
+    """Whether a Value can hold ``x``: a real number (or Decimal, as the engine takes), finite as a float."""
+    if not isinstance(x, (numbers.Real, decimal.Decimal)):
+        return False
+    try:
+        return math.isfinite(x)
+    except OverflowError:  # an int beyond the float range
+        return False
 
 
 def _width(target):

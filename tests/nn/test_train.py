@@ -268,6 +268,15 @@ def test_a_model_or_optimizer_of_the_wrong_kind_is_a_type_error(model, options, 
         fit(model or seed003_model(), X, y, progress=False, **options)
 
 
+def test_inputs_the_engine_takes_are_accepted():
+    """Rows of ints, bools, Decimals or Values train as the engine holds them: as floats."""
+    from decimal import Decimal
+
+    model = MLP.from_weights([[[1.0, 1.0, 1.0]]], [[0.0]])
+    rows = [[1, True, Decimal("0.5")], [Value(0.25), 0.0, False]]
+    assert frozen_fit(model, rows, [0.0, 0.0], loss="mse").loss == [(2.5**2 + 0.25**2) / 2]
+
+
 def test_bad_data_is_a_clear_error():
     """X and y of different lengths, or no rows, raise ValueError."""
     with pytest.raises(ValueError, match="6 rows but y has 5"):
@@ -356,7 +365,11 @@ def test_fit_inside_no_grad_is_a_clear_error():
 @pytest.mark.parametrize(
     "X, y, message",
     [
-        ([[0.1, 0.2, 0.3], [0.1, 0.2]], [[0.0, 0.0]] * 2, r"X\[1\] has 2 values but the rows before have 3"),
+        (
+            [[0.1, 0.2, 0.3], [0.1, 0.2]],
+            [[0.0, 0.0]] * 2,
+            r"X\[1\] has 2 values but X\[0\] has 3; every row needs the same number of inputs",
+        ),
         ([[0.1, 0.2, math.nan]], [[0.0, 0.0]], r"X\[0\]\[2\] is nan; inputs must be finite numbers"),
         ([[0.1, "0.2", 0.3]], [[0.0, 0.0]], r"X\[0\]\[1\] is '0.2'; inputs must be finite numbers"),
         ([0.1, 0.2], [[0.0, 0.0]] * 2, r"X\[0\] is 0.1, not a row of numbers; give each row as a list"),
@@ -368,6 +381,8 @@ def test_fit_inside_no_grad_is_a_clear_error():
             r"y\[1\] is 1.0 but y\[0\] is \[0.0, 0.0\]; every target needs the same shape",
         ),
         (5, [1.0], "X and y must be sequences"),
+        ([[0.1, 0.2, 10**400]], [[0.0, 0.0]], r"X\[0\]\[2\] is 1000+; inputs must be finite numbers"),
+        ([[0.1, 0.2j, 0.3]], [[0.0, 0.0]], r"X\[0\]\[1\] is 0.2j; inputs must be finite numbers"),
         ([[0.1, 0.2, 0.3]] * 3, [[0.0, 0.0]] * 2, "X has 3 rows but y has 2 targets"),
     ],
 )
@@ -421,7 +436,7 @@ def test_validation_does_not_change_training():
         (([[0.1, 0.2, 0.3]],), r"validation must be a pair \(X_val, y_val\) .*, got a tuple of 1$"),
         ("val", "validation must be a pair .*, got a str$"),
         (([[0.1, 0.2, 0.3]], [[0.0, 0.0]] * 2), "X_val has 1 rows but y_val has 2 targets"),
-        (([[0.1, 0.2]], [[0.0, 0.0]]), r"X_val\[0\] has 2 values but the rows before have 3"),
+        (([[0.1, 0.2]], [[0.0, 0.0]]), r"X_val\[0\] has 2 values but the training rows have 3"),
         (
             ([[0.1, 0.2, 0.3]], [[0.0, math.inf]]),
             r"mse loss needs finite numbers as targets, got inf \(row 0, output 1\)",
