@@ -44,7 +44,11 @@ def _linspace(start, stop, n, endpoint=True):
 def _check(n, noise):
     if isinstance(n, bool) or not isinstance(n, int) or n < 2:
         raise ValueError(f"n must be a whole number >= 2, got {n!r}")
-    if not noise >= 0:
+    _check_noise(noise)
+
+
+def _check_noise(noise):
+    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0 <= noise < math.inf:
         raise ValueError(f"noise must be a number >= 0, got {noise!r}")
 
 
@@ -94,8 +98,7 @@ def xor(n=4, noise=0.0, seed=0, labels=(-1, 1)):
     """
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a whole number >= 1, got {n!r}")
-    if not noise >= 0:
-        raise ValueError(f"noise must be a number >= 0, got {noise!r}")
+    _check_noise(noise)
     corners = [(0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0)]
     points = [corners[i % 4] for i in range(n)]
     classes = [int(a != b) for a, b in points]
@@ -176,8 +179,7 @@ def spiral(n=300, classes=3, noise=0.2, seed=0):
     (300, [100, 100, 100])
     """
     _check_classes(n, classes)
-    if not noise >= 0:
-        raise ValueError(f"noise must be a number >= 0, got {noise!r}")
+    _check_noise(noise)
     rng = random.Random(seed)
     points, labels = [], []
     for j in range(classes):

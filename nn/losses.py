@@ -28,6 +28,7 @@ given to hinge fail at once instead of training quietly on the wrong convention.
     0.625
 """
 
+import decimal
 import math
 import numbers
 
@@ -53,7 +54,7 @@ def _float(t):
     """A target as a float (inf when too large for one), or None when it is not a real number."""
     if isinstance(t, Value):
         return t.data
-    if not isinstance(t, numbers.Real):
+    if not isinstance(t, (numbers.Real, decimal.Decimal)):  # what a Value can hold
         return None
     try:
         return float(t)

@@ -2,6 +2,7 @@
 
 import doctest
 import math
+from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
@@ -201,7 +202,7 @@ def test_check_targets_names_the_row(loss, y, message):
 @pytest.mark.parametrize(
     "loss, y",
     [
-        (hinge, [1, -1, 1.0, -1.0, Value(1.0)]),
+        (hinge, [1, -1, 1.0, -1.0, Value(1.0), Decimal("-1")]),
         (bce, [0, 1, 0.0, 1.0, 0.25, True, Value(0.5)]),
         (mse, [0, -3.5, 1e300, [1.0, 2.0], Value(2.0)]),
         (half_sse, [[0.05, 0.82]]),
