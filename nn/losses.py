@@ -86,6 +86,8 @@ class _Targets:
 
     def check_all(self, y):
         """Raise for the first target of any row of ``y`` that is not allowed, naming its row."""
+        if isinstance(y, (str, bytes)) or not hasattr(y, "__iter__"):
+            raise ValueError(f"check_targets takes the targets y, one per row; got {type(y).__name__}")
         for row, target in enumerate(y):
             self.check(target if isinstance(target, (list, tuple)) else [target], row)
 

@@ -228,3 +228,9 @@ def test_a_bad_l2_alpha_is_a_clear_error(alpha):
     """l2 with a negative, non-finite or non-number alpha raises ValueError saying what it needs."""
     with pytest.raises(ValueError, match=r"l2's alpha must be a finite number >= 0 \(0 for none\), got"):
         l2([Value(1.0)], alpha)
+
+
+def test_check_targets_needs_a_list_of_targets():
+    """check_targets given something that is not a list of targets raises ValueError saying what it takes."""
+    with pytest.raises(ValueError, match="check_targets takes the targets y, one per row; got NoneType"):
+        hinge.check_targets(None)
