@@ -214,7 +214,7 @@ def fit(
             p.grad = 0.0
         last_lr = history.lr[-1] if history.lr else None
         advice = (
-            f"lower the learning rate (it was {last_lr:g})"
+            f"lower the learning rate (it was {float(last_lr):g})"
             if history.lr
             else "before any update, so check the inputs, the targets and the initial weights"
         )
