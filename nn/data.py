@@ -7,6 +7,13 @@ Classification sets (labels −1/+1 by default, for the hinge loss; pass
 - ``circles``: a circle inside a larger one;
 - ``xor``: the four corners of the unit square, labelled a XOR b.
 
+Multi-class sets, labelled with the class numbers 0, 1, ..., k − 1:
+
+- ``spiral``: k arms winding out from the centre (CS231n's spiral), 3 classes by default;
+- ``yin_yang``: the yin-yang symbol, 3 classes: yin, yang and the two dots;
+- ``digits``: scikit-learn's 1,797 handwritten digits, 8×8 pixels in [0, 1], 10 classes,
+  split into train and test rows (needs ``pip install 'chainrule[data]'``).
+
 Regression sets, shaped like the documents':
 
 - ``ice_cream``: seed 000's shape, temperature and weekday → revenue, 10 rows (our own table);
@@ -14,7 +21,9 @@ Regression sets, shaped like the documents':
 - ``seed003``: seed 003's shape, 6 rows of 3 inputs → 2 outputs.
 
 Each generator draws from a ``random.Random(seed)`` of its own, so the global
-``random`` state is untouched and the same seed always gives the same data.
+``random`` state is untouched and the same seed always gives the same data. As
+for moons, ``n`` is the number of rows in all; the classes share them as evenly
+as they can (their counts differ by at most one).
 
     >>> X, y = moons(100, noise=0.1, seed=1)
     >>> len(X), len(X[0]), sorted(set(y))
@@ -35,7 +44,11 @@ def _linspace(start, stop, n, endpoint=True):
 def _check(n, noise):
     if isinstance(n, bool) or not isinstance(n, int) or n < 2:
         raise ValueError(f"n must be a whole number >= 2, got {n!r}")
-    if not noise >= 0:
+    _check_noise(noise)
+
+
+def _check_noise(noise):
+    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0 <= noise < math.inf:
         raise ValueError(f"noise must be a number >= 0, got {noise!r}")
 
 
@@ -85,8 +98,7 @@ def xor(n=4, noise=0.0, seed=0, labels=(-1, 1)):
     """
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a whole number >= 1, got {n!r}")
-    if not noise >= 0:
-        raise ValueError(f"noise must be a number >= 0, got {noise!r}")
+    _check_noise(noise)
     corners = [(0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0)]
     points = [corners[i % 4] for i in range(n)]
     classes = [int(a != b) for a, b in points]
@@ -143,3 +155,114 @@ def seed003(seed=0):
     X = [[round(rng.random(), 2) for _ in range(3)] for _ in range(6)]
     y = [[round(0.5 * a + 0.3 * b - 0.2 * c + 0.1, 4), round(a * c + 0.5 * b * b, 4)] for a, b, c in X]
     return X, y
+
+
+def _check_classes(n, classes):
+    if isinstance(classes, bool) or not isinstance(classes, int) or classes < 2:
+        raise ValueError(f"classes must be a whole number >= 2, got {classes!r}")
+    if isinstance(n, bool) or not isinstance(n, int) or n < classes:
+        raise ValueError(
+            f"n must be a whole number >= classes ({classes}): a row per class at least; got {n!r}"
+        )
+
+
+def spiral(n=300, classes=3, noise=0.2, seed=0):
+    """``classes`` spiral arms from the centre out to radius 1, labelled 0 to classes − 1 (CS231n's set).
+
+    Arm j's points sit at radius r from 0 to 1 and angle 2πj/classes + 4r (each
+    arm turns 4 radians, as in CS231n); ``noise`` is the standard deviation of
+    the Gaussian noise added to each point's angle, in radians (CS231n's 0.2).
+    ``n`` rows in all.
+
+    >>> X, y = spiral(300)
+    >>> len(X), [y.count(c) for c in range(3)]
+    (300, [100, 100, 100])
+    """
+    _check_classes(n, classes)
+    _check_noise(noise)
+    rng = random.Random(seed)
+    points, labels = [], []
+    for j in range(classes):
+        count = n // classes + (j < n % classes)
+        for r in _linspace(0.0, 1.0, count):
+            t = 2 * math.pi * j / classes + 4.0 * r + (rng.gauss(0.0, noise) if noise else 0.0)
+            points.append((r * math.sin(t), r * math.cos(t)))
+            labels.append(j)
+    return _finish(points, labels, 0.0, range(classes), rng)
+
+
+YIN_YANG_DOT = 0.2  # the radius of the two dots, in a symbol of radius 1 (the original set's ratio)
+
+
+def yin_yang_class(x, y):
+    """The class of a point of the unit disc in the yin-yang symbol: 0 yin, 1 yang, 2 a dot.
+
+    The symbol is centred at the origin; its dots (radius 0.2) sit at (±0.5, 0).
+    Yin is the upper half and the disc of radius 0.5 around the left dot,
+    less the disc of radius 0.5 around the right dot (Kriener et al.'s
+    yin-yang dataset, 2021, rescaled).
+
+    >>> yin_yang_class(0.0, 0.9), yin_yang_class(0.0, -0.9), yin_yang_class(0.5, 0.0)
+    (0, 1, 2)
+    """
+    d_left, d_right = math.hypot(x + 0.5, y), math.hypot(x - 0.5, y)
+    if d_left < YIN_YANG_DOT or d_right < YIN_YANG_DOT:
+        return 2
+    return 0 if d_left <= 0.5 or (y > 0.0 and d_right > 0.5) else 1
+
+
+def yin_yang(n=300, seed=0):
+    """Points drawn uniformly in the yin-yang symbol of radius 1: classes 0 (yin), 1 (yang), 2 (the dots).
+
+    Each class gets n/3 rows (the dots as many as yin and yang, though they are
+    smaller: points are drawn until each class has its share).
+
+    >>> X, y = yin_yang(30)
+    >>> len(X), sorted(set(y)), all(a * a + b * b <= 1 for a, b in X)
+    (30, [0, 1, 2], True)
+    """
+    _check_classes(n, 3)
+    rng = random.Random(seed)
+    points, labels = [], []
+    for i in range(n):
+        while True:  # uniform in the unit disc, kept if it falls in the class wanted
+            x, y = rng.uniform(-1.0, 1.0), rng.uniform(-1.0, 1.0)
+            if x * x + y * y <= 1.0 and yin_yang_class(x, y) == i % 3:
+                break
+        points.append((x, y))
+        labels.append(i % 3)
+    return _finish(points, labels, 0.0, range(3), rng)
+
+
+def digits(test_size=0.2, seed=0):
+    """scikit-learn's 8×8 handwritten digits, as (X_train, y_train, X_test, y_test) of plain lists.
+
+    Each row holds the 64 pixels in reading order, scaled from 0..16 to [0, 1];
+    labels are the digits 0 to 9. The split is stratified and seeded: of every
+    digit's images, ``round(test_size × count)`` go to the test rows, chosen by
+    ``random.Random(seed)``; both parts are then shuffled. Of the 1,797 images,
+    ``test_size=0.2`` gives 1,438 training and 359 test rows. Needs scikit-learn,
+    which ships these images: ``pip install 'chainrule[data]'``.
+    """
+    if isinstance(test_size, bool) or not isinstance(test_size, (int, float)) or not 0 < test_size < 1:
+        raise ValueError(f"test_size must be a fraction between 0 and 1, such as 0.2; got {test_size!r}")
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError:
+        raise ImportError(
+            "nn.data.digits needs scikit-learn, which ships the digits: pip install 'chainrule[data]'"
+        ) from None
+    bunch = load_digits()
+    X = [[v / 16.0 for v in row] for row in bunch.data.tolist()]
+    y = [int(t) for t in bunch.target.tolist()]
+    rng = random.Random(seed)
+    train, test = [], []
+    for digit in sorted(set(y)):
+        rows = [i for i, t in enumerate(y) if t == digit]
+        rng.shuffle(rows)
+        k = round(test_size * len(rows))
+        test += rows[:k]
+        train += rows[k:]
+    rng.shuffle(train)
+    rng.shuffle(test)
+    return [X[i] for i in train], [y[i] for i in train], [X[i] for i in test], [y[i] for i in test]

@@ -1,12 +1,17 @@
 """Optimizers that update any list of parameters from their gradients.
 
-``SGD`` (with optional momentum) and ``Adam`` work on any list of Values, so
-training one chosen bias is ``SGD([bias], lr=0.1)``. Each has ``zero_grad()``
-(leaves accumulate gradients, so clear them before every backward pass) and
-``step()``. Their state (momentum, Adam's moments) is plain floats.
+``SGD`` (with optional momentum and weight decay), ``Adam`` and ``AdamW`` work
+on any list of Values, so training one chosen bias is ``SGD([bias], lr=0.1)``.
+Each has ``zero_grad()`` (leaves accumulate gradients, so clear them before
+every backward pass) and ``step()``. Their state (momentum, Adam's moments) is
+plain floats.
 
 The learning rate is a number or a schedule: any callable k -> lr of the step
 count k = 0, 1, 2, ...; :class:`LinearDecay` is micrograd's demo schedule.
+A number must be finite and > 0; a schedule's rate is checked at every step
+(finite and >= 0) before any weight changes, so a schedule that goes negative
+raises ValueError at the step where it does. Every setting is checked when the
+optimizer is made (momentum and betas in [0, 1), eps > 0, weight decay >= 0).
 
     >>> from engine import Value
     >>> p = Value(1.0)
@@ -17,8 +22,21 @@ count k = 0, 1, 2, ...; :class:`LinearDecay` is micrograd's demo schedule.
 """
 
 import math
+import numbers
 
 from engine import Value
+
+
+def _number(x):
+    """Whether ``x`` is a real number (bools are flags, not numbers)."""
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def _check(what, x, needs, positive=False, below=math.inf):
+    """``x`` if it is a finite number >= 0 (> 0 if ``positive``) and < ``below``, else ValueError."""
+    if not (_number(x) and (x > 0 if positive else x >= 0) and x < below and math.isfinite(x)):
+        raise ValueError(f"{what} must be {needs}, got {x!r}")
+    return x
 
 
 class LinearDecay:
@@ -32,8 +50,10 @@ class LinearDecay:
     """
 
     def __init__(self, start, end, steps):
-        if not steps >= 1:
-            raise ValueError(f"LinearDecay needs steps >= 1, got {steps!r}")
+        for what, rate in (("start", start), ("end", end)):
+            _check(f"LinearDecay's {what} rate", rate, "a finite number >= 0 (a learning rate)")
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+            raise ValueError(f"LinearDecay needs steps >= 1 (a whole number), got {steps!r}")
         self.start, self.end, self.steps = start, end, steps
 
     def __call__(self, k):
@@ -58,15 +78,24 @@ class Optimizer:
             if id(p) not in seen:
                 seen.add(id(p))
                 self.params.append(p)
-        if not callable(lr) and not (isinstance(lr, (int, float)) and lr > 0 and math.isfinite(lr)):
-            raise ValueError(f"the learning rate must be a positive number or a schedule k -> lr, got {lr!r}")
+        if not callable(lr):
+            needs = "a positive number (not inf or nan) or a schedule k -> lr"
+            _check("the learning rate", lr, needs, positive=True)
         self.schedule = lr
         self.k = 0  # steps taken
 
     @property
     def lr(self):
-        """The learning rate the next step will use."""
-        return self.schedule(self.k) if callable(self.schedule) else self.schedule
+        """The learning rate the next step will use; a schedule's is checked (finite, >= 0) here."""
+        if not callable(self.schedule):
+            return self.schedule
+        lr = self.schedule(self.k)
+        if not (_number(lr) and 0 <= lr < math.inf):
+            raise ValueError(
+                f"the schedule {self.schedule!r} gave the learning rate {lr!r} at step {self.k}; "
+                "a learning rate must be a finite number >= 0 (no weight was changed)"
+            )
+        return lr
 
     def zero_grad(self):
         """Set the grad of every parameter to 0."""
@@ -79,29 +108,36 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Gradient descent: p ← p − lr·g, or with momentum μ: v ← μ·v + g, p ← p − lr·v (PyTorch's form)."""
+    """Gradient descent: p ← p − lr·g, or with momentum μ: v ← μ·v + g, p ← p − lr·v (PyTorch's form).
 
-    def __init__(self, params, lr=0.1, momentum=0.0):
+    ``weight_decay=λ`` adds λ·p to every gradient first, g ← g + λ·p (coupled
+    decay, as PyTorch's SGD): the gradient of the penalty ½λ·Σp².
+    """
+
+    def __init__(self, params, lr=0.1, momentum=0.0, weight_decay=0.0):
         super().__init__(params, lr)
-        if not 0.0 <= momentum < 1.0:
-            raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
-        self.momentum = momentum
+        self.momentum = _check("momentum", momentum, "a number in [0, 1)", below=1.0)
+        self.weight_decay = _check("weight_decay", weight_decay, "a finite number >= 0 (0 for none)")
         self.velocity = [0.0] * len(self.params)
 
     def step(self):
-        lr = self.lr
+        lr, wd = self.lr, self.weight_decay
         if self.momentum:
             mu, v = self.momentum, self.velocity
             for i, p in enumerate(self.params):
-                v[i] = mu * v[i] + p.grad
+                v[i] = mu * v[i] + (p.grad + wd * p.data if wd else p.grad)
                 p.data -= lr * v[i]
+        elif wd:
+            for p in self.params:
+                p.data -= lr * (p.grad + wd * p.data)
         else:
             for p in self.params:
                 p.data -= lr * p.grad
         self.k += 1
 
     def __repr__(self):
-        return f"SGD({len(self.params)} parameters, lr={self.schedule!r}, momentum={self.momentum!r})"
+        decay = f", weight_decay={self.weight_decay!r}" if self.weight_decay else ""
+        return f"SGD({len(self.params)} parameters, lr={self.schedule!r}, momentum={self.momentum!r}{decay})"
 
 
 class Adam(Optimizer):
@@ -113,18 +149,25 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8):
         super().__init__(params, lr)
-        b1, b2 = betas
-        if not (0.0 <= b1 < 1.0 and 0.0 <= b2 < 1.0):
-            raise ValueError(f"Adam's betas must be in [0, 1), got {betas!r}")
-        if not eps > 0:
-            raise ValueError(f"Adam's eps must be > 0, got {eps!r}")
-        self.betas, self.eps = (b1, b2), eps
+        name = type(self).__name__
+        if not (
+            isinstance(betas, (tuple, list))
+            and len(betas) == 2
+            and all(_number(b) and 0.0 <= b < 1.0 for b in betas)
+        ):
+            raise ValueError(f"{name}'s betas must be a pair (β₁, β₂) of numbers in [0, 1), got {betas!r}")
+        self.betas = tuple(betas)
+        self.eps = _check(f"{name}'s eps", eps, "a finite number > 0", positive=True)
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
 
     def step(self):
+        self._adam(self.lr)
+
+    def _adam(self, lr):
+        """The Adam update of every parameter with learning rate ``lr``, then count the step."""
         (b1, b2), eps, t = self.betas, self.eps, self.k + 1
-        step_size = self.lr / (1.0 - b1**t)  # lr and the bias correction of m
+        step_size = lr / (1.0 - b1**t)  # lr and the bias correction of m
         root_c2 = math.sqrt(1.0 - b2**t)  # the bias correction of v, under the root
         m, v = self.m, self.v
         for i, p in enumerate(self.params):
@@ -137,3 +180,31 @@ class Adam(Optimizer):
     def __repr__(self):
         n, lr = len(self.params), self.schedule
         return f"Adam({n} parameters, lr={lr!r}, betas={self.betas!r}, eps={self.eps!r})"
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter), PyTorch's AdamW algorithm.
+
+    Every step first shrinks the weights, p ← p − lr·λ·p, and then makes Adam's
+    update from the gradient alone, so the decay is not rescaled by Adam's
+    √v̂ as an L2 term in the loss would be. ``weight_decay=λ`` defaults to
+    0.01, as in PyTorch.
+    """
+
+    def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01):
+        super().__init__(params, lr, betas, eps)
+        self.weight_decay = _check("weight_decay", weight_decay, "a finite number >= 0 (0 for none)")
+
+    def step(self):
+        lr = self.lr
+        if self.weight_decay:
+            shrink = 1.0 - lr * self.weight_decay
+            for p in self.params:
+                p.data *= shrink
+        self._adam(lr)
+
+    def __repr__(self):
+        n, lr, wd = len(self.params), self.schedule, self.weight_decay
+        return (
+            f"AdamW({n} parameters, lr={lr!r}, betas={self.betas!r}, eps={self.eps!r}, weight_decay={wd!r})"
+        )

@@ -18,6 +18,21 @@ Early stopping: with ``tol=τ`` training stops after the first epoch in which no
 trained parameter moved by more than τ, i.e. max |Δp| over the epoch < τ: the
 update is no longer significant (seed 003's τ; seed 000's "step size close to 0").
 
+Divergence: an iteration whose loss is not finite, or is over 1e6 × max(1, the
+first iteration's loss) (``DIVERGED_FACTOR``), or whose forward or backward pass
+makes the engine raise OverflowError or FloatingPointError, or an update that
+leaves a weight inf or NaN (checked once per epoch), stops training with
+:class:`TrainingDiverged`. The trained parameters are first put back to the
+last good weights, those that gave the last loss in the history (as they were
+before that iteration's update), and their gradients are zeroed. The
+optimizer's own state (its step count, momentum, moments) is not rolled back:
+make a new optimizer with a lower learning rate to go on.
+
+Before any training, ``fit`` checks its arguments and its data (rows of equal
+length of finite numbers, targets the loss accepts, the model's output against
+the first target, no ``engine.no_grad()`` around it), so a mistake raises a
+clear error and leaves the model untouched.
+
     >>> import random; from nn import MLP, data
     >>> random.seed(0)
     >>> X, y = data.seed003()
@@ -27,14 +42,34 @@ update is no longer significant (seed 003's τ; seed 000's "step size close to 0
     [1, 6, 3]
 """
 
+import decimal
+import math
+import numbers
 import random
+import sys
 import warnings
 from dataclasses import dataclass, field
 
 import engine
+from engine import Value
 
 from . import losses as _losses
 from .optim import SGD
+
+DIVERGED_FACTOR = 1e6  # a loss over this × max(1, the first loss) has exploded
+
+
+class TrainingDiverged(FloatingPointError):
+    """Training stopped because the loss diverged (see the module notes); the weights were restored.
+
+    ``epoch`` and ``step`` (both counted from 1) say where, ``loss`` is the bad
+    loss (None when the engine raised before there was one), ``lr`` the learning
+    rate of the last update, and ``history`` what was recorded until then.
+    """
+
+    def __init__(self, message, *, epoch, step, loss, lr, history):
+        super().__init__(message)
+        self.epoch, self.step, self.loss, self.lr, self.history = epoch, step, loss, lr, history
 
 
 @dataclass
@@ -47,15 +82,22 @@ class History:
     seen during the epoch); ``accuracy``: per epoch, the fraction of rows
     classified right as they were seen (None for regression losses); ``update``:
     per epoch, the largest change of any trained parameter, max |Δp|.
+
+    With ``fit(..., validation=(X_val, y_val))``: ``val_loss``, per epoch, the
+    mean per-row loss on the validation rows with the weights at the end of the
+    epoch (plus the L2 penalty, as in ``epoch_loss``), and ``val_accuracy``
+    (classification only); both None without validation.
     """
 
     iterations_per_epoch: int
     loss: list = field(default_factory=list)
     lr: list = field(default_factory=list)
     epoch_loss: list = field(default_factory=list)
-    accuracy: list = None
+    accuracy: list | None = None
     update: list = field(default_factory=list)
     stopped_early: bool = False
+    val_loss: list | None = None
+    val_accuracy: list | None = None
 
     @property
     def epochs(self):
@@ -83,6 +125,7 @@ def fit(
     shuffle=True,
     seed=0,
     tol=None,
+    validation=None,
     progress=True,
 ):
     """Train ``model`` on rows ``X`` with targets ``y``; returns a :class:`History`.
@@ -92,23 +135,28 @@ def fit(
     lr)``, where ``params`` defaults to all the model's parameters: pass
     ``params=[bias]`` to train only that bias (the others stay fixed). ``l2`` adds
     l2·Σp² over all parameters. ``tol`` stops early (see the module notes).
-    ``progress=False`` hides the progress bar (tqdm: a widget inside Jupyter);
-    ``progress="text"`` asks for tqdm's text bar even there.
+    ``validation=(X_val, y_val)`` records the loss (and accuracy) on those rows
+    after every epoch. ``progress=False`` hides the progress bar (tqdm: a widget
+    inside Jupyter); ``progress="text"`` asks for tqdm's text bar even there.
 
-    Accuracy is recorded for losses that carry a ``label_threshold`` (hinge:
-    labels ±1, bce: labels 0/1): a row counts as right when every output's score
-    is > 0 exactly when its label is > the threshold.
+    Accuracy is recorded for losses that carry an ``is_right(pred, target)``
+    rule, or a ``label_threshold`` (hinge: labels ±1, bce: labels 0/1): then a
+    row counts as right when every output's score is > 0 exactly when its label
+    is > the threshold. A loss's ``check_targets(y)``, if it has one, checks the
+    targets before training. A diverging loss raises :class:`TrainingDiverged`
+    with the last good weights restored (see the module notes).
     """
+    if not engine.is_recording():  # inside no_grad(): backward would find no graph
+        raise RuntimeError(
+            "fit needs the graph recorded; it was called inside engine.no_grad(): call it outside that block"
+        )
+    if not callable(model) or not hasattr(model, "parameters"):
+        raise TypeError(f"fit trains a model such as nn.MLP (with parameters()), got {type(model).__name__}")
     loss_fn = _losses.LOSSES.get(loss) if isinstance(loss, str) else loss
     if not callable(loss_fn):
         raise ValueError(
             f"unknown loss {loss!r}; choose one of {', '.join(_losses.LOSSES)} or pass a function"
         )
-    X, y = list(X), list(y)
-    if len(X) != len(y):
-        raise ValueError(f"X has {len(X)} rows but y has {len(y)} targets; give one target per row")
-    if not X:
-        raise ValueError("fit needs at least one row of data")
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a whole number >= 1, got {epochs!r}")
     if batch_size is not None and (
@@ -119,8 +167,22 @@ def fit(
         )
     if optimizer is not None and params is not None:
         raise ValueError("give params to the optimizer (SGD(params, lr)) or to fit, not both")
-    if tol is not None and not tol >= 0:
+    if optimizer is not None and not all(hasattr(optimizer, a) for a in ("params", "lr", "step")):
+        raise TypeError(
+            f"optimizer must be one such as nn.SGD(model.parameters(), lr=0.1), got {optimizer!r}"
+        )
+    if tol is not None and not (isinstance(tol, numbers.Real) and not isinstance(tol, bool) and tol >= 0):
         raise ValueError(f"tol must be a number >= 0, got {tol!r}")
+    _losses.check_penalty(l2, "fit's l2 (the penalty weight)")
+    X, y = _check_data(model, loss_fn, X, y)
+    if validation is not None:
+        if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
+            size = f" of {len(validation)}" if isinstance(validation, (tuple, list)) else ""
+            raise ValueError(
+                "validation must be a pair (X_val, y_val) of rows and their targets, "
+                f"got a {type(validation).__name__}{size}"
+            )
+        X_val, y_val = _check_data(model, loss_fn, *validation, names=("X_val", "y_val"), width=len(X[0]))
     all_params = model.parameters()
     if optimizer is None:
         optimizer = SGD(all_params if params is None else params, lr)
@@ -131,38 +193,90 @@ def fit(
     n = len(X)
     size = n if batch_size is None else min(batch_size, n)
     batches = [range(start, min(start + size, n)) for start in range(0, n, size)]
+    is_right = getattr(loss_fn, "is_right", None)
     threshold = getattr(loss_fn, "label_threshold", None)
-    history = History(len(batches), accuracy=[] if threshold is not None else None)
+    if is_right is None and threshold is not None:
+        is_right = lambda pred, target: _is_right(pred, target, threshold)
+    classifies = is_right is not None
+    history = History(len(batches), accuracy=[] if classifies else None)
+    if validation is not None:
+        history.val_loss, history.val_accuracy = [], [] if classifies else None
     order = list(range(n))
     rng = random.Random(seed)
+    limit = sys.float_info.max  # until the first loss sets it: NaN and ±inf fail `loss <= limit`
+    good = [p.data for p in trained]  # the weights that gave the last good loss, before its update
+
+    def diverged(epoch, step, why, loss=None):
+        """Put back the last good weights, zero the gradients, and make the error to raise."""
+        for p, v in zip(trained, good):
+            p.data = v
+        for p in to_zero:
+            p.grad = 0.0
+        last_lr = history.lr[-1] if history.lr else None
+        advice = (
+            f"lower the learning rate (it was {float(last_lr):g})"
+            if history.lr
+            else "before any update, so check the inputs, the targets and the initial weights"
+        )
+        return TrainingDiverged(
+            f"training diverged at epoch {epoch}, step {step} ({why}); {advice}; "
+            "the parameters are restored to the weights of the last good step",
+            epoch=epoch, step=step, loss=loss, lr=last_lr, history=history,
+        )  # fmt: skip
+
     bar = _progress_bar(progress, total=epochs, disable=not progress, desc="training", unit="epoch")
     try:
-        for _ in range(epochs):
+        for epoch in range(1, epochs + 1):
             if shuffle and len(batches) > 1:
                 rng.shuffle(order)
             before = [p.data for p in trained]
             total, right = 0.0, 0
-            for batch in batches:
+            for step, batch in enumerate(batches, 1):
                 rows = [order[i] for i in batch]
-                preds = [model(X[r]) for r in rows]
-                L = _losses.mean([loss_fn(p, y[r]) for p, r in zip(preds, rows)])
-                if l2:
-                    L = L + _losses.l2(all_params, l2)
+                try:
+                    preds = [model(X[r]) for r in rows]
+                    L = _losses.mean([loss_fn(p, y[r]) for p, r in zip(preds, rows)])
+                    if l2:
+                        L = L + _losses.l2(all_params, l2)
+                except (OverflowError, FloatingPointError) as exc:
+                    raise diverged(
+                        epoch, step, f"the forward pass raised {type(exc).__name__}: {exc}"
+                    ) from exc
+                loss_now = L.data
+                if not loss_now <= limit:  # NaN, ±inf, or exploded
+                    raise diverged(epoch, step, f"loss = {loss_now:.6g}", loss_now)
                 for p in to_zero:
                     p.grad = 0.0
-                L.backward()
-                history.loss.append(L.data)
-                history.lr.append(optimizer.lr)
+                try:
+                    L.backward()
+                except (OverflowError, FloatingPointError) as exc:
+                    why = f"the backward pass raised {type(exc).__name__}: {exc}"
+                    raise diverged(epoch, step, why, loss_now) from exc
+                if limit == sys.float_info.max:
+                    limit = min(limit, DIVERGED_FACTOR * max(1.0, loss_now))
+                lr_now = optimizer.lr  # a schedule gone bad raises here, before this step is recorded
+                history.loss.append(loss_now)
+                history.lr.append(lr_now)
+                good = [p.data for p in trained]
                 optimizer.step()
-                total += L.data * len(rows)
-                if threshold is not None:
-                    right += sum(_is_right(p, y[r], threshold) for p, r in zip(preds, rows))
+                total += loss_now * len(rows)
+                if classifies:
+                    right += sum(is_right(p, y[r]) for p, r in zip(preds, rows))
+            changes = [abs(p.data - b) for p, b in zip(trained, before)]
+            if not math.isfinite(sum(changes)):  # the last update left a weight inf or NaN
+                raise diverged(epoch, len(batches), "the update left a weight that is not finite")
             history.epoch_loss.append(total / n)
-            history.update.append(max(abs(p.data - b) for p, b in zip(trained, before)))
+            history.update.append(max(changes))
             postfix = {"loss": f"{total / n:.4g}"}
-            if threshold is not None:
+            if classifies:
                 history.accuracy.append(right / n)
                 postfix["accuracy"] = f"{right / n:.1%}"
+            if validation is not None:
+                val_loss, val_right = _evaluate(model, loss_fn, X_val, y_val, is_right, l2, all_params)
+                history.val_loss.append(val_loss)
+                postfix["val_loss"] = f"{val_loss:.4g}"
+                if classifies:
+                    history.val_accuracy.append(val_right / len(X_val))
             bar.set_postfix(postfix, refresh=False)
             bar.update(1)
             if tol is not None and history.update[-1] < tol:
@@ -171,6 +285,79 @@ def fit(
     finally:
         bar.close()
     return history
+
+
+def _check_data(model, loss_fn, X, y, names=("X", "y"), width=None):
+    """X and y as lists, checked: rows of one width of finite numbers, targets the loss accepts,
+    the model's output against the first target. Raises ValueError naming the row otherwise."""
+    xname, yname = names
+    try:
+        X, y = list(X), list(y)
+    except TypeError:
+        raise ValueError(f"{xname} and {yname} must be sequences: rows and their targets") from None
+    if len(X) != len(y):
+        raise ValueError(
+            f"{xname} has {len(X)} rows but {yname} has {len(y)} targets; give one target per row"
+        )
+    if not X:
+        raise ValueError(f"fit needs at least one row of data; {xname} is empty")
+    reference = f"{xname}[0] has" if width is None else "the training rows have"
+    for r, row in enumerate(X):
+        if isinstance(row, (str, bytes)) or not hasattr(row, "__len__") or not hasattr(row, "__iter__"):
+            raise ValueError(f"{xname}[{r}] is {row!r}, not a row of numbers; give each row as a list")
+        if width is None:
+            width = len(row)
+        if len(row) != width:
+            raise ValueError(
+                f"{xname}[{r}] has {len(row)} values but {reference} {width}; "
+                "every row needs the same number of inputs"
+            )
+        for i, v in enumerate(row):
+            if not isinstance(v, Value) and not _finite_number(v):
+                raise ValueError(f"{xname}[{r}][{i}] is {v!r}; inputs must be finite numbers")
+    shape = _width(y[0])
+    for r, t in enumerate(y):
+        if _width(t) != shape:
+            raise ValueError(
+                f"{yname}[{r}] is {t!r} but {yname}[0] is {y[0]!r}; every target needs the same shape"
+            )
+    check = getattr(loss_fn, "check_targets", None)
+    if check is not None:
+        check(y)
+    with engine.no_grad():  # one forward pass: the model's inputs and outputs fit the data
+        try:
+            loss_fn(model(X[0]), y[0])
+        except (OverflowError, FloatingPointError):  # numbers, not shapes: training reports it as divergence
+            pass
+    return X, y
+
+
+def _finite_number(x):
+    """Whether a Value can hold ``x``: a real number (or Decimal, as the engine takes), finite as a float."""
+    if not isinstance(x, (numbers.Real, decimal.Decimal)):
+        return False
+    try:
+        return math.isfinite(x)
+    except OverflowError:  # an int beyond the float range
+        return False
+
+
+def _width(target):
+    return len(target) if isinstance(target, (list, tuple)) else None
+
+
+def _evaluate(model, loss_fn, X, y, is_right, l2, all_params):
+    """The mean loss (plus the L2 penalty) and the number of rows right, without recording a graph."""
+    with engine.no_grad():
+        preds = [model(x) for x in X]
+        right = sum(is_right(p, t) for p, t in zip(preds, y)) if is_right is not None else 0
+        try:
+            loss = math.fsum(loss_fn(p, t).data for p, t in zip(preds, y)) / len(X)
+            if l2:
+                loss += _losses.l2(all_params, l2).data
+        except (OverflowError, FloatingPointError):  # an output too large for the loss: it is inf
+            loss = math.inf
+    return loss, right
 
 
 def predict(model, X):

@@ -1,8 +1,10 @@
-"""Tests for nn.data: shapes, seeding, labels and the geometry of each dataset."""
+"""Tests for nn.data: shapes, seeding, labels and the geometry of each dataset, two- and multi-class."""
 
 import doctest
 import math
 import random
+import sys
+from collections import Counter
 
 import pytest
 
@@ -104,3 +106,127 @@ def test_bad_arguments_are_clear_errors(make, message):
     """Too few rows, negative noise and an impossible inner radius raise ValueError."""
     with pytest.raises(ValueError, match=message):
         make()
+
+
+@pytest.mark.parametrize(
+    "make, classes",
+    [
+        (lambda n, seed: data.spiral(n, seed=seed), 3),
+        (lambda n, seed: data.spiral(n, classes=5, noise=0.1, seed=seed), 5),
+        (lambda n, seed: data.yin_yang(n, seed=seed), 3),
+    ],
+)
+@pytest.mark.parametrize("n", [30, 31, 302])
+def test_multiclass_sets_are_seeded_balanced_and_labelled_0_to_k(make, classes, n):
+    """spiral and yin_yang: n rows of [x, y] floats, labels 0..k-1 in near-equal counts, fixed by the seed."""
+    state = random.getstate()
+    (X, y), again, other = make(n, seed=1), make(n, seed=1), make(n, seed=2)
+    assert random.getstate() == state
+    assert (X, y) == again and (X, y) != other
+    assert len(X) == len(y) == n and all(len(r) == 2 and all(type(v) is float for v in r) for r in X)
+    counts = Counter(y)
+    assert sorted(counts) == list(range(classes)) and all(type(c) is int for c in y)
+    assert max(counts.values()) - min(counts.values()) <= 1
+    assert all(math.hypot(a, b) <= 1.0 + 1e-12 for a, b in X)  # both lie within the unit disc
+
+
+def test_spiral_without_noise_lies_on_its_arms():
+    """Noise-free, each point of arm j is at angle 2πj/k + 4r for its radius r, as the docstring says."""
+    X, y = data.spiral(120, classes=4, noise=0.0)
+    for (a, b), j in zip(X, y):
+        r = math.hypot(a, b)
+        if r > 1e-9:
+            t = 2 * math.pi * j / 4 + 4 * r
+            assert (a, b) == pytest.approx((r * math.sin(t), r * math.cos(t)), abs=1e-12)
+    assert max(math.hypot(a, b) for a, b in X) == pytest.approx(1.0)
+
+
+def test_spiral_noise_moves_points_off_the_arms():
+    """With noise the angles scatter: the same seed, more noise, points farther from the noise-free arms."""
+    clean = data.spiral(90, noise=0.0, seed=4)
+    off = lambda noise: sum(  # noqa: E731
+        math.dist(p, q) for p, q in zip(sorted(data.spiral(90, noise=noise, seed=4)[0]), sorted(clean[0]))
+    )
+    assert 0 < off(0.05) < off(0.5)
+
+
+def test_yin_yang_labels_follow_the_symbol():
+    """Every yin_yang point lies in the unit disc and carries the class yin_yang_class gives its place."""
+    X, y = data.yin_yang(300, seed=3)
+    assert all(a * a + b * b <= 1.0 for a, b in X)
+    assert [data.yin_yang_class(a, b) for a, b in X] == y
+    dots = [(a, b) for (a, b), c in zip(X, y) if c == 2]
+    assert all(min(math.hypot(a - 0.5, b), math.hypot(a + 0.5, b)) < 0.2 for a, b in dots)
+
+
+@pytest.mark.parametrize(
+    "point, label",
+    [
+        ((0.0, 0.9), 0),
+        ((0.0, -0.9), 1),
+        ((-0.5, 0.0), 2),
+        ((0.5, 0.0), 2),
+        ((-0.5, -0.3), 0),
+        ((0.5, 0.3), 1),
+    ],
+)
+def test_yin_yang_class_regions(point, label):
+    """Top is yin, bottom yang, the dots are class 2, and each half bulges around the other's dot."""
+    assert data.yin_yang_class(*point) == label
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: data.spiral(10, classes=1), "classes must be a whole number >= 2"),
+        (lambda: data.spiral(2, classes=3), r"n must be a whole number >= classes \(3\)"),
+        (lambda: data.spiral(30, noise=-1.0), "noise must be a number >= 0"),
+        (lambda: data.spiral(30, noise="0.1"), "noise must be a number >= 0, got '0.1'"),
+        (lambda: data.moons(30, noise=None), "noise must be a number >= 0, got None"),
+        (lambda: data.xor(8, noise=math.nan), "noise must be a number >= 0, got nan"),
+        (lambda: data.spiral(30, classes=2.5), "classes must be a whole number"),
+        (lambda: data.yin_yang(2), r"n must be a whole number >= classes \(3\)"),
+        (lambda: data.yin_yang(30.0), "n must be a whole number"),
+        (lambda: data.digits(test_size=0), "test_size must be a fraction between 0 and 1"),
+        (lambda: data.digits(test_size=1.5), "test_size must be a fraction"),
+        (lambda: data.digits(test_size="0.2"), "test_size must be a fraction"),
+    ],
+)
+def test_bad_multiclass_arguments_are_clear_errors(make, message):
+    """Too few rows or classes, negative noise and an impossible test share raise ValueError saying so."""
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_digits_shapes_scaling_and_stratified_split():
+    """digits: 1,797 images of 64 pixels in [0, 1], labels 0-9, round(0.2 × count) of each digit to test."""
+    datasets = pytest.importorskip("sklearn.datasets")
+    X_train, y_train, X_test, y_test = data.digits()
+    assert (len(X_train), len(y_train), len(X_test), len(y_test)) == (1438, 1438, 359, 359)
+    assert all(len(r) == 64 for r in X_train + X_test)
+    assert all(type(v) is float and 0.0 <= v <= 1.0 for r in X_train + X_test for v in r)
+    assert max(v for r in X_train for v in r) == 1.0
+    assert sorted(set(y_train)) == sorted(set(y_test)) == list(range(10)) and type(y_test[0]) is int
+    everything = Counter(datasets.load_digits().target.tolist())
+    assert Counter(y_test) == {d: round(0.2 * c) for d, c in everything.items()}
+    assert Counter(y_train) + Counter(y_test) == everything
+    originals = sorted(tuple(v / 16 for v in row) for row in datasets.load_digits().data.tolist())
+    assert sorted(map(tuple, X_train + X_test)) == originals  # every image once, in train or test
+
+
+def test_digits_split_is_seeded():
+    """The same seed gives the same split, another seed another; the global random state is untouched."""
+    pytest.importorskip("sklearn")
+    state = random.getstate()
+    a, b, c = data.digits(seed=0), data.digits(seed=0), data.digits(seed=1)
+    assert random.getstate() == state
+    assert a == b and a[3] != c[3]
+    assert len(data.digits(test_size=0.5)[2]) == sum(round(0.5 * k) for k in Counter(a[1] + a[3]).values())
+
+
+def test_digits_without_scikit_learn_says_how_to_install_it(monkeypatch):
+    """Without scikit-learn, digits raises ImportError naming the pip command for the data extra."""
+    monkeypatch.setitem(sys.modules, "sklearn", None)
+    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
+    with pytest.raises(ImportError, match=r"pip install 'chainrule\[data\]'"):
+        data.digits()

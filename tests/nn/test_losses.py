@@ -2,6 +2,7 @@
 
 import doctest
 import math
+from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
@@ -161,3 +162,75 @@ def test_losses_are_graphs_of_engine_ops():
     L = bce(Value(0.3), 1) + hinge(Value(0.2), -1) + mse(Value(1.0), 0.0)
     names = {n.op.name for n in engine.topological_order(L) if n.op is not None}
     assert names <= set(engine.RULES)
+
+
+@pytest.mark.parametrize(
+    "loss, target, message",
+    [
+        (hinge, 0, r"hinge loss needs labels -1 or \+1, got 0; map 0/1 labels with y = 2\*y - 1"),
+        (hinge, 2, r"hinge loss needs labels -1 or \+1, got 2; hinge is a two-class loss"),
+        (hinge, 0.5, r"hinge loss needs labels -1 or \+1, got 0.5$"),
+        (bce, -1, r"bce loss needs labels 0 or 1 \(or probabilities in \[0, 1\]\), got -1; map -1/\+1"),
+        (bce, 1.5, r"bce loss needs labels 0 or 1 \(or probabilities in \[0, 1\]\), got 1.5$"),
+        (mse, math.nan, "mse loss needs finite numbers as targets, got nan"),
+        (half_sse, math.inf, "half_sse loss needs finite numbers as targets, got inf"),
+        (mse, "1.0", "mse loss needs finite numbers as targets, got '1.0'"),
+        (hinge, None, "hinge loss needs labels -1 or .1, got None"),
+    ],
+)
+def test_a_target_of_the_wrong_convention_is_a_clear_error(loss, target, message):
+    """A target a loss cannot use raises ValueError naming the loss, its convention and the target."""
+    with pytest.raises(ValueError, match=message):
+        loss(Value(0.5), target)
+
+
+@pytest.mark.parametrize(
+    "loss, y, message",
+    [
+        (hinge, [1, -1, -1, 0, 1], r"got 0 \(row 3\); map 0/1 labels"),
+        (bce, [0, 1, 1, -1], r"got -1 \(row 3\); map -1/\+1 labels with y = \(y \+ 1\) / 2"),
+        (mse, [[1.0, 2.0], [3.0, math.inf]], r"got inf \(row 1, output 1\)"),
+        (half_sse, [0.5, 10**400], r"got 1000+ \(row 1\)"),
+    ],
+)
+def test_check_targets_names_the_row(loss, y, message):
+    """loss.check_targets(y) checks every row and names the first bad one (and its output)."""
+    with pytest.raises(ValueError, match=message):
+        loss.check_targets(y)
+
+
+@pytest.mark.parametrize(
+    "loss, y",
+    [
+        (hinge, [1, -1, 1.0, -1.0, Value(1.0), Decimal("-1")]),
+        (bce, [0, 1, 0.0, 1.0, 0.25, True, Value(0.5)]),
+        (mse, [0, -3.5, 1e300, [1.0, 2.0], Value(2.0)]),
+        (half_sse, [[0.05, 0.82]]),
+    ],
+)
+def test_targets_of_the_right_convention_pass(loss, y):
+    """Every target a loss's convention allows, numbers or Values, passes its check."""
+    assert loss.check_targets(y) is None
+
+
+def test_bce_takes_probabilities_as_soft_targets():
+    """A soft target y in [0, 1] gives softplus(z) − z·y with gradient σ(z) − y (as BCEWithLogitsLoss)."""
+    v = Value(0.8)
+    L = bce(v, 0.3)
+    p = sigmoid(0.8)
+    assert L.data == pytest.approx(-(0.3 * math.log(p) + 0.7 * math.log(1 - p)), rel=1e-14)
+    L.backward()
+    assert v.grad == pytest.approx(p - 0.3, rel=1e-14)
+
+
+@pytest.mark.parametrize("alpha", [-1, -1e-9, math.nan, math.inf, "0.1", None, True])
+def test_a_bad_l2_alpha_is_a_clear_error(alpha):
+    """l2 with a negative, non-finite or non-number alpha raises ValueError saying what it needs."""
+    with pytest.raises(ValueError, match=r"l2's alpha must be a finite number >= 0 \(0 for none\), got"):
+        l2([Value(1.0)], alpha)
+
+
+def test_check_targets_needs_a_list_of_targets():
+    """check_targets given something that is not a list of targets raises ValueError saying what it takes."""
+    with pytest.raises(ValueError, match="check_targets takes the targets y, one per row; got NoneType"):
+        hinge.check_targets(None)

@@ -1,13 +1,15 @@
-"""Tests for nn.optim: SGD, momentum, Adam against hand computations, and the linear-decay schedule."""
+"""Tests for nn.optim: SGD, momentum, weight decay, Adam and AdamW against hand computations and PyTorch,
+the linear-decay schedule, and the checks on every setting."""
 
 import doctest
 import math
+import re
 
 import pytest
 
 import nn.optim
 from engine import Value
-from nn.optim import SGD, Adam, LinearDecay
+from nn.optim import SGD, Adam, AdamW, LinearDecay
 
 
 def test_docstring_examples():
@@ -152,13 +154,189 @@ def test_state_is_plain_floats():
         (lambda: SGD([1.0], lr=0.1), TypeError, "updates Values"),
         (lambda: SGD([Value(0.0)], lr=-1.0), ValueError, "positive number"),
         (lambda: SGD([Value(0.0)], lr=math.nan), ValueError, "positive number"),
+        (lambda: SGD([Value(0.0)], lr=math.inf), ValueError, "learning rate must be a positive number"),
+        (lambda: Adam([Value(0.0)], lr=0.0), ValueError, "learning rate must be a positive number"),
+        (lambda: AdamW([Value(0.0)], lr=-1e-3), ValueError, "learning rate must be a positive number"),
+        (lambda: SGD([Value(0.0)], lr="0.1"), ValueError, "got '0.1'"),
+        (lambda: SGD([Value(0.0)], lr=True), ValueError, "got True"),
         (lambda: SGD([Value(0.0)], lr=0.1, momentum=1.0), ValueError, "momentum"),
+        (lambda: SGD([Value(0.0)], momentum=-0.1), ValueError, r"momentum must be a number in \[0, 1\)"),
+        (lambda: SGD([Value(0.0)], momentum=math.nan), ValueError, "momentum must be a number"),
+        (lambda: SGD([Value(0.0)], momentum="0.9"), ValueError, "momentum must be a number"),
+        (
+            lambda: SGD([Value(0.0)], weight_decay=-1e-4),
+            ValueError,
+            "weight_decay must be a finite number >= 0",
+        ),
+        (lambda: SGD([Value(0.0)], weight_decay=math.inf), ValueError, "weight_decay must be a finite"),
+        (lambda: AdamW([Value(0.0)], weight_decay=math.nan), ValueError, "weight_decay must be a finite"),
+        (lambda: AdamW([Value(0.0)], weight_decay=None), ValueError, "weight_decay must be a finite"),
         (lambda: Adam([Value(0.0)], betas=(0.9, 1.0)), ValueError, "betas"),
+        (lambda: Adam([Value(0.0)], betas=0.9), ValueError, r"Adam's betas must be a pair \(β₁, β₂\)"),
+        (lambda: Adam([Value(0.0)], betas=(0.9,)), ValueError, "betas must be a pair"),
+        (lambda: AdamW([Value(0.0)], betas=(-0.1, 0.999)), ValueError, "AdamW's betas must be a pair"),
+        (lambda: Adam([Value(0.0)], betas=(0.9, math.nan)), ValueError, "betas must be a pair"),
         (lambda: Adam([Value(0.0)], eps=0.0), ValueError, "eps"),
+        (lambda: Adam([Value(0.0)], eps=math.inf), ValueError, "Adam's eps must be a finite number > 0"),
         (lambda: LinearDecay(1.0, 0.1, 0), ValueError, "steps >= 1"),
+        (lambda: LinearDecay(1.0, 0.1, 2.5), ValueError, "steps >= 1"),
+        (lambda: LinearDecay(1, -5, 2), ValueError, "LinearDecay's end rate must be a finite number >= 0"),
+        (
+            lambda: LinearDecay(-1, 0.1, 2),
+            ValueError,
+            "LinearDecay's start rate must be a finite number >= 0",
+        ),
+        (lambda: LinearDecay(math.nan, 0.1, 2), ValueError, "start rate"),
     ],
 )
 def test_bad_arguments_are_clear_errors(make, error, message):
     """Empty or non-Value parameter lists and out-of-range settings raise errors saying what is wrong."""
     with pytest.raises(error, match=message):
         make()
+
+
+def test_a_schedule_may_reach_zero():
+    """A schedule that decays to 0 (LinearDecay(1, 0, 2)) is allowed: a rate of 0 moves nothing."""
+    p = Value(1.0)
+    opt = SGD([p], lr=LinearDecay(1.0, 0.0, 2))
+    for _ in range(3):
+        p.grad = 1.0
+        opt.step()
+    assert p.data == 1.0 - 1.0 - 0.5 and opt.lr == 0.0
+
+
+@pytest.mark.parametrize("bad", [-0.1, math.nan, math.inf, "0.1", None])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps, lr: SGD(ps, lr=lr),
+        lambda ps, lr: SGD(ps, lr=lr, momentum=0.9, weight_decay=0.1),
+        lambda ps, lr: Adam(ps, lr=lr),
+        lambda ps, lr: AdamW(ps, lr=lr),
+    ],
+)
+def test_a_schedule_gone_bad_stops_before_any_change(make, bad):
+    """A schedule whose rate is negative, not finite or not a number raises at that step; nothing changes."""
+    p = Value(1.0)
+    opt = make([p], lambda k: 0.1 if k < 2 else bad)
+    train_steps(opt, p, 2)
+    state = (p.data, opt.k, list(getattr(opt, "velocity", [])), list(getattr(opt, "m", [])))
+    p.grad = 1.0
+    with pytest.raises(
+        ValueError, match=rf"gave the learning rate {re.escape(repr(bad))} at step 2; a learning"
+    ):
+        opt.step()
+    assert (p.data, opt.k, list(getattr(opt, "velocity", [])), list(getattr(opt, "m", []))) == state
+
+
+def test_sgd_weight_decay_by_hand():
+    """SGD's weight decay λ adds λ·p to the gradient before the step (and before momentum)."""
+    p = Value(2.0)
+    got = train_steps(SGD([p], lr=0.1, weight_decay=0.5), p, 1)
+    assert got == [2.0 - 0.1 * (2 * (2.0 - 3.0) + 0.5 * 2.0)]
+    q = Value(2.0)
+    got = train_steps(SGD([q], lr=0.1, momentum=0.5, weight_decay=0.5), q, 2)
+    v1 = 2 * (2.0 - 3.0) + 0.5 * 2.0
+    p1 = 2.0 - 0.1 * v1
+    v2 = 0.5 * v1 + 2 * (p1 - 3.0) + 0.5 * p1
+    assert got == pytest.approx([p1, p1 - 0.1 * v2], rel=1e-15)
+
+
+def test_adamw_by_hand():
+    """AdamW shrinks p by lr·λ·p first, then takes Adam's step from the gradient alone."""
+    p = Value(1.0)
+    got = train_steps(AdamW([p], lr=0.1, weight_decay=0.2), p, 2)
+    expected, q, m, v = [], 1.0, 0.0, 0.0
+    for t in (1, 2):
+        g = 2 * (q - 3.0)  # the gradient at the weights before the decay
+        q *= 1 - 0.1 * 0.2
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g * g
+        q -= 0.1 * (m / (1 - 0.9**t)) / (math.sqrt(v / (1 - 0.999**t)) + 1e-8)
+        expected.append(q)
+    assert got == pytest.approx(expected, rel=1e-14)
+
+
+def test_adamw_without_decay_is_adam():
+    """AdamW with weight_decay=0 takes exactly Adam's steps."""
+    p, q = Value(0.5), Value(0.5)
+    assert train_steps(AdamW([p], lr=0.05, weight_decay=0.0), p, 4) == train_steps(Adam([q], lr=0.05), q, 4)
+
+
+def test_weight_decay_pulls_weights_towards_zero():
+    """With a zero gradient, SGD's and AdamW's weight decay shrink a weight towards 0."""
+    for make in (
+        lambda ps: SGD(ps, lr=0.1, weight_decay=0.5),
+        lambda ps: AdamW(ps, lr=0.1, weight_decay=0.5),
+    ):
+        p = Value(2.0)
+        opt = make([p])
+        p.grad = 0.0
+        opt.step()
+        assert 0.0 < p.data < 2.0
+
+
+def test_repr_shows_the_settings():
+    """Each optimizer's repr shows its learning rate and its decay."""
+    p = Value(0.0)
+    assert "weight_decay=0.01" in repr(AdamW([p])) and repr(AdamW([p])).startswith("AdamW(1 parameters")
+    assert "weight_decay=0.5" in repr(SGD([p], weight_decay=0.5)) and "weight_decay" not in repr(SGD([p]))
+
+
+# A small problem for the PyTorch cross-checks: a linear model w·x + b fitted to four rows by mse.
+ROWS = [([0.5, -1.0], 0.3), ([1.5, 0.25], -0.7), ([-0.75, 2.0], 1.1), ([0.1, 0.9], 0.4)]
+START = [0.8, -0.6, 0.1]  # w1, w2, b
+
+
+def ours_linear(make, steps):
+    ps = [Value(v) for v in START]
+    opt = make(ps)
+    trail = []
+    for _ in range(steps):
+        opt.zero_grad()
+        errors = [(ps[0] * x1 + ps[1] * x2 + ps[2] - t) ** 2 for (x1, x2), t in ROWS]
+        (sum(errors[1:], errors[0]) * (1 / len(ROWS))).backward()
+        opt.step()
+        trail.append([p.data for p in ps])
+    return trail
+
+
+def torch_linear(torch, make, steps):
+    w = torch.tensor(START[:2], dtype=torch.float64, requires_grad=True)
+    b = torch.tensor(START[2], dtype=torch.float64, requires_grad=True)
+    X = torch.tensor([x for x, _ in ROWS], dtype=torch.float64)
+    t = torch.tensor([t for _, t in ROWS], dtype=torch.float64)
+    opt = make([w, b])
+    trail = []
+    for _ in range(steps):
+        opt.zero_grad()
+        ((X @ w + b - t) ** 2).mean().backward()
+        opt.step()
+        trail.append(w.tolist() + [b.item()])
+    return trail
+
+
+@pytest.mark.parametrize(
+    "ours, theirs",
+    [
+        (lambda ps: AdamW(ps, lr=0.05, weight_decay=0.1), ("AdamW", dict(lr=0.05, weight_decay=0.1))),
+        (
+            lambda ps: AdamW(ps, lr=0.02, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.5),
+            ("AdamW", dict(lr=0.02, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.5)),
+        ),
+        (lambda ps: SGD(ps, lr=0.1, weight_decay=0.05), ("SGD", dict(lr=0.1, weight_decay=0.05))),
+        (
+            lambda ps: SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.05),
+            ("SGD", dict(lr=0.1, momentum=0.9, weight_decay=0.05)),
+        ),
+    ],
+)
+def test_weight_decay_matches_torch(ours, theirs):
+    """AdamW and SGD(weight_decay) take torch.optim's steps: all parameters within 1e-12 relative."""
+    torch = pytest.importorskip("torch")
+    name, options = theirs
+    expected = torch_linear(torch, lambda ps: getattr(torch.optim, name)(ps, **options), 12)
+    got = ours_linear(ours, 12)
+    for step, (a, b) in enumerate(zip(got, expected)):
+        assert a == pytest.approx(b, rel=1e-12, abs=0), f"step {step}"
+    assert got[-1] != pytest.approx(START, rel=1e-3)  # the weights did move

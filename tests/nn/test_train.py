@@ -1,14 +1,17 @@
-"""Tests for nn.train: the three regimes, batches, shuffling, early stopping, History and the progress bar."""
+"""Tests for nn.train: the three regimes, batches, shuffling, early stopping, History, the progress bar,
+checks before training, validation, and divergence."""
 
 import doctest
+import math
 import random
 
 import pytest
 
 import engine
+import nn
 import nn.train
 from engine import Value
-from nn import MLP, SGD, Adam, LinearDecay, data, fit, losses, predict
+from nn import MLP, SGD, Adam, LinearDecay, TrainingDiverged, data, fit, losses, predict
 
 
 def test_docstring_examples():
@@ -233,6 +236,9 @@ def test_predict_gives_floats_and_keeps_no_graph():
         ({"batch_size": 0}, "batch_size"),
         ({"batch_size": 2.5}, "batch_size"),
         ({"tol": -1.0}, "tol"),
+        ({"tol": "small"}, "tol must be a number"),
+        ({"epochs": 2.0}, "epochs"),
+        ({"batch_size": True}, "batch_size"),
         ({"params": [Value(0.0)], "optimizer": "sgd"}, "not both"),
     ],
 )
@@ -243,9 +249,361 @@ def test_bad_options_are_clear_errors(options, message):
         fit(seed003_model(), X, y, progress=False, **options)
 
 
+@pytest.mark.parametrize(
+    "model, options, message",
+    [
+        (lambda x: x, {}, r"fit trains a model such as nn.MLP \(with parameters\(\)\), got function"),
+        ("mlp", {}, "fit trains a model such as nn.MLP"),
+        (
+            None,
+            {"optimizer": "sgd"},
+            r"optimizer must be one such as nn.SGD\(model.parameters\(\), lr=0.1\), got 'sgd'",
+        ),
+    ],
+)
+def test_a_model_or_optimizer_of_the_wrong_kind_is_a_type_error(model, options, message):
+    """Something that is not a model, or not an optimizer, raises TypeError saying what fit needs."""
+    X, y = data.seed003()
+    with pytest.raises(TypeError, match=message):
+        fit(model or seed003_model(), X, y, progress=False, **options)
+
+
+def test_inputs_the_engine_takes_are_accepted():
+    """Rows of ints, bools, Decimals or Values train as the engine holds them: as floats."""
+    from decimal import Decimal
+
+    model = MLP.from_weights([[[1.0, 1.0, 1.0]]], [[0.0]])
+    rows = [[1, True, Decimal("0.5")], [Value(0.25), 0.0, False]]
+    assert frozen_fit(model, rows, [0.0, 0.0], loss="mse").loss == [(2.5**2 + 0.25**2) / 2]
+
+
 def test_bad_data_is_a_clear_error():
     """X and y of different lengths, or no rows, raise ValueError."""
     with pytest.raises(ValueError, match="6 rows but y has 5"):
         fit(seed003_model(), *data.seed003()[:1], data.seed003()[1][:5], progress=False)
     with pytest.raises(ValueError, match="at least one row"):
         fit(seed003_model(), [], [], progress=False)
+
+
+def weights(model):
+    """Every parameter's value, in order."""
+    return [p.data for p in model.parameters()]
+
+
+def moons_model(seed=1337):
+    """micrograd's demo network, MLP(2, [16, 16, 1]), from a seeded draw."""
+    random.seed(seed)
+    return MLP(2, [16, 16, 1])
+
+
+@pytest.mark.parametrize(
+    "loss, labels, message",
+    [
+        (
+            "hinge",
+            (0, 1),
+            r"hinge loss needs labels -1 or \+1, got 0 \(row \d+\); map 0/1 labels with y = 2\*y - 1",
+        ),
+        (
+            "bce",
+            (-1, 1),
+            r"bce loss needs labels 0 or 1 \(or probabilities in \[0, 1\]\), got -1 \(row \d+\)",
+        ),
+        ("bce", (0, 2), r"bce loss needs labels 0 or 1 .*, got 2 \(row \d+\)"),
+    ],
+)
+def test_labels_of_the_wrong_convention_fail_before_training(loss, labels, message):
+    """fit with labels its loss cannot use raises ValueError naming the row and leaves the model unchanged."""
+    X, y = data.moons(20, seed=0, labels=labels)
+    model = moons_model()
+    start = weights(model)
+    with pytest.raises(ValueError, match=message):
+        fit(model, X, y, loss=loss, epochs=3, progress=False)
+    assert weights(model) == start and all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_regression_targets_must_be_finite():
+    """A NaN target for mse raises ValueError naming the row and output before training."""
+    X, y = data.seed003()
+    y[4] = [0.5, math.nan]
+    model = seed003_model()
+    start = weights(model)
+    with pytest.raises(
+        ValueError, match=r"mse loss needs finite numbers as targets, got nan \(row 4, output 1\)"
+    ):
+        fit(model, X, y, loss="mse", progress=False)
+    assert weights(model) == start
+
+
+@pytest.mark.parametrize("l2", [-1, -1e-4, math.nan, math.inf, "1e-4", True, None])
+def test_a_bad_l2_penalty_is_a_clear_error(l2):
+    """l2 must be a finite number >= 0: a negative, NaN, infinite or non-number penalty raises ValueError."""
+    X, y = data.seed003()
+    model = seed003_model()
+    start = weights(model)
+    with pytest.raises(ValueError, match=r"fit's l2 \(the penalty weight\) must be a finite number >= 0"):
+        fit(model, X, y, l2=l2, progress=False)
+    assert weights(model) == start
+
+
+def test_fit_inside_no_grad_is_a_clear_error():
+    """fit called inside engine.no_grad() raises RuntimeError saying so, and trains nothing."""
+    X, y = data.seed003()
+    model = seed003_model()
+    start = weights(model)
+    with (
+        engine.no_grad(),
+        pytest.raises(
+            RuntimeError, match=r"fit needs the graph recorded; it was called inside engine.no_grad\(\)"
+        ),
+    ):
+        fit(model, X, y, progress=False)
+    assert weights(model) == start
+    assert fit(model, X, y, epochs=1, progress=False).iterations == 1  # outside, it trains
+
+
+@pytest.mark.parametrize(
+    "X, y, message",
+    [
+        (
+            [[0.1, 0.2, 0.3], [0.1, 0.2]],
+            [[0.0, 0.0]] * 2,
+            r"X\[1\] has 2 values but X\[0\] has 3; every row needs the same number of inputs",
+        ),
+        ([[0.1, 0.2, math.nan]], [[0.0, 0.0]], r"X\[0\]\[2\] is nan; inputs must be finite numbers"),
+        ([[0.1, "0.2", 0.3]], [[0.0, 0.0]], r"X\[0\]\[1\] is '0.2'; inputs must be finite numbers"),
+        ([0.1, 0.2], [[0.0, 0.0]] * 2, r"X\[0\] is 0.1, not a row of numbers; give each row as a list"),
+        ([[0.1, 0.2]], [[0.0, 0.0]], "this network takes 3 inputs, got 2"),
+        ([[0.1, 0.2, 0.3]], [[0.0, 0.0, 0.0]], "2 outputs but the target has 3"),
+        (
+            [[0.1, 0.2, 0.3]] * 2,
+            [[0.0, 0.0], 1.0],
+            r"y\[1\] is 1.0 but y\[0\] is \[0.0, 0.0\]; every target needs the same shape",
+        ),
+        (5, [1.0], "X and y must be sequences"),
+        ([[0.1, 0.2, 10**400]], [[0.0, 0.0]], r"X\[0\]\[2\] is 1000+; inputs must be finite numbers"),
+        ([[0.1, 0.2j, 0.3]], [[0.0, 0.0]], r"X\[0\]\[1\] is 0.2j; inputs must be finite numbers"),
+        ([[0.1, 0.2, 0.3]] * 3, [[0.0, 0.0]] * 2, "X has 3 rows but y has 2 targets"),
+    ],
+)
+def test_bad_rows_are_caught_before_training(X, y, message):
+    """Ragged rows, non-numbers, rows that are not lists, a model of another width, targets of mixed shape
+    raise ValueError naming the row before any update."""
+    model = seed003_model()
+    start = weights(model)
+    with pytest.raises(ValueError, match=message):
+        fit(model, X, y, loss="mse", batch_size=1, progress=False)
+    assert weights(model) == start
+
+
+def test_validation_loss_and_accuracy_are_recorded_per_epoch():
+    """validation=(X_val, y_val) records per epoch the mean loss (+ L2) and accuracy at the end weights."""
+    X, y = data.moons(40, seed=0)
+    X_val, y_val = data.moons(30, seed=1)
+    model = moons_model()
+    history = fit(
+        model, X, y, loss="hinge", l2=1e-3, lr=0.05, epochs=3, validation=(X_val, y_val), progress=False
+    )
+    assert len(history.val_loss) == len(history.val_accuracy) == history.epochs == 3
+    scores = predict(model, X_val)
+    expected = sum(max(0.0, 1 - t * s) for s, t in zip(scores, y_val)) / 30 + 1e-3 * sum(
+        w * w for w in weights(model)
+    )
+    assert history.val_loss[-1] == pytest.approx(expected, rel=1e-12)
+    assert history.val_accuracy[-1] == sum((s > 0) == (t > 0) for s, t in zip(scores, y_val)) / 30
+
+
+def test_validation_for_regression_has_no_accuracy():
+    """With a regression loss val_loss is recorded, val_accuracy is None; without validation both are None."""
+    X, y = data.seed003()
+    history = fit(seed003_model(), X, y, loss="half_sse", epochs=2, validation=(X[:2], y[:2]), progress=False)
+    assert len(history.val_loss) == 2 and history.val_accuracy is None
+    plain = fit(seed003_model(), X, y, epochs=2, progress=False)
+    assert plain.val_loss is None and plain.val_accuracy is None
+
+
+def test_validation_does_not_change_training():
+    """Training with validation has the same losses as without: evaluating records no graph, moves nothing."""
+    X, y = data.seed003()
+    a = fit(seed003_model(), X, y, epochs=3, batch_size=2, progress=False)
+    b = fit(seed003_model(), X, y, epochs=3, batch_size=2, validation=(X, y), progress=False)
+    assert a.loss == b.loss
+
+
+@pytest.mark.parametrize(
+    "validation, message",
+    [
+        (([[0.1, 0.2, 0.3]],), r"validation must be a pair \(X_val, y_val\) .*, got a tuple of 1$"),
+        ("val", "validation must be a pair .*, got a str$"),
+        (([[0.1, 0.2, 0.3]], [[0.0, 0.0]] * 2), "X_val has 1 rows but y_val has 2 targets"),
+        (([[0.1, 0.2]], [[0.0, 0.0]]), r"X_val\[0\] has 2 values but the training rows have 3"),
+        (
+            ([[0.1, 0.2, 0.3]], [[0.0, math.inf]]),
+            r"mse loss needs finite numbers as targets, got inf \(row 0, output 1\)",
+        ),
+        (([], []), "X_val is empty"),
+    ],
+)
+def test_bad_validation_data_is_a_clear_error(validation, message):
+    """Validation data is checked like the training data, before any update."""
+    X, y = data.seed003()
+    model = seed003_model()
+    start = weights(model)
+    with pytest.raises(ValueError, match=message):
+        fit(model, X, y, loss="mse", validation=validation, progress=False)
+    assert weights(model) == start
+
+
+def test_a_huge_learning_rate_diverges_and_restores_the_last_good_weights():
+    """On moons lr = 1e6 raises TrainingDiverged saying where and what to do, and restores good weights."""
+    X, y = data.moons(100, noise=0.1, seed=1337)
+    model = moons_model()
+    start = weights(model)
+    with pytest.raises(
+        TrainingDiverged,
+        match=r"^training diverged at epoch 2, step 1 \(loss = [0-9.e+]+\); "
+        r"lower the learning rate \(it was 1e\+06\); "
+        r"the parameters are restored to the weights of the last good step$",
+    ) as caught:
+        fit(model, X, y, loss="hinge", lr=1e6, epochs=10, progress=False)
+    error = caught.value
+    assert isinstance(error, FloatingPointError) and isinstance(error, nn.TrainingDiverged)
+    assert (error.epoch, error.step, error.lr) == (2, 1, 1e6) and error.loss > 1e6 * error.history.loss[0]
+    assert all(math.isfinite(w) for w in weights(model))
+    assert weights(model) == start  # the last good loss, history.loss[0], was the untrained model's
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_divergence_later_restores_the_weights_of_the_last_good_loss():
+    """When a growing rate diverges after some steps, the restored weights give exactly the last loss."""
+    X, y = data.moons(40, noise=0.1, seed=3)
+    model = moons_model()
+    start = weights(model)
+    optimizer = SGD(model.parameters(), lr=lambda k: 0.01 * 10**k)
+    with pytest.raises(TrainingDiverged) as caught:
+        fit(model, X, y, loss="hinge", optimizer=optimizer, epochs=30, progress=False)
+    history = caught.value.history
+    assert history.iterations >= 3 and weights(model) != start
+    assert all(math.isfinite(w) for w in weights(model))
+    again = losses.mean([losses.hinge(model(x), t) for x, t in zip(X, y)]).data
+    assert again == history.loss[-1]
+    assert f"it was {history.lr[-1]:g}" in str(caught.value)
+
+
+def test_an_overflow_in_the_forward_pass_is_divergence():
+    """An engine OverflowError during the forward pass (exp of a huge number) becomes TrainingDiverged."""
+    X, y = data.seed003()
+    model = seed003_model()
+    exp_loss = lambda pred, target: losses.mean([((p - t) ** 2).exp() for p, t in zip(pred, target)])
+    with pytest.raises(TrainingDiverged, match=r"the forward pass raised OverflowError: exp") as caught:
+        fit(model, X, y, loss=exp_loss, lr=1e4, epochs=20, progress=False)
+    assert isinstance(caught.value.__cause__, OverflowError)
+    assert all(math.isfinite(w) for w in weights(model))
+
+
+def test_detect_anomaly_errors_become_divergence():
+    """Inside engine.detect_anomaly() an op giving inf raises FloatingPointError, reported as divergence."""
+    X, y = data.seed003()
+    model = seed003_model()
+    start = weights(model)
+    huge = lambda pred, target: losses.half_sse(pred, target) * 1e308 * 1e308
+    with (
+        engine.detect_anomaly(),
+        pytest.raises(TrainingDiverged, match="raised FloatingPointError: detect_anomaly") as caught,
+    ):
+        fit(model, X, y, loss=huge, progress=False)
+    assert type(caught.value.__cause__) is FloatingPointError and weights(model) == start
+
+
+def test_a_loss_that_is_not_finite_from_the_start_names_the_data():
+    """If the untrained model's loss is already inf, the error says so and blames no learning rate."""
+    X, y = data.seed003()
+    model = seed003_model()
+    start = weights(model)
+    huge = lambda pred, target: losses.half_sse(pred, target) * 1e308 * 1e308
+    with pytest.raises(
+        TrainingDiverged, match=r"step 1 \(loss = inf\); before any update, so check the inputs"
+    ):
+        fit(model, X, y, loss=huge, progress=False)
+    assert weights(model) == start
+
+
+def test_an_update_to_an_infinite_weight_is_caught_at_the_end_of_the_epoch():
+    """An update leaving a weight at ±inf in the last step is caught and the weights before it restored."""
+    X, y = data.seed003()
+    model = seed003_model()
+    start = weights(model)
+    with pytest.raises(
+        TrainingDiverged, match=r"epoch 1, step 1 \(the update left a weight that is not finite\)"
+    ):
+        fit(model, X, y, loss="mse", lr=1e308, epochs=1, progress=False)
+    assert weights(model) == start
+
+
+def test_a_schedule_gone_negative_stops_fit_at_that_step():
+    """A schedule that turns negative raises ValueError at that step; the steps before it stand, no later."""
+    X, y = data.seed003()
+    model = seed003_model()
+    opt = SGD(model.parameters(), lr=lambda k: 0.1 if k < 2 else -0.1)
+    with pytest.raises(ValueError, match=r"gave the learning rate -0.1 at step 2"):
+        fit(model, X, y, optimizer=opt, epochs=5, progress=False)
+    reference = seed003_model()
+    fit(reference, X, y, lr=0.1, epochs=2, progress=False)
+    assert weights(model) == weights(reference)
+
+
+def one_vs_rest(pred, label):
+    """A multi-class loss for tests: mse against the one-hot vector of an integer class label."""
+    return losses.mse(pred, [1.0 if k == label else 0.0 for k in range(len(pred))])
+
+
+one_vs_rest.is_right = lambda pred, label: max(range(len(pred)), key=lambda k: pred[k].data) == label
+
+
+def test_a_loss_with_its_own_is_right_rule_gets_accuracy():
+    """A loss carrying is_right(pred, target) has accuracy and val_accuracy counted by it (argmax here)."""
+    X, y = data.spiral(30, seed=0)
+    X_val, y_val = data.spiral(12, seed=1)
+    random.seed(0)
+    model = MLP(2, [8, 3])
+    argmax_right = lambda rows, labels: sum(  # noqa: E731
+        max(range(3), key=lambda k: out[k]) == t for out, t in zip(predict(model, rows), labels)
+    )
+    history = frozen_fit(model, X, y, loss=one_vs_rest, validation=(X_val, y_val))
+    assert history.accuracy == [argmax_right(X, y) / 30]
+    assert history.val_accuracy == [argmax_right(X_val, y_val) / 12]
+
+
+def test_fit_learns_three_spiral_classes():
+    """With integer labels, three outputs and an argmax rule, fit learns the 3-class spiral well."""
+    X, y = data.spiral(90, seed=0)
+    X_val, y_val = data.spiral(60, seed=1)
+    random.seed(0)
+    model = MLP(2, [16, 16, 3])
+    history = fit(
+        model, X, y, loss=one_vs_rest, optimizer=Adam(model.parameters(), lr=0.05), epochs=25,
+        validation=(X_val, y_val), progress=False,
+    )  # fmt: skip
+    assert history.accuracy[0] < 0.5 and history.accuracy[-1] > 0.85 and history.val_accuracy[-1] > 0.85
+
+
+def test_a_custom_loss_can_check_its_targets_before_training():
+    """A loss's own check_targets(y) runs before any update, so its error leaves the model unchanged."""
+    X, y = data.spiral(30, seed=0)
+
+    def strict(pred, label):
+        return one_vs_rest(pred, label)
+
+    def check_targets(labels):
+        bad = next((r for r, t in enumerate(labels) if t not in (0, 1, 2)), None)
+        if bad is not None:
+            raise ValueError(f"strict needs class labels 0, 1 or 2, got {labels[bad]!r} (row {bad})")
+
+    strict.check_targets = check_targets
+    random.seed(0)
+    model = MLP(2, [8, 3])
+    start = weights(model)
+    with pytest.raises(ValueError, match=r"got 3 \(row 5\)"):
+        fit(model, X, y[:5] + [3] + y[6:], loss=strict, progress=False)
+    assert weights(model) == start
+    assert fit(model, X, y, loss=strict, epochs=1, progress=False).iterations == 1
