@@ -75,5 +75,6 @@ __all__ = [
     "backprop", "topological_order", "local_partials",
     "draw", "frames", "slider", "backward_steps", "trace", "Trace", "explain",
     "gradcheck", "gradgradcheck", "GradcheckError",
-    "codegen", "compile",
+    "codegen",
 ]  # fmt: skip
+# engine.compile is not in __all__, so `from engine import *` never hides the builtin compile.

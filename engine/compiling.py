@@ -17,7 +17,7 @@ floats a new graph and ``backward()`` would give.
     >>> x, w = Value(0.5, label="x"), Value(-2.0, label="w")
     >>> L = (x * w).tanh(); L.label = "L"
     >>> print(codegen(L, [x, w]), end="")
-    # The forward and backward pass of L: one line per node, one per chain-rule step (engine.codegen).
+    # L and its gradients: a line per node, then one per chain-rule step (engine.codegen).
     <BLANKLINE>
     from engine.ops import tanh
     <BLANKLINE>
@@ -174,10 +174,12 @@ class Program:
     ``forward``: (node, line) in forward order (constant leaves as literals, inputs skipped);
     ``steps``: (number, node, parent, line, comment) in ``backward_steps`` order, only those
     into ``wanted`` nodes' ancestors when ``wanted`` is given; ``zeros``: the gradients that
-    start at 0 (all but the root's, or only the leaves' with ``first_assigns``).
+    start at 0 (all but the root's, or only the leaves' with ``first_assigns``: then a node's
+    first term is an assignment). With ``guard=m`` the steps of a node with at least m of
+    them run only ``if`` its gradient is not 0 (they would add zeros): faster, same numbers.
     """
 
-    def __init__(self, root, inputs, wanted=None, first_assigns=False, reserved=()):
+    def __init__(self, root, inputs, wanted=None, first_assigns=False, reserved=(), guard=None):
         check_root(root)
         inputs = list(inputs)
         for v in inputs:
@@ -213,23 +215,34 @@ class Program:
                 if any(id(p) in needs for p in node._parents):
                     needs.add(id(node))
         interior, _ = graph.postorder(root)
-        self.steps, seen, number = [], set(), 0
+        counts = {}
+        for node in interior:
+            counts[node] = sum(1 for p in node._parents if needs is None or id(p) in needs)
+        self.steps, seen, number, late = [], set(), 0, []
         for node in reversed(interior):  # as engine.backward.backprop takes them
+            guarded = guard is not None and counts[node] >= guard
             for index, parent in enumerate(node._parents):
                 number += 1
                 if needs is not None and id(parent) not in needs:
                     continue
                 local = partial_code(node, index, names)
-                assign = first_assigns and bool(parent._parents) and parent not in seen
+                assign = first_assigns and bool(parent._parents) and parent not in seen and not guarded
+                if first_assigns and parent._parents and parent not in seen and guarded:
+                    late.append(parent)  # its first term may be skipped: it starts at 0 instead
                 seen.add(parent)
                 line = accumulate(f"g_{names[parent]}", f"g_{names[node]}", local, assign)
-                comment = f"step {number}: ∂{names[node]}/∂{names[parent]} = {graph.formula(node, index, names)}"
-                self.steps.append((number, node, parent, line, comment))
-        grads = [n for n in graph.topological_order(root) if n is not root and (n._parents or not first_assigns)]
+                comment = (
+                    f"step {number}: ∂{names[node]}/∂{names[parent]} = {graph.formula(node, index, names)}"
+                )
+                self.steps.append((number, node, parent, line, comment, guarded))
+        grads = [
+            n for n in graph.topological_order(root) if n is not root and (n._parents or not first_assigns)
+        ]
         if needs is not None:
             grads = [n for n in grads if id(n) in needs]
-        grads += [v for v in inputs if v not in grads and v is not root]
+        grads += [v for v in (inputs if wanted is None else wanted) if v not in grads and v is not root]
         self.zeros = [n for n in grads if not (first_assigns and n._parents)]
+        self.late_zeros = late
         text = " ".join(line for _, line in self.forward) + " ".join(s[3] for s in self.steps)
         used = set(re.findall(r"\b([A-Za-z_]\w*)\(", text))
         self.imports = sorted(({"RULES"} if "RULES" in text else set()) | (used & set(ops.functions())))
@@ -238,9 +251,19 @@ class Program:
         """``from engine.ops import ...`` for what the code calls, or None."""
         return f"from engine.ops import {', '.join(self.imports)}" if self.imports else None
 
-    def zero_lines(self, indent):
+    def step_lines(self, indent, comments=True):
+        """The chain-rule steps as lines; a guarded node's steps inside ``if g_node:``."""
+        lines, current = [], None
+        for _, node, _, line, comment, guarded in self.steps:
+            if guarded and node is not current:
+                lines.append(f"{indent}if g_{self.names[node]}:  # its steps add 0 when its gradient is 0")
+            current = node
+            lines += wrap(line, indent + "    " * guarded, comment if comments else None)
+        return lines
+
+    def zero_lines(self, indent, nodes=None):
         """``g_a = g_b = ... = 0.0``, wrapped: every gradient but the root's starts at 0."""
-        names = [f"g_{self.names[n]}" for n in self.zeros]
+        names = [f"g_{self.names[n]}" for n in (self.zeros if nodes is None else nodes)]
         lines, line = [], []
         for name in names:
             if line and len(indent) + len(" = ".join([*line, name])) + 6 > WIDTH:
@@ -302,7 +325,7 @@ def _source(p, gradient):
     gradient = check_gradient(gradient)
     names, r = p.names, p.names[p.root]
     lines = [
-        f"# The forward and backward pass of {r}: one line per node, one per chain-rule step (engine.codegen).",
+        f"# {r} and its gradients: a line per node, then one per chain-rule step (engine.codegen).",
         "",
     ]
     if p.import_line():
@@ -315,8 +338,7 @@ def _source(p, gradient):
     lines.append("    # backward: the chain-rule steps, in the order the engine takes them")
     lines.append(f"    g_{r} = {gradient!r}  # step 0: ∂{r}/∂{r}")
     lines += p.zero_lines("    ")
-    for _, _, _, line, comment in p.steps:
-        lines += wrap(line, "    ", comment)
+    lines += p.step_lines("    ")
     grads = ", ".join(f"g_{names[v]}" for v in p.inputs)
     lines += wrap(f"return {r}, ({grads}{',' if len(p.inputs) == 1 else ''})", "    ")
     return Source("\n".join(lines) + "\n")
@@ -381,4 +403,13 @@ def compile(root: Any, inputs: Iterable[Any], gradient: float = 1.0) -> Compiled
     return Compiled(function, source, [p.names[v] for v in p.inputs], p.names[root])
 
 
-__all__ = ["codegen", "compile", "Source", "Compiled", "Program", "code_names", "forward_code", "partial_code"]
+__all__ = [
+    "codegen",
+    "compile",
+    "Source",
+    "Compiled",
+    "Program",
+    "code_names",
+    "forward_code",
+    "partial_code",
+]

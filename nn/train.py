@@ -32,6 +32,7 @@ import warnings
 from dataclasses import dataclass, field
 
 import engine
+from engine import Value
 
 from . import losses as _losses
 from .optim import SGD
@@ -84,6 +85,7 @@ def fit(
     seed=0,
     tol=None,
     progress=True,
+    compile=False,
 ):
     """Train ``model`` on rows ``X`` with targets ``y``; returns a :class:`History`.
 
@@ -93,7 +95,9 @@ def fit(
     ``params=[bias]`` to train only that bias (the others stay fixed). ``l2`` adds
     l2·Σp² over all parameters. ``tol`` stops early (see the module notes).
     ``progress=False`` hides the progress bar (tqdm: a widget inside Jupyter);
-    ``progress="text"`` asks for tqdm's text bar even there.
+    ``progress="text"`` asks for tqdm's text bar even there. ``compile=True`` trains with
+    one sample's forward and backward pass generated once as Python (:mod:`nn.compiled`):
+    the same losses and updates as the graph, many times faster (losses mse, half_sse, hinge).
 
     Accuracy is recorded for losses that carry a ``label_threshold`` (hinge:
     labels ±1, bce: labels 0/1): a row counts as right when every output's score
@@ -128,6 +132,12 @@ def fit(
     in_model = set(map(id, all_params))
     to_zero = all_params + [p for p in trained if id(p) not in in_model]
 
+    step = None
+    if compile:
+        from .compiled import BatchStep
+
+        step = BatchStep(model, loss_fn, X, y)
+        Xc, yc = step.rows(X, y)
     n = len(X)
     size = n if batch_size is None else min(batch_size, n)
     batches = [range(start, min(start + size, n)) for start in range(0, n, size)]
@@ -144,13 +154,19 @@ def fit(
             total, right = 0.0, 0
             for batch in batches:
                 rows = [order[i] for i in batch]
-                preds = [model(X[r]) for r in rows]
-                L = _losses.mean([loss_fn(p, y[r]) for p, r in zip(preds, rows)])
-                if l2:
-                    L = L + _losses.l2(all_params, l2)
-                for p in to_zero:
-                    p.grad = 0.0
-                L.backward()
+                if step is None:  # the graph: forward, then backward through it
+                    preds = [model(X[r]) for r in rows]
+                    L = _losses.mean([loss_fn(p, y[r]) for p, r in zip(preds, rows)])
+                    if l2:
+                        L = L + _losses.l2(all_params, l2)
+                    for p in to_zero:
+                        p.grad = 0.0
+                    L.backward()
+                else:  # the generated program (nn.compiled): the same numbers, no graph
+                    for p in to_zero:
+                        p.grad = 0.0
+                    L, preds = step([Xc[r] for r in rows], [yc[r] for r in rows], l2)
+                    L = Value(L)
                 history.loss.append(L.data)
                 history.lr.append(optimizer.lr)
                 optimizer.step()
@@ -188,7 +204,7 @@ def predict(model, X):
 def _is_right(pred, target, threshold):
     preds = pred if isinstance(pred, list) else [pred]
     targets = target if isinstance(target, (list, tuple)) else [target]
-    return all((p.data > 0.0) == (float(t) > threshold) for p, t in zip(preds, targets))
+    return all((float(p) > 0.0) == (float(t) > threshold) for p, t in zip(preds, targets))
 
 
 def _progress_bar(kind, **options):
