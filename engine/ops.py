@@ -17,7 +17,8 @@ special-cases an op by name: how a formula prints it (``text``), how its
 partial reads for input i of n (``formula_at``), and where random tests may
 evaluate it (``domain``, ``guard``, ``constants``; see ``engine.strategies``).
 A unary row written as a call (``exp(a)``) is also a ``Value`` method, a
-function of :mod:`engine` and a function the formula parser accepts.
+function of :mod:`engine` and a function the formula parser accepts. ``code`` says
+how :func:`engine.codegen` writes the row as Python (the same floats, bit for bit).
 
     >>> RULES["sigmoid"].formulas
     ('out * (1 - out)',)

@@ -85,7 +85,7 @@ class BatchStep:
         if p.import_line():
             lines += [p.import_line(), ""]
         lines += ["", "def batch(params, rows, targets, seed):"]
-        lines += wrap(f"{', '.join(params)}{',' if len(params) == 1 else ''} = params", "    ")
+        lines += wrap(f"({', '.join(params)}{',' if len(params) == 1 else ''}) = params", "    ")
         lines += p.zero_lines("    ")
         lines += ["    losses, outputs = [], []", f"    for {row}, {target} in zip(rows, targets):"]
         for _, line in p.forward:
