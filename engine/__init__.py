@@ -49,6 +49,9 @@ _LAZY = {
     "expr": (".expr", None),
     "tracing": (".tracing", None),
     "explaining": (".explaining", None),
+    "codegen": (".compiling", "codegen"),
+    "compile": (".compiling", "compile"),
+    "compiling": (".compiling", None),
 }
 
 
@@ -72,4 +75,6 @@ __all__ = [
     "backprop", "topological_order", "local_partials",
     "draw", "frames", "slider", "backward_steps", "trace", "Trace", "explain",
     "gradcheck", "gradgradcheck", "GradcheckError",
+    "codegen",
 ]  # fmt: skip
+# engine.compile is not in __all__, so `from engine import *` never hides the builtin compile.

@@ -130,3 +130,17 @@ def test_console_command(tmp_path):
     assert "final loss" in done.stdout and (tmp_path / "boundary.png").exists()
     bad = subprocess.run(run + ["--epochs", "-1"], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "usage:" in bad.stderr
+
+
+def test_compile_trains_to_the_same_model(tmp_path, capsys):
+    """--compile trains with the generated step and prints the same final loss as the graph."""
+    printed = []
+    for extra in ([], ["--compile"]):
+        out = tmp_path / ("compiled" if extra else "graph")
+        argv = ["--epochs", "5", "--hidden", "4,4", "--out", str(out), "--no-progress", *extra]
+        assert chainrule.demo.run(parse(argv)) == 0
+        printed.append(capsys.readouterr().out.splitlines()[1])  # "final loss ..., accuracy ..."
+    assert printed[0] == printed[1] and "final loss" in printed[0]
+    assert (tmp_path / "graph" / "model.json").read_text() == (
+        tmp_path / "compiled" / "model.json"
+    ).read_text()
