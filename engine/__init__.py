@@ -49,6 +49,13 @@ _LAZY = {
     "expr": (".expr", None),
     "tracing": (".tracing", None),
     "explaining": (".explaining", None),
+    "jvp": (".forward", "jvp"),
+    "forward_steps": (".forward", "forward_steps"),
+    "ForwardTrace": (".forward", "ForwardTrace"),
+    "cost": (".counting", "cost"),
+    "reuse": (".counting", "reuse"),
+    "forward": (".forward", None),
+    "counting": (".counting", None),
 }
 
 
@@ -72,4 +79,5 @@ __all__ = [
     "backprop", "topological_order", "local_partials",
     "draw", "frames", "slider", "backward_steps", "trace", "Trace", "explain",
     "gradcheck", "gradgradcheck", "GradcheckError",
+    "jvp", "forward_steps", "ForwardTrace", "cost", "reuse",
 ]  # fmt: skip
