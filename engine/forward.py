@@ -147,6 +147,20 @@ class ForwardStep(Step):
     def __str__(self):
         return self.text()
 
+    @property
+    def updated(self) -> Any:
+        """The node whose number this step changed: ``node``, whose tangent it added to."""
+        return self.node
+
+    def caption(self, digits: int = graph.DIGITS) -> str:
+        """What the step did, as a frame's headline: ∂node/∂w += ∂node/∂parent × ∂parent/∂w."""
+        w, n, p = self.root_name, self.node_name, self.parent_name
+        return (
+            f"step {self.number}: ∂{n}/∂{w} += ∂{n}/∂{p} × ∂{p}/∂{w} = {fmt(self.local, digits)} × "
+            f"{fmt(self.upstream, digits)} = {fmt(self.product, digits)}, "
+            f"so ∂{n}/∂{w} = {fmt(self.grad, digits)}"
+        )
+
 
 class ForwardTrace(Trace):
     """The recorded steps of one forward-mode pass from the leaf ``wrt``, in the order they ran.
@@ -214,6 +228,23 @@ class ForwardTrace(Trace):
     def locals(self):
         """{(node, index): ∂node/∂parent[index]} for every edge (forward mode computes them all)."""
         return dict(self._locals)
+
+    @property
+    def quantity(self):
+        """The number each box shows: ∂(box)/∂wrt."""
+        return f"∂/∂{self.names[self.wrt]}"
+
+    def box_legend(self):
+        w = self.names[self.wrt]
+        return f"∂/∂{w} = ∂(box)/∂{w}, the tangent carried up from {w}"
+
+    def rule_legend(self):
+        w = self.names[self.wrt]
+        return f"forward mode: ∂out/∂{w} += ∂out/∂in × ∂in/∂{w}, summed over the edges into an op"
+
+    def start_caption(self, digits=DIGITS):
+        w = self.names[self.wrt]
+        return f"step 0: the start; only ∂{w}/∂{w} = {fmt(1.0, digits)} is known (every leaf else: 0)"
 
     def _rows(self, digits):
         w = self.names[self.wrt]

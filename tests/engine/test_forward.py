@@ -190,3 +190,21 @@ def test_a_domain_error_names_the_node():
     y.label = "y"
     with pytest.raises(ZeroDivisionError, match="node 'y'"):
         jvp(y, {x: 1.0})
+
+
+def test_frame_hooks_match_todays_backward_drawing():
+    """Step.caption, Trace.box_legend/rule_legend/start_caption say what a backward frame says today."""
+    net = nn.seed002()
+    t = engine.trace(net.E)
+    for i in (0, 5):
+        source = engine.draw(t, step=i).source
+        headline = t.start_caption() if i == 0 else t[i - 1].caption()
+        assert headline in source
+        assert t.box_legend() in source and t.rule_legend() in source
+        assert i == 0 or t[i - 1].updated is t[i - 1].parent
+    f = forward_steps(net.E, "w1")
+    assert f[2].updated is f[2].node and f.quantity == "∂/∂w1"
+    assert f[2].caption() == (
+        "step 3: ∂zY1/∂w1 += ∂zY1/∂outH1 × ∂outH1/∂w1 = 0.18000 × 0.23610 = 0.04250, so ∂zY1/∂w1 = 0.04250"
+    )
+    assert f.start_caption() == "step 0: the start; only ∂w1/∂w1 = 1.00000 is known (every leaf else: 0)"
