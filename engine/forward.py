@@ -77,21 +77,23 @@ def seeds(root: Any, tangents: Any) -> dict:
     return out
 
 
-def _push(root, seeded, on_step=None):
+def _push(root, seeded, on_step=None, every_edge=False):
     """The forward-mode loop: every node's tangent Σ ∂node/∂parent · tangent(parent), inputs first.
 
     Nodes that depend on no seeded leaf have tangent 0 and are skipped (their products
     would all be 0 · something). ``on_step(node, index, parent, local, tangent)`` sees
-    every product taken. Returns ({node: tangent}, {(node, index): local} of every edge).
+    every product taken. Returns ({node: tangent}, {(node, index): local}), the locals of
+    the nodes it passed through, or of every edge with ``every_edge``.
     """
     tangent = dict(seeded)
     locals_ = {}
     for node in graph.forward_order(root):  # each node after all of its inputs, as the forward pass ran
-        if not node._parents:
+        parents = node._parents
+        if not parents or not (every_edge or any(p in tangent for p in parents)):
             continue
         parts = local_partials(node)  # the rule table's ∂node/∂parent, as backward uses them
         acc = None
-        for i, (parent, local) in enumerate(zip(node._parents, parts)):
+        for i, (parent, local) in enumerate(zip(parents, parts)):
             locals_[node, i] = local
             t = tangent.get(parent)
             if t is None:
@@ -284,7 +286,7 @@ def forward_steps(root: Any, wrt: Any, names: dict | None = None) -> ForwardTrac
     (leaf,) = seeds(root, {wrt: 1.0})
     names = names if names is not None else graph.names(root)
     raw = []  # (node, index, parent, local, tangent of node so far), in the order they ran
-    tangents, locals_ = _push(root, {leaf: 1.0}, lambda *step: raw.append(step))
+    tangents, locals_ = _push(root, {leaf: 1.0}, lambda *step: raw.append(step), every_edge=True)
     fan_in = Counter(node for node, *_ in raw)
     seen = Counter()
     steps = []
