@@ -79,7 +79,7 @@ def _update(net, lr):
 
 def _forward_mode(net, name, digits):
     """Forward mode from one weight up to E, checked against backward, and the cost of both modes."""
-    t = engine.forward_steps(net.E, name)
+    t = engine.forward_trace(net.E, name)
     (g,) = engine.grad(net.E, [net.params[name]])
     return "\n\n".join([
         f"Forward mode from {name}: {len(t)} chain-rule steps, each adding ∂node/∂parent × ∂parent/∂{name} "

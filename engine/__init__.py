@@ -51,6 +51,7 @@ _LAZY = {
     "explaining": (".explaining", None),
     "jvp": (".forward", "jvp"),
     "forward_steps": (".forward", "forward_steps"),
+    "forward_trace": (".forward", "forward_trace"),
     "ForwardTrace": (".forward", "ForwardTrace"),
     "cost": (".counting", "cost"),
     "reuse": (".counting", "reuse"),
@@ -79,5 +80,5 @@ __all__ = [
     "backprop", "topological_order", "local_partials",
     "draw", "frames", "slider", "backward_steps", "trace", "Trace", "explain",
     "gradcheck", "gradgradcheck", "GradcheckError",
-    "jvp", "forward_steps", "ForwardTrace", "cost", "reuse",
+    "jvp", "forward_steps", "forward_trace", "ForwardTrace", "cost", "reuse",
 ]  # fmt: skip

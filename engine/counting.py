@@ -210,7 +210,7 @@ def cost(root: Any, wrt: Any = None) -> Cost:
     that makes forward mode dearer still). "Skipping zero tangents" counts only the
     products on nodes that depend on the seeded leaf.
     """
-    from .forward import _push, seeds  # forward mode's own loop: counting its steps counts its work
+    from .forward import _push, seeds  # forward mode's own loop: counting its products counts its work
 
     check_root(root)
     order = [n for n in graph.forward_order(root) if n._parents]
@@ -225,8 +225,7 @@ def cost(root: Any, wrt: Any = None) -> Cost:
     one = Count(len(order), edges, sum(len(v._parents) - 1 for v in order))
     sparse = Count(0, 0, 0)
     for leaf in leaves:
-        fan_in = Counter()
-        _push(root, {leaf: 1.0}, lambda node, *_: fan_in.update((node,)))
+        fan_in = Counter(step[0] for step in _push(root, {leaf: 1.0}))
         sparse += Count(len(fan_in), fan_in.total(), sum(k - 1 for k in fan_in.values()))
     return Cost(graph.root_name(root), n, edges, fwd, partials, reverse, one, one * n, sparse)
 

@@ -12,12 +12,12 @@ leaf. :func:`cost` counts what that difference means for a network's n parameter
     >>> L = (x * w).tanh(); L.label = "L"
     >>> jvp(L, {w: 1.0}) == engine.grad(L, [w])[0]
     True
-    >>> print(forward_steps(L, "w")[-1])
+    >>> print(forward_trace(L, "w")[-1])
     step 2: ∂L/∂w += ∂L/∂n1 · ∂n1/∂w = 0.41997 (1 - L**2) × 0.50000 = 0.20999; ∂L/∂w = 0.20999
 """
 
 import math
-from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,33 +77,32 @@ def seeds(root: Any, tangents: Any) -> dict:
     return out
 
 
-def _push(root, seeded, on_step=None, every_edge=False):
-    """The forward-mode loop: every node's tangent Σ ∂node/∂parent · tangent(parent), inputs first.
+def _push(root, tangent, locals_=None):
+    """The forward-mode loop, one product per ``next()``: ∂node/∂w += ∂node/∂parent · ∂parent/∂w.
 
-    Nodes that depend on no seeded leaf have tangent 0 and are skipped (their products
-    would all be 0 · something). ``on_step(node, index, parent, local, tangent)`` sees
-    every product taken. Returns ({node: tangent}, {(node, index): local}), the locals of
-    the nodes it passed through, or of every edge with ``every_edge``.
+    ``tangent`` holds the seeded leaves' tangents and receives each node's once all its
+    products are taken, inputs first, as the forward pass ran. Nodes that depend on no seeded
+    leaf have tangent 0 and take no product. Yields ``(node, index, parent, local, tangent of
+    parent, tangent of node so far, final)``. ``locals_``, if given, receives ∂node/∂parent of
+    every edge, as the rule table gives them to the backward pass.
     """
-    tangent = dict(seeded)
-    locals_ = {}
-    for node in graph.forward_order(root):  # each node after all of its inputs, as the forward pass ran
+    for node in graph.forward_order(root):
         parents = node._parents
-        if not parents or not (every_edge or any(p in tangent for p in parents)):
+        if not parents:
+            continue
+        live = [i for i, p in enumerate(parents) if p in tangent]
+        if not live and locals_ is None:
             continue
         parts = local_partials(node)  # the rule table's ∂node/∂parent, as backward uses them
+        if locals_ is not None:
+            locals_.update(((node, i), local) for i, local in enumerate(parts))
         acc = None
-        for i, (parent, local) in enumerate(zip(parents, parts)):
-            locals_[node, i] = local
-            t = tangent.get(parent)
-            if t is None:
-                continue
+        for i in live:
+            local, t = parts[i], tangent[parents[i]]
             acc = local * t if acc is None else acc + local * t  # the chain rule, forwards
-            if on_step is not None:
-                on_step(node, i, parent, local, acc)
+            yield node, i, parents[i], local, t, acc, i == live[-1]
         if acc is not None:
             tangent[node] = acc
-    return tangent, locals_
 
 
 def jvp(root: Any, tangents: Any) -> float:
@@ -118,8 +117,10 @@ def jvp(root: Any, tangents: Any) -> float:
     >>> jvp(a * b, {"a": 1.0, "b": 2.0})  # ∂(ab)/∂a · 1 + ∂(ab)/∂b · 2 = b + 2a
     1.0
     """
-    seeded = seeds(root, tangents)
-    return float(_push(root, seeded)[0].get(root, 0.0))
+    tangent = seeds(root, tangents)
+    for _ in _push(root, tangent):
+        pass
+    return float(tangent.get(root, 0.0))
 
 
 # ---------------------------------------------------------------------------
@@ -275,30 +276,41 @@ class ForwardTrace(Trace):
         return out[:start] + f"<caption>{_h(caption)}" + out[end:]
 
 
-def forward_steps(root: Any, wrt: Any, names: dict | None = None) -> ForwardTrace:
-    """Run forward mode from the leaf ``wrt`` (a Value or its label) up to ``root``, keeping every step.
+def forward_steps(root: Any, wrt: Any, names: dict | None = None) -> Iterator[ForwardStep]:
+    """Run forward mode from the leaf ``wrt`` (a Value or its label) up to ``root``, one step per ``next()``.
 
-    The twin of :func:`engine.trace`: each step is one product ∂node/∂parent · ∂parent/∂wrt
-    added to ∂node/∂wrt, with the rule table's local partial. Only the nodes that depend on
-    ``wrt`` take steps (every other tangent is 0). No ``.grad`` changes; the last step's
-    ``grad`` is ∂root/∂wrt, the number ``engine.grad(root, [wrt])`` gives.
+    The twin of :func:`engine.backward_steps`: each step adds one product ∂node/∂parent ·
+    ∂parent/∂wrt to ∂node/∂wrt, with the rule table's local partial. Only the nodes that
+    depend on ``wrt`` take steps (every other tangent is 0). No ``.grad`` changes; the last
+    step's ``grad`` is ∂root/∂wrt, the number ``engine.grad(root, [wrt])`` gives.
+    :func:`forward_trace` keeps every step in a :class:`ForwardTrace`.
+    """
+    (leaf,) = seeds(root, {wrt: 1.0})  # checked now, not at the first next()
+    return _steps(root, leaf, names if names is not None else graph.names(root), {leaf: 1.0})
+
+
+def _steps(root, leaf, names, tangent, locals_=None):
+    w = names[leaf]
+    for number, (node, index, parent, local, t, acc, final) in enumerate(_push(root, tangent, locals_), 1):
+        t, local = float(t), float(local)
+        yield ForwardStep(
+            number, node, parent, index, t, local, graph.formula(node, index, names),
+            node._op.formula(index, len(node._parents)), local * t, float(acc), final,
+            names[node], names[parent], w,
+        )  # fmt: skip
+
+
+def forward_trace(root: Any, wrt: Any) -> ForwardTrace:
+    """Forward mode from the leaf ``wrt`` up to ``root``, every step kept, as a :class:`ForwardTrace`.
+
+    The twin of :func:`engine.trace` (and like :func:`engine.tracing.record`, it changes no
+    ``.grad``): tables, ``engine.draw(trace, step=i)`` and ``engine.frames(trace)`` read it.
     """
     (leaf,) = seeds(root, {wrt: 1.0})
-    names = names if names is not None else graph.names(root)
-    raw = []  # (node, index, parent, local, tangent of node so far), in the order they ran
-    tangents, locals_ = _push(root, {leaf: 1.0}, lambda *step: raw.append(step), every_edge=True)
-    fan_in = Counter(node for node, *_ in raw)
-    seen = Counter()
-    steps = []
-    for number, (node, index, parent, local, acc) in enumerate(raw, 1):
-        seen[node] += 1
-        t, local = float(tangents[parent]), float(local)  # a parent's tangent is final before its users run
-        steps.append(ForwardStep(
-            number, node, parent, index, t, local, graph.formula(node, index, names),
-            node._op.formula(index, len(node._parents)), local * t, float(acc), seen[node] == fan_in[node],
-            names[node], names[parent], names[leaf],
-        ))  # fmt: skip
-    return ForwardTrace(root, steps, leaf, names, locals_, tangents)
+    names = graph.names(root)
+    tangent, locals_ = {leaf: 1.0}, {}
+    steps = list(_steps(root, leaf, names, tangent, locals_))
+    return ForwardTrace(root, steps, leaf, names, locals_, tangent)
 
 
-__all__ = ["jvp", "forward_steps", "ForwardStep", "ForwardTrace", "seeds"]
+__all__ = ["jvp", "forward_steps", "forward_trace", "ForwardStep", "ForwardTrace", "seeds"]

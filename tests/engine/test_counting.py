@@ -9,7 +9,7 @@ import engine
 import nn
 from engine import Value, graph
 from engine.counting import Count, cost, forward_count, partials_count, reuse
-from engine.forward import forward_steps
+from engine.forward import forward_trace
 from engine.strategies import expressions
 
 
@@ -54,8 +54,8 @@ def test_seed002_costs():
     assert c.forward == Count(15, 10, 11, 6)  # 4 dots (2 ×, 2 + each), ½(T − out)² twice, E's one +
     assert c.reverse == Count(15, 32, 6, 0)  # b1, b2, outH1, outH2, x1, x2 each feed two nodes
     assert c.forward_mode_all == Count(150, 320, 170, 0)
-    # skipping zero tangents, forward mode for p takes exactly forward_steps(E, p)'s steps
-    assert c.forward_mode_sparse.mul == sum(len(forward_steps(net.E, p)) for p in net.params)
+    # skipping zero tangents, forward mode for p takes exactly forward_trace(E, p)'s steps
+    assert c.forward_mode_sparse.mul == sum(len(forward_trace(net.E, p)) for p in net.params)
     back, fwd = c.ratios()
     assert back < 2 and fwd > 10
     text, page = c.text(), c._repr_html_()
@@ -85,7 +85,7 @@ def test_reverse_counts_one_product_per_edge(e):
     c = cost(e.root)
     assert c.reverse.mul == graph.count_steps(e.root) == c.edges
     assert c.forward_mode_all.mul == len(e.leaves) * c.edges
-    assert c.forward_mode_sparse.mul == sum(len(forward_steps(e.root, x)) for x in e.leaves)
+    assert c.forward_mode_sparse.mul == sum(len(forward_trace(e.root, x)) for x in e.leaves)
 
 
 def test_seed002_reuse_counted():

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 import engine
 import nn
 from engine import RULES, Value, backward, graph
-from engine.forward import ForwardStep, ForwardTrace, forward_steps, jvp
+from engine.forward import ForwardStep, ForwardTrace, forward_steps, forward_trace, jvp
 from engine.strategies import expressions
 
 PROFILE = settings().max_examples
@@ -51,7 +51,7 @@ def test_jvp_equals_grad_for_every_op(op, data):
     e = data.draw(expressions(ops=[op], max_nodes=5))
     grads = engine.grad(e.root, e.leaves)
     for leaf, g in zip(e.leaves, grads):
-        t = forward_steps(e.root, leaf)
+        t = forward_trace(e.root, leaf)
         assert agrees(t.value, g, path_bound(e.root, {leaf: 1.0})), (leaf.label, t.value, g)
         assert agrees(jvp(e.root, {leaf: 1.0}), g, path_bound(e.root, {leaf: 1.0}))
 
@@ -60,7 +60,7 @@ def test_jvp_equals_grad_for_every_op(op, data):
 def test_forward_steps_multiply_the_backward_passes_local_partials(e):
     """Each forward step's ∂node/∂parent is bit for bit the number backward multiplies on that edge."""
     back = engine.tracing.record(e.root).locals()
-    t = forward_steps(e.root, e.leaves[0])
+    t = forward_trace(e.root, e.leaves[0])
     assert t.locals() == back
     for s in t:
         assert s.local == back[s.node, s.index]
@@ -70,7 +70,7 @@ def test_forward_steps_multiply_the_backward_passes_local_partials(e):
 def test_seed002_forward_steps_for_w1():
     """From w1 forward mode takes 14 steps, zH1 first and E last, and reaches ∂E/∂w1 = 0.0047464."""
     net = nn.seed002()
-    t = forward_steps(net.E, "w1")
+    t = forward_trace(net.E, "w1")
     assert isinstance(t, ForwardTrace) and all(isinstance(s, ForwardStep) for s in t)
     assert len(t) == 14
     assert (t[0].node_name, t[0].parent_name, t[0].local, t[0].grad) == ("zH1", "w1", 0.95, 0.95)
@@ -88,20 +88,34 @@ def test_seed002_forward_steps_for_w1():
     assert "<caption>14 forward-mode steps from w1 up to E</caption>" in t._repr_html_()
 
 
+def test_forward_steps_is_a_generator_of_the_traced_steps():
+    """forward_steps yields one step per next(), the steps forward_trace keeps; bad input fails at once."""
+    net = nn.seed002()
+    gen = forward_steps(net.E, "w2")
+    first = next(gen)
+    assert (first.number, first.node_name, first.parent_name, first.local) == (1, "zH1", "w2", 0.06)
+    rest = list(gen)
+    kept = forward_trace(net.E, "w2")
+    assert [s.text() for s in [first, *rest]] == [s.text() for s in kept]
+    assert all(isinstance(s, ForwardStep) for s in rest)
+    with pytest.raises(KeyError, match="no leaf labelled 'w9'"):
+        forward_steps(net.E, "w9")  # before any next()
+
+
 def test_seed002_every_parameter_both_ways():
     """For every parameter of seed 002, forward mode and the backward pass give the same ∂E/∂p."""
     net = nn.seed002()
     grads = engine.grad(net.E, net.params.values())
     for name, g in zip(net.params, grads):
-        assert math.isclose(forward_steps(net.E, name).value, g, rel_tol=1e-13), name
+        assert math.isclose(forward_trace(net.E, name).value, g, rel_tol=1e-13), name
     # w5 reaches only one output: its 7 steps go zY1, outY1, the loss's Y1 half, E
-    assert [s.node_name for s in forward_steps(net.E, "w5")] == ["zY1", "outY1", "n3", "n2", "n1", "E"]
+    assert [s.node_name for s in forward_trace(net.E, "w5")] == ["zY1", "outY1", "n3", "n2", "n1", "E"]
 
 
 def test_state_and_filter():
     """state(i) holds the tangents known after step i; to(node) keeps the steps below node."""
     net = nn.seed002()
-    t = forward_steps(net.E, "w1")
+    t = forward_trace(net.E, "w1")
     known, step = t.state(0)
     assert known == {net.params["w1"]: 1.0} and step is None
     known, step = t.state(len(t))
@@ -119,7 +133,7 @@ def test_state_and_filter():
 def test_draw_and_frames_read_the_forward_trace():
     """draw(trace, step=i) and frames() show the tangents known after step i, running no pass."""
     net = nn.seed002()
-    t = forward_steps(net.E, "w1")
+    t = forward_trace(net.E, "w1")
     before = backward.passes
     d = engine.draw(t, step=3)
     assert "grad 0.04250" in d.source  # ∂zY1/∂w1, set by step 3
@@ -131,12 +145,13 @@ def test_draw_and_frames_read_the_forward_trace():
 
 
 def test_no_gradient_changes():
-    """jvp and forward_steps leave every .grad as it was."""
+    """jvp, forward_steps and forward_trace leave every .grad as it was."""
     net = nn.seed002()
     net.E.backward()
     before = {n: n.grad for n in graph.topological_order(net.E)}
     jvp(net.E, {"w1": 1.0, "b2": -2.0})
-    forward_steps(net.E, "w3")
+    forward_trace(net.E, "w3")
+    list(forward_steps(net.E, "b1"))
     assert {n: n.grad for n in graph.topological_order(net.E)} == before
 
 
@@ -175,7 +190,7 @@ def test_leaves_outside_or_inside_the_graph_are_refused():
     with pytest.raises(ValueError, match="not in the graph below L"):
         jvp(L, {c: 1.0})
     with pytest.raises(ValueError, match="forward mode seeds leaves"):
-        forward_steps(L, m)
+        forward_trace(L, m)
     with pytest.raises(TypeError, match="expected the Value to differentiate"):
         jvp(3.0, {a: 1.0})
     twin = Value(1.0, label="a")
@@ -202,7 +217,7 @@ def test_frame_hooks_match_todays_backward_drawing():
         assert headline in source
         assert t.box_legend() in source and t.rule_legend() in source
         assert i == 0 or t[i - 1].updated is t[i - 1].parent
-    f = forward_steps(net.E, "w1")
+    f = forward_trace(net.E, "w1")
     assert f[2].updated is f[2].node and f.quantity == "∂/∂w1"
     assert f[2].caption() == (
         "step 3: ∂zY1/∂w1 += ∂zY1/∂outH1 × ∂outH1/∂w1 = 0.18000 × 0.23610 = 0.04250, so ∂zY1/∂w1 = 0.04250"
