@@ -208,11 +208,14 @@ def cost(root: Any, wrt: Any = None) -> Cost:
     the local derivatives they multiply are counted once, in their own row, as if kept
     from the forward pass (dual numbers recompute them, and the values, in every pass:
     that makes forward mode dearer still). "Skipping zero tangents" counts only the
-    products on nodes that depend on the seeded leaf.
+    products on nodes that depend on the seeded leaf; it is counted by running those n
+    passes, so a graph of thousands of parameters takes a few seconds.
     """
     from .forward import _push, seeds  # forward mode's own loop: counting its products counts its work
 
     check_root(root)
+    if hasattr(wrt, "_parents"):
+        wrt = [wrt]
     order = [n for n in graph.forward_order(root) if n._parents]
     leaves = graph.leaves(root) if wrt is None else list(seeds(root, {w: 1.0 for w in wrt}))
     n = len(leaves)

@@ -5,7 +5,7 @@ the forward pass ran, computes ∂node/∂w = Σ ∂node/∂parent · ∂parent/
 local partials the backward pass multiplies (``engine.backward.local_partials``, the
 rule table). One forward-mode pass gives the derivative of every node with respect to
 ONE leaf; one backward pass gives the derivative of ONE root with respect to every
-leaf. :func:`cost` counts what that difference means for a network's n parameters.
+leaf. ``engine.cost`` counts what that difference means for a network's n parameters.
 
     >>> import engine
     >>> x, w = engine.Value(0.5, label="x"), engine.Value(-2.0, label="w")
@@ -50,8 +50,13 @@ def _leaf(root, leaf, labels):
 def seeds(root: Any, tangents: Any) -> dict:
     """``tangents`` ({leaf or label: number}, or one leaf for tangent 1) checked against ``root``'s graph."""
     check_root(root)
-    if not isinstance(tangents, dict):
+    if isinstance(tangents, str) or hasattr(tangents, "_parents"):
         tangents = {tangents: 1.0}
+    elif not isinstance(tangents, dict):
+        raise TypeError(
+            f"tangents maps leaves (Values or labels) to numbers, e.g. {{w5: 1.0}}, or is one leaf; "
+            f"got {type(tangents).__name__} {tangents!r}"
+        )
     below = set(graph.topological_order(root))
     labels = {}
     for n in below:
@@ -183,7 +188,7 @@ class ForwardTrace(Trace):
 
     def __getitem__(self, i):
         if isinstance(i, slice):
-            return ForwardTrace(self.root, self.steps[i], self.wrt, self.names, self._locals)
+            return ForwardTrace(self.root, self.steps[i], self.wrt, self.names, self._locals, self.tangents)
         return self.steps[i]
 
     def __repr__(self):
@@ -201,8 +206,8 @@ class ForwardTrace(Trace):
         """The steps on the paths from ``wrt`` up to ``node`` (a Value or its label), as a ForwardTrace."""
         node = self.find(node)
         below = set(graph.topological_order(node))
-        return ForwardTrace(self.root, [s for s in self.steps if s.node in below], self.wrt, self.names,
-                            self._locals)  # fmt: skip
+        kept = [s for s in self.steps if s.node in below]
+        return ForwardTrace(self.root, kept, self.wrt, self.names, self._locals, self.tangents)
 
     def above(self, param):
         raise TypeError(

@@ -173,6 +173,7 @@ def test_jvp_sums_directions_and_takes_labels():
         ({"a": True}, TypeError, "finite number"),
         ({"a": "1"}, TypeError, "finite number"),
         ({1.5: 1.0}, TypeError, "Value or its label"),
+        ([1.0, 2.0], TypeError, "tangents maps leaves"),
     ],
 )
 def test_bad_tangents_are_refused(tangents, error, message):
