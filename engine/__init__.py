@@ -52,6 +52,14 @@ _LAZY = {
     "codegen": (".compiling", "codegen"),
     "compile": (".compiling", "compile"),
     "compiling": (".compiling", None),
+    "jvp": (".forward", "jvp"),
+    "forward_steps": (".forward", "forward_steps"),
+    "forward_trace": (".forward", "forward_trace"),
+    "ForwardTrace": (".forward", "ForwardTrace"),
+    "cost": (".counting", "cost"),
+    "reuse": (".counting", "reuse"),
+    "forward": (".forward", None),
+    "counting": (".counting", None),
 }
 
 
@@ -76,5 +84,6 @@ __all__ = [
     "draw", "frames", "slider", "backward_steps", "trace", "Trace", "explain",
     "gradcheck", "gradgradcheck", "GradcheckError",
     "codegen",
+    "jvp", "forward_steps", "forward_trace", "ForwardTrace", "cost", "reuse",
 ]  # fmt: skip
 # engine.compile is not in __all__, so `from engine import *` never hides the builtin compile.
