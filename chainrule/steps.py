@@ -36,6 +36,11 @@ def add_arguments(parser):
         default=5,
         help="decimals shown in the steps and explanations (default: 5)",
     )
+    parser.add_argument(
+        "--animate", type=types.animation, metavar="FILE",
+        help="also write the backward pass, one frame per step, to FILE: an animated .gif or an "
+        ".html player (play, slider, arrow keys) that opens in any browser",
+    )  # fmt: skip
 
 
 def _forward(net):
@@ -89,5 +94,8 @@ def run(args):
         ),
         _update(net, args.lr),
     ]
+    if args.animate:
+        engine.animate(t, args.animate, digits=args.digits)
+        sections.append(f"Animation of the {len(t)} steps written to {args.animate}")
     print("\n\n".join(sections))
     return 0

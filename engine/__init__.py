@@ -49,6 +49,7 @@ _LAZY = {
     "expr": (".expr", None),
     "tracing": (".tracing", None),
     "explaining": (".explaining", None),
+    "animate": (".drawing.animate", "animate"),
 }
 
 
@@ -72,4 +73,5 @@ __all__ = [
     "backprop", "topological_order", "local_partials",
     "draw", "frames", "slider", "backward_steps", "trace", "Trace", "explain",
     "gradcheck", "gradgradcheck", "GradcheckError",
+    "animate",
 ]  # fmt: skip
