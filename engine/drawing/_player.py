@@ -32,6 +32,7 @@ STYLE = """
 .crp-live .crp-frames{display:grid}
 .crp-live .crp-frame{grid-area:1/1}
 .crp-live .crp-static{display:none}
+.crp:not(.crp-live) .crp-bar{display:none}
 .crp-table{border-collapse:collapse;margin-top:6px;font-size:13px}
 .crp-table th,.crp-table td{border:1px solid #ccc;padding:2px 6px;text-align:left;white-space:nowrap}
 .crp-table td.crp-num{text-align:right;font-variant-numeric:tabular-nums}

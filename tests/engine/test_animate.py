@@ -260,3 +260,28 @@ def test_player_fits_a_notebook_width(browser, tmp_path):
     page.screenshot(path=str(tmp_path / "player.png"))
     assert errors == []
     page.close()
+
+
+def test_two_players_in_one_notebook_page(browser, tmp_path):
+    """Two Frames shown in one page (as in a notebook) play independently; keys go to the focused one."""
+    a, b = frames(_neuron()), frames(_neuron(), scale=0.5)
+    page_file = tmp_path / "notebook.html"
+    page_file.write_text(
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="width:1000px">'
+        f"<div>{a._repr_html_()}</div><div>{b._repr_html_()}</div></body></html>",
+        encoding="utf-8",
+    )
+    page, errors = _open(browser, page_file)
+    players = page.query_selector_all(".crp")
+    assert len(players) == 2 and players[0].get_attribute("id") != players[1].get_attribute("id")
+    counts = lambda: [p.query_selector(".crp-count").inner_text() for p in players]
+    page.keyboard.press("ArrowRight")  # nothing has the focus: the notebook keeps its keys
+    assert counts() == ["step 0 / 6", "step 0 / 6"]
+    players[1].query_selector(".crp-next").click()
+    page.keyboard.press("ArrowRight")
+    assert counts() == ["step 0 / 6", "step 2 / 6"]
+    players[0].query_selector(".crp-caption").click()  # clicking a player gives it the keys
+    page.keyboard.press("End")
+    assert counts() == ["step 6 / 6", "step 2 / 6"]
+    assert errors == []
+    page.close()
