@@ -15,6 +15,7 @@ import json
 import re
 
 PAGE = (720.0, 540.0)  # points (960 × 720 px): the box the orientation is chosen to fit
+MAX_FRAMES = 400  # more than this makes a file too big to share and takes minutes to render
 NATURAL_DPI = 96.0  # Graphviz's own PNG resolution: pictures are never drawn larger than this
 _ids = itertools.count(1)  # players made by this process; with the content's hash, a unique element id
 
@@ -278,6 +279,16 @@ def still(f, width=1000):
     out = io.BytesIO()
     canvas.save(out, "PNG", optimize=True)
     return out.getvalue()
+
+
+def too_many(f, advice):
+    """What to say when ``f`` has more than MAX_FRAMES frames; ``advice`` may use {L}, the root's name."""
+    L = f.trace.names[f.root]
+    return (
+        f"the backward pass from {L} has {len(f) - 1} steps ({len(f)} frames), more than an animation "
+        f"shows well (at most {MAX_FRAMES}); show a part of it, the steps to one parameter: "
+        + advice.format(L=L)
+    )
 
 
 def _h(text):

@@ -53,6 +53,7 @@ def animate(
     - ``digits``: decimals in the captions and table rows of the player.
     - ``options`` go to :func:`engine.draw` (``rankdir``, ``formulas``, ``precision``, ...).
 
+    A Trace filtered with ``trace.to(w)`` animates only the steps on the paths to ``w``.
     Returns the Path written. The file is written whole or not at all.
     """
     path = Path(path)
@@ -75,6 +76,8 @@ def animate(
         f = root if not options and scale == root.scale else Frames(root.trace, scale=scale, **options)
     else:
         f = Frames(root, scale=scale, **options)
+    if len(f) > _player.MAX_FRAMES:
+        raise ValueError(_player.too_many(f, "animate(engine.trace({L}).to(w), path)"))
     f = _player.fitted(f)
     if kind == "gif":
         data = gif(f, duration, pause, width)

@@ -98,8 +98,10 @@ class Frames(Sequence):
         return self.player()
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        from ._player import still
+        from ._player import MAX_FRAMES, still, too_many
 
+        if self._n > MAX_FRAMES:  # say what to do rather than render for minutes
+            return {"text/plain": f"{self!r}: {too_many(self, 'engine.frames(engine.trace({L}).to(w))')}"}
         return {"text/html": self.player(), "image/png": still(self), "text/plain": repr(self)}
 
 

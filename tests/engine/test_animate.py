@@ -285,3 +285,41 @@ def test_two_players_in_one_notebook_page(browser, tmp_path):
     assert counts() == ["step 6 / 6", "step 2 / 6"]
     assert errors == []
     page.close()
+
+
+def test_a_jupyter_kernel_shows_the_player_and_a_still():
+    """In a real kernel, displaying frames(L) gives the HTML player and the PNG still in one output."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    code = (
+        "import engine\n"
+        "x = engine.Value(0.5, label='x'); w = engine.Value(-2.0, label='w')\n"
+        "L = (x * w).tanh(); L.label = 'L'\n"
+        "engine.frames(L)"
+    )
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    (out,) = nb.cells[0].outputs
+    assert out.output_type == "execute_result"
+    assert {"text/html", "image/png", "text/plain"} <= set(out.data)
+    assert out.data["text/html"].count("<svg") == 4 and "<script>" in out.data["text/html"]
+    assert out.data["text/plain"] == "<Frames: 4 drawings of the backward pass from L>"
+
+
+def test_animate_a_part_of_the_pass(tmp_path):
+    """A filtered trace (trace.to(w)) animates only the steps on the paths to w, keeping their numbers."""
+    L = _neuron()
+    part = engine.trace(L).to("w")
+    text = animate(part, tmp_path / "w.html").read_text(encoding="utf-8")
+    assert text.count("<svg") == len(part) + 1 < len(engine.trace(_neuron())) + 1
+    assert json.dumps(part[-1].text()) in text
+
+
+def test_too_many_frames_is_a_clear_error(tmp_path, monkeypatch):
+    """Past MAX_FRAMES frames animate and Jupyter draw nothing and say how to show a part."""
+    monkeypatch.setattr("engine.drawing._player.MAX_FRAMES", 5)
+    with pytest.raises(ValueError, match=r"7 frames\).*at most 5.*\.to\(w\)"):
+        animate(_neuron(), tmp_path / "x.gif")
+    assert list(tmp_path.iterdir()) == []
+    bundle = frames(_neuron())._repr_mimebundle_()  # Jupyter: the same advice, nothing rendered
+    assert list(bundle) == ["text/plain"] and "engine.frames(engine.trace(L).to(w))" in bundle["text/plain"]
