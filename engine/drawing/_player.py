@@ -14,6 +14,8 @@ import itertools
 import json
 import re
 
+from ..graph import fmt
+
 PAGE = (720.0, 540.0)  # points (960 × 720 px): the box the orientation is chosen to fit
 MAX_FRAMES = 400  # more than this makes a file too big to share and takes minutes to render
 NATURAL_DPI = 96.0  # Graphviz's own PNG resolution: pictures are never drawn larger than this
@@ -50,6 +52,7 @@ SCRIPT = """
   var frames = root.querySelectorAll(".crp-frame"), rows = root.querySelectorAll(".crp-row");
   var slider = root.querySelector(".crp-slider"), caption = root.querySelector(".crp-caption");
   var count = root.querySelector(".crp-count"), play = root.querySelector(".crp-play");
+  var counters = %(counters)s;
   var last = frames.length - 1, now = 0, timer = null;
   root.className += " crp-live";
   function show(k) {
@@ -62,7 +65,7 @@ SCRIPT = """
     }
     slider.value = now;
     caption.textContent = captions[now];
-    count.textContent = "step " + now + " / " + last;
+    count.textContent = counters[now];
   }
   function stop() { clearTimeout(timer); timer = null; play.textContent = "\\u25b6 play"; }
   function tick() {  // one run through, stopping on the last frame
@@ -133,18 +136,46 @@ def svg_size(svg):
     return float(m.group(1)), float(m.group(2))
 
 
-def captions(trace, digits):
-    """One caption per frame: the start, then each step's sentence."""
+def captions(frames, digits):
+    """One caption per frame: the forward pass's (if drawn), the start, then each step's sentence."""
+    trace = frames.trace
     L = trace.names[trace.root]
+    ahead = [forward_caption(trace, k, frames.computed, digits) for k in range(frames.offset)]
     start = f"step 0: the start; only ∂{L}/∂{L} = {trace.gradient:g} is known"
-    return [start] + [s.text(digits) for s in trace.steps]
+    return ahead + [start] + [s.text(digits) for s in trace.steps]
 
 
-def _table(trace, digits):
+def forward_caption(trace, k, computed, digits=5):
+    """What forward frame ``k`` shows: the start, or the value just computed from its inputs."""
+    if k == 0:
+        return f"forward pass: the inputs and parameters are given; {len(computed)} values to compute"
+    v, names = computed[k - 1], trace.names
+    inputs = ", ".join(names[p] for p in v._parents)
+    return f"forward {k}/{len(computed)}: {names[v]} = {v._op.label}({inputs}) = {fmt(v.data, digits)}"
+
+
+def counters(frames):
+    """The counter shown beside the slider for each frame: "forward k / n", then "step i / N"."""
+    n, steps = len(frames.computed), len(frames.trace)
+    return [f"forward {k} / {n}" for k in range(frames.offset)] + [
+        f"step {i} / {steps}" for i in range(steps + 1)
+    ]
+
+
+def _table(frames, digits):
+    trace = frames.trace
     head, rows = trace._rows(digits)
     head = head[:5] + ["∂node/∂parent"] + head[8:10]
     L = trace.names[trace.root]
-    body = [["0", L, "", "(start)", "", "", "", f"{trace.gradient:g}"]]
+    body = []
+    for k in range(frames.offset):  # forward frames: the value computed, no gradient yet
+        if k == 0:
+            body.append(["f0", "", "", "(inputs)", "", "", "", ""])
+        else:
+            v = frames.computed[k - 1]
+            inputs = ", ".join(trace.names[p] for p in v._parents)
+            body.append([f"f{k}", trace.names[v], v._op.label, inputs, "", "", "", ""])
+    body.append(["0", L, "", "(start)", "", "", "", f"{trace.gradient:g}"])
     for r in rows:
         body.append(r[:5] + [f"{r[5]} = {r[7]}", r[8], f"{r[9]} {r[10]}".rstrip()])
     numeric = {0, 4, 6, 7}
@@ -167,8 +198,7 @@ def player(frames, svgs, *, duration=0.8, digits=5, scale=1.0, page=False):
     ``page=True`` makes the arrow keys work anywhere on the page (a page of its own);
     otherwise they work once the player has the focus (click it), as in a notebook.
     """
-    trace = frames.trace
-    texts = captions(trace, digits)
+    texts, counts = captions(frames, digits), counters(frames)
     pictures = [slim_svg(s, scale) for s in svgs]
     digest = hashlib.sha1("".join(pictures + texts).encode("utf-8")).hexdigest()[:10]
     ident = f"chainrule-player-{digest}-{next(_ids)}"
@@ -182,7 +212,7 @@ def player(frames, svgs, *, duration=0.8, digits=5, scale=1.0, page=False):
         '<button class="crp-next" title="next step (→)">▶</button>'
         f'<input class="crp-slider" type="range" min="0" max="{last}" value="0" step="1" '
         'aria-label="step">'
-        f'<span class="crp-count">step 0 / {last}</span>'
+        f'<span class="crp-count">{_h(counts[0])}</span>'
         '<button class="crp-zoom-button" title="natural size, scroll sideways">100%</button>'
         "</div>",
         f'<div class="crp-caption">{_h(texts[0])}</div>',
@@ -194,10 +224,11 @@ def player(frames, svgs, *, duration=0.8, digits=5, scale=1.0, page=False):
         label = f'<p class="crp-static">{_h(texts[k])}</p>' if static and k else ""
         parts.append(f'<div class="crp-frame"{hidden}>{label}{picture}</div>')
     parts.append("</div>")
-    parts.append(_table(trace, digits))
+    parts.append(_table(frames, digits))
     script = SCRIPT % {
         "id": json.dumps(ident),
         "captions": json.dumps(texts).replace("</", "<\\/"),
+        "counters": json.dumps(counts),
         "duration": round(duration * 1000),
         "page": "true" if page else "false",
     }
@@ -225,7 +256,7 @@ def fitted(f):
     if "rankdir" in f.options or len(f) == 0:
         return f
     if getattr(f, "_fitted", None) is None:
-        tb = type(f)(f.trace, scale=f.scale, rankdir="TB", **f.options)
+        tb = type(f)(f.trace, scale=f.scale, forward=f.forward, rankdir="TB", **f.options)
         fits = []
         for g in (f, tb):
             w, h = svg_size(g.render_one(len(g) - 1, "svg"))

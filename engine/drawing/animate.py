@@ -2,7 +2,7 @@
 
 ``animate(root_or_trace, "backprop.gif")`` draws one frame per chain-rule step, all read
 from one recorded pass (a :class:`engine.Trace`, recorded once when a Value is given;
-backward is not run again), and writes
+backward is not run again), optionally after the forward pass, one value per frame, and writes
 
 - ``.gif``: an animated GIF (Pillow) that plays on GitHub, in slides and in chat; every
   frame has the same canvas, the last one stays longer;
@@ -36,6 +36,7 @@ def animate(
     root: Any,
     path: Any,
     *,
+    forward: bool = False,
     duration: float = 0.8,
     pause: float = 2.0,
     width: int = 1000,
@@ -46,6 +47,7 @@ def animate(
     """Write the backward pass of ``root`` (a Value, a Trace or a Frames), one frame per step, to ``path``.
 
     - ``path``: ``.gif`` for an animated GIF, ``.html`` for a self-contained player page.
+    - ``forward``: first show the forward pass, one value computed per frame (greyed until then).
     - ``duration``: seconds each frame shows; ``pause``: extra seconds on the GIF's last frame
       before it starts again (the HTML player plays once and stops on the last frame).
     - ``width``: a GIF's width in pixels at most (smaller graphs keep their natural size).
@@ -73,9 +75,10 @@ def animate(
     if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
         raise ValueError(f"digits is a number of decimals from 1 to 17, not {digits!r}")
     if isinstance(root, Frames):
-        f = root if not options and scale == root.scale else Frames(root.trace, scale=scale, **options)
+        same = not options and scale == root.scale and forward == root.forward
+        f = root if same else Frames(root.trace, scale=scale, forward=forward, **options)
     else:
-        f = Frames(root, scale=scale, **options)
+        f = Frames(root, scale=scale, forward=forward, **options)
     if len(f) > _player.MAX_FRAMES:
         raise ValueError(_player.too_many(f, "animate(engine.trace({L}).to(w), path)"))
     f = _player.fitted(f)
@@ -83,6 +86,8 @@ def animate(
         data = gif(f, duration, pause, width)
     else:
         title = f"Backpropagation from {f.trace.names[f.root]}: {len(f.trace)} chain-rule steps"
+        if f.forward:
+            title = f"The forward pass ({len(f.computed)} values), then b{title[1:]}"
         data = _player.page(f, f.render("svg"), title, duration=duration, digits=digits, scale=f.scale)
     write_atomic(path, data)
     return path

@@ -10,13 +10,16 @@
 
 import math
 import os
+import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from .. import graph
 from ..tracing import record
 from . import draw
 from . import render as _render
+from ._base import STEP, UNKNOWN_FILL, UNKNOWN_FONT
 
 
 class Frames(Sequence):
@@ -31,13 +34,22 @@ class Frames(Sequence):
     previous/next, arrow keys; no kernel needed), with a PNG of the first and last frames
     for viewers that strip scripts; ``scale`` sizes its pictures (they never get wider than
     the cell). :meth:`slider` gives the ipywidgets slider instead.
+
+    ``forward=True`` puts the forward pass first: frames ``0 .. offset - 1`` compute one value
+    each (:func:`forward_frame`), then frame ``offset + i`` is step i of the backward pass.
     """
 
-    def __init__(self, root, *, scale: float = 1.0, **options):
+    def __init__(self, root, *, scale: float = 1.0, forward: bool = False, **options):
         self.trace = record(root)
         self.root, self.options = self.trace.root, options
         self.scale = _positive(scale, "scale")
-        self._n = len(self.trace) + 1
+        if not isinstance(forward, bool):
+            raise TypeError(f"forward is True (the forward pass first) or False, not {forward!r}")
+        self.forward = forward
+        # with forward=True: frame k < offset computes the k-th value; then frame offset + i is step i
+        self.computed = [v for v in graph.forward_order(self.root) if v._parents] if forward else []
+        self.offset = len(self.computed) + 1 if forward else 0
+        self._n = self.offset + len(self.trace) + 1
         self._cache = {}
         self._rendered = {}  # (fmt, dpi, k) -> bytes
         self._fitted = None  # the same frames in the orientation that fits a page (see the player)
@@ -52,7 +64,10 @@ class Frames(Sequence):
         if not 0 <= k < self._n:
             raise IndexError(f"frame {i} does not exist: there are {self._n} frames (steps 0..{self._n - 1})")
         if k not in self._cache:
-            self._cache[k] = draw(self.trace, step=k, **self.options)
+            if k < self.offset:
+                self._cache[k] = forward_frame(self.trace, k, self.computed, **self.options)
+            else:
+                self._cache[k] = draw(self.trace, step=k - self.offset, **self.options)
         return self._cache[k]
 
     def __repr__(self):
@@ -103,6 +118,53 @@ class Frames(Sequence):
         if self._n > MAX_FRAMES:  # say what to do rather than render for minutes
             return {"text/plain": f"{self!r}: {too_many(self, 'engine.frames(engine.trace({L}).to(w))')}"}
         return {"text/html": self.player(), "image/png": still(self), "text/plain": repr(self)}
+
+
+def forward_frame(trace, k, computed, **options):
+    """The drawing after the forward pass has computed ``k`` values (``computed[:k]``); no gradient yet.
+
+    It is ``draw(trace, step=0)`` with the values not computed yet greyed (``data ?``), the
+    root's gradient not set yet, and the value just computed and the edges into it in orange.
+    """
+    d = draw(trace, step=0, **options)
+    digits = options.get("precision", graph.DIGITS)
+    order = graph.forward_order(trace.root)
+    ids = {v: f"v{i}" for i, v in enumerate(order)}
+    body = list(d.body)
+
+    def edit(start, old, new):
+        for j, line in enumerate(body):
+            if line.lstrip("\t").startswith(start) and old in line:  # nodes in clusters are indented
+                body[j] = line.replace(old, new, 1)
+                return
+        raise RuntimeError(  # the full view's DOT changed: this function must follow it
+            f"cannot draw forward frame {k}: no line {start!r}... holding {old!r} in the drawing"
+        )
+
+    unknown = f'<td bgcolor="{UNKNOWN_FILL}"><font color="{UNKNOWN_FONT}">{{}} ?</font></td>'
+    for v in computed[k:]:
+        edit(f"{ids[v]} [", f"<td>data {graph.fmt(v.data, digits)}</td>", unknown.format("data"))
+    edit(f"{ids[trace.root]} [", f"<td>grad {graph.fmt(trace.gradient, digits)}</td>", unknown.format("grad"))
+    if k:
+        v = computed[k - 1]
+        edit(f"{ids[v]} [", '<table border="0"', f'<table border="2" color="{STEP}"')
+        into = {f"{ids[p]} -> {ids[v]}op" for p in v._parents} | {f"{ids[v]}op -> {ids[v]}"}
+        for j, line in enumerate(body):
+            if line.split(" [")[0].strip() in into:
+                line = line.rstrip()
+                mark = f'color="{STEP}" penwidth=3'
+                body[j] = (line[:-1] + f" {mark}]" if line.endswith("]") else line + f" [{mark}]") + "\n"
+    from ._player import forward_caption
+
+    headline = forward_caption(trace, k, computed, digits).replace("&", "&amp;").replace("<", "&lt;")
+    for j, line in enumerate(body):
+        if line.lstrip("\t").startswith("label=<"):
+            line = re.sub(r"<b>.*?</b>", lambda m: f"<b>{headline}</b>", line, count=1)
+            line = line.replace("grey: a gradient not known yet at this step", "grey: not known yet")
+            body[j] = line.replace("this step's edge and the grad it set", "the value just computed")
+    d.body[:] = body
+    d.step = None
+    return d
 
 
 def _positive(x, name):

@@ -323,3 +323,40 @@ def test_too_many_frames_is_a_clear_error(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
     bundle = frames(_neuron())._repr_mimebundle_()  # Jupyter: the same advice, nothing rendered
     assert list(bundle) == ["text/plain"] and "engine.frames(engine.trace(L).to(w))" in bundle["text/plain"]
+
+
+def test_forward_frames_compute_one_value_each(tmp_path):
+    """forward=True first shows the forward pass: frame k has k values computed, the k-th in orange."""
+    L = _neuron()
+    t = engine.trace(L)
+    f = frames(t, forward=True)
+    n = len(f.computed)
+    assert [f.trace.names[v] for v in f.computed] == ["n2", "z", "n1", "L"] and f.offset == n + 1
+    assert len(f) == n + 1 + len(t) + 1
+    for k in range(f.offset):
+        source = f[k].source
+        assert source.count("data ?") == n - k and source.count("grad ?") == len(f.trace.names)
+        assert source.count("penwidth=3") == (0 if k == 0 else len(f.computed[k - 1]._parents) + 1)
+    assert "forward 2/4: z = +(n2, b) = -0.70000" in f[2].source
+    assert f[f.offset].source == engine.draw(t, step=0).source  # then the backward pass, as without
+    images, _ = _frames_of(animate(t, tmp_path / "both.gif", forward=True, width=400))
+    assert len(images) == len(f)
+
+
+def test_forward_frames_in_the_player(browser, tmp_path):
+    """The player counts the forward frames, then the steps; the caption says what was computed."""
+    L = _neuron()
+    t = engine.trace(L)
+    page, errors = _open(browser, animate(t, tmp_path / "both.html", forward=True))
+    count = lambda: page.inner_text(".crp-count")
+    assert count() == "forward 0 / 4" and page.inner_text(".crp-caption").startswith("forward pass")
+    page.click(".crp-next")
+    assert count() == "forward 1 / 4" and page.inner_text(".crp-caption").startswith("forward 1/4: n2 = ")
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+    assert count() == f"step 0 / {len(t)}" and page.inner_text(".crp-caption").startswith("step 0")
+    page.keyboard.press("ArrowRight")
+    assert page.inner_text(".crp-caption") == t[0].text()
+    page.screenshot(path=str(tmp_path / "forward.png"))
+    assert errors == []
+    page.close()
