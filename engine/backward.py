@@ -116,10 +116,16 @@ def _partials(node, parents):
 
 def _backward_error(node, exc):
     where = f"node {node.label!r}" if node.label is not None else "a node"
-    return type(exc)(
-        f"backward through {where} = {describe(node._op, node._parents)}: the local "
-        f"derivative cannot be computed here ({exc})"
-    )
+    at = f"backward through {where} = {describe(node._op, node._parents)}"
+    if isinstance(exc, (ZeroDivisionError, OverflowError)):  # a slope that is infinite or beyond a float
+        n = len(node._parents)
+        rule = " and ".join(dict.fromkeys(node._op.formula(i, n) for i in range(n)))
+        what = "infinite (a domain edge)" if isinstance(exc, ZeroDivisionError) else "too large for a float"
+        return FloatingPointError(
+            f"{at}: the local derivative {rule} is {what} at these inputs, so the gradient would not "
+            "be finite; keep the input away from the edge (e.g. add a small epsilon) or rescale it"
+        )
+    return type(exc)(f"{at}: the local derivative cannot be computed here ({exc})")
 
 
 def check_gradient(gradient):

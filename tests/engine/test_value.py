@@ -139,10 +139,54 @@ def test_exponent_gradient_at_negative_base_is_an_error():
 
 
 def test_infinite_derivative_is_named():
-    """sqrt at 0 has an infinite slope: backward says which node and why."""
+    """sqrt at 0 has an infinite slope: backward raises FloatingPointError naming the node, rule and edge."""
     y = Value(0.0, label="x").sqrt()
-    with pytest.raises(ZeroDivisionError, match=r"backward through .*sqrt\(x=0.0\)"):
+    with pytest.raises(FloatingPointError, match=r"backward through .*sqrt\(x=0.0\).*1 / \(2 \* out\).*edge"):
         y.backward()
+
+
+@pytest.mark.parametrize(
+    "make, rule",
+    [
+        (lambda x: x.sqrt(), "sqrt"),
+        (lambda x: x**0.5, "powk"),
+        (lambda x: x**0.25 * 3, "powk"),
+        (lambda x: x ** Value(0.5), "pow"),
+        (lambda x: (x * 1.0).sqrt() + x, "sqrt"),
+    ],
+)
+def test_domain_edges_at_zero_are_non_finite_gradients(make, rule):
+    """Every infinite slope at 0 is a FloatingPointError naming the op, and no .grad changes."""
+    x = Value(0.0, label="x")
+    x.grad = 5.0
+    y = make(x)
+    with pytest.raises(FloatingPointError, match=rf"{rule}\(.*not be finite"):
+        y.backward()
+    assert x.grad == 5.0
+
+
+def test_a_slope_too_large_for_a_float_is_a_non_finite_gradient():
+    """x ** -2 at 1e-103 is finite but its slope is not: FloatingPointError (too large), not OverflowError."""
+    y = Value(1e-103, label="x") ** -2.0
+    with pytest.raises(FloatingPointError, match=r"powk\(x=1e-103, -2.0\).*too large for a float"):
+        y.backward()
+
+
+def test_second_derivative_at_a_domain_edge_is_named():
+    """grad(..., create_graph=True) through sqrt at 0 raises the same FloatingPointError."""
+    x = Value(0.0, label="x")
+    with pytest.raises(FloatingPointError, match=r"sqrt\(x=0.0\)"):
+        engine.grad(x.sqrt(), [x], create_graph=True)
+
+
+@pytest.mark.parametrize("y", [0.5, 0.25, 1.0, 2.0])
+def test_constant_zero_base_to_a_value_power(y):
+    """0.0 ** y binds the base: value 0 and ∂/∂y = 0 (the limit), even for 0 < y < 1."""
+    b = Value(y, label="y")
+    z = 0.0**b
+    assert z.op.name == "rpowk" and z.op.constant == 0.0 and z.parents == (b,)
+    z.backward()
+    assert (z.data, b.grad) == (0.0, 0.0)
 
 
 # --- operators --------------------------------------------------------------------
@@ -163,6 +207,22 @@ def test_exponent_type_error():
     """A non-number exponent is a TypeError."""
     with pytest.raises(TypeError):
         Value(2.0) ** "2"
+
+
+@pytest.mark.parametrize("x, truth", [(0.0, False), (-0.0, False), (1e-300, True), (-2.0, True), (1.0, True)])
+def test_truthiness_follows_the_number(x, truth):
+    """bool(Value(x)) is bool(x), as for a float, for leaves and for computed nodes."""
+    assert bool(Value(x)) is truth and bool(Value(x) * 1.0) is truth
+    assert ("yes" if Value(x) else "no") == ("yes" if truth else "no")
+
+
+def test_equality_is_identity():
+    """== is identity, so Values are dict keys; Value(0.0) == 0.0 is False and numbers compare via .data."""
+    a, b = Value(0.0), Value(0.0)
+    assert not (a == 0.0) and a != 0.0 and not (a == b) and a == a
+    assert a.data == 0.0 == b.data and a <= 0.0 <= b
+    grads = {a: 1.0, b: 2.0}
+    assert grads[a] == 1.0 and grads[b] == 2.0 and hash(a) != hash(b)
 
 
 def test_comparisons_use_the_numbers():
