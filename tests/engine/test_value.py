@@ -505,3 +505,90 @@ def test_scope_groups_nodes():
         with engine.scope("H1"):
             y = x * 2
     assert y.scope == "layer 1/H1" and (y + 1).scope is None
+
+
+# --- copying and pickling ---------------------------------------------------------
+
+
+def _deep_graph(n):
+    """A chain of about 2n nodes where every step reuses the leaf x (shared nodes), ops bound and not."""
+    x = Value(0.5, label="x")
+    y = x
+    for i in range(n):
+        y = (y * 0.999 + x).tanh() if i % 2 else y * 1.0001 + 0.0
+    y.label = "y"
+    return x, y
+
+
+def _same_graph(a, b):
+    """Both graphs have equal numbers, ops and labels node by node, and share no node."""
+    na, nb = engine.graph.topological_order(a), engine.graph.topological_order(b)
+    assert [n.data for n in na] == [n.data for n in nb] and [n.label for n in na] == [n.label for n in nb]
+    assert [(n.op.name, n.op.constant) if n.op else None for n in na] == [
+        (n.op.name, n.op.constant) if n.op else None for n in nb
+    ]
+    assert not {id(n) for n in na} & {id(n) for n in nb}
+
+
+@pytest.mark.parametrize("copy_of", ["deepcopy", "pickle"])
+def test_a_10k_node_graph_copies_and_pickles(copy_of):
+    """deepcopy and a pickle round trip of a 10k-node graph give the same graph, and backward works on it."""
+    import copy
+    import pickle
+
+    x, y = _deep_graph(5000)
+    c = copy.deepcopy(y) if copy_of == "deepcopy" else pickle.loads(pickle.dumps(y))
+    _same_graph(y, c)
+    (cx,) = engine.graph.leaves(c)
+    y.backward()
+    c.backward()
+    assert cx.label == "x" and cx.grad == x.grad != 0.0
+
+
+@pytest.mark.parametrize("protocol", range(6))
+def test_pickle_keeps_shared_nodes_shared(protocol):
+    """Values pickled together stay one graph: a parameter and the loss using it share the restored leaf."""
+    import pickle
+
+    a = Value(2.0, label="a")
+    b = a * a + a
+    with engine.scope("layer"):
+        c = 3 - a
+    ra, rb, rc = pickle.loads(pickle.dumps([a, b, c], protocol=protocol))
+    assert rb.parents[1] is ra and rb.parents[0].parents == (ra, ra) and rc.parents == (ra,)
+    assert rc.op.name == "rsubk" and rc.op.constant == 3.0 and rc.scope == "layer"
+    rb.backward()
+    assert ra.grad == 5.0 and a.grad == 0.0
+
+
+def test_deepcopy_keeps_shared_nodes_and_copy_shares_the_graph():
+    """deepcopy of [a, b] keeps a shared; copy.copy makes one new node over the same parents."""
+    import copy
+
+    a = Value(2.0, label="a")
+    b = (a * a).exp()
+    da, db = copy.deepcopy([a, b])
+    assert db.parents[0].parents == (da, da) and da is not a
+    shallow = copy.copy(b)
+    assert shallow is not b and shallow.parents == b.parents and shallow.op is b.op
+
+
+def test_bound_constants_keep_their_sign_through_pickle():
+    """x ** -0.0 and x + -0.0 are pickled as their row's name and bound constant, sign included."""
+    import pickle
+
+    for v in (Value(2.0) ** -0.0, Value(2.0) + -0.0, Value(2.0) * 2.5):
+        r = pickle.loads(pickle.dumps(v))
+        assert repr(r.op) == repr(v.op) and math.copysign(1, r.op.constant) == math.copysign(1, v.op.constant)
+
+
+def test_a_node_of_an_op_outside_the_table_is_refused_clearly():
+    """A node of an op outside engine.RULES cannot be pickled: a TypeError says so; deepcopy still works."""
+    import copy
+    import pickle
+
+    softsign = engine.Op("softsign", "s", ("a",), lambda a: a / (1 + abs(a)), lambda a, out: (1.0,), ("1",))
+    y = softsign(Value(1.0)) * 2
+    with pytest.raises(TypeError, match="not a row of engine.RULES"):
+        pickle.dumps(y)
+    assert copy.deepcopy(y).parents[0].op is softsign
