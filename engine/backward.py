@@ -14,6 +14,7 @@ runs it again.
 """
 
 import math
+import numbers
 
 from . import modes
 from ._nodes import describe, name
@@ -151,7 +152,8 @@ def grad(output, inputs, create_graph=False):
     """∂output/∂input for each input, without changing any ``.grad``.
 
     With ``create_graph=True`` the gradients are Values in a new graph, so they
-    can be differentiated again.
+    can be differentiated again. An output that is a plain number is a constant:
+    every gradient is 0.
 
     >>> from engine import Value
     >>> x = Value(2.0)
@@ -159,8 +161,19 @@ def grad(output, inputs, create_graph=False):
     >>> dx.data, grad(dx, [x])[0]
     (12.0, 12.0)
     """
-    Value = type(output)
     inputs = list(inputs)
+    for i, v in enumerate(inputs):
+        if not hasattr(v, "_parents"):
+            raise TypeError(
+                f"grad(output, inputs): input {i} is {type(v).__name__} {v!r}; give the Values the "
+                "output was computed from"
+            )
+    if not hasattr(output, "_parents"):
+        if not isinstance(output, numbers.Real):
+            raise TypeError(f"grad(output, inputs): the output must be a Value, not {type(output).__name__}")
+        # A number is a constant: its derivative is 0 for every input, as in autograd.
+        return [type(v)(0.0) for v in inputs] if create_graph else [0.0] * len(inputs)
+    Value = type(output)
     if create_graph and not modes.current.get().recording:
         raise RuntimeError(
             "grad(..., create_graph=True) was called inside engine.no_grad(), where no graph is "
