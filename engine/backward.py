@@ -17,7 +17,7 @@ import math
 import numbers
 
 from . import modes
-from ._nodes import describe, name
+from ._nodes import backward_error, describe, name
 from .graph import postorder, topological_order
 
 _isfinite = math.isfinite
@@ -37,7 +37,7 @@ def local_partials(node, as_values=False):
     try:
         return op.partials(*inputs, node if as_values else node.data)
     except (ArithmeticError, ValueError) as exc:
-        raise _backward_error(node, exc) from None
+        raise backward_error(node, exc) from None
 
 
 def backprop(root, gradient=1.0, record=False, create_graph=False):
@@ -112,21 +112,7 @@ def _partials(node, parents):
             return op.partials(parents[0].data, node.data)
         return op.partials(parents[0].data, op.constant, node.data)  # an op bound to k: (a, k, out)
     except (ArithmeticError, ValueError) as exc:
-        raise _backward_error(node, exc) from None
-
-
-def _backward_error(node, exc):
-    where = f"node {node.label!r}" if node.label is not None else "a node"
-    at = f"backward through {where} = {describe(node._op, node._parents)}"
-    if isinstance(exc, (ZeroDivisionError, OverflowError)):  # a slope that is infinite or beyond a float
-        n = len(node._parents)
-        rule = " and ".join(dict.fromkeys(node._op.formula(i, n) for i in range(n)))
-        what = "infinite (a domain edge)" if isinstance(exc, ZeroDivisionError) else "too large for a float"
-        return FloatingPointError(
-            f"{at}: the local derivative {rule} is {what} at these inputs, so the gradient would not "
-            "be finite; keep the input away from the edge (e.g. add a small epsilon) or rescale it"
-        )
-    return type(exc)(f"{at}: the local derivative cannot be computed here ({exc})")
+        raise backward_error(node, exc) from None
 
 
 def check_gradient(gradient):
@@ -164,10 +150,7 @@ def grad(output, inputs, create_graph=False):
     inputs = list(inputs)
     for i, v in enumerate(inputs):
         if not hasattr(v, "_parents"):
-            raise TypeError(
-                f"grad(output, inputs): input {i} is {type(v).__name__} {v!r}; give the Values the "
-                "output was computed from"
-            )
+            raise TypeError(f"grad(output, inputs): input {i} is {v!r}; give the Values the output came from")
     if not hasattr(output, "_parents"):
         if not isinstance(output, numbers.Real):
             raise TypeError(f"grad(output, inputs): the output must be a Value, not {type(output).__name__}")

@@ -14,15 +14,11 @@ happens.
 
 from __future__ import annotations
 
-import copy
-import threading
-import weakref
 from collections.abc import Iterable
 
+from . import _copying, modes, ops
 from . import backward as _backward
-from . import modes, ops
 from ._nodes import as_float, binary, bound, nary, number, unary
-from .graph import postorder
 from .ops import ADD, ADDK, DIV, DIVK, DOT, MUL, MULK, NEG, POW, POWK, RDIVK, RPOWK, RSUBK, SUM, Op
 
 Number = float | int
@@ -133,45 +129,9 @@ class Value:
             raise AttributeError(f"'Value' object has no attribute {name!r}")
         return lambda: unary(op, self)
 
-    # Copying and pickling: both walk the graph iteratively, so a graph of any depth is
-    # fine, and nodes shared within one copy or one pickle stay shared. Ops are rows of
-    # the table, shared by the copies; a pickled op is its name and bound constant.
-    def __copy__(self):  # a new node with the same number, op and parents (the graph below is shared)
-        out = _new(self.__class__)
-        out.data, out.grad, out.label, out.scope = self.data, self.grad, self.label, self.scope
-        out._op, out._parents = self._op, self._parents
-        return out
-
-    def __deepcopy__(self, memo):
-        copied = memo.get(id(self))
-        if copied is None:
-            interior, leaves = postorder(self)
-            for node in leaves + interior:  # each node after its inputs
-                if id(node) not in memo:
-                    memo[id(node)] = out = node.__copy__()
-                    out._parents = tuple(memo[id(p)] for p in node._parents)
-                    if node.grad.__class__ is not float:  # a Value gradient of create_graph
-                        out.grad = copy.deepcopy(node.grad, memo)
-            memo.setdefault(id(memo), []).append(self)  # keep the originals alive while memo is used
-            copied = memo[id(self)]
-        return copied
-
-    def __reduce_ex__(self, protocol):
-        fields = (self.__class__, self.data, self.grad, self.label, self.scope, self._op)
-        if not self._parents:
-            return _shell, fields
-        pending = _pickling.pending
-        if self in pending:  # inside a graph being pickled: its inputs are written already
-            pending.discard(self)
-            return _shell, fields, self._parents
-        # The first node of a graph: write every node below first, inputs before the nodes
-        # using them, so no node's parents are written by recursion (any depth is fine).
-        interior, leaves = postorder(self)
-        pending.update(interior[:-1])
-        return _shell, fields, [leaves + interior[:-1], self._parents, _Written(interior)]
-
-    def __setstate__(self, state):
-        self._parents = state[1] if state.__class__ is list else state
+    # Copying and pickling walk the graph iteratively (any depth); shared nodes stay shared.
+    __copy__, __deepcopy__ = _copying.copy_node, _copying.deepcopy_graph
+    __reduce_ex__, __setstate__ = _copying.reduce_graph, _copying.set_parents
 
     def backward(self, gradient: Number = 1.0) -> None:
         """Fill ``.grad`` of every node below with ∂self/∂node, times ``gradient``.
@@ -195,37 +155,6 @@ def _function_method(op):
 for _op in ops.RULES.values():
     if _op.is_function:
         setattr(Value, _op.name, _function_method(_op))
-
-
-_new = object.__new__
-
-
-class _Pickling(threading.local):
-    pending: weakref.WeakSet  # nodes of graphs being pickled in this thread, not written yet
-
-    def __init__(self):
-        self.pending = weakref.WeakSet()
-
-
-_pickling = _Pickling()
-
-
-class _Written:
-    """Pickled after the nodes of a graph: they are all written now (restores as None)."""
-
-    def __init__(self, nodes):
-        self.nodes = nodes
-
-    def __reduce__(self):
-        _pickling.pending.difference_update(self.nodes)
-        return type(None), ()
-
-
-def _shell(cls, data, grad, label, scope, op):
-    """A node restored from a pickle, without its parents yet (``__setstate__`` adds them)."""
-    out = _new(cls)
-    out.data, out.grad, out.label, out.scope, out._op, out._parents = data, grad, label, scope, op, ()
-    return out
 
 
 def _data(x):

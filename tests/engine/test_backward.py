@@ -120,8 +120,8 @@ def test_the_gradient_of_a_constant_output_is_zero(constant, create_graph):
     [
         (None, "leaf", "output must be a Value, not NoneType"),
         ("2", "leaf", "output must be a Value, not str"),
-        ("node", [2.0], "input 0 is float 2.0; give the Values"),
-        ("node", ["leaf", None], "input 1 is NoneType"),
+        ("node", [2.0], "input 0 is 2.0; give the Values"),
+        ("node", ["leaf", None], "input 1 is None"),
     ],
 )
 def test_grad_names_what_is_not_a_value(output, inputs, match):
