@@ -207,3 +207,39 @@ def test_the_command_never_prints_a_traceback(tmp_path):
         elif result.returncode != status or fragment not in err or len(lines) != 1:
             problems.append(f"{argv}: status {result.returncode} (want {status}), stderr {err[-400:]!r}")
     assert not problems, "\n".join(problems)
+
+
+def test_predict_in_one_thread_does_not_disturb_fit_in_another():
+    """nn.fit trains to the same weights whether or not another thread runs nn.predict (no_grad) meanwhile."""
+    import random
+    import threading
+
+    X, y = nn.data.moons(20, noise=0.1, seed=3)
+
+    def trained():
+        random.seed(5)
+        model = nn.MLP(2, [4, 1])
+        nn.fit(
+            model, X, y, loss="hinge", optimizer=nn.SGD(model.parameters(), lr=0.1), epochs=5, progress=False
+        )
+        return model.state_dict()
+
+    alone = trained()
+    stop = threading.Event()
+    other = nn.MLP(2, [4, 1])
+
+    def predicting():
+        while not stop.is_set():
+            nn.predict(other, X)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    thread = threading.Thread(target=predicting)
+    thread.start()
+    try:
+        beside = trained()
+    finally:
+        stop.set()
+        thread.join()
+        sys.setswitchinterval(interval)
+    assert beside == alone
