@@ -33,9 +33,11 @@ value then passes, marked ``"kink"``, if it lies between the two slopes
 subgradients, and it holds relu's convention of slope 0 at 0. Outside that
 range it fails. Where the function cannot be evaluated at x ± eps (log or sqrt
 just above 0, a division close to 0, exp overflowing) no finite difference
-exists: the derivative is marked ``"skipped"`` with the reason. Kinks and
-skips are listed in the report and do not fail the check unless
-``strict=True``.
+exists: the derivative is marked ``"skipped"`` with the reason; so is one
+that is itself infinite at x (sqrt or x ** 0.5 at exactly 0, where backward
+raises FloatingPointError). Kinks and skips are listed in the report and do
+not fail the check unless ``strict=True``. An eps lost in rounding (x + eps ==
+x), an input or an output that is not a finite float is a ValueError.
 
     >>> report = gradcheck(lambda x, y: x * y.sin(), [0.5, 2.0])
     >>> report.ok, [c.name for c in report.checks]
