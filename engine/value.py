@@ -37,6 +37,8 @@ class Value:
     def __init__(self, data: Number, label: str | None = None):
         self.data = as_float(data)
         self.grad = 0.0
+        if label is not None and not isinstance(label, str):
+            raise TypeError(f"a label is a str such as 'w5' (or None), not {type(label).__name__} {label!r}")
         self.label = label
         self.scope = modes.current.get().scope
         self._op = None

@@ -592,3 +592,11 @@ def test_a_node_of_an_op_outside_the_table_is_refused_clearly():
     with pytest.raises(TypeError, match="not a row of engine.RULES"):
         pickle.dumps(y)
     assert copy.deepcopy(y).parents[0].op is softsign
+
+
+@pytest.mark.parametrize("label", [1, 2.5, b"w", ["w"], Value(1.0)])
+def test_a_label_is_a_str_or_none(label):
+    """Value(2, label=1) is a TypeError at the door, not a crash later in a trace, gradcheck or drawing."""
+    with pytest.raises(TypeError, match="a label is a str"):
+        Value(2.0, label=label)
+    assert Value(2.0, label="w5").label == "w5" and Value(2.0, label=None).label is None
