@@ -12,6 +12,8 @@ with ``nn.load_model``).
 
 import io
 import random
+import sys
+import tempfile
 from pathlib import Path
 
 import engine
@@ -34,7 +36,11 @@ def add_arguments(parser):
     """The demo's options (argparse reports a bad one as a usage error)."""
     parser.add_argument("--dataset", choices=sorted(DATASETS), default="moons", help="default: moons")
     parser.add_argument(
-        "--samples", type=types.whole(1, example="100"), default=100, metavar="N", help="points (default 100)"
+        "--samples",
+        type=types.whole(2, 100_000, example="100"),
+        default=100,
+        metavar="N",
+        help="points (default 100)",
     )
     parser.add_argument(
         "--hidden",
@@ -86,6 +92,11 @@ def add_arguments(parser):
 
 def run(args):
     """Train, report, plot; returns the exit status."""
+    paths = [args.out / "loss.png", args.out / "boundary.png", args.out / "model.json"]
+    problem = writable(args.out, paths)  # before training, not after
+    if problem:
+        print(f"chainrule demo: error: cannot write to {args.out}: {problem}", file=sys.stderr)
+        return 1
     X, y = DATASETS[args.dataset](args.samples, args.seed)
     random.seed(args.seed)  # the initial weights, drawn as micrograd draws them
     model = MLP(2, [*args.hidden, 1], activation=args.activation)
@@ -109,15 +120,28 @@ def run(args):
 
     try:
         args.out.mkdir(parents=True, exist_ok=True)
-        paths = [args.out / "loss.png", args.out / "boundary.png", args.out / "model.json"]
         write_atomic(paths[0], _png(plot_loss(history)))
         write_atomic(paths[1], _png(plot_boundary(model, X, y, f"{args.dataset}: accuracy {accuracy:.1%}")))
         model.save(paths[2])
     except OSError as exc:
-        print(f"chainrule demo: cannot write to {args.out}: {exc.strerror or exc}")
+        print(f"chainrule demo: error: cannot write to {args.out}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     print(f"wrote {', '.join(p.name for p in paths)} to {args.out.resolve()}")
     return 0
+
+
+def writable(folder, paths):
+    """Why ``paths`` in ``folder`` cannot be written (None if they can): tried by writing a scratch file."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    for path in paths:
+        if path.exists() and not path.is_file():
+            return f"{path.name} exists and is not a regular file"
+    return None
 
 
 def evaluate(model, X, y):

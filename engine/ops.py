@@ -25,6 +25,7 @@ how :func:`engine.codegen` writes the row as Python (the same floats, bit for bi
 """
 
 import math
+import numbers
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -141,7 +142,17 @@ def function(name: str) -> Callable:
     """``name(x)`` for a float (the row's forward) or a Value (its method), e.g. ``exp = function("exp")``."""
 
     def f(x):
-        return _checked(RULES[name], x) if isinstance(x, (float, int)) else getattr(x, name)()
+        if isinstance(x, (float, int)):
+            return _checked(RULES[name], x)
+        if hasattr(x, "_parents"):  # a Value
+            return getattr(x, name)()
+        if not isinstance(x, numbers.Real):  # numpy.int64, Fraction, ... are numbers too
+            raise TypeError(f"{name}() takes a number or a Value, not {type(x).__name__} {x!r}")
+        try:
+            x = float(x)
+        except OverflowError:
+            raise OverflowError(f"{name}(x): x is too large for a float (about 1.8e308 at most)") from None
+        return _checked(RULES[name], x)
 
     f.__name__ = f.__qualname__ = name
     f.__doc__ = f"{name}(x) for a float or a Value: the rule table's {name!r} row."

@@ -153,3 +153,17 @@ def test_float_domain_errors_name_the_op():
     """log(0.0) on a plain float raises a ValueError that names the op and the value."""
     with pytest.raises(ValueError, match=r"log\(0.0\)"):
         ops.log(0.0)
+
+
+def test_function_helpers_take_any_real_number():
+    """engine.exp, log, sqrt ... take numpy scalars and Fractions as numbers; other things are TypeErrors."""
+    import fractions
+
+    np = pytest.importorskip("numpy")
+    assert engine.exp(np.int64(1)) == math.e and engine.sqrt(fractions.Fraction(1, 4)) == 0.5
+    assert engine.tanh(np.float32(0.5)) == pytest.approx(math.tanh(0.5))
+    for bad in ("1", None, [1.0], 1j):
+        with pytest.raises(TypeError, match="takes a number or a Value"):
+            engine.log(bad)
+    with pytest.raises(OverflowError, match="too large for a float"):
+        engine.exp(fractions.Fraction(10**400))
