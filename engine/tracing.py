@@ -32,6 +32,7 @@ def trace(root: Any, gradient: float = 1.0) -> "Trace":
     makes the same Trace and leaves every ``.grad`` as it was.
     """
     check_root(root)
+    graph.check_fresh(root)
     names = graph.names(root)
     return Trace(root, list(backward_steps(root, gradient, names)), gradient, names=names)
 

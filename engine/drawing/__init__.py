@@ -57,6 +57,7 @@ def draw(
     step=None,
     precision=graph.DIGITS,
     legend=True,
+    only=None,
 ) -> Drawing:
     """Draw the graph below ``root``: Values as ``name | data | grad`` boxes, ops as small ovals.
 
@@ -75,6 +76,13 @@ def draw(
       ``step`` is None) and nothing is computed again.
     - ``precision``: decimals of the numbers (as in trace tables); ``legend``: a caption saying
       how to read the picture.
+    - ``only``: a parameter (a Value or its label, e.g. ``"w5"``): draw just the paths from the
+      root down to it, the nodes whose gradient a later layer already needed outlined in
+      gold, captioned with ``engine.explain(only, root)``.
+
+    Every frame of one trace puts each node at the same place (grad cells have one width).
+    A graph whose leaves changed after the forward pass (``optimizer.step()``) is refused
+    with :class:`engine.graph.StaleGraphError`: its numbers would mix old and new values.
 
     >>> from engine import Value
     >>> a = Value(2.0, label="a"); L = a * a; L.label = "L"; L.backward()
@@ -91,7 +99,20 @@ def draw(
         raise ValueError(f"rankdir must be 'LR' (left to right) or 'TB' (top to bottom), not {rankdir!r}")
     if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
         raise ValueError(f"precision is a number of decimals from 1 to 17, not {precision!r}")
+    graph.check_fresh(root)
     order = graph.forward_order(root)
+    explanation = None
+    if only is not None:
+        from ..explaining import explain
+
+        if t is None:
+            t = record(root)  # one backward pass, recorded; no .grad changes
+        explanation = explain(only, t)
+        above = t.above(explanation.param)
+        order = [v for v in order if v in above]
+        if collapse:
+            raise ValueError("only= draws the paths to one parameter node by node; it cannot be collapsed")
+        collapse = False
     if step is not None and t is None:
         t = record(root)  # one backward pass, recorded; no .grad changes
     frame = t.state(step) if step is not None else None
@@ -124,8 +145,9 @@ def draw(
         edge_labels = len(order) <= EDGE_LABEL_LIMIT
     locals_ = t.locals() if t is not None else None
     return full(
-        root, order, names, rankdir, edge_labels, formulas, marked, precision, legend, frame, step, locals_
-    )
+        root, order, names, rankdir, edge_labels, formulas, marked, precision, legend, frame, step, locals_,
+        t, explanation,
+    )  # fmt: skip
 
 
 __all__ = [

@@ -4,7 +4,7 @@ import html
 
 import graphviz
 
-from ..graph import fmt
+from ..graph import fmt, markup
 from ..value import Value
 from . import render as _render
 
@@ -145,13 +145,15 @@ def _caption(g, lines, top, headline=None):
         g.attr(label=f"<{text}>", labelloc="t" if top else "b", labeljust="l")
 
 
-def _place(g, clusters, loose, rankdir):
+def _place(g, clusters, loose, rankdir, chains=None):
     """Declare the nodes: ``clusters`` maps a scope path to its ``(name, attrs)`` node specs.
 
     Every prefix of a path is an enclosing cluster ("layer 1/neuron 2" sits in
     "layer 1"); clusters are numbered in order of first appearance. ``loose`` nodes
-    belong to no cluster.
+    belong to no cluster. ``chains`` maps a scope path (None: no cluster) to lists of
+    node names to keep in that order, top to bottom (LR) or left to right (TB).
     """
+    chains = chains or {}
     children = {}  # path -> child paths, in order of first appearance
     for path in clusters:
         parts = path.split("/")
@@ -162,9 +164,6 @@ def _place(g, clusters, loose, rankdir):
                 if depth > 1:
                     children["/".join(parts[: depth - 1])].append(prefix)
     ids = {path: f"cluster_{i}" for i, path in enumerate(children)}
-    # dot stacks a cluster's nodes bottom to top when the graph runs left to right: declare
-    # them in reverse so that they read top to bottom (w1 above w2, neuron 1 above neuron 2)
-    flip = rankdir == "LR"
 
     def build(path, depth):
         fill, line = CLUSTER_STYLE[min(depth, len(CLUSTER_STYLE) - 1)]
@@ -172,8 +171,9 @@ def _place(g, clusters, loose, rankdir):
         sub.attr(label=graphviz.escape(scope_title(path)), style="rounded,filled", fillcolor=fill, color=line,
                  labeljust="l")  # fmt: skip
         specs = clusters.get(path, ())
-        for name, attrs in reversed(specs) if flip else specs:
+        for name, attrs in specs:
             sub.node(name, **attrs)
+        _chain(sub, chains.get(path, ()), rankdir, inside=True)
         for child in children[path]:
             sub.subgraph(build(child, depth + 1))
         return sub
@@ -183,22 +183,77 @@ def _place(g, clusters, loose, rankdir):
             g.subgraph(build(path, 0))
     for name, attrs in loose:
         g.node(name, **attrs)
+    _chain(g, chains.get(None, ()), rankdir, inside=False)
+
+
+def _chain(g, chains, rankdir, inside):
+    """Hold each chain's nodes in one rank, in order, by invisible edges between neighbours.
+
+    Both dot and graphviz-pure keep a rank's flat edges pointing one way, so the order
+    does not depend on their crossing heuristics: left to right when the graph runs top
+    to bottom; when it runs left to right, top to bottom at the top level but bottom to
+    top inside a cluster (found by drawing seed 002 and MLPs with both renderers;
+    tests/engine/test_drawing.py checks the order in each).
+    """
+    for chain in chains:
+        if len(chain) < 2:
+            continue
+        names = chain[::-1] if rankdir == "LR" and inside else chain
+        with g.subgraph() as same:
+            same.attr(rank="same")
+            for a, b in zip(names, names[1:]):
+                same.edge(a, b, style="invis")
 
 
 def _title(v, names):
-    """A box's title: the label in bold, or the generated name (n1, n2, ...) in italics."""
-    return f"<b>{_esc(v.label)}</b>" if v.label is not None else f"<i>{_esc(names[v])}</i>"
+    """A box's title: the label in bold (``w^(2)_1`` with real scripts), or the generated name in italics."""
+    return f"<b>{_scripts(v.label)}</b>" if v.label is not None else f"<i>{_esc(names[v])}</i>"
+
+
+def _scripts(text):
+    """Text for an HTML-like label, ``^``/``_`` as smaller super- and subscripts (engine.graph.markup)."""
+    return (
+        markup(str(text))
+        .replace("<sup>", '<font point-size="8"><sup>')
+        .replace("<sub>", '<font point-size="8"><sub>')
+        .replace("</sup>", "</sup></font>")
+        .replace("</sub>", "</sub></font>")
+    )
+
+
+# Widths of Helvetica's stand-ins (DejaVu Sans, the widest common one), in ems: a cell given
+# the width of its widest possible text keeps one size whatever it shows.
+_EM = {**dict.fromkeys("0123456789", 0.64), ".": 0.32, "-": 0.37, "+": 0.84, " ": 0.32, "?": 0.54,
+       "e": 0.62, "g": 0.64, "r": 0.42, "a": 0.62, "d": 0.64, "t": 0.4, "n": 0.64, "i": 0.28,
+       "f": 0.36}  # fmt: skip
+
+
+def _text_width(text, size=11):
+    """A generous estimate of ``text``'s width in points at font size ``size``."""
+    return size * sum(_EM.get(c, 0.7) for c in text)
+
+
+def _cell_width(texts, size=11):
+    """The width (points) of a table cell that fits each of ``texts``: padding and border included."""
+    return int(max(map(_text_width, texts), default=0) + 2 * 3 + 2 + 2) if texts else 0
 
 
 def _table(cells, rankdir, fill, border=None):
     """An HTML-like box: cells in a row (LR) or a column (TB); a thick ``border`` when highlighted."""
-    rows = "".join(cells) if rankdir == "LR" else "</tr><tr>".join(cells)
+    rows = _black("".join(cells) if rankdir == "LR" else "</tr><tr>".join(cells))
     return f"<{_table_tag(fill, border)}<tr>{rows}</tr></table>>"
 
 
 def _table_tag(fill, border=None):
-    frame = f'border="2" color="{border}"' if border else 'border="0"'
+    # always a 2-point border (the fill's colour when not highlighted), so highlighting moves nothing;
+    # a table's colour is also its cells' default, so cells are given black again (see _black)
+    frame = f'border="2" color="{border or fill}"'
     return f'<table {frame} cellborder="1" cellspacing="0" cellpadding="3" bgcolor="{fill}">'
+
+
+def _black(cells):
+    """Cells (``<td ...>`` text) with black borders, whatever colour their table's border has."""
+    return cells.replace("<td", '<td color="black"')
 
 
 def _highlights(nodes, edges, order):
