@@ -31,6 +31,12 @@ def trace(root: Any, gradient: float = 1.0) -> "Trace":
     This is a backward pass: it leaves the gradients ``root.backward(gradient)`` leaves
     (leaves accumulate, so zero them first if you ran backward before). :func:`record`
     makes the same Trace and leaves every ``.grad`` as it was.
+
+    A graph whose leaves changed after its forward pass (``optimizer.step()`` then no new
+    forward pass) is refused with :class:`engine.graph.StaleGraphError`. ``backward()``
+    itself does not check (it stays as quick as micrograd's): on such a graph it multiplies
+    the new weights with the old activations and returns a gradient of no function at all
+    (seed 002 after an SGD step of lr 0.5: ∂E/∂w1 0.0034831 instead of 0.0033518).
     """
     check_root(root)
     graph.check_fresh(root)

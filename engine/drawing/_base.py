@@ -13,6 +13,13 @@ MAX_BOX_EDGES = 1_500  # collapsed view: most links between boxes before groupin
 LOOSE_LIMIT = 40  # collapsed view: most ungrouped Values drawn one by one
 DEPTH_BANDS = 12  # collapsed view without scopes: number of depth bands
 
+# Above this many values the layout's search is cut short: a formula that reuses a leaf in
+# every term (dense fans of long edges) otherwise takes dot minutes to place (its network
+# simplex, nslimit) and graphviz-pure seconds (crossing minimisation, mclimit); with these
+# both lay out 300 values in about a second (benchmarks/bench_drawing.py).
+QUICK_LAYOUT_ABOVE = 80
+QUICK_LAYOUT = {"mclimit": "0.01", "remincross": "false", "nslimit": "2", "nslimit1": "2", "searchsize": "10"}
+
 FONT = "Helvetica"
 LEAF_FILL, ROOT_FILL, OP_FILL, BOX_FILL = "#e8f1fb", "#fdebd0", "#eeeeee", "#f7f7f7"
 HIGHLIGHT, STEP, EDGE_TEXT = "#d62728", "#e6550d", "#1f4e79"

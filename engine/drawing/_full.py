@@ -9,6 +9,8 @@ from ._base import (
     HIGHLIGHT,
     LEAF_FILL,
     OP_STYLE,
+    QUICK_LAYOUT,
+    QUICK_LAYOUT_ABOVE,
     ROOT_FILL,
     STEP,
     UNKNOWN_FILL,
@@ -67,6 +69,8 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
     g = _new_drawing(root, names, rankdir)
     g.nodes = g.boxes = len(order)
     g.step = step
+    if len(order) > QUICK_LAYOUT_ABOVE:
+        g.attr(**QUICK_LAYOUT)
     drawn = set(order)
     marked_nodes, marked_edges = marked
     reused = {r.node for path in only.paths for r in path.reused} if only is not None else set()
