@@ -90,6 +90,7 @@ def draw(
     2
     """
     t = root if isinstance(root, Trace) else None
+    quiet = only is not None and step is None  # one parameter's paths, after the whole pass: no step shown
     if t is not None:
         root = t.root
         step = len(t) if step is None else step
@@ -116,6 +117,9 @@ def draw(
     if step is not None and t is None:
         t = record(root)  # one backward pass, recorded; no .grad changes
     frame = t.state(step) if step is not None else None
+    if quiet:
+        step = None
+        frame = (t.state(len(t))[0], None) if t is not None else None  # the trace's gradients, no step marked
     auto = collapse is None
     if auto:
         collapse = len(order) > max_nodes and frame is None

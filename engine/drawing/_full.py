@@ -163,12 +163,12 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
                 "summed over the edges out of a box"
             )
         lines += _key_lines(root, order, names)
-        if frame is not None:
+        if step is not None:
             lines.append(
                 "grey: a gradient not known yet at this step;  orange: this step's edge and the grad it set"
             )
-    headline = _step_caption(step, taken, known, names, precision) if frame is not None else None
-    if only is not None:
+    headline = _step_caption(step, taken, known, names, precision) if step is not None else None
+    if only is not None and step is None:
         headline = f"the paths from {names[root]} to {names[only.param]}, as engine.explain writes them"
         lines = (
             only.text(precision).splitlines()
