@@ -137,7 +137,9 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
                 text = _edge_text(v, p, i, partials[i], names, formulas, precision)
                 rich = _scripts(text)  # w^(2)_1 with real scripts; other labels stay plain text
                 label = f"<{rich}>" if "<sub>" in rich or "<sup>" in rich else graphviz.escape(text)
-                attrs.update(label=label, fontcolor=EDGE_TEXT)
+                # decorate: the label underlined and tied to its own edge by a thin line, so that
+                # it can be matched to its curve where edges run close together
+                attrs.update(label=label, fontcolor=EDGE_TEXT, decorate="true")
             if (p, v) in marked_edges:
                 attrs.update(color=HIGHLIGHT, penwidth="2.5")
             if on_step and p is step_edge[1]:

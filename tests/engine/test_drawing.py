@@ -81,12 +81,12 @@ digraph chainrule {
 		rank=same
 		v0 -> v1 [style=invis]
 	}
-	v0 -> v2op [label="∂n2/∂x = -1.00000" fontcolor="#1f4e79"]
-	v1 -> v2op [label="∂n2/∂w = 0.50000" fontcolor="#1f4e79"]
+	v0 -> v2op [label="∂n2/∂x = -1.00000" decorate=true fontcolor="#1f4e79"]
+	v1 -> v2op [label="∂n2/∂w = 0.50000" decorate=true fontcolor="#1f4e79"]
 	v2op -> v2
-	v2 -> v3op [label="∂n1/∂n2 = 1.00000" fontcolor="#1f4e79"]
+	v2 -> v3op [label="∂n1/∂n2 = 1.00000" decorate=true fontcolor="#1f4e79"]
 	v3op -> v3
-	v3 -> v4op [label="∂y/∂n1 = 0.78645" fontcolor="#1f4e79"]
+	v3 -> v4op [label="∂y/∂n1 = 0.78645" decorate=true fontcolor="#1f4e79"]
 	v4op -> v4
 	label=<box: name | data | grad, where grad = ∂y/∂(box);  oval: the op that made the box to its right<br align='left'/>edge: the local derivative ∂out/∂in;  chain rule: grad(in) += grad(out) × ∂out/∂in, summed over the edges out of a box<br align='left'/>y = tanh(x · w + 1)<br align='left'/>n1 = n2 + 1;  n2 = x · w<br align='left'/>> labeljust=l labelloc=b
 }
@@ -122,13 +122,13 @@ digraph chainrule {
 		rank=same
 		v2 -> v3 [style=invis]
 	}
-	v0 -> v5op [label="∂zH1/∂w1 = 0.95000" fontcolor="#1f4e79"]
-	v1 -> v5op [label="∂zH1/∂w2 = 0.06000" fontcolor="#1f4e79"]
-	v2 -> v5op [label="∂zH1/∂x1 = 0.10000" fontcolor="#1f4e79"]
-	v3 -> v5op [label="∂zH1/∂x2 = 0.15000" fontcolor="#1f4e79"]
-	v4 -> v5op [label="∂zH1/∂b1 = 1.00000" fontcolor="#1f4e79"]
+	v0 -> v5op [label="∂zH1/∂w1 = 0.95000" decorate=true fontcolor="#1f4e79"]
+	v1 -> v5op [label="∂zH1/∂w2 = 0.06000" decorate=true fontcolor="#1f4e79"]
+	v2 -> v5op [label="∂zH1/∂x1 = 0.10000" decorate=true fontcolor="#1f4e79"]
+	v3 -> v5op [label="∂zH1/∂x2 = 0.15000" decorate=true fontcolor="#1f4e79"]
+	v4 -> v5op [label="∂zH1/∂b1 = 1.00000" decorate=true fontcolor="#1f4e79"]
 	v5op -> v5
-	v5 -> v6op [label="∂outH1/∂zH1 = 0.24852" fontcolor="#1f4e79"]
+	v5 -> v6op [label="∂outH1/∂zH1 = 0.24852" decorate=true fontcolor="#1f4e79"]
 	v6op -> v6
 }
 """
