@@ -152,15 +152,13 @@ def _caption(g, lines, top, headline=None):
         g.attr(label=f"<{text}>", labelloc="t" if top else "b", labeljust="l")
 
 
-def _place(g, clusters, loose, rankdir, chains=None):
+def _place(g, clusters, loose, rankdir):
     """Declare the nodes: ``clusters`` maps a scope path to its ``(name, attrs)`` node specs.
 
     Every prefix of a path is an enclosing cluster ("layer 1/neuron 2" sits in
     "layer 1"); clusters are numbered in order of first appearance. ``loose`` nodes
-    belong to no cluster. ``chains`` maps a scope path (None: no cluster) to lists of
-    node names to keep in that order, top to bottom (LR) or left to right (TB).
+    belong to no cluster.
     """
-    chains = chains or {}
     children = {}  # path -> child paths, in order of first appearance
     for path in clusters:
         parts = path.split("/")
@@ -180,7 +178,6 @@ def _place(g, clusters, loose, rankdir, chains=None):
         specs = clusters.get(path, ())
         for name, attrs in specs:
             sub.node(name, **attrs)
-        _chain(sub, chains.get(path, ()), rankdir, inside=True)
         for child in children[path]:
             sub.subgraph(build(child, depth + 1))
         return sub
@@ -190,26 +187,6 @@ def _place(g, clusters, loose, rankdir, chains=None):
             g.subgraph(build(path, 0))
     for name, attrs in loose:
         g.node(name, **attrs)
-    _chain(g, chains.get(None, ()), rankdir, inside=False)
-
-
-def _chain(g, chains, rankdir, inside):
-    """Hold each chain's nodes in one rank, in order, by invisible edges between neighbours.
-
-    Both dot and graphviz-pure keep a rank's flat edges pointing one way, so the order
-    does not depend on their crossing heuristics: left to right when the graph runs top
-    to bottom; when it runs left to right, top to bottom at the top level but bottom to
-    top inside a cluster (found by drawing seed 002 and MLPs with both renderers;
-    tests/engine/test_drawing.py checks the order in each).
-    """
-    for chain in chains:
-        if len(chain) < 2:
-            continue
-        names = chain[::-1] if rankdir == "LR" and inside else chain
-        with g.subgraph() as same:
-            same.attr(rank="same")
-            for a, b in zip(names, names[1:]):
-                same.edge(a, b, style="invis")
 
 
 def _title(v, names):

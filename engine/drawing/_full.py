@@ -23,6 +23,7 @@ from ._base import (
     _place,
     _scripts,
     _table,
+    _table_tag,
     _title,
 )  # fmt: skip
 
@@ -45,7 +46,8 @@ def _edge_text(node, parent, index, local, names, formulas, precision):
 def _chains(order, scope_of):
     """Leaf inputs of each op, grouped by cluster, in input order: the order they are drawn in.
 
-    A leaf joins the chain of the first op that uses it (a node can sit in one chain only).
+    A leaf joins the group of the first op that uses it. (Invisible flat edges between
+    separate boxes do not hold an order: dot and graphviz-pure both break it in MLPs.)
     """
     taken, chains = set(), {}
     for v in order:
@@ -85,8 +87,19 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
     else:
         texts = {f"grad {_num(v.grad, precision)}" for v in order}
     width = f' width="{_cell_width(texts)}"'
+    # The leaf inputs of one op in one cluster (w1, w2 of a neuron; x1, x2) share one table, a
+    # row (LR) or column (TB) each, in input order: no renderer can reorder them.
+    scope_of = {v: v.scope for v in order}
+    port = {}  # leaf -> "g3:p1:e", where its edges start
+    groups = {}  # first leaf of a group -> the group's leaves
+    for chain in (c for cs in _chains(order, scope_of).values() for c in cs if len(c) > 1):
+        gid = f"g{len(groups)}"
+        groups[chain[0]] = chain
+        for j, leaf in enumerate(chain):
+            port[leaf] = f"{gid}:p{j}:{'e' if rankdir == 'LR' else 's'}"
     clusters, loose = {}, []
-    for v in order:
+
+    def cells_of(v):
         if known is None:
             grad = f"<td{width}>grad {_num(v.grad, precision)}</td>"
         elif v in known:
@@ -94,27 +107,28 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
             grad = f"<td{width}{fill}>grad {_num(known[v], precision)}</td>"
         else:
             grad = f'<td{width} bgcolor="{UNKNOWN_FILL}"><font color="{UNKNOWN_FONT}">grad ?</font></td>'
-        cells = [f"<td>{_title(v, names)}</td>", f"<td>data {_num(v.data, precision)}</td>", grad]
-        fill = ROOT_FILL if v is root else LEAF_FILL if not v._parents else "white"
-        border = (
-            HIGHLIGHT
-            if v in marked_nodes
-            else STEP
-            if step_edge is not None and v in step_edge
-            else REUSED
-            if v in reused
-            else None
-        )
-        specs = [(ids[v], {"label": _table(cells, rankdir, fill, border), "shape": "plain"})]
+        return [f"<td>{_title(v, names)}</td>", f"<td>data {_num(v.data, precision)}</td>", grad]
+
+    def border_of(v):
+        if v in marked_nodes:
+            return HIGHLIGHT
+        if step_edge is not None and v in step_edge:
+            return STEP
+        return REUSED if v in reused else None
+
+    for v in order:
+        if v in port:
+            if v not in groups:
+                continue  # drawn in its group's table
+            specs = [(port[v].split(":")[0], {"label": _group(groups[v], cells_of, border_of, rankdir),
+                                              "shape": "plain"})]  # fmt: skip
+        else:
+            fill = ROOT_FILL if v is root else LEAF_FILL if not v._parents else "white"
+            specs = [(ids[v], {"label": _table(cells_of(v), rankdir, fill, border_of(v)), "shape": "plain"})]
         if v._parents:
             specs.append((ids[v] + "op", {"label": graphviz.escape(v._op.label), **OP_STYLE}))
         (clusters.setdefault(v.scope, []) if v.scope is not None else loose).extend(specs)
-    scope_of = {v: v.scope for v in order}
-    chains = {
-        scope: [[ids[p] for p in chain] for chain in group]
-        for scope, group in _chains(order, scope_of).items()
-    }
-    _place(g, clusters, loose, rankdir, chains)
+    _place(g, clusters, loose, rankdir)
 
     for v in order:
         if not v._parents:
@@ -144,7 +158,7 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
                 attrs.update(color=HIGHLIGHT, penwidth="2.5")
             if on_step and p is step_edge[1]:
                 attrs.update(color=STEP, penwidth="3")
-            g.edge(ids[p], vid + "op", **attrs)
+            g.edge(port.get(p, ids[p]), vid + "op", **attrs)
         out = {}
         if any(e[1] is v for e in marked_edges):
             out.update(color=HIGHLIGHT, penwidth="2.5")
@@ -183,6 +197,25 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
         )
     _caption(g, lines, top=frame is not None or only is not None, headline=headline)
     return g
+
+
+def _group(leaves, cells_of, border_of, rankdir):
+    """One table for several leaves, in order: a row each (LR) or a column each (TB).
+
+    Each leaf's grad cell is the port its edges leave from; a highlighted leaf's cells are
+    outlined in the highlight's colour (a 1-point line: the table keeps its size).
+    """
+    rows = []
+    for j, v in enumerate(leaves):
+        cells = cells_of(v)
+        cells[2] = cells[2].replace("<td", f'<td port="p{j}"', 1)
+        colour = border_of(v) or "black"
+        rows.append([c.replace("<td", f'<td color="{colour}"', 1) for c in cells])
+    if rankdir == "LR":
+        body = "".join(f"<tr>{''.join(r)}</tr>" for r in rows)
+    else:
+        body = "".join(f"<tr>{''.join(r[k] for r in rows)}</tr>" for k in range(3))
+    return f"<{_table_tag(LEAF_FILL)}{body}</table>>"
 
 
 def _key_lines(root, order, names):

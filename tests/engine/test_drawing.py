@@ -69,20 +69,15 @@ digraph chainrule {
 	fontname=Helvetica fontsize=11 nodesep=0.3 rankdir=LR ranksep=0.35
 	node [fontname=Helvetica fontsize=11]
 	edge [arrowsize=0.7 fontname=Helvetica fontsize=10]
-	v0 [label=[#e8f1fb: <b>x</b> | data 0.50000 | grad -0.78645 (88)] shape=plain]
-	v1 [label=[#e8f1fb: <b>w</b> | data -1.00000 | grad 0.39322 (88)] shape=plain]
+	g0 [label=<<table border="2" color="#e8f1fb" cellborder="1" cellspacing="0" cellpadding="3" bgcolor="#e8f1fb"><tr><td color="black"><b>x</b></td><td color="black">data 0.50000</td><td color="black" port="p0" width="88">grad -0.78645</td></tr><tr><td color="black"><b>w</b></td><td color="black">data -1.00000</td><td color="black" port="p1" width="88">grad 0.39322</td></tr></table>> shape=plain]
 	v2 [label=[white: <i>n2</i> | data -0.50000 | grad 0.78645 (88)] shape=plain]
 	v2op [label="*" OP]
 	v3 [label=[white: <i>n1</i> | data 0.50000 | grad 0.78645 (88)] shape=plain]
 	v3op [label="+ 1" OP]
 	v4 [label=[#fdebd0: <b>y</b> | data 0.46212 | grad 1.00000 (88)] shape=plain]
 	v4op [label=tanh OP]
-	{
-		rank=same
-		v0 -> v1 [style=invis]
-	}
-	v0 -> v2op [label="∂n2/∂x = -1.00000" decorate=true fontcolor="#1f4e79"]
-	v1 -> v2op [label="∂n2/∂w = 0.50000" decorate=true fontcolor="#1f4e79"]
+	g0:p0:e -> v2op [label="∂n2/∂x = -1.00000" decorate=true fontcolor="#1f4e79"]
+	g0:p1:e -> v2op [label="∂n2/∂w = 0.50000" decorate=true fontcolor="#1f4e79"]
 	v2op -> v2
 	v2 -> v3op [label="∂n1/∂n2 = 1.00000" decorate=true fontcolor="#1f4e79"]
 	v3op -> v3
@@ -93,7 +88,7 @@ digraph chainrule {
 """
 
 # Seed 002's hidden neuron H1 alone (after outH1.backward()): zH1 = w1·x1 + w2·x2 + b1, outH1 = σ(zH1).
-# Leaf inputs of one op are held in one rank, in input order, by invisible flat edges (see _chain).
+# The leaf inputs of one op in one cluster share one table, in input order (w1, w2; x1, x2).
 GOLDEN_NEURON = """\
 digraph chainrule {
 	fontname=Helvetica fontsize=11 nodesep=0.3 rankdir=LR ranksep=0.35
@@ -104,28 +99,18 @@ digraph chainrule {
 		v4 [label=[#e8f1fb: <b>b1</b> | data 0.05000 | grad 0.24852 (84)] shape=plain]
 		subgraph cluster_1 {
 			color="#b0b0b0" fillcolor="#ffffff" label="hidden neuron H1" labeljust=l style="rounded,filled"
-			v0 [label=[#e8f1fb: <b>w1</b> | data 0.10000 | grad 0.23610 (84)] shape=plain]
-			v1 [label=[#e8f1fb: <b>w2</b> | data 0.15000 | grad 0.01491 (84)] shape=plain]
+			g0 [label=<<table border="2" color="#e8f1fb" cellborder="1" cellspacing="0" cellpadding="3" bgcolor="#e8f1fb"><tr><td color="black"><b>w1</b></td><td color="black">data 0.10000</td><td color="black" port="p0" width="84">grad 0.23610</td></tr><tr><td color="black"><b>w2</b></td><td color="black">data 0.15000</td><td color="black" port="p1" width="84">grad 0.01491</td></tr></table>> shape=plain]
 			v5 [label=[white: <b>zH1</b> | data 0.15400 | grad 0.24852 (84)] shape=plain]
 			v5op [label="w·x+b" OP]
 			v6 [label=[#fdebd0: <b>outH1</b> | data 0.53842 | grad 1.00000 (84)] shape=plain]
 			v6op [label="σ" OP]
-			{
-				rank=same
-				v1 -> v0 [style=invis]
-			}
 		}
 	}
-	v2 [label=[#e8f1fb: <b>x1</b> | data 0.95000 | grad 0.02485 (84)] shape=plain]
-	v3 [label=[#e8f1fb: <b>x2</b> | data 0.06000 | grad 0.03728 (84)] shape=plain]
-	{
-		rank=same
-		v2 -> v3 [style=invis]
-	}
-	v0 -> v5op [label="∂zH1/∂w1 = 0.95000" decorate=true fontcolor="#1f4e79"]
-	v1 -> v5op [label="∂zH1/∂w2 = 0.06000" decorate=true fontcolor="#1f4e79"]
-	v2 -> v5op [label="∂zH1/∂x1 = 0.10000" decorate=true fontcolor="#1f4e79"]
-	v3 -> v5op [label="∂zH1/∂x2 = 0.15000" decorate=true fontcolor="#1f4e79"]
+	g1 [label=<<table border="2" color="#e8f1fb" cellborder="1" cellspacing="0" cellpadding="3" bgcolor="#e8f1fb"><tr><td color="black"><b>x1</b></td><td color="black">data 0.95000</td><td color="black" port="p0" width="84">grad 0.02485</td></tr><tr><td color="black"><b>x2</b></td><td color="black">data 0.06000</td><td color="black" port="p1" width="84">grad 0.03728</td></tr></table>> shape=plain]
+	g0:p0:e -> v5op [label="∂zH1/∂w1 = 0.95000" decorate=true fontcolor="#1f4e79"]
+	g0:p1:e -> v5op [label="∂zH1/∂w2 = 0.06000" decorate=true fontcolor="#1f4e79"]
+	g1:p0:e -> v5op [label="∂zH1/∂x1 = 0.10000" decorate=true fontcolor="#1f4e79"]
+	g1:p1:e -> v5op [label="∂zH1/∂x2 = 0.15000" decorate=true fontcolor="#1f4e79"]
 	v4 -> v5op [label="∂zH1/∂b1 = 1.00000" decorate=true fontcolor="#1f4e79"]
 	v5op -> v5
 	v5 -> v6op [label="∂outH1/∂zH1 = 0.24852" decorate=true fontcolor="#1f4e79"]
@@ -228,10 +213,11 @@ def test_highlight_nodes_and_edges():
     net = seed002()
     w5, zY1 = net.params["w5"], net.z["Y1"]
     source = draw(net.E, highlight=[w5], highlight_edges=[(zY1, w5)]).source
-    assert re.search(r'border="2" color="#d62728"[^>]*><tr><td color="black"><b>w5</b>', source)
-    ids = dict(re.findall(r"\t+(v\d+) \[label=<<table[^>]*><tr><td[^>]*><b>(\w+)</b>", source))
-    ids = {label: vid for vid, label in ids.items()}
-    assert f'{ids["w5"]} -> {ids["zY1"]}op [label="∂zY1/∂w5 = 0.53842" color="#d62728"' in source
+    assert '<td color="#d62728"><b>w5</b>' in source  # w5's row of the table of w5 and w6, outlined
+    op = box_ids(source)["zY1"] + "op"
+    assert re.search(rf'g\d+:p0:e -> {op} \[label="∂zY1/∂w5 = 0.53842" [^]]*color="#d62728"', source)
+    marked = draw(net.E, highlight=[net.z["H1"]]).source  # a box of its own: a thick red border
+    assert re.search(r'border="2" color="#d62728"[^>]*><tr><td color="black"><b>zH1</b>', marked)
     with pytest.raises(ValueError, match="not in the graph"):
         draw(net.E, highlight=[Value(1.0)])
     with pytest.raises(ValueError, match="no edge joins"):
@@ -442,6 +428,15 @@ def test_grad_cells_are_wide_enough_for_every_frame():
     assert len(widths) == 1 and int(widths.pop()) >= 6 * len("grad -0.00049878")
 
 
+def text_positions(svg):
+    """{text: (x, y)} of the first SVG text element showing each text."""
+    out = {}
+    for e in ET.fromstring(svg).iter():
+        if e.tag.endswith("text") and e.text:
+            out.setdefault(e.text, (float(e.get("x")), float(e.get("y"))))
+    return out
+
+
 ORDERS = [
     ["w1", "w2", "b1", "w3", "w4"],  # hidden neuron H1 above (left of) H2, each weight in index order
     ["x1", "x2"],
@@ -451,23 +446,26 @@ ORDERS = [
 ]
 
 
+def in_order(svg, rankdir, orders):
+    pos = text_positions(svg)
+    axis = 1 if rankdir == "LR" else 0
+    return [names for names in orders if sorted(names, key=lambda n: pos[n][axis]) != names]
+
+
 @pytest.mark.parametrize("rankdir", ["LR", "TB"])
 def test_seed002_is_drawn_in_index_order(no_system_dot, rankdir):
     """Neurons, weights and inputs appear in index order, top to bottom (LR) or left to right (TB)."""
-    d = draw(seed002().E, rankdir=rankdir)
-    ids, pos = box_ids(d.source), node_positions(d.svg())
-    axis = 1 if rankdir == "LR" else 0
-    for names in ORDERS:
-        assert sorted(names, key=lambda n: pos[ids[n]][axis]) == names
+    assert in_order(draw(seed002().E, rankdir=rankdir).svg(), rankdir, ORDERS) == []
 
 
 def test_index_order_is_written_into_the_dot():
-    """The DOT holds each op's leaf inputs in one rank, chained in input order (bottom up inside an LR cluster)."""
+    """An op's leaf inputs in one cluster share one table, a row (LR) or column (TB) each, in input order."""
     lr, tb = draw(seed002().E).source, draw(seed002().E, rankdir="TB").source
-    for source, inside, top in ((lr, ("w2", "w1"), ("x1", "x2")), (tb, ("w1", "w2"), ("x1", "x2"))):
-        ids = box_ids(source)
-        for a, b in (inside, top):
-            assert re.search(rf"rank=same\n\t+{ids[a]} -> {ids[b]} \[style=invis\]", source)
+    assert re.search(r"g\d+ \[label=<<table[^\n]*<b>w1</b>.*</tr><tr>.*<b>w2</b>", lr)  # two rows
+    assert re.search(
+        r"g\d+ \[label=<<table[^\n]*<tr><td[^>]*><b>x1</b></td><td[^>]*><b>x2</b>", tb
+    )  # a row of titles
+    assert re.search(r"g\d+:p1:e -> v\d+op", lr) and re.search(r"g\d+:p1:s -> v\d+op", tb)
 
 
 @pytest.mark.skipif(not __import__("shutil").which("dot"), reason="system Graphviz dot is not installed")
@@ -475,27 +473,26 @@ def test_index_order_is_written_into_the_dot():
 def test_index_order_with_system_dot(rankdir):
     """With Graphviz's own dot the order is the same as with graphviz-pure."""
     d = draw(seed002().E, rankdir=rankdir)
-    ids = box_ids(d.source)
-    pos = node_positions(render.pipe(d.source, "svg", render.candidates()[0]).decode())
-    axis = 1 if rankdir == "LR" else 0
-    for names in ORDERS:
-        assert sorted(names, key=lambda n: pos[ids[n]][axis]) == names
+    assert in_order(render.pipe(d.source, "svg", render.candidates()[0]).decode(), rankdir, ORDERS) == []
 
 
-def test_mlp_neurons_and_weights_in_index_order(no_system_dot):
-    """An nn MLP's neurons, and each neuron's weights, are drawn in index order from the top."""
-    random.seed(3)
-    model = nn.MLP(3, [4, 1])
-    L = model([0.5, -0.2, 0.1])
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+@pytest.mark.parametrize("sizes", [[4, 3, 1], [3, 4, 1]])
+def test_mlp_neurons_and_weights_in_index_order(no_system_dot, rankdir, sizes):
+    """An nn MLP's neurons, and each neuron's weights and bias, are drawn in index order in every layer."""
+    random.seed(0)
+    model = nn.MLP(3, sizes)
+    orders = []
+    for k, layer in enumerate(model.layers, 1):
+        for j, neuron in enumerate(layer.neurons, 1):
+            for i, w in enumerate(neuron.w, 1):
+                w.label = f"W{k}n{j}i{i}"  # plain names: found in the SVG as one text each
+            neuron.b.label = f"B{k}n{j}"
+            orders.append([w.label for w in neuron.w] + [neuron.b.label])
+        orders.append([neuron.w[0].label for neuron in layer.neurons])
+    L = (model([0.5, -0.2, 0.1]) - 1.0) ** 2
     L.label = "L"
-    d = draw(L, collapse=False)
-    ids = {v: f"v{i}" for i, v in enumerate(engine.graph.forward_order(L))}  # as draw() numbers them
-    pos = node_positions(d.svg())
-    order = lambda vs: sorted(vs, key=lambda v: pos[ids[v]][1])
-    neurons = [neuron.w[0] for neuron in model.layers[0].neurons]
-    assert order(neurons) == neurons
-    for neuron in model.layers[0].neurons:
-        assert order(neuron.w) == neuron.w
+    assert in_order(draw(L, collapse=False, rankdir=rankdir).svg(), rankdir, orders) == []
 
 
 def test_only_draws_the_paths_to_one_parameter(no_system_dot):
