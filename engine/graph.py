@@ -197,7 +197,7 @@ def formula(node, index, names, digits=DIGITS):
 _NUM = r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?"
 _OPERAND = rf"(?:\(({_NUM})\)|({_NUM}))"  # a number, perhaps in parentheses: 2, (-0.5)
 _ARITH = re.compile(rf"\({_OPERAND} ([-+*/]) {_OPERAND}\)")  # (2 - 1): numbers only, in parentheses
-_PAREN_NUM = re.compile(r"(?<![\w)])\((\d+(?:\.\d+)?)\)")  # (2) -> 2 (not a call's argument)
+_PAREN_NUM = re.compile(r"(?<![\w)^])\((\d+(?:\.\d+)?)\)")  # (2) -> 2 (not a call's argument, not w^(2))
 _POW1 = re.compile(r"\*\*1(?![\d.])")
 _NEG_NEG = re.compile(r"-\(-(\d+(?:\.\d+)?)\)")
 
@@ -210,8 +210,8 @@ def simplify(text):
 
     >>> simplify("2 * x**(2 - 1)"), simplify("3 * x**(3 - 1)"), simplify("-(-2) / a**2")
     ('2 * x', '3 * x**2', '2 / a**2')
-    >>> simplify("(-0.5) * x**((-0.5) - 1)")
-    '(-0.5) * x**(-1.5)'
+    >>> simplify("(-0.5) * x**((-0.5) - 1)"), simplify("a^(1)_1 * (2)")
+    ('(-0.5) * x**(-1.5)', 'a^(1)_1 * 2')
 
     """
     ops = {"+": float.__add__, "-": float.__sub__, "*": float.__mul__, "/": float.__truediv__}

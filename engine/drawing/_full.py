@@ -1,5 +1,7 @@
 """The full view: every Value a ``name | data | grad`` box, every op an oval, every edge its ∂out/∂in."""
 
+import re
+
 import graphviz
 
 from .. import graph
@@ -149,8 +151,11 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
             attrs = {}
             if edge_labels:
                 text = _edge_text(v, p, i, partials[i], names, formulas, precision)
-                rich = _scripts(text)  # w^(2)_1 with real scripts; other labels stay plain text
-                label = f"<{rich}>" if "<sub>" in rich or "<sup>" in rich else graphviz.escape(text)
+                # w^(2)_1 as w⁽²⁾₁ (Unicode scripts keep an edge label one piece of text, which both
+                # renderers measure well); HTML scripts where Unicode has no such character
+                plain = _unicode_scripts(text)
+                rich = _scripts(plain)
+                label = f"<{rich}>" if "<sub>" in rich or "<sup>" in rich else graphviz.escape(plain)
                 # decorate: the label underlined and tied to its own edge by a thin line, so that
                 # it can be matched to its curve where edges run close together
                 attrs.update(label=label, fontcolor=EDGE_TEXT, decorate="true")
@@ -197,6 +202,24 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
         )
     _caption(g, lines, top=frame is not None or only is not None, headline=headline)
     return g
+
+
+_SUP = str.maketrans("0123456789()+-=n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁺⁻⁼ⁿ")
+_SUB = str.maketrans("0123456789()+-=", "₀₁₂₃₄₅₆₇₈₉₍₎₊₋₌")
+_SCRIPT = re.compile(r"(\^|_)(\([^()]*\)|\{[^{}]*\}|[A-Za-z0-9]+)")
+
+
+def _unicode_scripts(text):
+    """``∂z^(2)_1/∂w^(2)_{1,2}`` as ``∂z⁽²⁾₁/∂w⁽²⁾₁,₂`` where every character has a Unicode script form."""
+
+    def one(m):
+        body = m.group(2)[1:-1] if m.group(2).startswith("{") else m.group(2)
+        table, allowed = (_SUP, "0123456789()+-=n") if m.group(1) == "^" else (_SUB, "0123456789()+-=,")
+        if all(c in allowed for c in body):
+            return body.translate(table)
+        return m.group(0)
+
+    return _SCRIPT.sub(one, text)
 
 
 def _group(leaves, cells_of, border_of, rankdir):

@@ -535,7 +535,9 @@ def test_scripts_in_labels_are_real_sub_and_superscripts():
         '<b>w<font point-size="8"><sup>(2)</sup></font><font point-size="8"><sub>1,2</sub></font></b>'
         in source
     )
-    assert 'label=<∂z<font point-size="8"><sup>(2)</sup></font>' in source
+    assert 'label="∂z⁽²⁾₁/∂w⁽²⁾₁,₂ = 2.00000"' in source  # an edge label: Unicode scripts, one piece of text
+    v = Value(1.0, label="v_{ij}")
+    assert "<sub>ij</sub>" in draw(v * v).source  # no Unicode subscript for i, j: HTML
     assert "^" not in source.split("label=<box:")[0]
 
 

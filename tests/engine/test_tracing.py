@@ -94,6 +94,7 @@ def test_html_table_writes_scripts_as_html():
     assert "w<sup>(2)</sup><sub>1,2</sub>" in t._repr_html_()
     assert "w^(2)_{1,2}" in str(t)
     assert markup("a^(3)_1") == "a<sup>(3)</sup><sub>1</sub>"
+    assert trace(L)[0].formula == "w^(2)_{1,2}"  # the name's (2) is not folded like a number
     assert '<span style="white-space:nowrap">∂L/∂w<sup>(2)</sup><sub>1,2</sub></span>' in (
         engine.explain(w, t)._repr_html_()
     )
@@ -106,3 +107,16 @@ def test_table_fits_a_width(width):
     longest = max(map(len, t.table(width=width).splitlines()))
     assert longest <= max(width, 80)
     assert len([line for line in t.table(width=width).splitlines() if line[:4].strip().isdigit()]) == len(t)
+
+
+def test_every_view_is_reachable_right_after_import_engine():
+    """In a fresh process, `import engine` alone gives trace, explain, draw, frames and slider (defect 1)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import engine\n"
+        "print(all(callable(getattr(engine, n)) for n in ('trace', 'explain', 'draw', 'frames', 'slider')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "True", done.stderr
