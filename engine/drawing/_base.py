@@ -229,9 +229,9 @@ def _table(cells, rankdir, fill, border=None):
 
 
 def _table_tag(fill, border=None):
-    # always a 2-point border (the fill's colour when not highlighted), so highlighting moves nothing;
+    # always a 2-point border (transparent when not highlighted), so highlighting moves nothing;
     # a table's colour is also its cells' default, so cells are given black again (see _black)
-    frame = f'border="2" color="{border or fill}"'
+    frame = f'border="2" color="{border or "transparent"}"'
     return f'<table {frame} cellborder="1" cellspacing="0" cellpadding="3" bgcolor="{fill}">'
 
 

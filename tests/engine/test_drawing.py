@@ -16,11 +16,11 @@ from engine.drawing import CollapsedWarning, Drawing, draw, render, scope_title
 from engine.graph import fmt
 
 # The golden texts below abbreviate what every box and every op oval repeat: a box
-# <<table border="2" color="F" ... bgcolor="F"><tr><td color="black">A</td><td color="black">B</td>
+# <<table border="2" color="transparent" ... bgcolor="F"><tr><td color="black">A</td><td color="black">B</td>
 # <td color="black" width="W">C</td></tr></table>> reads [F: A | B | C (W)] and the ovals' style
 # reads OP. Only these exact attribute lists are abbreviated, so the comparison is still exact.
 _BOX = re.compile(
-    r'<<table border="2" color="([^"]+)" cellborder="1" cellspacing="0" cellpadding="3" bgcolor="\1"><tr>'
+    r'<<table border="2" color="transparent" cellborder="1" cellspacing="0" cellpadding="3" bgcolor="([^"]+)"><tr>'
     r'<td color="black">(.*?)</td><td color="black">(.*?)</td><td color="black" width="(\d+)">(.*?)</td>'
     r"</tr></table>>"
 )
@@ -69,7 +69,7 @@ digraph chainrule {
 	fontname=Helvetica fontsize=11 nodesep=0.3 rankdir=LR ranksep=0.35
 	node [fontname=Helvetica fontsize=11]
 	edge [arrowsize=0.7 fontname=Helvetica fontsize=10]
-	g0 [label=<<table border="2" color="#e8f1fb" cellborder="1" cellspacing="0" cellpadding="3" bgcolor="#e8f1fb"><tr><td color="black"><b>x</b></td><td color="black">data 0.50000</td><td color="black" port="p0" width="88">grad -0.78645</td></tr><tr><td color="black"><b>w</b></td><td color="black">data -1.00000</td><td color="black" port="p1" width="88">grad 0.39322</td></tr></table>> shape=plain]
+	g0 [label=<<table border="2" color="transparent" cellborder="1" cellspacing="0" cellpadding="3" bgcolor="#e8f1fb"><tr><td color="black"><b>x</b></td><td color="black">data 0.50000</td><td color="black" port="p0" width="88">grad -0.78645</td></tr><tr><td color="black"><b>w</b></td><td color="black">data -1.00000</td><td color="black" port="p1" width="88">grad 0.39322</td></tr></table>> shape=plain]
 	v2 [label=[white: <i>n2</i> | data -0.50000 | grad 0.78645 (88)] shape=plain]
 	v2op [label="*" OP]
 	v3 [label=[white: <i>n1</i> | data 0.50000 | grad 0.78645 (88)] shape=plain]
@@ -99,14 +99,14 @@ digraph chainrule {
 		v4 [label=[#e8f1fb: <b>b1</b> | data 0.05000 | grad 0.24852 (84)] shape=plain]
 		subgraph cluster_1 {
 			color="#b0b0b0" fillcolor="#ffffff" label="hidden neuron H1" labeljust=l style="rounded,filled"
-			g0 [label=<<table border="2" color="#e8f1fb" cellborder="1" cellspacing="0" cellpadding="3" bgcolor="#e8f1fb"><tr><td color="black"><b>w1</b></td><td color="black">data 0.10000</td><td color="black" port="p0" width="84">grad 0.23610</td></tr><tr><td color="black"><b>w2</b></td><td color="black">data 0.15000</td><td color="black" port="p1" width="84">grad 0.01491</td></tr></table>> shape=plain]
+			g0 [label=<<table border="2" color="transparent" cellborder="1" cellspacing="0" cellpadding="3" bgcolor="#e8f1fb"><tr><td color="black"><b>w1</b></td><td color="black">data 0.10000</td><td color="black" port="p0" width="84">grad 0.23610</td></tr><tr><td color="black"><b>w2</b></td><td color="black">data 0.15000</td><td color="black" port="p1" width="84">grad 0.01491</td></tr></table>> shape=plain]
 			v5 [label=[white: <b>zH1</b> | data 0.15400 | grad 0.24852 (84)] shape=plain]
 			v5op [label="w·x+b" OP]
 			v6 [label=[#fdebd0: <b>outH1</b> | data 0.53842 | grad 1.00000 (84)] shape=plain]
 			v6op [label="σ" OP]
 		}
 	}
-	g1 [label=<<table border="2" color="#e8f1fb" cellborder="1" cellspacing="0" cellpadding="3" bgcolor="#e8f1fb"><tr><td color="black"><b>x1</b></td><td color="black">data 0.95000</td><td color="black" port="p0" width="84">grad 0.02485</td></tr><tr><td color="black"><b>x2</b></td><td color="black">data 0.06000</td><td color="black" port="p1" width="84">grad 0.03728</td></tr></table>> shape=plain]
+	g1 [label=<<table border="2" color="transparent" cellborder="1" cellspacing="0" cellpadding="3" bgcolor="#e8f1fb"><tr><td color="black"><b>x1</b></td><td color="black">data 0.95000</td><td color="black" port="p0" width="84">grad 0.02485</td></tr><tr><td color="black"><b>x2</b></td><td color="black">data 0.06000</td><td color="black" port="p1" width="84">grad 0.03728</td></tr></table>> shape=plain]
 	g0:p0:e -> v5op [label="∂zH1/∂w1 = 0.95000" decorate=true fontcolor="#1f4e79"]
 	g0:p1:e -> v5op [label="∂zH1/∂w2 = 0.06000" decorate=true fontcolor="#1f4e79"]
 	g1:p0:e -> v5op [label="∂zH1/∂x1 = 0.10000" decorate=true fontcolor="#1f4e79"]
