@@ -166,9 +166,12 @@ class Trace(Sequence):
 
     def key(self):
         """What each unlabelled node computes, ``["n3 = 0.05 − outY1", ...]``, the root written out first."""
-        nodes = graph.topological_order(self.root)
+        if self.target is None:
+            nodes = graph.topological_order(self.root)
+        else:  # a filtered trace: the nodes its steps name
+            nodes = list(dict.fromkeys(n for s in self.steps for n in (s.node, s.parent)))
         lines = [text for _, text in graph.key(nodes, self.names)]
-        written = graph.written(self.root, self.names)
+        written = graph.written(self.root, self.names) if self.target is None else None
         return ([written] if written and lines else []) + lines
 
     def _rows(self, digits):

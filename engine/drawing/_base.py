@@ -145,9 +145,9 @@ def _new_drawing(root, names, rankdir):
 
 def _caption(g, lines, top, headline=None):
     """Set the drawing's caption: an optional bold headline, then lines, all left-aligned."""
-    text = "".join(f"{_esc(line)}<br align='left'/>" for line in lines)
+    text = "".join(f"{_scripts(line)}<br align='left'/>" for line in lines)  # w^(2)_1 with real scripts
     if headline is not None:
-        text = f'<font point-size="14"><b>{_esc(headline)}</b></font><br align="left"/>' + text
+        text = f'<font point-size="14"><b>{_scripts(headline)}</b></font><br align="left"/>' + text
     if text:
         g.attr(label=f"<{text}>", labelloc="t" if top else "b", labeljust="l")
 

@@ -73,6 +73,7 @@ def test_key_explains_every_unlabelled_node():
     assert t.key()[1:] == ["n1 = ½·n2", "n2 = n3²", "n3 = 0.05 − outY1", "n4 = ½·n5", "n5 = n6²",
                            "n6 = 0.82 − outY2"]  # fmt: skip
     assert "key: E = ½(0.05 − outY1)²" in str(t)
+    assert t.to("w5").key() == ["n1 = ½·n2", "n2 = n3²", "n3 = 0.05 − outY1"]  # only the pieces on its paths
     foot = ET.fromstring(t._repr_html_()).find("tfoot")
     assert "n3 = 0.05 − outY1" in "".join(foot.itertext())
 
