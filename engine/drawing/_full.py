@@ -132,6 +132,10 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
         (clusters.setdefault(v.scope, []) if v.scope is not None else loose).extend(specs)
     _place(g, clusters, loose, rankdir)
 
+    # Without labels, dot and graphviz-pure break ties between sibling clusters (neurons) in
+    # opposite ways; a blank label on each edge into an op makes both keep them in index order.
+    # (Not on big graphs: edge labels slow their layout down, see QUICK_LAYOUT.)
+    blank = not edge_labels and len(order) <= QUICK_LAYOUT_ABOVE
     for v in order:
         if not v._parents:
             continue
@@ -159,6 +163,8 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
                 # decorate: the label underlined and tied to its own edge by a thin line, so that
                 # it can be matched to its curve where edges run close together
                 attrs.update(label=label, fontcolor=EDGE_TEXT, decorate="true")
+            elif blank:
+                attrs.update(label=" ")
             if (p, v) in marked_edges:
                 attrs.update(color=HIGHLIGHT, penwidth="2.5")
             if on_step and p is step_edge[1]:

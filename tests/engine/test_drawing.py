@@ -478,7 +478,8 @@ def test_index_order_with_system_dot(rankdir):
 
 @pytest.mark.parametrize("rankdir", ["LR", "TB"])
 @pytest.mark.parametrize("sizes", [[4, 3, 1], [3, 4, 1]])
-def test_mlp_neurons_and_weights_in_index_order(no_system_dot, rankdir, sizes):
+@pytest.mark.parametrize("labels", [True, False])
+def test_mlp_neurons_and_weights_in_index_order(no_system_dot, rankdir, sizes, labels):
     """An nn MLP's neurons, and each neuron's weights and bias, are drawn in index order in every layer."""
     random.seed(0)
     model = nn.MLP(3, sizes)
@@ -490,9 +491,9 @@ def test_mlp_neurons_and_weights_in_index_order(no_system_dot, rankdir, sizes):
             neuron.b.label = f"B{k}n{j}"
             orders.append([w.label for w in neuron.w] + [neuron.b.label])
         orders.append([neuron.w[0].label for neuron in layer.neurons])
-    L = (model([0.5, -0.2, 0.1]) - 1.0) ** 2
+    L = nn.mse(model([0.5, -0.2, 0.1]), 0.8)
     L.label = "L"
-    assert in_order(draw(L, collapse=False, rankdir=rankdir).svg(), rankdir, orders) == []
+    assert in_order(draw(L, collapse=False, rankdir=rankdir, edge_labels=labels).svg(), rankdir, orders) == []
 
 
 def test_only_draws_the_paths_to_one_parameter(no_system_dot):
