@@ -1,6 +1,7 @@
 """What both views of a drawing share: the ``Drawing`` class, the style, boxes, clusters and captions."""
 
 import html
+import re
 
 import graphviz
 
@@ -145,9 +146,11 @@ def _new_drawing(root, names, rankdir):
 
 def _caption(g, lines, top, headline=None):
     """Set the drawing's caption: an optional bold headline, then lines, all left-aligned."""
-    text = "".join(f"{_scripts(line)}<br align='left'/>" for line in lines)  # w^(2)_1 with real scripts
+    # w^(2)_1 as w⁽²⁾₁: one run of text, which both renderers measure (HTML scripts where Unicode has none)
+    text = "".join(f"{_scripts(_unicode_scripts(line))}<br align='left'/>" for line in lines)
     if headline is not None:
-        text = f'<font point-size="14"><b>{_scripts(headline)}</b></font><br align="left"/>' + text
+        headline = _scripts(_unicode_scripts(headline))
+        text = f'<font point-size="14"><b>{headline}</b></font><br align="left"/>' + text
     if text:
         g.attr(label=f"<{text}>", labelloc="t" if top else "b", labeljust="l")
 
@@ -203,6 +206,24 @@ def _scripts(text):
         .replace("</sup>", "</sup></font>")
         .replace("</sub>", "</sub></font>")
     )
+
+
+_SUP = str.maketrans("0123456789()+-=n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁺⁻⁼ⁿ")
+_SUB = str.maketrans("0123456789()+-=", "₀₁₂₃₄₅₆₇₈₉₍₎₊₋₌")
+_SCRIPT = re.compile(r"(\^|_)(\([^()]*\)|\{[^{}]*\}|[A-Za-z0-9]+)")
+
+
+def _unicode_scripts(text):
+    """``∂z^(2)_1/∂w^(2)_{1,2}`` as ``∂z⁽²⁾₁/∂w⁽²⁾₁,₂`` where every character has a Unicode script form."""
+
+    def one(m):
+        body = m.group(2)[1:-1] if m.group(2).startswith("{") else m.group(2)
+        table, allowed = (_SUP, "0123456789()+-=n") if m.group(1) == "^" else (_SUB, "0123456789()+-=,")
+        if all(c in allowed for c in body):
+            return body.translate(table)
+        return m.group(0)
+
+    return _SCRIPT.sub(one, text)
 
 
 # Widths of Helvetica's stand-ins (DejaVu Sans, the widest common one), in ems: a cell given

@@ -1,7 +1,5 @@
 """The full view: every Value a ``name | data | grad`` box, every op an oval, every edge its ∂out/∂in."""
 
-import re
-
 import graphviz
 
 from .. import graph
@@ -27,6 +25,7 @@ from ._base import (
     _table,
     _table_tag,
     _title,
+    _unicode_scripts,
 )  # fmt: skip
 
 REUSED = "#d08a00"  # a node whose ∂L/∂node a later layer's gradient already needed (as explain marks it)
@@ -208,24 +207,6 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
         )
     _caption(g, lines, top=frame is not None or only is not None, headline=headline)
     return g
-
-
-_SUP = str.maketrans("0123456789()+-=n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁺⁻⁼ⁿ")
-_SUB = str.maketrans("0123456789()+-=", "₀₁₂₃₄₅₆₇₈₉₍₎₊₋₌")
-_SCRIPT = re.compile(r"(\^|_)(\([^()]*\)|\{[^{}]*\}|[A-Za-z0-9]+)")
-
-
-def _unicode_scripts(text):
-    """``∂z^(2)_1/∂w^(2)_{1,2}`` as ``∂z⁽²⁾₁/∂w⁽²⁾₁,₂`` where every character has a Unicode script form."""
-
-    def one(m):
-        body = m.group(2)[1:-1] if m.group(2).startswith("{") else m.group(2)
-        table, allowed = (_SUP, "0123456789()+-=n") if m.group(1) == "^" else (_SUB, "0123456789()+-=,")
-        if all(c in allowed for c in body):
-            return body.translate(table)
-        return m.group(0)
-
-    return _SCRIPT.sub(one, text)
 
 
 def _group(leaves, cells_of, border_of, rankdir):

@@ -541,7 +541,7 @@ def test_scripts_in_labels_are_real_sub_and_superscripts():
     assert "<sub>ij</sub>" in draw(v * v).source  # no Unicode subscript for i, j: HTML
     assert "^" not in source.split("label=<box:")[0]
     caption = draw(z, step=1).source.split('<font point-size="14">')[1]
-    assert caption.startswith('<b>step 1: grad(w<font point-size="8"><sup>(2)</sup>')  # captions too
+    assert caption.startswith("<b>step 1: grad(w⁽²⁾₁,₂)")  # captions too, in Unicode scripts
 
 
 def test_stale_graph_is_refused():
