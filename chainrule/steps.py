@@ -5,6 +5,9 @@ backward pass, ∂E/∂w written as products of factors (w5 and w1 unless ``--pa
 otherwise) and the weights after one step of gradient descent.
 """
 
+import shutil
+import textwrap
+
 import engine
 import nn
 
@@ -47,7 +50,7 @@ def add_arguments(parser):
     )  # fmt: skip
 
 
-def _forward(net):
+def _forward(net, width=None):
     """The forward pass, written the way the document writes it, with exact values."""
     p, x, z, out = net.params, net.x, net.z, net.out
     f = lambda v: f"{v.data:.10f}"
@@ -55,18 +58,33 @@ def _forward(net):
         "Seed 002: a 2-2-2 sigmoid network, one forward pass",
         f"  inputs    x1 = {x[0].data:g}, x2 = {x[1].data:g}; targets T1 = {net.target[0]:g}, "
         f"T2 = {net.target[1]:g}",
-        "  weights   " + ", ".join(f"{k} = {v.data:g}" for k, v in p.items() if k.startswith("w")),
+        *_weights(p, width),
         f"  biases    b1 = {p['b1'].data:g} (both hidden neurons), b2 = {p['b2'].data:g} (both outputs)",
     ]
     rows = [("H1", "w1·x1 + w2·x2 + b1"), ("H2", "w3·x1 + w4·x2 + b1"),
             ("Y1", "w5·outH1 + w6·outH2 + b2"), ("Y2", "w7·outH1 + w8·outH2 + b2")]  # fmt: skip
     for name, formula in rows:
         layer = "hidden" if name[0] == "H" else "output"
-        lines.append(
-            f"  {layer:8}  z{name} = {formula:25} = {f(z[name])}    out{name} = σ(z{name}) = {f(out[name])}"
+        zs, outs = (
+            f"  {layer:8}  z{name} = {formula:25} = {f(z[name])}",
+            f"out{name} = σ(z{name}) = {f(out[name])}",
         )
+        if width is None or len(zs) + 4 + len(outs) <= width:
+            lines.append(f"{zs}    {outs}")
+        else:  # a narrow terminal: the activation on a line of its own
+            lines += [zs, f"{'':12}{outs}"]
     lines.append(f"  error     E = ½(T1 − outY1)² + ½(T2 − outY2)² = {f(net.E)}")
     return "\n".join(lines)
+
+
+def _weights(params, width):
+    """The weights line, or two (w1..w4, w5..w8) when it is wider than the terminal."""
+    ws = [f"{k} = {v.data:g}" for k, v in params.items() if k.startswith("w")]
+    line = "  weights   " + ", ".join(ws)
+    if width is None or len(line) <= width:
+        return [line]
+    half = len(ws) // 2
+    return ["  weights   " + ", ".join(ws[:half]) + ",", "            " + ", ".join(ws[half:])]
 
 
 def _update(net, lr):
@@ -96,7 +114,17 @@ def _forward_mode(net, name, digits):
     ])  # fmt: skip
 
 
+def _fit(text, width):
+    """Plain lines wrapped at spaces to ``width`` characters, continuations indented."""
+    out = []
+    for line in text.splitlines():
+        indent = " " * (len(line) - len(line.lstrip()) + 2)
+        out += textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=False) or [""]
+    return "\n".join(out)
+
+
 def run(args):
+    width = shutil.get_terminal_size().columns  # COLUMNS, the terminal's width, or 80
     net = nn.seed002()
     if getattr(args, "forward", None):
         print("\n\n".join([_forward(net), _forward_mode(net, args.forward, args.digits)]))
@@ -105,15 +133,21 @@ def run(args):
     shown = t.to(net.params[args.to]) if args.to else t
     which = f", on the paths to {args.to}" if args.to else ""
     sections = [
-        _forward(net),
-        f"Backward pass: {len(shown)} of its {len(t)} chain-rule steps{which}\n"
-        "(each step adds product = ∂E/∂node × ∂node/∂parent to ∂E/∂parent; n1, n2, ... are unlabelled "
-        "pieces of E)\n" + shown.table(args.digits),
+        _fit(_forward(net, width), width),
+        _fit(
+            f"Backward pass: {len(shown)} of its {len(t)} chain-rule steps{which}\n"
+            "(each step adds product = ∂E/∂node × ∂node/∂parent to ∂E/∂parent; n1, n2, ... are unlabelled "
+            "pieces of E, see the key)",
+            width,
+        )
+        + "\n"
+        + shown.table(args.digits, width=width),
         "Each gradient as a product of factors, as the documents write it:\n"
         + "\n".join(
-            engine.explain(net.params[name], t).text(args.digits) for name in args.param or DEFAULT_PARAMS
+            engine.explain(net.params[name], t).text(args.digits, width=width)
+            for name in args.param or DEFAULT_PARAMS
         ),
-        _update(net, args.lr),
+        _fit(_update(net, args.lr), width),
     ]
     if args.animate:
         engine.animate(t, args.animate, digits=args.digits)

@@ -15,6 +15,7 @@ computed are marked reused: that reuse is why backpropagation is cheap.
 
 import heapq
 import html
+import textwrap
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,8 +111,24 @@ class Explanation:
             notes.append(f"reused: {what}, already computed for ∂{L}/∂{source}")
         return notes
 
-    def text(self, digits=DIGITS):
-        """The explanation as plain text (``str()`` gives the same with 5 decimals)."""
+    def text(self, digits=DIGITS, width=None):
+        """The explanation as plain text (``str()`` gives the same with 5 decimals).
+
+        ``width`` (characters, e.g. the terminal's) wraps longer lines between factors,
+        the rest of a line indented under its start.
+        """
+        text = self._text(digits)
+        if width is None:
+            return text
+        lines = []
+        for line in text.splitlines():
+            indent = " " * (len(line) - len(line.lstrip()) + 4)
+            lines += textwrap.wrap(
+                line, width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False
+            ) or [""]
+        return "\n".join(lines)
+
+    def _text(self, digits):
         if not self.paths:
             return f"{self.name} = {self.total:g} (the root itself)"
         if self.n_paths == 1:
@@ -140,7 +157,7 @@ class Explanation:
 
     def _repr_html_(self):
         def factors(path, values):
-            parts = [_h(fmt(f.value) if values else f.name) for f in path.factors]
+            parts = [_nowrap(fmt(f.value) if values else f.name) for f in path.factors]
             sep = " × " if values else " · "
             starts = {r.start: r for r in path.reused}
             out, i = [], 0
@@ -158,13 +175,13 @@ class Explanation:
                 i = r.end
             return sep.join(out)
 
-        lines = [f'<div class="chainrule-explain"><p><b>{_h(self.name)}</b> = {_h(fmt(self.total))}']
+        lines = [f'<div class="chainrule-explain"><p><b>{_nowrap(self.name)}</b> = {_h(fmt(self.total))}']
         if self.n_paths > 1:
             lines[0] += f", the sum over {self.n_paths} paths"
         lines[0] += "</p>"
         lines.append("<ol>" if self.n_paths > 1 else "<ul>")
         for path in self.paths:
-            notes = "".join(f"<br/><small>{_h(n)}</small>" for n in self._notes(path, DIGITS))
+            notes = "".join(f"<br/><small>{graph.markup(n)}</small>" for n in self._notes(path, DIGITS))
             lines.append(
                 f"<li>{factors(path, False)}<br/>= {factors(path, True)} = {_h(fmt(path.value))}{notes}</li>"
             )
@@ -316,6 +333,11 @@ def _sum_text(values, digits):
 
 def _h(text):
     return html.escape(str(text), quote=True)
+
+
+def _nowrap(text):
+    """A name or number for HTML: real sub/superscripts, and never broken across lines."""
+    return f'<span style="white-space:nowrap">{graph.markup(str(text))}</span>'
 
 
 __all__ = ["explain", "Explanation", "Factor", "Reuse", "Path", "MAX_PATHS"]

@@ -12,9 +12,13 @@ fine) and deterministic: parents are taken in their tuple order.
     ['L', 'n1', 'x', 'w']
 """
 
+import html
+import math
 import re
 from collections import Counter
 from typing import Any
+
+from .ops import ATOM
 
 # ---------------------------------------------------------------------------
 # Walks
@@ -190,10 +194,196 @@ def formula(node: Any, index: int, names: dict, digits: int = DIGITS) -> str:
     if op.constant is not None:
         k = op.constant
         shown["k"] = f"{k:g}" if k >= 0 else f"({k:g})"
-    return _INPUT.sub(lambda m: shown.get(m.group(1), m.group(0)), op.formula(index, len(parents)))
+    return simplify(_INPUT.sub(lambda m: shown.get(m.group(1), m.group(0)), op.formula(index, len(parents))))
+
+
+_NUM = r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?"
+_OPERAND = rf"(?:\(({_NUM})\)|({_NUM}))"  # a number, perhaps in parentheses: 2, (-0.5)
+_ARITH = re.compile(rf"\({_OPERAND} ([-+*/]) {_OPERAND}\)")  # (2 - 1): numbers only, in parentheses
+_PAREN_NUM = re.compile(r"(?<![\w)^])\((\d+(?:\.\d+)?)\)")  # (2) -> 2 (not a call's argument, not w^(2))
+_POW1 = re.compile(r"\*\*1(?![\d.])")
+_NEG_NEG = re.compile(r"-\(-(\d+(?:\.\d+)?)\)")
+
+
+def simplify(text):
+    """A formula with its bound constants folded: ``2 * x**(2 - 1)`` reads ``2 * x``.
+
+    Only arithmetic on written numbers is done (``(2 - 1)`` -> ``1``, ``x**1`` -> ``x``,
+    ``-(-2)`` -> ``2``); names and the formula's shape are left as the rule table wrote them.
+
+    >>> simplify("2 * x**(2 - 1)"), simplify("3 * x**(3 - 1)"), simplify("-(-2) / a**2")
+    ('2 * x', '3 * x**2', '2 / a**2')
+    >>> simplify("(-0.5) * x**((-0.5) - 1)"), simplify("a^(1)_1 * (2)")
+    ('(-0.5) * x**(-1.5)', 'a^(1)_1 * 2')
+
+    """
+    ops = {"+": float.__add__, "-": float.__sub__, "*": float.__mul__, "/": float.__truediv__}
+    for _ in range(4):  # a few rounds: one fold can make another possible
+        before = text
+
+        def fold(m):
+            a, op, b = float(m.group(1) or m.group(2)), m.group(3), float(m.group(4) or m.group(5))
+            if op == "/" and b == 0.0:
+                return m.group(0)
+            v = ops[op](a, b)
+            t = f"{v:g}"
+            return t if v >= 0 else f"({t})"
+
+        text = _ARITH.sub(fold, text)
+        text = _PAREN_NUM.sub(r"\1", text)
+        text = _NEG_NEG.sub(r"\1", text)
+        text = _POW1.sub("", text)
+        if text == before:
+            return text
+    return text
+
+
+# ---------------------------------------------------------------------------
+# Keys, markup and stale graphs
+
+_SQUARES = {"2": "²", "3": "³"}
+_POWER = re.compile(r" ?\*\* ?([23])(?![\d.])")
+_TRAILING_K = re.compile(rf"^(.+) \* ({_NUM})$")
+
+
+def _split_top(text, sep=", "):
+    """``text`` split at ``sep`` outside brackets."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(text):
+        c = text[i]
+        depth += c in "([" and 1 or (c in ")]" and -1) or 0
+        if depth == 0 and text.startswith(sep, i):
+            parts.append(text[start:i])
+            start = i = i + len(sep)
+            continue
+        i += 1
+    return parts + [text[start:]]
+
+
+def pretty(text):
+    """A formula as the documents print it: ``(0.05 - outY1) ** 2 * 0.5`` -> ``½·(0.05 − outY1)²``.
+
+    Squares and cubes as ², ³; a product by a number with the number first (½ for 0.5);
+    ``·`` for ×, ``−`` for minus; ``sum([a, b])`` as ``a + b``. For reading only: the
+    rule table's text (``Step.formula``) stays plain Python.
+
+    >>> pretty("sum([(0.05 - outY1) ** 2 * 0.5, (0.82 - outY2) ** 2 * 0.5])")
+    '½(0.05 − outY1)² + ½(0.82 − outY2)²'
+    >>> pretty("outY1 * (1 - outY1)"), pretty("2 * n3")
+    ('outY1 · (1 − outY1)', '2 · n3')
+    """
+    if text.startswith("sum([") and text.endswith("])") and "sum([" not in text[5:]:
+        terms = _split_top(text[5:-2])
+        if all(t.count("(") == t.count(")") for t in terms):
+            return " + ".join(pretty(t) for t in terms)
+    text = _POWER.sub(lambda m: _SQUARES[m.group(1)], text)
+    m = _TRAILING_K.match(text)
+    if m and _split_top(m.group(1), " * ") == [m.group(1)]:  # x * k, one factor: k first
+        k = {"0.5": "½"}.get(m.group(2), m.group(2))
+        x = m.group(1)
+        text = (f"½{x}" if x.startswith("(") else f"½·{x}") if k == "½" else f"{k} * {x}"
+    text = re.sub(r"(?<=\S) - ", " − ", text)
+    text = re.sub(r"(?:(?<=[\s(])|^)-(?=[\w(])", "−", text)
+    return text.replace(" * ", " · ")
+
+
+def expression(node, names):
+    """How ``node`` was computed from its inputs, each named as the graph names it: ``0.05 - outY1``."""
+    if not node._parents:
+        return names[node]
+    operands = [(names[p], ATOM) for p in node._parents]
+    return node._op.format(operands, node._op.constant)[0]
+
+
+def key(nodes, names):
+    """``[(node, "n3 = 0.05 - outY1"), ...]``: what each unlabelled node among ``nodes`` computes.
+
+    The generated names n1, n2, ... mean nothing on their own; this is their legend, in
+    the order of the names.
+    """
+    unnamed = [v for v in nodes if v.label is None and v._parents and names.get(v, "").startswith("n")]
+    unnamed.sort(key=lambda v: int(names[v][1:]) if names[v][1:].isdigit() else 0)
+    return [(v, f"{names[v]} = {pretty(expression(v, names))}") for v in unnamed]
+
+
+def written(root, names):
+    """``root`` as one formula over its named nodes, unlabelled nodes written out: the documents' E.
+
+    ``E = 0.5 * (0.05 - outY1)**2 + 0.5 * (0.82 - outY2)**2`` for seed 002's loss; None
+    when the formula would be long (more than 160 characters) or ``root`` has no unlabelled input.
+    """
+    if not any(p.label is None and p._parents for p in root._parents):
+        return None
+    texts = {}
+    for v in postorder(root)[0]:
+        operands = []
+        for p in v._parents:
+            if p._parents and p.label is None and p in texts:
+                operands.append(texts[p])
+            else:
+                operands.append((names[p], ATOM))
+        texts[v] = v._op.format(operands, v._op.constant)
+        if len(texts[v][0]) > 160:
+            return None
+    return f"{names[root]} = {pretty(texts[root][0])}"
+
+
+_SCRIPT = re.compile(r"(\^|_)(\([^()]*\)|\{[^{}]*\}|[A-Za-z0-9]+)")
+
+
+def markup(text):
+    """``text`` as HTML (for HTML tables and Graphviz's HTML-like labels), ``^`` and ``_`` as real
+    super- and subscripts: ``w^(2)_{1,2}`` -> ``w<sup>(2)</sup><sub>1,2</sub>``. Plain text
+    (terminals) keeps the ``^``/``_`` form.
+
+    >>> markup("w^(2)_{1,2}"), markup("a < b")
+    ('w<sup>(2)</sup><sub>1,2</sub>', 'a &lt; b')
+    """
+    out, last = [], 0
+    for m in _SCRIPT.finditer(text):
+        out.append(html.escape(text[last : m.start()], quote=False))
+        body = m.group(2)
+        if body.startswith("{"):
+            body = body[1:-1]
+        tag = "sup" if m.group(1) == "^" else "sub"
+        out.append(f"<{tag}>{html.escape(body, quote=False)}</{tag}>")
+        last = m.end()
+    out.append(html.escape(text[last:], quote=False))
+    return "".join(out)
+
+
+class StaleGraphError(ValueError):
+    """A leaf (a weight, an input) changed after the forward pass: the graph's numbers no longer agree."""
+
+
+def check_fresh(root):
+    """Raise :class:`StaleGraphError` if a node's data is not what its inputs now give.
+
+    Each interior node's forward is run again on its inputs' current data (the rule
+    table's forward, so a fresh graph agrees exactly). A weight changed by
+    ``optimizer.step()`` after the loss was computed makes the nodes above it stale:
+    their data and every local derivative read from it mix old and new numbers.
+    """
+    nodes = names_ = None
+    for v in postorder(root)[0]:
+        args = [p.data for p in v._parents]
+        try:
+            again = v._op.forward(*args)
+        except (ArithmeticError, ValueError):
+            again = math.nan
+        if again != v.data and not (again != again and v.data != v.data):  # nan equals nan here
+            nodes = nodes or names(root)
+            names_ = ", ".join(f"{nodes[p]} = {p.data!r}" for p in v._parents)
+            raise StaleGraphError(
+                f"the graph below {nodes[root]} is stale: {nodes[v]} holds {v.data!r} but its inputs "
+                f"({names_}) now give {again!r}, so a leaf (a weight or an input) changed after the "
+                f"forward pass (optimizer.step() does this). Rebuild the forward pass (compute "
+                f"{nodes[root]} again) before tracing, explaining or drawing it"
+            )
 
 
 __all__ = [
     "postorder", "topological_order", "preorder", "leaves", "forward_order", "uses", "count_steps",
     "root_name", "names", "describe", "fmt", "formula", "DIGITS",
+    "simplify", "pretty", "expression", "key", "written", "markup", "StaleGraphError", "check_fresh",
 ]  # fmt: skip

@@ -15,8 +15,9 @@ again or recomputes a derivative.
 """
 
 import html
+import math
+import textwrap
 from collections.abc import Sequence
-from itertools import count
 from typing import Any
 
 from . import graph
@@ -30,8 +31,15 @@ def trace(root: Any, gradient: float = 1.0) -> "Trace":
     This is a backward pass: it leaves the gradients ``root.backward(gradient)`` leaves
     (leaves accumulate, so zero them first if you ran backward before). :func:`record`
     makes the same Trace and leaves every ``.grad`` as it was.
+
+    A graph whose leaves changed after its forward pass (``optimizer.step()`` then no new
+    forward pass) is refused with :class:`engine.graph.StaleGraphError`. ``backward()``
+    itself does not check (it stays as quick as micrograd's): on such a graph it multiplies
+    the new weights with the old activations and returns a gradient of no function at all
+    (seed 002 after an SGD step of lr 0.5: ∂E/∂w1 0.0034831 instead of 0.0033518).
     """
     check_root(root)
+    graph.check_fresh(root)
     names = graph.names(root)
     return Trace(root, list(backward_steps(root, gradient, names)), gradient, names=names)
 
@@ -173,31 +181,89 @@ class Trace(Sequence):
 
     # -- display
 
+    def key(self):
+        """What each unlabelled node computes, ``["n3 = 0.05 − outY1", ...]``, the root written out first."""
+        if self.target is None:
+            nodes = graph.topological_order(self.root)
+        else:  # a filtered trace: the nodes its steps name
+            nodes = list(dict.fromkeys(n for s in self.steps for n in (s.node, s.parent)))
+        lines = [text for _, text in graph.key(nodes, self.names)]
+        written = graph.written(self.root, self.names) if self.target is None else None
+        return ([written] if written and lines else []) + lines
+
     def _rows(self, digits):
         L = self.names[self.root]
         head = ["step", "node", "op", "parent", f"∂{L}/∂node", "∂node/∂parent", "", "", "product"]
         head += [f"∂{L}/∂parent", ""]
+        columns = {c: numbers([getattr(s, a) for s in self.steps], digits)
+                   for c, a in ((4, "upstream"), (7, "local"), (8, "product"), (9, "grad"))}  # fmt: skip
         rows = []
-        for s in self.steps:
+        for k, s in enumerate(self.steps):
             rows.append([
-                str(s.number), s.node_name, s.node._op.label, s.parent_name, fmt(s.upstream, digits),
-                s.formula, "=", fmt(s.local, digits), fmt(s.product, digits), fmt(s.grad, digits),
+                str(s.number), s.node_name, s.node._op.label, s.parent_name, columns[4][k],
+                graph.pretty(s.formula), "=", columns[7][k], columns[8][k], columns[9][k],
                 "" if s.final else "so far",
             ])  # fmt: skip
         return head, rows
 
-    def table(self, digits=DIGITS):
-        """The steps as an aligned text table, one line per chain-rule step."""
+    def table(self, digits=DIGITS, width=None):
+        """The steps as an aligned text table, one line per chain-rule step, then the key of n1, n2, ...
+
+        Each number column has one format (enough decimals for its smallest number, or
+        scientific notation for all of it). ``width`` (characters, e.g. the terminal's) makes
+        the table fit: columns closer together, then the op column dropped, "so far" shortened
+        to *, the = column dropped, and long formulas continued on the next line.
+        """
         head, rows = self._rows(digits)
         if not rows:
             return f"(no chain-rule steps from {self.names[self.root]})"
-        widths = [max(len(r[c]) for r in [head, *rows]) for c in range(len(head))]
+        gap, keep, cut = 2, list(range(len(head))), None
         right = {0, 4, 7, 8, 9}  # numbers align on the right
-        lines = []
-        for r in [head, *rows]:
-            cells = [cell.rjust(w) if c in right else cell.ljust(w) for c, cell, w in zip(count(), r, widths)]
-            lines.append("  ".join(cells).rstrip())
-        lines.insert(1, "  ".join("-" * w for w in widths[:-1]))  # the last column is only "so far"
+        starred = False
+
+        def render():
+            shown = [[r[c] for c in keep] for r in [head, *rows]]
+            f = keep.index(5)
+            widths = [max(len(r[i]) for r in shown) for i in range(len(keep))]
+            if cut is not None:
+                widths[f] = max(cut, len(head[5]))
+            lines = []
+            for r in shown:
+                parts = textwrap.wrap(r[f], widths[f], break_on_hyphens=False) or [""]
+                for j, part in enumerate(parts):  # a long formula goes on over the next lines
+                    line = [c if j == 0 else "" for c in r]
+                    line[f] = part
+                    cells = [cell.rjust(w) if keep[i] in right else cell.ljust(w) for i, (cell, w) in
+                             enumerate(zip(line, widths))]  # fmt: skip
+                    lines.append((" " * gap).join(cells).rstrip())
+            lines.insert(1, (" " * gap).join("-" * w for w in widths[:-1]))  # the last column: "so far"
+            return lines
+
+        lines = render()
+        if width is not None:
+            steps = ["gap", "op", "star", "eq", "cut"]
+            while max(map(len, lines)) > width and steps:
+                step = steps.pop(0)
+                if step == "gap":
+                    gap = 1
+                elif step == "op":
+                    keep.remove(2)
+                elif step == "eq":
+                    keep.remove(6)
+                elif step == "star":
+                    starred = True
+                    for r in rows:
+                        r[10] = "*" if r[10] else ""
+                elif step == "cut":
+                    longest = max(len(r[5]) for r in rows)
+                    cut = max(8, longest - (max(map(len, lines)) - width))
+                lines = render()
+        if starred:
+            lines.append("* so far: more steps add to this gradient later")
+        key = self.key()
+        if key:
+            lines.append("")
+            lines += _wrap(["key:"] + key, width, "     ")
         return "\n".join(lines)
 
     def __str__(self):
@@ -210,24 +276,64 @@ class Trace(Sequence):
         if self.target is not None:
             caption += f" on the paths to {self.names[self.target]}"
         out = [
-            '<table class="chainrule-trace">',
-            f"<caption>{_h(caption)}</caption>",
-            "<thead><tr>" + "".join(f"<th>{_h(c)}</th>" for c in head) + "</tr></thead>",
+            '<table class="chainrule-trace" style="white-space:nowrap">',
+            f"<caption>{graph.markup(caption)}</caption>",
+            "<thead><tr>" + "".join(f"<th>{graph.markup(c)}</th>" for c in head) + "</tr></thead>",
             "<tbody>",
         ]
         for r in rows:
             cells = r[:5] + [f"{r[5]} = {r[7]}", r[8], f"{r[9]} {r[10]}".rstrip()]
             tds = "".join(
-                f'<td style="text-align:right">{_h(c)}</td>' if i in (0, 4, 6, 7) else f"<td>{_h(c)}</td>"
+                f'<td style="text-align:right">{graph.markup(c)}</td>' if i in (0, 4, 6, 7)
+                else f"<td>{graph.markup(c)}</td>"
                 for i, c in enumerate(cells)
-            )
+            )  # fmt: skip
             out.append(f"<tr>{tds}</tr>")
-        out.append("</tbody></table>")
+        out.append("</tbody>")
+        key = self.key()
+        if key:
+            text = "<br/>".join(graph.markup(k) for k in key)
+            out.append(
+                f'<tfoot><tr><td colspan="{len(head)}" style="text-align:left">{text}</td></tr></tfoot>'
+            )
+        out.append("</table>")
         return "\n".join(out)
+
+
+def numbers(values, digits=DIGITS):
+    """One column of numbers in one format: ``digits`` decimals, more if its small numbers need them
+    to keep ``digits`` significant digits, or, past ``digits + 4`` decimals, all in scientific notation.
+
+    >>> numbers([1.0, 0.0081295]), numbers([0.5, -2.9927e-05]), numbers([1.0, 1.2e-9])
+    (['1.0000000', '0.0081295'], ['0.500000000', '-0.000029927'], ['1.0000e+00', '1.2000e-09'])
+    """
+    need = digits
+    for x in values:
+        x = abs(float(x))
+        if 0.0 < x < 0.01 and math.isfinite(x):
+            need = max(need, digits - 1 - math.floor(math.log10(x)))
+    if need > digits + 4:
+        return [f"{float(x) + 0.0:.{digits - 1}e}" for x in values]
+    return [f"{float(x) + 0.0:.{need}f}" for x in values]
+
+
+def _wrap(items, width, indent, sep=";  "):
+    """``items`` joined by ``sep`` into lines of at most ``width`` characters, never splitting an item."""
+    if width is None:
+        return [items[0] + " " + sep.join(items[1:])]
+    lines, line = [], items[0]
+    for k, item in enumerate(items[1:]):
+        glue = " " if k == 0 else sep
+        if len(line) + len(glue) + len(item) <= width or line.strip() == "":
+            line += glue + item
+        else:
+            lines.append(line.rstrip() + (sep.rstrip() if k else ""))
+            line = indent + item
+    return lines + [line]
 
 
 def _h(text):
     return html.escape(str(text), quote=True)
 
 
-__all__ = ["Step", "Trace", "trace", "record"]
+__all__ = ["Step", "Trace", "trace", "record", "numbers"]

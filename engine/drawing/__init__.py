@@ -58,6 +58,7 @@ def draw(
     step=None,
     precision=graph.DIGITS,
     legend=True,
+    only=None,
 ) -> Drawing:
     """Draw the graph below ``root``: Values as ``name | data | grad`` boxes, ops as small ovals.
 
@@ -76,6 +77,13 @@ def draw(
       ``step`` is None) and nothing is computed again.
     - ``precision``: decimals of the numbers (as in trace tables); ``legend``: a caption saying
       how to read the picture.
+    - ``only``: a parameter (a Value or its label, e.g. ``"w5"``): draw just the paths from the
+      root down to it, the nodes whose gradient a later layer already needed outlined in
+      gold, captioned with ``engine.explain(only, root)``.
+
+    Every frame of one trace puts each node at the same place (grad cells have one width).
+    A graph whose leaves changed after the forward pass (``optimizer.step()``) is refused
+    with :class:`engine.graph.StaleGraphError`: its numbers would mix old and new values.
 
     >>> from engine import Value
     >>> a = Value(2.0, label="a"); L = a * a; L.label = "L"; L.backward()
@@ -83,6 +91,7 @@ def draw(
     2
     """
     t = root if isinstance(root, Trace) else None
+    quiet = only is not None and step is None  # one parameter's paths, after the whole pass: no step shown
     if t is not None:
         root = t.root
         step = len(t) if step is None else step
@@ -92,10 +101,26 @@ def draw(
         raise ValueError(f"rankdir must be 'LR' (left to right) or 'TB' (top to bottom), not {rankdir!r}")
     if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
         raise ValueError(f"precision is a number of decimals from 1 to 17, not {precision!r}")
+    graph.check_fresh(root)
     order = graph.forward_order(root)
+    explanation = None
+    if only is not None:
+        from ..explaining import explain
+
+        if t is None:
+            t = record(root)  # one backward pass, recorded; no .grad changes
+        explanation = explain(only, t)
+        above = t.above(explanation.param)
+        order = [v for v in order if v in above]
+        if collapse:
+            raise ValueError("only= draws the paths to one parameter node by node; it cannot be collapsed")
+        collapse = False
     if step is not None and t is None:
         t = record(root)  # one backward pass, recorded; no .grad changes
     frame = t.state(step) if step is not None and t is not None else None
+    if quiet:
+        step = None
+        frame = (t.state(len(t))[0], None) if t is not None else None  # the trace's gradients, no step marked
     auto = collapse is None
     if auto:
         collapse = len(order) > max_nodes and frame is None
@@ -125,8 +150,9 @@ def draw(
         edge_labels = len(order) <= EDGE_LABEL_LIMIT
     locals_ = t.locals() if t is not None else None
     return full(
-        root, order, names, rankdir, edge_labels, formulas, marked, precision, legend, frame, step, locals_
-    )
+        root, order, names, rankdir, edge_labels, formulas, marked, precision, legend, frame, step, locals_,
+        t, explanation,
+    )  # fmt: skip
 
 
 __all__ = [

@@ -1,10 +1,11 @@
 """What both views of a drawing share: the ``Drawing`` class, the style, boxes, clusters and captions."""
 
 import html
+import re
 
 import graphviz
 
-from ..graph import fmt
+from ..graph import fmt, markup
 from ..value import Value
 from . import render as _render
 
@@ -12,6 +13,13 @@ MAX_BOXES = 150  # collapsed view: most boxes before grouping more coarsely
 MAX_BOX_EDGES = 1_500  # collapsed view: most links between boxes before grouping more coarsely
 LOOSE_LIMIT = 40  # collapsed view: most ungrouped Values drawn one by one
 DEPTH_BANDS = 12  # collapsed view without scopes: number of depth bands
+
+# Above this many values the layout's search is cut short: a formula that reuses a leaf in
+# every term (dense fans of long edges) otherwise takes dot minutes to place (its network
+# simplex, nslimit) and graphviz-pure seconds (crossing minimisation, mclimit); with these
+# both lay out 300 values in about a second (benchmarks/bench_drawing.py).
+QUICK_LAYOUT_ABOVE = 80
+QUICK_LAYOUT = {"mclimit": "0.01", "remincross": "false", "nslimit": "2", "nslimit1": "2", "searchsize": "10"}
 
 FONT = "Helvetica"
 LEAF_FILL, ROOT_FILL, OP_FILL, BOX_FILL = "#e8f1fb", "#fdebd0", "#eeeeee", "#f7f7f7"
@@ -138,9 +146,11 @@ def _new_drawing(root, names, rankdir):
 
 def _caption(g, lines, top, headline=None):
     """Set the drawing's caption: an optional bold headline, then lines, all left-aligned."""
-    text = "".join(f"{_esc(line)}<br align='left'/>" for line in lines)
+    # w^(2)_1 as w⁽²⁾₁: one run of text, which both renderers measure (HTML scripts where Unicode has none)
+    text = "".join(f"{_scripts(_unicode_scripts(line))}<br align='left'/>" for line in lines)
     if headline is not None:
-        text = f'<font point-size="14"><b>{_esc(headline)}</b></font><br align="left"/>' + text
+        headline = _scripts(_unicode_scripts(headline))
+        text = f'<font point-size="14"><b>{headline}</b></font><br align="left"/>' + text
     if text:
         g.attr(label=f"<{text}>", labelloc="t" if top else "b", labeljust="l")
 
@@ -162,9 +172,6 @@ def _place(g, clusters, loose, rankdir):
                 if depth > 1:
                     children["/".join(parts[: depth - 1])].append(prefix)
     ids = {path: f"cluster_{i}" for i, path in enumerate(children)}
-    # dot stacks a cluster's nodes bottom to top when the graph runs left to right: declare
-    # them in reverse so that they read top to bottom (w1 above w2, neuron 1 above neuron 2)
-    flip = rankdir == "LR"
 
     def build(path, depth):
         fill, line = CLUSTER_STYLE[min(depth, len(CLUSTER_STYLE) - 1)]
@@ -172,7 +179,7 @@ def _place(g, clusters, loose, rankdir):
         sub.attr(label=graphviz.escape(scope_title(path)), style="rounded,filled", fillcolor=fill, color=line,
                  labeljust="l")  # fmt: skip
         specs = clusters.get(path, ())
-        for name, attrs in reversed(specs) if flip else specs:
+        for name, attrs in specs:
             sub.node(name, **attrs)
         for child in children[path]:
             sub.subgraph(build(child, depth + 1))
@@ -186,19 +193,72 @@ def _place(g, clusters, loose, rankdir):
 
 
 def _title(v, names):
-    """A box's title: the label in bold, or the generated name (n1, n2, ...) in italics."""
-    return f"<b>{_esc(v.label)}</b>" if v.label is not None else f"<i>{_esc(names[v])}</i>"
+    """A box's title: the label in bold (``w^(2)_1`` with real scripts), or the generated name in italics."""
+    return f"<b>{_scripts(v.label)}</b>" if v.label is not None else f"<i>{_esc(names[v])}</i>"
+
+
+def _scripts(text):
+    """Text for an HTML-like label, ``^``/``_`` as smaller super- and subscripts (engine.graph.markup)."""
+    return (
+        markup(str(text))
+        .replace("<sup>", '<font point-size="8"><sup>')
+        .replace("<sub>", '<font point-size="8"><sub>')
+        .replace("</sup>", "</sup></font>")
+        .replace("</sub>", "</sub></font>")
+    )
+
+
+_SUP = str.maketrans("0123456789()+-=n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁺⁻⁼ⁿ")
+_SUB = str.maketrans("0123456789()+-=", "₀₁₂₃₄₅₆₇₈₉₍₎₊₋₌")
+_SCRIPT = re.compile(r"(\^|_)(\([^()]*\)|\{[^{}]*\}|[A-Za-z0-9]+)")
+
+
+def _unicode_scripts(text):
+    """``∂z^(2)_1/∂w^(2)_{1,2}`` as ``∂z⁽²⁾₁/∂w⁽²⁾₁,₂`` where every character has a Unicode script form."""
+
+    def one(m):
+        body = m.group(2)[1:-1] if m.group(2).startswith("{") else m.group(2)
+        table, allowed = (_SUP, "0123456789()+-=n") if m.group(1) == "^" else (_SUB, "0123456789()+-=,")
+        if all(c in allowed for c in body):
+            return body.translate(table)
+        return m.group(0)
+
+    return _SCRIPT.sub(one, text)
+
+
+# Widths of Helvetica's stand-ins (DejaVu Sans, the widest common one), in ems: a cell given
+# the width of its widest possible text keeps one size whatever it shows.
+_EM = {**dict.fromkeys("0123456789", 0.64), ".": 0.32, "-": 0.37, "+": 0.84, " ": 0.32, "?": 0.54,
+       "e": 0.62, "g": 0.64, "r": 0.42, "a": 0.62, "d": 0.64, "t": 0.4, "n": 0.64, "i": 0.28,
+       "f": 0.36}  # fmt: skip
+
+
+def _text_width(text, size=11):
+    """A generous estimate of ``text``'s width in points at font size ``size``."""
+    return size * sum(_EM.get(c, 0.7) for c in text)
+
+
+def _cell_width(texts, size=11):
+    """The width (points) of a table cell that fits each of ``texts``: padding and border included."""
+    return int(max(map(_text_width, texts), default=0) + 2 * 3 + 2 + 2) if texts else 0
 
 
 def _table(cells, rankdir, fill, border=None):
     """An HTML-like box: cells in a row (LR) or a column (TB); a thick ``border`` when highlighted."""
-    rows = "".join(cells) if rankdir == "LR" else "</tr><tr>".join(cells)
+    rows = _black("".join(cells) if rankdir == "LR" else "</tr><tr>".join(cells))
     return f"<{_table_tag(fill, border)}<tr>{rows}</tr></table>>"
 
 
 def _table_tag(fill, border=None):
-    frame = f'border="2" color="{border}"' if border else 'border="0"'
+    # always a 2-point border (transparent when not highlighted), so highlighting moves nothing;
+    # a table's colour is also its cells' default, so cells are given black again (see _black)
+    frame = f'border="2" color="{border or "transparent"}"'
     return f'<table {frame} cellborder="1" cellspacing="0" cellpadding="3" bgcolor="{fill}">'
+
+
+def _black(cells):
+    """Cells (``<td ...>`` text) with black borders, whatever colour their table's border has."""
+    return cells.replace("<td", '<td color="black"')
 
 
 def _highlights(nodes, edges, order):

@@ -11,6 +11,7 @@ from ._base import (
     MAX_BOX_EDGES,
     MAX_BOXES,
     ROOT_FILL,
+    _black,
     _caption,
     _count,
     _esc,
@@ -220,4 +221,4 @@ def _box_label(k, count, ops, leaves, outs, root, names, precision, border, show
         )
     if len(outs) > shown:
         rows.append(f'<tr><td colspan="3">+{len(outs) - shown:,} more outputs</td></tr>')
-    return f"<{_table_tag(ROOT_FILL if root in outs else BOX_FILL, border)}{''.join(rows)}</table>>"
+    return f"<{_table_tag(ROOT_FILL if root in outs else BOX_FILL, border)}{_black(''.join(rows))}</table>>"

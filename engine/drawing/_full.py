@@ -9,18 +9,27 @@ from ._base import (
     HIGHLIGHT,
     LEAF_FILL,
     OP_STYLE,
+    QUICK_LAYOUT,
+    QUICK_LAYOUT_ABOVE,
     ROOT_FILL,
     STEP,
     UNKNOWN_FILL,
     UNKNOWN_FONT,
     UPDATED_FILL,
     _caption,
+    _cell_width,
     _new_drawing,
     _num,
     _place,
+    _scripts,
     _table,
+    _table_tag,
     _title,
+    _unicode_scripts,
 )  # fmt: skip
+
+REUSED = "#d08a00"  # a node whose ∂L/∂node a later layer's gradient already needed (as explain marks it)
+KEY_LIMIT = 12  # unlabelled nodes: up to this many, the caption says what each computes
 
 
 def _edge_text(node, parent, index, local, names, formulas, precision):
@@ -35,35 +44,97 @@ def _edge_text(node, parent, index, local, names, formulas, precision):
     return " = ".join(parts)
 
 
-def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, legend, frame, step, locals_):
-    """Every Value a box, every op an oval; ``frame`` = (known, step) draws the state after a step."""
+def _chains(order, scope_of):
+    """Leaf inputs of each op, grouped by cluster, in input order: the order they are drawn in.
+
+    A leaf joins the group of the first op that uses it. (Invisible flat edges between
+    separate boxes do not hold an order: dot and graphviz-pure both break it in MLPs.)
+    """
+    taken, chains = set(), {}
+    for v in order:
+        groups = {}
+        for p in v._parents:
+            if not p._parents and p not in taken and p in scope_of:
+                taken.add(p)
+                groups.setdefault(scope_of[p], []).append(p)
+        for scope, leaves in groups.items():
+            chains.setdefault(scope, []).append(leaves)
+    return chains
+
+
+def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, legend, frame, step, locals_,
+         trace=None, only=None):  # fmt: skip
+    """Every Value a box, every op an oval; ``frame`` = (known, step) draws the state after a step.
+
+    ``order`` may be part of the graph (``only``: the explanation of one parameter's
+    gradient, whose paths are drawn); edges run only between the nodes drawn.
+    """
     g = _new_drawing(root, names, rankdir)
     g.nodes = g.boxes = len(order)
     g.step = step
+    if len(order) > QUICK_LAYOUT_ABOVE:
+        g.attr(**QUICK_LAYOUT)
+    drawn = set(order)
     marked_nodes, marked_edges = marked
+    reused = {r.node for path in only.paths for r in path.reused} if only is not None else set()
     ids = {v: f"v{i}" for i, v in enumerate(order)}
     known, taken = frame if frame is not None else (None, None)
     step_edge = (taken.node, taken.parent) if taken is not None else None
+    # One width for every grad cell, wide enough for any number it shows in any frame of the
+    # trace: the boxes keep their size, so no node moves from one frame to the next.
+    if trace is not None:
+        grads = [trace.gradient] + [s.grad for s in trace.steps]
+        texts = {f"grad {_num(x, precision)}" for x in grads} | {"grad ?"}
+    else:
+        texts = {f"grad {_num(v.grad, precision)}" for v in order}
+    width = f' width="{_cell_width(texts)}"'
+    # The leaf inputs of one op in one cluster (w1, w2 of a neuron; x1, x2) share one table, a
+    # row (LR) or column (TB) each, in input order: no renderer can reorder them.
+    scope_of = {v: v.scope for v in order}
+    port = {}  # leaf -> "g3:p1:e", where its edges start
+    groups = {}  # first leaf of a group -> the group's leaves
+    for chain in (c for cs in _chains(order, scope_of).values() for c in cs if len(c) > 1):
+        gid = f"g{len(groups)}"
+        groups[chain[0]] = chain
+        for j, leaf in enumerate(chain):
+            port[leaf] = f"{gid}:p{j}:{'e' if rankdir == 'LR' else 's'}"
     clusters, loose = {}, []
-    for v in order:
+
+    def cells_of(v):
         if known is None:
-            grad = f"<td>grad {_num(v.grad, precision)}</td>"
+            grad = f"<td{width}>grad {_num(v.grad, precision)}</td>"
         elif v in known:
             fill = f' bgcolor="{UPDATED_FILL}"' if step_edge is not None and v is step_edge[1] else ""
-            grad = f"<td{fill}>grad {_num(known[v], precision)}</td>"
+            grad = f"<td{width}{fill}>grad {_num(known[v], precision)}</td>"
         else:
-            grad = f'<td bgcolor="{UNKNOWN_FILL}"><font color="{UNKNOWN_FONT}">grad ?</font></td>'
-        cells = [f"<td>{_title(v, names)}</td>", f"<td>data {_num(v.data, precision)}</td>", grad]
-        fill = ROOT_FILL if v is root else LEAF_FILL if not v._parents else "white"
-        border = (
-            HIGHLIGHT if v in marked_nodes else STEP if step_edge is not None and v in step_edge else None
-        )
-        specs = [(ids[v], {"label": _table(cells, rankdir, fill, border), "shape": "plain"})]
+            grad = f'<td{width} bgcolor="{UNKNOWN_FILL}"><font color="{UNKNOWN_FONT}">grad ?</font></td>'
+        return [f"<td>{_title(v, names)}</td>", f"<td>data {_num(v.data, precision)}</td>", grad]
+
+    def border_of(v):
+        if v in marked_nodes:
+            return HIGHLIGHT
+        if step_edge is not None and v in step_edge:
+            return STEP
+        return REUSED if v in reused else None
+
+    for v in order:
+        if v in port:
+            if v not in groups:
+                continue  # drawn in its group's table
+            specs = [(port[v].split(":")[0], {"label": _group(groups[v], cells_of, border_of, rankdir),
+                                              "shape": "plain"})]  # fmt: skip
+        else:
+            fill = ROOT_FILL if v is root else LEAF_FILL if not v._parents else "white"
+            specs = [(ids[v], {"label": _table(cells_of(v), rankdir, fill, border_of(v)), "shape": "plain"})]
         if v._parents:
             specs.append((ids[v] + "op", {"label": graphviz.escape(v._op.label), **OP_STYLE}))
         (clusters.setdefault(v.scope, []) if v.scope is not None else loose).extend(specs)
     _place(g, clusters, loose, rankdir)
 
+    # Without labels, dot and graphviz-pure break ties between sibling clusters (neurons) in
+    # opposite ways; a blank label on each edge into an op makes both keep them in index order.
+    # (Not on big graphs: edge labels slow their layout down, see QUICK_LAYOUT.)
+    blank = not edge_labels and len(order) <= QUICK_LAYOUT_ABOVE
     for v in order:
         if not v._parents:
             continue
@@ -78,15 +149,26 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
                     partials = [None] * len(v._parents)
         on_step = step_edge is not None and step_edge[0] is v
         for i, p in enumerate(v._parents):
+            if p not in drawn:
+                continue
             attrs = {}
             if edge_labels:
                 text = _edge_text(v, p, i, partials[i], names, formulas, precision)
-                attrs.update(label=graphviz.escape(text), fontcolor=EDGE_TEXT)
+                # w^(2)_1 as w⁽²⁾₁ (Unicode scripts keep an edge label one piece of text, which both
+                # renderers measure well); HTML scripts where Unicode has no such character
+                plain = _unicode_scripts(text)
+                rich = _scripts(plain)
+                label = f"<{rich}>" if "<sub>" in rich or "<sup>" in rich else graphviz.escape(plain)
+                # decorate: the label underlined and tied to its own edge by a thin line, so that
+                # it can be matched to its curve where edges run close together
+                attrs.update(label=label, fontcolor=EDGE_TEXT, decorate="true")
+            elif blank:
+                attrs.update(label=" ")
             if (p, v) in marked_edges:
                 attrs.update(color=HIGHLIGHT, penwidth="2.5")
             if on_step and p is step_edge[1]:
                 attrs.update(color=STEP, penwidth="3")
-            g.edge(ids[p], vid + "op", **attrs)
+            g.edge(port.get(p, ids[p]), vid + "op", **attrs)
         out = {}
         if any(e[1] is v for e in marked_edges):
             out.update(color=HIGHLIGHT, penwidth="2.5")
@@ -106,15 +188,61 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
                 "edge: the local derivative ∂out/∂in;  chain rule: grad(in) += grad(out) × ∂out/∂in, "
                 "summed over the edges out of a box"
             )
-        if any(v.label is None for v in order):
-            lines.append("n1, n2, …: unlabelled values, named as engine.trace names them")
-        if frame is not None:
+        lines += _key_lines(root, order, names)
+        if step is not None:
             lines.append(
                 "grey: a gradient not known yet at this step;  orange: this step's edge and the grad it set"
             )
-    headline = _step_caption(step, taken, known, names, precision) if frame is not None else None
-    _caption(g, lines, top=frame is not None, headline=headline)
+    headline = _step_caption(step, taken, known, names, precision) if step is not None else None
+    if only is not None and step is None:
+        headline = f"the paths from {names[root]} to {names[only.param]}, as engine.explain writes them"
+        lines = (
+            only.text(precision).splitlines()
+            + (
+                [f"gold outline: a node whose ∂{names[root]}/∂node a later layer's gradient already needed"]
+                if reused and legend
+                else []
+            )
+            + lines
+        )
+    _caption(g, lines, top=frame is not None or only is not None, headline=headline)
     return g
+
+
+def _group(leaves, cells_of, border_of, rankdir):
+    """One table for several leaves, in order: a row each (LR) or a column each (TB).
+
+    Each leaf's grad cell is the port its edges leave from; a highlighted leaf's cells are
+    outlined in the highlight's colour (a 1-point line: the table keeps its size).
+    """
+    rows = []
+    for j, v in enumerate(leaves):
+        cells = cells_of(v)
+        cells[2] = cells[2].replace("<td", f'<td port="p{j}"', 1)
+        colour = border_of(v) or "black"
+        rows.append([c.replace("<td", f'<td color="{colour}"', 1) for c in cells])
+    if rankdir == "LR":
+        body = "".join(f"<tr>{''.join(r)}</tr>" for r in rows)
+    else:
+        body = "".join(f"<tr>{''.join(r[k] for r in rows)}</tr>" for k in range(3))
+    return f"<{_table_tag(LEAF_FILL)}{body}</table>>"
+
+
+def _key_lines(root, order, names):
+    """What the unlabelled nodes compute (``n3 = 0.05 − outY1``), and the root written out."""
+    key = graph.key(order, names)
+    if not key:
+        return []
+    if len(key) > KEY_LIMIT:
+        return [f"n1 … n{len(key)}: unlabelled values, named as engine.trace names them"]
+    lines = []
+    written = graph.written(root, names)
+    if written is not None and all(p in set(order) for p in graph.topological_order(root)):
+        lines.append(written)
+    texts = [text for _, text in key]
+    for i in range(0, len(texts), 4):
+        lines.append(";  ".join(texts[i : i + 4]))
+    return lines
 
 
 def _step_caption(step, taken, known, names, precision):

@@ -132,25 +132,30 @@ def forward_frame(trace, k, computed, **options):
     ids = {v: f"v{i}" for i, v in enumerate(order)}
     body = list(d.body)
 
-    def edit(start, old, new):
+    def edit(start, pattern, new):
         for j, line in enumerate(body):
-            if line.lstrip("\t").startswith(start) and old in line:  # nodes in clusters are indented
-                body[j] = line.replace(old, new, 1)
-                return
+            if line.lstrip("\t").startswith(start):  # nodes in clusters are indented
+                changed, n = re.subn(pattern, lambda m: new, line, count=1)
+                if n:
+                    body[j] = changed
+                    return
         raise RuntimeError(  # the full view's DOT changed: this function must follow it
-            f"cannot draw forward frame {k}: no line {start!r}... holding {old!r} in the drawing"
+            f"cannot draw forward frame {k}: no line {start!r}... matching {pattern!r} in the drawing"
         )
+
+    def cell(word, x):  # a box's data or grad cell, whatever attributes it carries
+        return rf"<td(?: [^>]*)?>{word} {re.escape(graph.fmt(x, digits))}</td>"
 
     unknown = f'<td bgcolor="{UNKNOWN_FILL}"><font color="{UNKNOWN_FONT}">{{}} ?</font></td>'
     for v in computed[k:]:
-        edit(f"{ids[v]} [", f"<td>data {graph.fmt(v.data, digits)}</td>", unknown.format("data"))
-    edit(f"{ids[trace.root]} [", f"<td>grad {graph.fmt(trace.gradient, digits)}</td>", unknown.format("grad"))
+        edit(f"{ids[v]} [", cell("data", v.data), unknown.format("data"))
+    edit(f"{ids[trace.root]} [", cell("grad", trace.gradient), unknown.format("grad"))
     if k:
         v = computed[k - 1]
-        edit(f"{ids[v]} [", '<table border="0"', f'<table border="2" color="{STEP}"')
-        into = {f"{ids[p]} -> {ids[v]}op" for p in v._parents} | {f"{ids[v]}op -> {ids[v]}"}
-        for j, line in enumerate(body):
-            if line.split(" [")[0].strip() in into:
+        edit(f"{ids[v]} [", r'<table border="\d+"(?: color="[^"]*")?', f'<table border="2" color="{STEP}"')
+        for j, line in enumerate(body):  # the edges into its op (from boxes or table ports), and out
+            ends = line.split(" [")[0].strip().split(" -> ")
+            if len(ends) == 2 and (ends[1] == f"{ids[v]}op" or ends == [f"{ids[v]}op", ids[v]]):
                 line = line.rstrip()
                 mark = f'color="{STEP}" penwidth=3'
                 body[j] = (line[:-1] + f" {mark}]" if line.endswith("]") else line + f" [{mark}]") + "\n"

@@ -10,8 +10,12 @@ from engine.graph import count_steps
 
 @pytest.fixture
 def steps_only(monkeypatch):
-    """Register only the steps subcommand, so these tests do not depend on the other subcommands."""
+    """Register only the steps subcommand, so these tests do not depend on the other subcommands.
+
+    The terminal is 200 columns wide unless a test says otherwise: no line is wrapped.
+    """
     monkeypatch.setattr(cli, "COMMANDS", {"steps": cli.COMMANDS["steps"]})
+    monkeypatch.setenv("COLUMNS", "200")
 
 
 def run(capsys, *argv):
@@ -113,3 +117,32 @@ def test_animate_refuses_other_files(steps_only, capsys, tmp_path):
             cli.main(["steps", "--animate", str(bad)])
         assert exit_.value.code == 2 and says in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("columns", [80, 100])
+def test_output_fits_the_terminal(steps_only, capsys, monkeypatch, columns):
+    """At 80 and 100 columns (COLUMNS, as shutil.get_terminal_size reads it) no line is longer."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    out = run(capsys)
+    assert max(len(line) for line in out.splitlines()) <= columns
+    steps = [line for line in out.splitlines() if line[:4].strip().isdigit()]
+    assert len(steps) == count_steps(nn.seed002().E)  # still one line per step
+    assert "0.072951997" in out and "outY1 · (1 −" in out
+
+
+def test_one_number_format_per_column(steps_only, capsys):
+    """Each number column of the steps has one format: no -2.9927e-05 next to 0.0081295."""
+    out = run(capsys)
+    rows = [line.split() for line in out.splitlines() if line[:4].strip().isdigit()]
+    grads = [r[-1] if r[-1] not in ("far", "so") else r[-3] for r in rows]
+    assert all("e" not in g for g in grads)
+    assert len({len(g.lstrip("-").split(".")[1]) for g in grads}) == 1  # the same decimals in the column
+    assert "-0.000029927" in out and "x_1" not in out and "k *" not in out and "**(" not in out
+
+
+def test_unlabelled_pieces_have_a_key(steps_only, capsys, monkeypatch):
+    """n1, n2, ... are explained under the steps, and E is written as the documents write it."""
+    monkeypatch.setenv("COLUMNS", "100")
+    out = run(capsys)
+    assert "E = ½(0.05 − outY1)² + ½(0.82 − outY2)²" in out
+    assert "n3 = 0.05 − outY1" in out and "n1 = ½·n2" in out

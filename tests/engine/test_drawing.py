@@ -16,18 +16,19 @@ from engine.drawing import CollapsedWarning, Drawing, draw, render, scope_title
 from engine.graph import fmt
 
 # The golden texts below abbreviate what every box and every op oval repeat: a box
-# <<table border="0" ... bgcolor="F"><tr><td>A</td><td>B</td><td>C</td></tr></table>>
-# reads [F: A | B | C] and the ovals' style reads OP. Only these exact attribute lists
-# are abbreviated, so the comparison is still exact.
+# <<table border="2" color="transparent" ... bgcolor="F"><tr><td color="black">A</td><td color="black">B</td>
+# <td color="black" width="W">C</td></tr></table>> reads [F: A | B | C (W)] and the ovals' style
+# reads OP. Only these exact attribute lists are abbreviated, so the comparison is still exact.
 _BOX = re.compile(
-    r'<<table border="0" cellborder="1" cellspacing="0" cellpadding="3" bgcolor="([^"]+)"><tr>'
-    r"<td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr></table>>"
+    r'<<table border="2" color="transparent" cellborder="1" cellspacing="0" cellpadding="3" bgcolor="([^"]+)"><tr>'
+    r'<td color="black">(.*?)</td><td color="black">(.*?)</td><td color="black" width="(\d+)">(.*?)</td>'
+    r"</tr></table>>"
 )
 _OP = 'fillcolor="#eeeeee" fontsize=10 height=0 margin="0.04,0.02" shape=ellipse style=filled width=0'
 
 
 def short(source):
-    return _BOX.sub(r"[\1: \2 | \3 | \4]", source).replace(_OP, "OP")
+    return _BOX.sub(r"[\1: \2 | \3 | \5 (\4)]", source).replace(_OP, "OP")
 
 
 def png_size(data):
@@ -68,27 +69,26 @@ digraph chainrule {
 	fontname=Helvetica fontsize=11 nodesep=0.3 rankdir=LR ranksep=0.35
 	node [fontname=Helvetica fontsize=11]
 	edge [arrowsize=0.7 fontname=Helvetica fontsize=10]
-	v0 [label=[#e8f1fb: <b>x</b> | data 0.50000 | grad -0.78645] shape=plain]
-	v1 [label=[#e8f1fb: <b>w</b> | data -1.00000 | grad 0.39322] shape=plain]
-	v2 [label=[white: <i>n2</i> | data -0.50000 | grad 0.78645] shape=plain]
+	g0 [label=<<table border="2" color="transparent" cellborder="1" cellspacing="0" cellpadding="3" bgcolor="#e8f1fb"><tr><td color="black"><b>x</b></td><td color="black">data 0.50000</td><td color="black" port="p0" width="88">grad -0.78645</td></tr><tr><td color="black"><b>w</b></td><td color="black">data -1.00000</td><td color="black" port="p1" width="88">grad 0.39322</td></tr></table>> shape=plain]
+	v2 [label=[white: <i>n2</i> | data -0.50000 | grad 0.78645 (88)] shape=plain]
 	v2op [label="*" OP]
-	v3 [label=[white: <i>n1</i> | data 0.50000 | grad 0.78645] shape=plain]
+	v3 [label=[white: <i>n1</i> | data 0.50000 | grad 0.78645 (88)] shape=plain]
 	v3op [label="+ 1" OP]
-	v4 [label=[#fdebd0: <b>y</b> | data 0.46212 | grad 1.00000] shape=plain]
+	v4 [label=[#fdebd0: <b>y</b> | data 0.46212 | grad 1.00000 (88)] shape=plain]
 	v4op [label=tanh OP]
-	v0 -> v2op [label="∂n2/∂x = -1.00000" fontcolor="#1f4e79"]
-	v1 -> v2op [label="∂n2/∂w = 0.50000" fontcolor="#1f4e79"]
+	g0:p0:e -> v2op [label="∂n2/∂x = -1.00000" decorate=true fontcolor="#1f4e79"]
+	g0:p1:e -> v2op [label="∂n2/∂w = 0.50000" decorate=true fontcolor="#1f4e79"]
 	v2op -> v2
-	v2 -> v3op [label="∂n1/∂n2 = 1.00000" fontcolor="#1f4e79"]
+	v2 -> v3op [label="∂n1/∂n2 = 1.00000" decorate=true fontcolor="#1f4e79"]
 	v3op -> v3
-	v3 -> v4op [label="∂y/∂n1 = 0.78645" fontcolor="#1f4e79"]
+	v3 -> v4op [label="∂y/∂n1 = 0.78645" decorate=true fontcolor="#1f4e79"]
 	v4op -> v4
-	label=<box: name | data | grad, where grad = ∂y/∂(box);  oval: the op that made the box to its right<br align='left'/>edge: the local derivative ∂out/∂in;  chain rule: grad(in) += grad(out) × ∂out/∂in, summed over the edges out of a box<br align='left'/>n1, n2, …: unlabelled values, named as engine.trace names them<br align='left'/>> labeljust=l labelloc=b
+	label=<box: name | data | grad, where grad = ∂y/∂(box);  oval: the op that made the box to its right<br align='left'/>edge: the local derivative ∂out/∂in;  chain rule: grad(in) += grad(out) × ∂out/∂in, summed over the edges out of a box<br align='left'/>y = tanh(x · w + 1)<br align='left'/>n1 = n2 + 1;  n2 = x · w<br align='left'/>> labeljust=l labelloc=b
 }
 """
 
 # Seed 002's hidden neuron H1 alone (after outH1.backward()): zH1 = w1·x1 + w2·x2 + b1, outH1 = σ(zH1).
-# Inside a cluster the boxes are declared in reverse, so that dot stacks them top to bottom.
+# The leaf inputs of one op in one cluster share one table, in input order (w1, w2; x1, x2).
 GOLDEN_NEURON = """\
 digraph chainrule {
 	fontname=Helvetica fontsize=11 nodesep=0.3 rankdir=LR ranksep=0.35
@@ -96,26 +96,24 @@ digraph chainrule {
 	edge [arrowsize=0.7 fontname=Helvetica fontsize=10]
 	subgraph cluster_0 {
 		color="#9db3cc" fillcolor="#f3f6fa" label="hidden layer" labeljust=l style="rounded,filled"
-		v4 [label=[#e8f1fb: <b>b1</b> | data 0.05000 | grad 0.24852] shape=plain]
+		v4 [label=[#e8f1fb: <b>b1</b> | data 0.05000 | grad 0.24852 (84)] shape=plain]
 		subgraph cluster_1 {
 			color="#b0b0b0" fillcolor="#ffffff" label="hidden neuron H1" labeljust=l style="rounded,filled"
-			v6op [label="σ" OP]
-			v6 [label=[#fdebd0: <b>outH1</b> | data 0.53842 | grad 1.00000] shape=plain]
+			g0 [label=<<table border="2" color="transparent" cellborder="1" cellspacing="0" cellpadding="3" bgcolor="#e8f1fb"><tr><td color="black"><b>w1</b></td><td color="black">data 0.10000</td><td color="black" port="p0" width="84">grad 0.23610</td></tr><tr><td color="black"><b>w2</b></td><td color="black">data 0.15000</td><td color="black" port="p1" width="84">grad 0.01491</td></tr></table>> shape=plain]
+			v5 [label=[white: <b>zH1</b> | data 0.15400 | grad 0.24852 (84)] shape=plain]
 			v5op [label="w·x+b" OP]
-			v5 [label=[white: <b>zH1</b> | data 0.15400 | grad 0.24852] shape=plain]
-			v1 [label=[#e8f1fb: <b>w2</b> | data 0.15000 | grad 0.01491] shape=plain]
-			v0 [label=[#e8f1fb: <b>w1</b> | data 0.10000 | grad 0.23610] shape=plain]
+			v6 [label=[#fdebd0: <b>outH1</b> | data 0.53842 | grad 1.00000 (84)] shape=plain]
+			v6op [label="σ" OP]
 		}
 	}
-	v2 [label=[#e8f1fb: <b>x1</b> | data 0.95000 | grad 0.02485] shape=plain]
-	v3 [label=[#e8f1fb: <b>x2</b> | data 0.06000 | grad 0.03728] shape=plain]
-	v0 -> v5op [label="∂zH1/∂w1 = 0.95000" fontcolor="#1f4e79"]
-	v1 -> v5op [label="∂zH1/∂w2 = 0.06000" fontcolor="#1f4e79"]
-	v2 -> v5op [label="∂zH1/∂x1 = 0.10000" fontcolor="#1f4e79"]
-	v3 -> v5op [label="∂zH1/∂x2 = 0.15000" fontcolor="#1f4e79"]
-	v4 -> v5op [label="∂zH1/∂b1 = 1.00000" fontcolor="#1f4e79"]
+	g1 [label=<<table border="2" color="transparent" cellborder="1" cellspacing="0" cellpadding="3" bgcolor="#e8f1fb"><tr><td color="black"><b>x1</b></td><td color="black">data 0.95000</td><td color="black" port="p0" width="84">grad 0.02485</td></tr><tr><td color="black"><b>x2</b></td><td color="black">data 0.06000</td><td color="black" port="p1" width="84">grad 0.03728</td></tr></table>> shape=plain]
+	g0:p0:e -> v5op [label="∂zH1/∂w1 = 0.95000" decorate=true fontcolor="#1f4e79"]
+	g0:p1:e -> v5op [label="∂zH1/∂w2 = 0.06000" decorate=true fontcolor="#1f4e79"]
+	g1:p0:e -> v5op [label="∂zH1/∂x1 = 0.10000" decorate=true fontcolor="#1f4e79"]
+	g1:p1:e -> v5op [label="∂zH1/∂x2 = 0.15000" decorate=true fontcolor="#1f4e79"]
+	v4 -> v5op [label="∂zH1/∂b1 = 1.00000" decorate=true fontcolor="#1f4e79"]
 	v5op -> v5
-	v5 -> v6op [label="∂outH1/∂zH1 = 0.24852" fontcolor="#1f4e79"]
+	v5 -> v6op [label="∂outH1/∂zH1 = 0.24852" decorate=true fontcolor="#1f4e79"]
 	v6op -> v6
 }
 """
@@ -159,7 +157,8 @@ def test_every_chain_rule_step_is_an_edge_label():
     for s in steps:
         assert f'"∂{s.node_name}/∂{s.parent_name} = {fmt(s.local)}"' in source
     ops = sum(1 for n in engine.topological_order(net.E) if n.parents)
-    assert source.count(" -> ") == len(steps) + ops  # input -> op for each step, op -> result for each op
+    drawn = source.count(" -> ") - source.count("[style=invis]")  # less the edges that only order a rank
+    assert drawn == len(steps) + ops  # input -> op for each step, op -> result for each op
 
 
 def test_clusters_are_named_like_the_documents():
@@ -203,7 +202,8 @@ def test_formulas_on_edges():
 def test_rankdir_top_to_bottom():
     """rankdir="TB" stacks each box's cells and says the op is above its box; anything else is refused."""
     source = draw(small_expression(), rankdir="TB").source
-    assert "rankdir=TB" in source and "</td></tr><tr><td>data" in source and "the box below it" in source
+    assert "rankdir=TB" in source and '</td></tr><tr><td color="black">data' in source
+    assert "the box below it" in source
     with pytest.raises(ValueError, match="'LR' .* or 'TB'"):
         draw(small_expression(), rankdir="RL")
 
@@ -213,10 +213,11 @@ def test_highlight_nodes_and_edges():
     net = seed002()
     w5, zY1 = net.params["w5"], net.z["Y1"]
     source = draw(net.E, highlight=[w5], highlight_edges=[(zY1, w5)]).source
-    assert re.search(r'border="2" color="#d62728"[^>]*><tr><td><b>w5</b>', source)
-    ids = dict(re.findall(r"\t+(v\d+) \[label=<<table[^>]*><tr><td><b>(\w+)</b>", source))
-    ids = {label: vid for vid, label in ids.items()}
-    assert f'{ids["w5"]} -> {ids["zY1"]}op [label="∂zY1/∂w5 = 0.53842" color="#d62728"' in source
+    assert '<td color="#d62728"><b>w5</b>' in source  # w5's row of the table of w5 and w6, outlined
+    op = box_ids(source)["zY1"] + "op"
+    assert re.search(rf'g\d+:p0:e -> {op} \[label="∂zY1/∂w5 = 0.53842" [^]]*color="#d62728"', source)
+    marked = draw(net.E, highlight=[net.z["H1"]]).source  # a box of its own: a thick red border
+    assert re.search(r'border="2" color="#d62728"[^>]*><tr><td color="black"><b>zH1</b>', marked)
     with pytest.raises(ValueError, match="not in the graph"):
         draw(net.E, highlight=[Value(1.0)])
     with pytest.raises(ValueError, match="no edge joins"):
@@ -356,13 +357,18 @@ def test_mlp_16_16_1_gives_a_readable_picture(no_system_dot):
     assert "all 16 → each of 16" in texts and "all 2 → each of 16" in texts
     for j in (1, 16):
         assert f"layer 1 · neuron {j}" in texts and f"layer 2 · neuron {j}" in texts
-    assert "layer 3 · neuron 1" in texts and "a^(2)_16" in texts and "L" in texts
+    assert "layer 3 · neuron 1" in texts and "L" in texts
+    assert re.search(
+        r"<b>a<font point-size=\"8\"><sup>\(2\)</sup></font><font point-size=\"8\"><sub>16</sub>", d.source
+    )
     width, height = png_size(d.pipe("png"))
     assert width < 4000 and height < 4000
     w = model.layers[1].neurons[4].w[0]  # highlighting a weight outlines its neuron's box
     with pytest.warns(CollapsedWarning):
         marked = draw(L, highlight=[w]).source
-    assert re.search(r'border="2" color="#d62728"[^>]*><tr><td colspan="3"><b>layer 2 · neuron 5</b>', marked)
+    assert re.search(
+        r'border="2" color="#d62728"[^>]*><tr><td color="black" colspan="3"><b>layer 2 · neuron 5</b>', marked
+    )
 
 
 def test_collapsed_without_scopes_bands_by_depth():
@@ -386,3 +392,161 @@ def test_drawing_is_a_graphviz_digraph():
     d = draw(small_expression())
     assert isinstance(d, Drawing) and isinstance(d, graphviz.Digraph)
     assert d.copy().source == d.source and repr(d.copy()) == repr(d)
+
+
+def node_positions(svg):
+    """{node id: (x, y) of its first text} for every node of a Graphviz SVG."""
+    out = {}
+    for g in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}g"):
+        if g.get("class") != "node":
+            continue
+        title = next(e.text for e in g if e.tag.endswith("title"))
+        text = next(e for e in g.iter() if e.tag.endswith("text"))
+        out[title] = (float(text.get("x")), float(text.get("y")))
+    return out
+
+
+def box_ids(source):
+    """{label of a box: its node id} from a drawing's DOT text."""
+    found = re.findall(r"\t+(v\d+) \[label=<<table[^>]*><tr><td[^>]*><(?:b|i)>(\w+)</(?:b|i)>", source)
+    return {label: vid for vid, label in found}
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_frames_do_not_move_any_node(no_system_dot, rankdir):
+    """Every frame of seed 002's trace puts every node at the same place (graphviz-pure's SVG)."""
+    t = trace(nn.seed002().E)
+    first = node_positions(draw(t, step=0, rankdir=rankdir).svg())
+    for k in (1, 2, 8, 20, 31, len(t)):
+        assert node_positions(draw(t, step=k, rankdir=rankdir).svg()) == first, f"step {k} moved a node"
+
+
+def test_grad_cells_are_wide_enough_for_every_frame():
+    """All grad cells of a trace's frames share one width, fitted to the widest number of the pass."""
+    t = trace(nn.seed002().E)
+    widths = {w for k in (0, 5, len(t)) for w in re.findall(r'width="(\d+)"', draw(t, step=k).source)}
+    assert len(widths) == 1 and int(widths.pop()) >= 6 * len("grad -0.00049878")
+
+
+def text_positions(svg):
+    """{text: (x, y)} of the first SVG text element showing each text."""
+    out = {}
+    for e in ET.fromstring(svg).iter():
+        if e.tag.endswith("text") and e.text:
+            out.setdefault(e.text, (float(e.get("x")), float(e.get("y"))))
+    return out
+
+
+ORDERS = [
+    ["w1", "w2", "b1", "w3", "w4"],  # hidden neuron H1 above (left of) H2, each weight in index order
+    ["x1", "x2"],
+    ["w5", "w6", "b2", "w7", "w8"],
+    ["zH1", "zH2"],
+    ["zY1", "zY2"],
+]
+
+
+def in_order(svg, rankdir, orders):
+    pos = text_positions(svg)
+    axis = 1 if rankdir == "LR" else 0
+    return [names for names in orders if sorted(names, key=lambda n: pos[n][axis]) != names]
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_seed002_is_drawn_in_index_order(no_system_dot, rankdir):
+    """Neurons, weights and inputs appear in index order, top to bottom (LR) or left to right (TB)."""
+    assert in_order(draw(seed002().E, rankdir=rankdir).svg(), rankdir, ORDERS) == []
+
+
+def test_index_order_is_written_into_the_dot():
+    """An op's leaf inputs in one cluster share one table, a row (LR) or column (TB) each, in input order."""
+    lr, tb = draw(seed002().E).source, draw(seed002().E, rankdir="TB").source
+    assert re.search(r"g\d+ \[label=<<table[^\n]*<b>w1</b>.*</tr><tr>.*<b>w2</b>", lr)  # two rows
+    assert re.search(
+        r"g\d+ \[label=<<table[^\n]*<tr><td[^>]*><b>x1</b></td><td[^>]*><b>x2</b>", tb
+    )  # a row of titles
+    assert re.search(r"g\d+:p1:e -> v\d+op", lr) and re.search(r"g\d+:p1:s -> v\d+op", tb)
+
+
+@pytest.mark.skipif(not __import__("shutil").which("dot"), reason="system Graphviz dot is not installed")
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_index_order_with_system_dot(rankdir):
+    """With Graphviz's own dot the order is the same as with graphviz-pure."""
+    d = draw(seed002().E, rankdir=rankdir)
+    assert in_order(render.pipe(d.source, "svg", render.candidates()[0]).decode(), rankdir, ORDERS) == []
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+@pytest.mark.parametrize("sizes", [[4, 3, 1], [3, 4, 1]])
+@pytest.mark.parametrize("labels", [True, False])
+def test_mlp_neurons_and_weights_in_index_order(no_system_dot, rankdir, sizes, labels):
+    """An nn MLP's neurons, and each neuron's weights and bias, are drawn in index order in every layer."""
+    random.seed(0)
+    model = nn.MLP(3, sizes)
+    orders = []
+    for k, layer in enumerate(model.layers, 1):
+        for j, neuron in enumerate(layer.neurons, 1):
+            for i, w in enumerate(neuron.w, 1):
+                w.label = f"W{k}n{j}i{i}"  # plain names: found in the SVG as one text each
+            neuron.b.label = f"B{k}n{j}"
+            orders.append([w.label for w in neuron.w] + [neuron.b.label])
+        orders.append([neuron.w[0].label for neuron in layer.neurons])
+    L = nn.mse(model([0.5, -0.2, 0.1]), 0.8)
+    L.label = "L"
+    assert in_order(draw(L, collapse=False, rankdir=rankdir, edge_labels=labels).svg(), rankdir, orders) == []
+
+
+def test_only_draws_the_paths_to_one_parameter(no_system_dot):
+    """draw(..., only="w5") draws the path E ... zY1 -> w5 alone, captioned with explain's text."""
+    net = seed002()
+    t = trace(nn.seed002().E)
+    d = draw(t, only="w5")
+    ids = box_ids(d.source)
+    assert set(ids) == {"E", "n1", "n2", "n3", "outY1", "zY1", "w5"}
+    assert str(engine.explain("w5", t)).splitlines()[0] in d.source
+    assert "grey:" not in d.source and "step " not in d.source  # the whole pass, no step marked
+    assert "step 3:" in draw(t, only="w5", step=3).source  # a frame of the paths, when asked for
+    w1 = draw(net.E, only=net.params["w1"])
+    assert {"w1", "zH1", "outH1", "zY1", "zY2", "E"} <= set(box_ids(w1.source))
+    assert "w5" not in box_ids(w1.source)
+    reused = re.findall(r'color="#d08a00"[^>]*><tr><td[^>]*><b>(\w+)</b>', w1.source)
+    assert sorted(reused) == ["zY1", "zY2"]  # as explain marks them: ∂E/∂zY1 reused from w5's gradient
+    assert "reused: ∂E/∂zY1 = 0.13549, already computed for ∂E/∂w5" in w1.source
+    assert "w1" in svg_texts(w1.svg())
+    with pytest.raises(KeyError, match="no node labelled 'w9'"):
+        draw(net.E, only="w9")
+
+
+def test_unlabelled_nodes_have_a_key():
+    """The caption says what each unlabelled node computes and writes E as the documents do."""
+    source = draw(seed002().E).source
+    assert "E = ½(0.05 − outY1)² + ½(0.82 − outY2)²" in source
+    for text in ("n1 = ½·n2", "n2 = n3²", "n3 = 0.05 − outY1", "n6 = 0.82 − outY2"):
+        assert text in source
+
+
+def test_scripts_in_labels_are_real_sub_and_superscripts():
+    """A label w^(2)_{1,2} is drawn with <sup>(2)</sup> and <sub>1,2</sub>, in boxes and on edges."""
+    w = Value(0.5, label="w^(2)_{1,2}")
+    a = Value(2.0, label="a^(1)_2")
+    z = w * a
+    z.label = "z^(2)_1"
+    source = draw(z).source
+    assert (
+        '<b>w<font point-size="8"><sup>(2)</sup></font><font point-size="8"><sub>1,2</sub></font></b>'
+        in source
+    )
+    assert 'label="∂z⁽²⁾₁/∂w⁽²⁾₁,₂ = 2.00000"' in source  # an edge label: Unicode scripts, one piece of text
+    v = Value(1.0, label="v_{ij}")
+    assert "<sub>ij</sub>" in draw(v * v).source  # no Unicode subscript for i, j: HTML
+    assert "^" not in source.split("label=<box:")[0]
+    caption = draw(z, step=1).source.split('<font point-size="14">')[1]
+    assert caption.startswith("<b>step 1: grad(w⁽²⁾₁,₂)")  # captions too, in Unicode scripts
+
+
+def test_stale_graph_is_refused():
+    """After a weight changes, drawing the old graph raises StaleGraphError saying to rebuild it."""
+    net = seed002()
+    net.params["w1"].data -= 0.01
+    with pytest.raises(engine.graph.StaleGraphError, match="Rebuild the forward pass"):
+        draw(net.E)
