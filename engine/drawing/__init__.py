@@ -31,6 +31,7 @@ shows itself as SVG.
 """
 
 import warnings
+import weakref
 from typing import Any
 
 from .. import graph
@@ -38,7 +39,7 @@ from ..tracing import Trace, record
 from ..value import Value
 from ._base import CollapsedWarning, Drawing, _highlights, scope_title
 from ._collapsed import collapsed
-from ._full import full
+from ._full import FrameTemplate, full
 
 FULL_LIMIT = 200  # Values: above this, draw() collapses the graph by default
 EDGE_LABEL_LIMIT = 80  # Values: up to this, edges carry their local derivative by default
@@ -101,6 +102,11 @@ def draw(
         raise ValueError(f"rankdir must be 'LR' (left to right) or 'TB' (top to bottom), not {rankdir!r}")
     if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
         raise ValueError(f"precision is a number of decimals from 1 to 17, not {precision!r}")
+    key = (rankdir, edge_labels, formulas, precision, legend)
+    if t is not None and step is not None and only is None and not highlight and not highlight_edges:
+        template = _TEMPLATES.get(t, {}).get(key)
+        if template is not None:  # a later frame of the same trace: fill in the template
+            return template.frame(t, step)
     graph.check_fresh(root)
     order = graph.forward_order(root)
     explanation = None
@@ -149,10 +155,23 @@ def draw(
     if edge_labels is None:
         edge_labels = len(order) <= EDGE_LABEL_LIMIT
     locals_ = t.locals() if t is not None else None
+    if t is not None and step is not None and explanation is None and not (marked[0] or marked[1]):
+        # a frame of a trace: all frames of one trace share one template (one layout, one pass)
+        templates = _TEMPLATES.setdefault(t, {})
+        if key not in templates:
+            drawing = full(
+                root, order, names, rankdir, edge_labels, formulas, marked, precision, legend, frame, step,
+                locals_, t, None, tokens=True,
+            )  # fmt: skip
+            templates[key] = FrameTemplate(drawing, order, names, marked[0], precision)
+        return templates[key].frame(t, step)
     return full(
         root, order, names, rankdir, edge_labels, formulas, marked, precision, legend, frame, step, locals_,
         t, explanation,
     )  # fmt: skip
+
+
+_TEMPLATES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Trace -> {options: FrameTemplate}
 
 
 __all__ = [

@@ -1,5 +1,7 @@
 """The full view: every Value a ``name | data | grad`` box, every op an oval, every edge its ∂out/∂in."""
 
+import re
+
 import graphviz
 
 from .. import graph
@@ -63,11 +65,13 @@ def _chains(order, scope_of):
 
 
 def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, legend, frame, step, locals_,
-         trace=None, only=None):  # fmt: skip
+         trace=None, only=None, tokens=False):  # fmt: skip
     """Every Value a box, every op an oval; ``frame`` = (known, step) draws the state after a step.
 
     ``order`` may be part of the graph (``only``: the explanation of one parameter's
-    gradient, whose paths are drawn); edges run only between the nodes drawn.
+    gradient, whose paths are drawn); edges run only between the nodes drawn. With
+    ``tokens`` what changes from frame to frame (grad cells, outlines, the step's edges, the
+    headline) is left as placeholders: see :class:`FrameTemplate`.
     """
     g = _new_drawing(root, names, rankdir)
     g.nodes = g.boxes = len(order)
@@ -101,21 +105,17 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
     clusters, loose = {}, []
 
     def cells_of(v):
-        if known is None:
-            grad = f"<td{width}>grad {_num(v.grad, precision)}</td>"
-        elif v in known:
-            fill = f' bgcolor="{UPDATED_FILL}"' if step_edge is not None and v is step_edge[1] else ""
-            grad = f"<td{width}{fill}>grad {_num(known[v], precision)}</td>"
+        if tokens:
+            attrs, text = f"@@A{ids[v]}@@", f"@@T{ids[v]}@@"
         else:
-            grad = f'<td{width} bgcolor="{UNKNOWN_FILL}"><font color="{UNKNOWN_FONT}">grad ?</font></td>'
+            attrs, text = grad_cell(v, known, step_edge, precision)
+        grad = f"<td{width}{attrs}>{text}</td>"
         return [f"<td>{_title(v, names)}</td>", f"<td>data {_num(v.data, precision)}</td>", grad]
 
     def border_of(v):
-        if v in marked_nodes:
-            return HIGHLIGHT
-        if step_edge is not None and v in step_edge:
-            return STEP
-        return REUSED if v in reused else None
+        if tokens:
+            return f"@@B{ids[v]}@@"
+        return outline(v, marked_nodes, step_edge, reused)
 
     for v in order:
         if v in port:
@@ -166,13 +166,17 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
                 attrs.update(label=" ")
             if (p, v) in marked_edges:
                 attrs.update(color=HIGHLIGHT, penwidth="2.5")
-            if on_step and p is step_edge[1]:
+            if tokens:  # this edge is orange in the frame of its step
+                attrs.update(color=f"@@C{vid}:{i}@@", penwidth=f"@@W{vid}:{i}@@")
+            elif on_step and p is step_edge[1]:
                 attrs.update(color=STEP, penwidth="3")
             g.edge(port.get(p, ids[p]), vid + "op", **attrs)
         out = {}
         if any(e[1] is v for e in marked_edges):
             out.update(color=HIGHLIGHT, penwidth="2.5")
-        if on_step:
+        if tokens:
+            out.update(color=f"@@C{vid}@@", penwidth=f"@@W{vid}@@")
+        elif on_step:
             out.update(color=STEP, penwidth="3")
         g.edge(vid + "op", vid, **out)
 
@@ -194,6 +198,8 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
                 "grey: a gradient not known yet at this step;  orange: this step's edge and the grad it set"
             )
     headline = _step_caption(step, taken, known, names, precision) if step is not None else None
+    if tokens:
+        headline = "@@H@@"
     if only is not None and step is None:
         headline = f"the paths from {names[root]} to {names[only.param]}, as engine.explain writes them"
         lines = (
@@ -207,6 +213,97 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
         )
     _caption(g, lines, top=frame is not None or only is not None, headline=headline)
     return g
+
+
+def grad_cell(v, known, step_edge, precision):
+    """A box's grad cell in one frame: (its extra attributes, its text)."""
+    if known is None:
+        return "", f"grad {_num(v.grad, precision)}"
+    if v in known:
+        fill = f' bgcolor="{UPDATED_FILL}"' if step_edge is not None and v is step_edge[1] else ""
+        return fill, f"grad {_num(known[v], precision)}"
+    return f' bgcolor="{UNKNOWN_FILL}"', f'<font color="{UNKNOWN_FONT}">grad ?</font>'
+
+
+def outline(v, marked_nodes, step_edge, reused):
+    """The colour of a box's outline in one frame, or None."""
+    if v in marked_nodes:
+        return HIGHLIGHT
+    if step_edge is not None and v in step_edge:
+        return STEP
+    return REUSED if v in reused else None
+
+
+class FrameTemplate:
+    """The frames of one trace from one drawing: what changes between frames is filled in.
+
+    Building a frame through graphviz's API costs most of the time of ``draw(trace, step=i)``;
+    a template is built once (``full(..., tokens=True)``) and each frame is then a text
+    substitution of its grad cells, outlines, step edges and headline. Frame i is the same
+    DOT text ``full`` would write for it, up to the explicit default colour and pen width
+    of the edges that are not on step i.
+    """
+
+    _TOKEN = re.compile(r"@@([ATBKHCW])([^@]*)@@")
+
+    def __init__(self, drawing, order, names, marked_nodes, precision):
+        self.drawing, self.names, self.precision = drawing, names, precision
+        self.marked_nodes = marked_nodes
+        nodes = {f"v{i}": v for i, v in enumerate(order)}
+        # a leaf's outline token inside a shared table's cells defaults to black, a box's to none
+        self.text = "".join(drawing.body).replace('<td color="@@B', '<td color="@@K')
+        self.slots = {}  # token text -> (kind, node, parent index or None)
+        self.pieces = []  # the text cut at its tokens: text, token, text, token, ..., text
+        last = 0
+        text = self.text
+        for m in self._TOKEN.finditer(text):
+            kind, what = m.group(1), m.group(2)
+            start, end = m.span()
+            if kind in "CW":  # an edge attribute: graphviz quoted it, and the value replaces the quotes too
+                start, end = start - 1, end + 1
+            token = text[start:end]
+            vid, _, index = what.partition(":")
+            self.slots[token] = (kind, nodes.get(vid), int(index) if index else None)
+            self.pieces += [text[last:start], token]
+            last = end
+        self.pieces.append(self.text[last:])
+        self.of_node = {}  # node -> its tokens (the H token is under None)
+        for token, (_, v, _) in self.slots.items():
+            self.of_node.setdefault(v, []).append(token)
+        self.last = None  # (i, step_edge, values) of the frame made last
+
+    def frame(self, trace, i):
+        """The drawing after step ``i`` of ``trace``."""
+        known, taken = trace.state(i)
+        step_edge = (taken.node, taken.parent) if taken is not None else None
+        if self.last is not None and self.last[0] == i - 1:  # the next frame: only its step's nodes change
+            values = dict(self.last[2])
+            changed = {None, *(self.last[1] or ()), *(step_edge or ())}
+            tokens = [t for v in changed for t in self.of_node.get(v, ())]
+        else:
+            values, tokens = {}, self.slots
+        for token in tokens:
+            kind, v, index = self.slots[token]
+            if kind == "H":
+                text = _step_caption(i, taken, known, self.names, self.precision)
+                values[token] = _scripts(_unicode_scripts(text))
+            elif kind in "CW":  # an edge into v's op (from parent ``index``) or out of it
+                on = step_edge is not None and step_edge[0] is v
+                if index is not None:
+                    on = on and v._parents[index] is step_edge[1]
+                values[token] = (f'"{STEP}"' if on else "black") if kind == "C" else ("3" if on else "1")
+            elif kind in "BK":
+                colour = outline(v, self.marked_nodes, step_edge, ())
+                values[token] = colour or ("black" if kind == "K" else "transparent")
+            else:
+                attrs, text = grad_cell(v, known, step_edge, self.precision)
+                values[token] = attrs if kind == "A" else text
+        self.last = (i, step_edge, values)
+        d = self.drawing.copy()
+        pieces = self.pieces
+        d.body = ["".join([values[p] if k % 2 else p for k, p in enumerate(pieces)])]
+        d.step = i
+        return d
 
 
 def _group(leaves, cells_of, border_of, rankdir):

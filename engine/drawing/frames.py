@@ -130,7 +130,7 @@ def forward_frame(trace, k, computed, **options):
     digits = options.get("precision", graph.DIGITS)
     order = graph.forward_order(trace.root)
     ids = {v: f"v{i}" for i, v in enumerate(order)}
-    body = list(d.body)
+    body = "".join(d.body).splitlines(keepends=True)  # one line per statement
 
     def edit(start, pattern, new):
         for j, line in enumerate(body):

@@ -550,3 +550,24 @@ def test_stale_graph_is_refused():
     net.params["w1"].data -= 0.01
     with pytest.raises(engine.graph.StaleGraphError, match="Rebuild the forward pass"):
         draw(net.E)
+
+
+def test_frames_of_a_trace_are_filled_templates_equal_to_full_drawings():
+    """Each frame made from the trace's template is the DOT text of a full drawing of that step, in any order."""
+    from engine.drawing._full import full
+
+    def plain(source):  # the template spells out the edges' default colour and pen width
+        return (
+            source.replace(" [color=black penwidth=1]", "")
+            .replace(" color=black", "")
+            .replace(" penwidth=1]", "]")
+        )
+
+    E = seed002().E
+    t = trace(E)
+    order = engine.graph.forward_order(E)
+    for rankdir in ("LR", "TB"):
+        for i in [*range(len(t) + 1), 9, 3, len(t), 0]:
+            direct = full(E, order, t.names, rankdir, True, False, (set(), set()), 5, True, t.state(i), i,
+                          t.locals(), t)  # fmt: skip
+            assert plain(draw(t, step=i, rankdir=rankdir).source) == direct.source
