@@ -120,8 +120,8 @@ class Value:
     def __sub__(self, other):  # a - b is a + (-b)
         return self + (-other)
 
-    # exp, log, sqrt, tanh, sigmoid, relu, sin, cos, ...: one method per function
-    # row of the rule table, added below the class.
+    # One method per function row of the rule table (x.exp(), x.maximum(y)), added below the class;
+    __abs__ = lambda self: unary(ops.ABS, self)  # and abs(x), Python's call of the "abs" row
 
     def backward(self, gradient: Number = 1.0) -> None:
         """Fill ``.grad`` of every node below with ∂self/∂node, times ``gradient``.
@@ -133,10 +133,9 @@ class Value:
         _backward.run(self, gradient)
 
 
-def _function_method(op):
-    def method(self):
-        return unary(op, self)
-
+def _function_method(op):  # x.exp(): one unary node; x.maximum(y), x.leaky_relu(0.01): engine.maximum(x, y)
+    single = op.arity == 1 and op.inputs[-1] != "k"
+    method = (lambda self: unary(op, self)) if single else ops.function(op.name)
     method.__name__ = method.__qualname__ = op.name
     method.__doc__ = f"{op.name}(self): the rule table's {op.name!r} row; ∂out/∂a = {op.formulas[0]}."
     return method
