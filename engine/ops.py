@@ -175,7 +175,7 @@ def logsumexp(values: Any) -> Any:
         raise ValueError("logsumexp of no values is log 0 = -inf; give at least one value")
     if all(isinstance(v, (float, int)) for v in values):
         return _checked(LOGSUMEXP, *values)
-    return LOGSUMEXP(*values)  # engine.apply: plain numbers among the Values become leaves
+    return LOGSUMEXP(*values)  # type: ignore[operator]  # Op.__call__ is engine.apply: numbers become leaves
 
 
 exp, log, sqrt, tanh, sigmoid, relu, sin, cos = map(
