@@ -11,8 +11,10 @@ scikit-learn is installed, else nn.data.moons(100, noise=0.1, seed=1337).
 
 It prints ms per step (forward + backward + update, the garbage collector on,
 median of several interleaved runs) for micrograd, chainrule with the fused neuron (one dot
-node per neuron) and with the elementary one (micrograd's * and + graph), the
-speed-ups, and the loss at step k = 19 from each, which must agree to 1e-9.
+node per neuron), with the elementary one (micrograd's * and + graph) and compiled
+(nn.fit(compile=True): the step generated once as straight-line Python, no graph),
+the speed-ups, and the loss at step k = 19 from each, which must agree to 1e-9; and
+the time to generate and compile the step (once per architecture and loss).
 """
 
 import argparse
@@ -83,12 +85,24 @@ def build_chainrule(fused):
     return nn.MLP(2, [16, 16, 1], fused=fused)
 
 
-def train_chainrule(X, y, steps, fused):
+def train_chainrule(X, y, steps, fused, compile=False):
     """The same training through nn: MLP, hinge + L2, SGD with micrograd's schedule, nn.fit."""
     model = build_chainrule(fused)
     optimizer = nn.SGD(model.parameters(), lr=nn.LinearDecay(1.0, 0.1, 100))
-    history = nn.fit(model, X, y, loss="hinge", optimizer=optimizer, l2=1e-4, epochs=steps, progress=False)
+    history = nn.fit(
+        model, X, y, loss="hinge", optimizer=optimizer, l2=1e-4, epochs=steps, progress=False, compile=compile
+    )
     return history.loss
+
+
+def generation_time(X, y):
+    """Seconds to generate and compile the training step of the demo's model (nn.fit(compile=True))."""
+    from nn import compiled
+
+    compiled._CACHE.clear()
+    start = time.perf_counter()
+    compiled.BatchStep(build_chainrule(True), nn.hinge, X, y)
+    return time.perf_counter() - start
 
 
 def main(argv=None):
@@ -110,7 +124,9 @@ def main(argv=None):
         "micrograd 0.1.0": lambda: in_big_stack(train_micrograd, X, y, args.steps),
         "chainrule fused": lambda: train_chainrule(X, y, args.steps, True),
         "chainrule elementary": lambda: train_chainrule(X, y, args.steps, False),
+        "chainrule compiled": lambda: train_chainrule(X, y, args.steps, True, compile=True),
     }
+    generated = generation_time(X, y)  # once per architecture and loss: the runs below reuse it
     losses = {}
     timed = {
         label: (lambda label=label, run=run: losses.__setitem__(label, run())) for label, run in runs.items()
@@ -126,7 +142,8 @@ def main(argv=None):
         agree = abs(loss - reference[CHECK_STEP])
         assert agree <= 1e-9, (label, loss, reference[CHECK_STEP])
         speedup = ms["micrograd 0.1.0"] / ms[label]
-        print(f"{label:<22} {ms[label]:>10.1f} {speedup:>8.1f}x  {loss!r} (|Δ| = {agree:.1e})")
+        print(f"{label:<22} {ms[label]:>10.2f} {speedup:>8.1f}x  {loss!r} (|Δ| = {agree:.1e})")
+    print(f"\ncompiled: code generation + compile of the training step took {generated * 1e3:.0f} ms (once)")
     return {label: ms["micrograd 0.1.0"] / ms[label] for label in runs}
 
 

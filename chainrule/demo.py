@@ -100,6 +100,10 @@ def add_arguments(parser):
         help="output folder (default ./chainrule-demo)",
     )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument(
+        "--compile", action="store_true",
+        help="train with the step generated once as Python (nn.fit(compile=True)): same numbers, faster",
+    )  # fmt: skip
 
 
 def recipe(args):
@@ -135,6 +139,7 @@ def run(args):
         l2=L2,
         seed=args.seed,
         progress=not args.no_progress,
+        compile=args.compile,
     )
     loss, accuracy = evaluate(model, X, y)
     print(f"final loss {loss:.4f}, accuracy {accuracy:.1%} (after {history.iterations} updates)")

@@ -4,7 +4,8 @@ Without a formula it draws seed 002's 2-2-2 sigmoid network after one backward p
 with one, such as ``"tanh(x*w + b)" x=0.5 w=-1 b=0.2``, it builds the formula from the
 numbers given (with :mod:`engine.expr`'s safe parser: nothing is evaluated as Python),
 runs backward and draws it. The output file's extension picks the format: .svg .png
-.jpg .pdf, or .gv/.dot for the DOT text, which needs no renderer.
+.jpg .pdf, or .gv/.dot for the DOT text, which needs no renderer. ``--code`` prints
+instead the Python program the backward pass amounts to (``engine.codegen``).
 
 Bad input (a formula with anything but numbers, names, + - * / ** and the engine's
 functions; a missing, unused or repeated value; an unknown extension; a step that does
@@ -16,6 +17,7 @@ import argparse
 import sys
 import warnings
 
+import engine
 import nn
 from engine.drawing import CollapsedWarning, draw, render
 from engine.expr import FUNCTIONS, ExpressionError, build
@@ -57,6 +59,10 @@ def add_arguments(parser):
         "--step", type=types.whole(0, example="8 (0 is the start)"), metavar="N",
         help="draw the backward pass as it is after chain-rule step N (0: the start)",
     )  # fmt: skip
+    parser.add_argument(
+        "--code", action="store_true",
+        help="print the backward pass as the Python program it amounts to (engine.codegen); draw nothing",
+    )  # fmt: skip
     parser.set_defaults(_graph_parser=parser)
 
 
@@ -92,8 +98,20 @@ def _graph(args, usage_error):
     return root, f"{root.label} = {args.expression} = {root.data:.10g}", "LR"
 
 
+def _inputs(root, args):
+    """The leaves the generated function takes: seed 002's parameters, or the formula's names."""
+    if args.expression is None:
+        params = [n for n in engine.graph.leaves(root) if n.label and n.label[0] in "wb"]
+        return sorted(params, key=lambda n: (n.label[0] == "b", int(n.label[1:])))  # w1..w8, b1, b2
+    return [n for n in engine.graph.leaves(root) if n.label is not None]
+
+
 def run(args):
     parser = args._graph_parser
+    if args.code:
+        root, _, _ = _graph(args, parser.error)
+        print(engine.codegen(root, _inputs(root, args)), end="")
+        return 0
     try:
         render.format_of(args.output)
     except ValueError as exc:

@@ -36,6 +36,10 @@ def add_arguments(parser):
         default=5,
         help="decimals shown in the steps and explanations (default: 5)",
     )
+    parser.add_argument(
+        "--forward", choices=PARAMS, metavar="NAME",
+        help="show forward mode instead: the steps that carry ∂node/∂NAME up to E, and what each mode costs",
+    )  # fmt: skip
 
 
 def _forward(net):
@@ -73,8 +77,25 @@ def _update(net, lr):
     return "\n".join(lines)
 
 
+def _forward_mode(net, name, digits):
+    """Forward mode from one weight up to E, checked against backward, and the cost of both modes."""
+    t = engine.forward_trace(net.E, name)
+    (g,) = engine.grad(net.E, [net.params[name]])
+    return "\n\n".join([
+        f"Forward mode from {name}: {len(t)} chain-rule steps, each adding ∂node/∂parent × ∂parent/∂{name} "
+        f"to ∂node/∂{name}\n" + t.table(digits),
+        f"∂E/∂{name} = {engine.graph.fmt(t.value, digits)} by forward mode (one pass per weight), "
+        f"{engine.graph.fmt(g, digits)} by backward (one pass for all)",
+        engine.cost(net.E, net.params.values()).text(),
+        engine.reuse(net.E, ["w1", "w2", "w3", "w4"]).text(),
+    ])  # fmt: skip
+
+
 def run(args):
     net = nn.seed002()
+    if getattr(args, "forward", None):
+        print("\n\n".join([_forward(net), _forward_mode(net, args.forward, args.digits)]))
+        return 0
     t = engine.trace(net.E)  # the backward pass itself: it fills every .grad
     shown = t.to(net.params[args.to]) if args.to else t
     which = f", on the paths to {args.to}" if args.to else ""

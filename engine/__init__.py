@@ -25,6 +25,7 @@ from .modes import detect_anomaly, is_recording, no_grad, scope
 from .ops import (
     RULES,
     Op,
+    abs,  # noqa: F401  (engine.abs: not in __all__, so `import *` never hides the builtin)
     atan,
     cos,
     cosh,
@@ -71,6 +72,17 @@ _LAZY = {
     "expr": (".expr", None),
     "tracing": (".tracing", None),
     "explaining": (".explaining", None),
+    "codegen": (".compiling", "codegen"),
+    "compile": (".compiling", "compile"),
+    "compiling": (".compiling", None),
+    "jvp": (".forward", "jvp"),
+    "forward_steps": (".forward", "forward_steps"),
+    "forward_trace": (".forward", "forward_trace"),
+    "ForwardTrace": (".forward", "ForwardTrace"),
+    "cost": (".counting", "cost"),
+    "reuse": (".counting", "reuse"),
+    "forward": (".forward", None),
+    "counting": (".counting", None),
 }
 
 
@@ -96,4 +108,7 @@ __all__ = [
     "gradcheck", "gradgradcheck", "GradcheckError",
     "maximum", "minimum", "leaky_relu", "softplus", "log1p", "expm1", "tan", "atan", "sinh", "cosh",
     "logsumexp",
+    "codegen",
+    "jvp", "forward_steps", "forward_trace", "ForwardTrace", "cost", "reuse",
 ]  # fmt: skip
+# engine.compile is not in __all__, so `from engine import *` never hides the builtin compile.

@@ -17,7 +17,8 @@ special-cases an op by name: how a formula prints it (``text``), how its
 partial reads for input i of n (``formula_at``), and where random tests may
 evaluate it (``domain``, ``guard``, ``constants``; see ``engine.strategies``).
 A unary row written as a call (``exp(a)``) is also a ``Value`` method, a
-function of :mod:`engine` and a function the formula parser accepts.
+function of :mod:`engine` and a function the formula parser accepts. ``code`` says
+how :func:`engine.codegen` writes the row as Python (the same floats, bit for bit).
 
     >>> RULES["sigmoid"].formulas
     ('out * (1 - out)',)
@@ -58,6 +59,10 @@ class Op:
     constants: tuple = ()  # the numbers random expressions bind to a "k" op, simplest first
     constant: float | None = None  # set on an op bound to a number: see ``bind``
     bound: dict = field(default_factory=dict, repr=False)  # k -> this op bound to k
+    # How engine.codegen writes the row as Python: (forward, ∂out/∂input, ...) in the names
+    # a, b, k, out, each giving the very float forward/partials give (an entry may be a function
+    # (input names, k) -> text, or None). () or a missing entry: the code calls the row's own functions.
+    code: tuple = ()
 
     def bind(self, k: float) -> "Op":
         """This op with its last input fixed to the number ``k`` (``x * 2`` is mul by 2).
@@ -184,7 +189,7 @@ exp, log, sqrt, tanh, sigmoid, relu, sin, cos = map(
 maximum, minimum, leaky_relu, softplus, log1p, expm1, tan, atan, sinh, cosh = map(
     function,
     ["maximum", "minimum", "leaky_relu", "softplus", "log1p", "expm1", "tan", "atan", "sinh", "cosh"],
-)  # abs is Python's own: abs(x) calls Value.__abs__, the "abs" row
+)  # and abs, defined at the end of this file (abs(k) above is Python's own)
 
 
 # Forward functions that need care: stable formulas and explicit domains.
@@ -379,6 +384,37 @@ def _dot_text(ops_, k):
     return f"dot([{ws}], [{xs}]{bias})", ATOM
 
 
+def code_literal(k):
+    """A bound constant as generated code writes it: its repr, in parentheses when negative."""
+    text = repr(float(k))
+    return f"({text})" if text.startswith("-") else text
+
+
+def _sum_code(names, k):  # sum((x_1, ..., x_n), 0.0): the row's sum(xs, 0.0)
+    return f"sum({_tuple(names)}, 0.0)"
+
+
+def _dot_code(names, k):  # z = sum((w_1 * x_1, ..., w_n * x_n), b): the terms in _dot's order
+    n = len(names) // 2
+    terms = [f"{w} * {x}" for w, x in zip(names[:n], names[n : 2 * n])]
+    return f"sum({_tuple(terms)}, {names[-1] if len(names) % 2 else '0.0'})"
+
+
+def _tuple(items):
+    return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+
+
+def _powk_code(names, k):  # a ** k is the row's _pow when k is a whole number (else: call the row)
+    return f"{names[0]} ** {code_literal(k)}" if float(k) == int(k) else None
+
+
+def _powk_partial_code(names, k):  # k * a**(k - 1), with k - 1 worked out as _powk_partials does
+    return "0.0" if float(k) == 0 else f"{code_literal(k)} * {names[0]} ** {code_literal(float(k) - 1)}"
+
+
+_POWK_CODE = (_powk_code, _powk_partial_code)
+
+
 def _powk_guard(k):  # what a ** k needs of a to be smooth
     if k == int(k):
         return (None,) if k >= 0 else ("nonzero",)  # a polynomial, or 1/a^n
@@ -401,27 +437,27 @@ GRID = tuple(sorted({s * i * 0.25 for i in range(13) for s in (1, -1)}, key=lamb
 # fmt: off
 #   name       symbol  inputs      forward        partials ∂out/∂input, for floats and Values   formula text
 _TABLE = [
-  Op("add",     "+",   ("a", "b"), operator.add,  lambda a, b, out: (1.0, 1.0),                 ("1", "1"),         text=infix("+", 1)),
-  Op("mul",     "*",   ("a", "b"), operator.mul,  lambda a, b, out: (b, a),                     ("b", "a"),         text=infix("*", 2)),
-  Op("neg",     "-",   ("a",),     operator.neg,  lambda a, out: (-1.0,),                       ("-1",),            text=lambda o, k: (f"-{_wrap(o[0], ATOM)}", 3)),
-  Op("addk",    "+",   ("a", "k"), operator.add,  lambda a, k, out: (1.0,),                     ("1",),             text=_addk_text, constants=GRID),
-  Op("mulk",    "*",   ("a", "k"), operator.mul,  lambda a, k, out: (k,),                       ("k",),             text=infix("*", 2), constants=GRID),
-  Op("sum",     "Σ",   ("x_i",),   lambda *xs: sum(xs, 0.0), _sum_partials,                     ("1",),             text=lambda o, k: (f"sum([{', '.join(t for t, _ in o)}])", ATOM)),
-  Op("dot",     "w·x+b", ("w_i", "x_i", "b"), _dot, _dot_partials,                              ("x_i", "w_i", "1"), text=_dot_text, formula_at=_dot_formula, domain=(Interval(-3.0, 3.0),)),
-  Op("div",     "/",   ("a", "b"), _div,          lambda a, b, out: (1 / b, -out / b),          ("1 / b", "-a / b**2"), text=infix("/", 2), domain=(R, R_NONZERO), guard=(None, "nonzero")),
-  Op("divk",    "/",   ("a", "k"), _div,          lambda a, k, out: (1 / k,),                   ("1 / k",),         text=infix("/", 2), domain=(R, R_NONZERO), constants=tuple(k for k in GRID if abs(k) >= 0.5)),
-  Op("powk",    "**",  ("a", "k"), _pow,          _powk_partials,                               ("k * a**(k - 1)",), text=infix("**", 4, left=ATOM), domain=((Interval(0.2, 4.0), Interval(-3.0, 3.0)), (Interval(0.2, 4.0, signed=True), Interval(-3, 4, integer=True))), guard=_powk_guard, constants=(2.0, 3.0, 1.0, 0.0, -1.0, -2.0, 0.5, 1.5, -0.5)),
+  Op("add",     "+",   ("a", "b"), operator.add,  lambda a, b, out: (1.0, 1.0),                 ("1", "1"),         text=infix("+", 1), code=("a + b", "1", "1")),
+  Op("mul",     "*",   ("a", "b"), operator.mul,  lambda a, b, out: (b, a),                     ("b", "a"),         text=infix("*", 2), code=("a * b", "b", "a")),
+  Op("neg",     "-",   ("a",),     operator.neg,  lambda a, out: (-1.0,),                       ("-1",),            text=lambda o, k: (f"-{_wrap(o[0], ATOM)}", 3), code=("-a", "-1")),
+  Op("addk",    "+",   ("a", "k"), operator.add,  lambda a, k, out: (1.0,),                     ("1",),             text=_addk_text, constants=GRID, code=("a + k", "1")),
+  Op("mulk",    "*",   ("a", "k"), operator.mul,  lambda a, k, out: (k,),                       ("k",),             text=infix("*", 2), constants=GRID, code=("a * k", "k")),
+  Op("sum",     "Σ",   ("x_i",),   lambda *xs: sum(xs, 0.0), _sum_partials,                     ("1",),             text=lambda o, k: (f"sum([{', '.join(t for t, _ in o)}])", ATOM), code=(_sum_code,)),
+  Op("dot",     "w·x+b", ("w_i", "x_i", "b"), _dot, _dot_partials,                              ("x_i", "w_i", "1"), text=_dot_text, formula_at=_dot_formula, domain=(Interval(-3.0, 3.0),), code=(_dot_code,)),
+  Op("div",     "/",   ("a", "b"), _div,          lambda a, b, out: (1 / b, -out / b),          ("1 / b", "-a / b**2"), text=infix("/", 2), domain=(R, R_NONZERO), guard=(None, "nonzero"), code=("a / b", "1 / b", "-out / b")),
+  Op("divk",    "/",   ("a", "k"), _div,          lambda a, k, out: (1 / k,),                   ("1 / k",),         text=infix("/", 2), domain=(R, R_NONZERO), constants=tuple(k for k in GRID if abs(k) >= 0.5), code=("a / k", "1 / k")),
+  Op("powk",    "**",  ("a", "k"), _pow,          _powk_partials,                               ("k * a**(k - 1)",), text=infix("**", 4, left=ATOM), domain=((Interval(0.2, 4.0), Interval(-3.0, 3.0)), (Interval(0.2, 4.0, signed=True), Interval(-3, 4, integer=True))), guard=_powk_guard, constants=(2.0, 3.0, 1.0, 0.0, -1.0, -2.0, 0.5, 1.5, -0.5), code=_POWK_CODE),
   Op("pow",     "**",  ("a", "b"), _pow,          _pow_partials,                                ("b * a**(b - 1)", "out * log(a)"), text=infix("**", 4, left=ATOM, right=3), domain=(Interval(0.2, 4.0), Interval(-3.0, 3.0)), guard=("positive", None)),
-  Op("exp",     "exp", ("a",),     _exp,          lambda a, out: (out,),                        ("out",)),
-  Op("log",     "log", ("a",),     _log,          lambda a, out: (1 / a,),                      ("1 / a",),         domain=(POSITIVE,), guard=("positive",)),
-  Op("sqrt",    "√",   ("a",),     _sqrt,         lambda a, out: (0.5 / out,),                  ("1 / (2 * out)",), domain=(POSITIVE,), guard=("positive",)),
-  Op("tanh",    "tanh", ("a",),    math.tanh,     lambda a, out: (1 - out * out,),              ("1 - out**2",)),
-  Op("sigmoid", "σ",   ("a",),     _sigmoid,      lambda a, out: (out * (1 - out),),            ("out * (1 - out)",), domain=(Interval(-8.0, 8.0),)),
-  Op("relu",    "ReLU", ("a",),    _relu,         lambda a, out: (1.0 if a > 0 else 0.0,),      ("1 if a > 0 else 0",), domain=(Interval(0.01, 5.0, signed=True),), guard=("nonzero",)),
-  Op("sin",     "sin", ("a",),     math.sin,      lambda a, out: (cos(a),),                     ("cos(a)",)),
-  Op("cos",     "cos", ("a",),     math.cos,      lambda a, out: (-sin(a),),                    ("-sin(a)",)),
-  Op("rsubk",   "-",   ("a", "k"), lambda a, k: k - a, lambda a, k, out: (-1.0,),               ("-1",),            text=prefix("-", 1), constants=GRID),
-  Op("rdivk",   "/",   ("a", "k"), lambda a, k: _div(k, a), lambda a, k, out: (-out / a,),      ("-k / a**2",),     text=prefix("/", 2), domain=(R_NONZERO, R), guard=("nonzero",), constants=GRID),
+  Op("exp",     "exp", ("a",),     _exp,          lambda a, out: (out,),                        ("out",), code=("exp(a)", "out")),
+  Op("log",     "log", ("a",),     _log,          lambda a, out: (1 / a,),                      ("1 / a",),         domain=(POSITIVE,), guard=("positive",), code=("log(a)", "1 / a")),
+  Op("sqrt",    "√",   ("a",),     _sqrt,         lambda a, out: (0.5 / out,),                  ("1 / (2 * out)",), domain=(POSITIVE,), guard=("positive",), code=("sqrt(a)", "0.5 / out")),
+  Op("tanh",    "tanh", ("a",),    math.tanh,     lambda a, out: (1 - out * out,),              ("1 - out**2",), code=("tanh(a)", "1 - out * out")),
+  Op("sigmoid", "σ",   ("a",),     _sigmoid,      lambda a, out: (out * (1 - out),),            ("out * (1 - out)",), domain=(Interval(-8.0, 8.0),), code=("sigmoid(a)", "out * (1 - out)")),
+  Op("relu",    "ReLU", ("a",),    _relu,         lambda a, out: (1.0 if a > 0 else 0.0,),      ("1 if a > 0 else 0",), domain=(Interval(0.01, 5.0, signed=True),), guard=("nonzero",), code=("a if a > 0.0 else 0.0", "1.0 if a > 0 else 0.0")),
+  Op("sin",     "sin", ("a",),     math.sin,      lambda a, out: (cos(a),),                     ("cos(a)",), code=("sin(a)", "cos(a)")),
+  Op("cos",     "cos", ("a",),     math.cos,      lambda a, out: (-sin(a),),                    ("-sin(a)",), code=("cos(a)", "-sin(a)")),
+  Op("rsubk",   "-",   ("a", "k"), lambda a, k: k - a, lambda a, k, out: (-1.0,),               ("-1",),            text=prefix("-", 1), constants=GRID, code=("k - a", "-1")),
+  Op("rdivk",   "/",   ("a", "k"), lambda a, k: _div(k, a), lambda a, k, out: (-out / a,),      ("-k / a**2",),     text=prefix("/", 2), domain=(R_NONZERO, R), guard=("nonzero",), constants=GRID, code=("k / a", "-out / a")),
   Op("rpowk",   "**",  ("a", "k"), lambda a, k: _pow(k, a), lambda a, k, out: (_pow_b_partial(k, out),), ("out * log(k)",), text=prefix("**", 4, right=3), domain=(Interval(-3.0, 3.0), Interval(0.2, 4.0)), constants=(2.0, 0.5, 3.0, 1.5)),
   # abs: slope sign(a), 0 at the kink a == 0 (as torch.abs). maximum/minimum: at a tie a == b each
   # input gets 1/2 (as torch.maximum/torch.minimum), which is also what a central difference gives there.
@@ -471,3 +507,9 @@ def _checked(op, *xs):
         return op.forward(*xs)
     except (ArithmeticError, ValueError) as exc:
         raise domain_error(op, exc, xs) from None
+
+
+# Python's abs(x) calls the "abs" row on a Value (Value.__abs__); engine.ops.abs is that row's helper
+# too, like the others. It is defined last, so the module above uses the builtin; engine.abs is kept
+# out of engine's __all__, so `from engine import *` never hides the builtin.
+abs = function("abs")

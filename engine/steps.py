@@ -62,6 +62,22 @@ class Step:
     def __str__(self):
         return self.text()
 
+    # What a drawing of the frame after this step reads (the same for a forward-mode step, read forwards)
+
+    @property
+    def updated(self) -> Any:
+        """The node whose number this step changed: the parent, whose ∂L/∂parent it added to."""
+        return self.parent
+
+    def caption(self, digits: int = graph.DIGITS) -> str:
+        """What the step did, as a frame's headline: grad(parent) += grad(node) × ∂node/∂parent."""
+        n, p = self.node_name, self.parent_name
+        return (
+            f"step {self.number}: grad({p}) += grad({n}) × ∂{n}/∂{p} = {fmt(self.upstream, digits)} × "
+            f"{fmt(self.local, digits)} = {fmt(self.product, digits)}, "
+            f"so grad({p}) = {fmt(self.grad, digits)}"
+        )
+
 
 def backward_steps(root: Any, gradient: float = 1.0, names: dict | None = None) -> Iterator[Step]:
     """Run ``root``'s backward pass one chain-rule step per ``next()``, yielding each :class:`Step`.

@@ -154,6 +154,23 @@ class Trace(Sequence):
         """{(node, index): ∂node/∂parent[index]} for every step recorded (each edge of the graph)."""
         return {(s.node, s.index): s.local for s in self.steps}
 
+    # What a drawing of a frame reads besides state(i): the word in each box, the legend, step 0
+
+    quantity = "grad"  # the number each box shows, by name
+
+    def box_legend(self):
+        """What a box's number is."""
+        return f"grad = ∂{self.names[self.root]}/∂(box)"
+
+    def rule_legend(self):
+        """How a step uses an edge's local derivative."""
+        return "chain rule: grad(in) += grad(out) × ∂out/∂in, summed over the edges out of a box"
+
+    def start_caption(self, digits=DIGITS):
+        """Step 0's headline: only the seed is known."""
+        L = self.names[self.root]
+        return f"step 0: the start; only grad({L}) = ∂{L}/∂{L} = {fmt(self.gradient, digits)} is known"
+
     # -- display
 
     def _rows(self, digits):

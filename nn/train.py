@@ -127,6 +127,7 @@ def fit(
     tol=None,
     validation=None,
     progress=True,
+    compile=False,
 ):
     """Train ``model`` on rows ``X`` with targets ``y``; returns a :class:`History`.
 
@@ -138,7 +139,10 @@ def fit(
     l2·Σp² over all parameters. ``tol`` stops early (see the module notes).
     ``validation=(X_val, y_val)`` records the loss (and accuracy) on those rows
     after every epoch. ``progress=False`` hides the progress bar (tqdm: a widget
-    inside Jupyter); ``progress="text"`` asks for tqdm's text bar even there.
+    inside Jupyter); ``progress="text"`` asks for tqdm's text bar even there. ``compile=True``
+    trains with one sample's forward and backward pass generated once as Python
+    (:mod:`nn.compiled`): the same losses and updates as the graph, many times faster
+    (losses mse, half_sse, hinge).
 
     Accuracy is recorded for losses that carry an ``is_right(pred, target)``
     rule, or a ``label_threshold`` (hinge: labels ±1, bce: labels 0/1): then a
@@ -191,6 +195,12 @@ def fit(
     in_model = set(map(id, all_params))
     to_zero = all_params + [p for p in trained if id(p) not in in_model]
 
+    compiled = None
+    if compile:
+        from .compiled import BatchStep
+
+        compiled = BatchStep(model, loss_fn, X, y)
+        Xc, yc = compiled.rows(X, y)
     n = len(X)
     size = n if batch_size is None else min(batch_size, n)
     batches = [range(start, min(start + size, n)) for start in range(0, n, size)]
@@ -235,24 +245,30 @@ def fit(
             for step, batch in enumerate(batches, 1):
                 rows = [order[i] for i in batch]
                 try:
-                    preds = [model(X[r]) for r in rows]
-                    L = _losses.mean([loss_fn(p, y[r]) for p, r in zip(preds, rows)])
-                    if l2:
-                        L = L + _losses.l2(all_params, l2)
+                    if compiled is None:  # the graph: forward, then backward through it
+                        preds = [model(X[r]) for r in rows]
+                        L = _losses.mean([loss_fn(p, y[r]) for p, r in zip(preds, rows)])
+                        if l2:
+                            L = L + _losses.l2(all_params, l2)
+                        loss_now = L.data
+                    else:  # the generated program (nn.compiled): the same numbers, no graph
+                        for p in to_zero:
+                            p.grad = 0.0
+                        loss_now, preds = compiled([Xc[r] for r in rows], [yc[r] for r in rows], l2)
                 except (OverflowError, FloatingPointError) as exc:
                     raise diverged(
                         epoch, step, f"the forward pass raised {type(exc).__name__}: {exc}"
                     ) from exc
-                loss_now = L.data
                 if not loss_now <= limit:  # NaN, ±inf, or exploded
                     raise diverged(epoch, step, f"loss = {loss_now:.6g}", loss_now)
-                for p in to_zero:
-                    p.grad = 0.0
-                try:
-                    L.backward()
-                except (OverflowError, FloatingPointError) as exc:
-                    why = f"the backward pass raised {type(exc).__name__}: {exc}"
-                    raise diverged(epoch, step, why, loss_now) from exc
+                if compiled is None:
+                    for p in to_zero:
+                        p.grad = 0.0
+                    try:
+                        L.backward()
+                    except (OverflowError, FloatingPointError) as exc:
+                        why = f"the backward pass raised {type(exc).__name__}: {exc}"
+                        raise diverged(epoch, step, why, loss_now) from exc
                 if limit == sys.float_info.max:
                     limit = min(limit, DIVERGED_FACTOR * max(1.0, loss_now))
                 lr_now = optimizer.lr  # a schedule gone bad raises here, before this step is recorded
@@ -389,7 +405,7 @@ def predict(model, X, classes=False):
 def _is_right(pred, target, threshold):
     preds = pred if isinstance(pred, list) else [pred]
     targets = target if isinstance(target, (list, tuple)) else [target]
-    return all((p.data > 0.0) == (float(t) > threshold) for p, t in zip(preds, targets))
+    return all((float(p) > 0.0) == (float(t) > threshold) for p, t in zip(preds, targets))
 
 
 def _progress_bar(kind, **options):

@@ -92,6 +92,21 @@ EXPECTED = {
         ],
         0,
     ),
+    "07_why_backprop.ipynb": (
+        [
+            "all 10 gradients agree (largest relative difference",
+            "forward mode from w1: 14 steps -> ∂E/∂w1 = 0.0047464 (one gradient)",
+            "backward pass: 32 steps -> all 10 gradients; 14 of them lead to w1",
+            "every ∂node/∂parent forward mode multiplies is the backward pass's own number: True",
+            "14 forward-mode steps from w1 up to E",
+            re.compile(r"reverse mode: one backward pass \(all n gradients\)\s+15\s+32\s+6\s+0"),
+            re.compile(r"forward mode: n passes \(all n gradients\)\s+150\s+320\s+170\s+0"),
+            "saved: 20 multiplications; 6 of them by reusing ∂E/∂zY1, ∂E/∂zY2",
+            re.compile(r"\s16\s+337\s+609\s+945\s+4627\s+432371\s+457\.5"),
+            re.compile(r"\s12\s+2048\s+51200\s+147"),
+        ],
+        2,
+    ),
     "08_digits.ipynb": (
         [
             "softmax p = [0.7121, 0.15114, 0.13676]",

@@ -153,3 +153,17 @@ def test_three_class_evaluation_is_cross_entropy_and_argmax():
     loss, accuracy = chainrule.demo.evaluate(model, X, y)
     ce = sum(cross_entropy(model(x), t).data for x, t in zip(X, y)) / 3
     assert loss == pytest.approx(ce + chainrule.demo.L2 * 4.0) and accuracy == pytest.approx(2 / 3)
+
+
+def test_compile_trains_to_the_same_model(tmp_path, capsys):
+    """--compile trains with the generated step and prints the same final loss as the graph."""
+    printed = []
+    for extra in ([], ["--compile"]):
+        out = tmp_path / ("compiled" if extra else "graph")
+        argv = ["--epochs", "5", "--hidden", "4,4", "--out", str(out), "--no-progress", *extra]
+        assert chainrule.demo.run(parse(argv)) == 0
+        printed.append(capsys.readouterr().out.splitlines()[1])  # "final loss ..., accuracy ..."
+    assert printed[0] == printed[1] and "final loss" in printed[0]
+    assert (tmp_path / "graph" / "model.json").read_text() == (
+        tmp_path / "compiled" / "model.json"
+    ).read_text()

@@ -170,3 +170,22 @@ def test_console_command_end_to_end(tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "wrote f.svg: f = x*w = 6" in done.stdout and "data 6.00000" in svg_texts(tmp_path / "f.svg")
+
+
+def test_code_prints_seed002_generated_source(capsys):
+    """--code prints seed 002's backward pass as Python, the golden source, and draws nothing."""
+    from pathlib import Path
+
+    golden = Path(__file__).resolve().parent.parent / "engine" / "data" / "seed002_codegen.txt"
+    code, out, err = run(capsys, "--code")
+    assert code == 0 and err == ""
+    assert out == golden.read_text(encoding="utf-8")
+    assert not Path("graph.svg").exists()
+
+
+def test_code_prints_a_formula_as_python(capsys):
+    """--code with a formula prints a function of its names, one line per chain-rule step."""
+    code, out, _ = run(capsys, "--code", "tanh(x*w + b)", "x=0.5", "w=-1", "b=0.2")
+    assert code == 0
+    assert "def forward_backward(x, w, b):" in out
+    assert "    g_x += g_n2 * w  # step 4: ∂n2/∂x = w" in out

@@ -77,3 +77,17 @@ def test_bad_options_are_usage_errors(steps_only, capsys, argv, message):
         cli.main(["steps", *argv])
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_forward_option(steps_only, capsys):
+    """--forward w1 prints forward mode's steps from w1, ∂E/∂w1 beside backward's, and both modes' cost."""
+    out = run(capsys, "--forward", "w1")
+    assert "Forward mode from w1: 14 chain-rule steps" in out
+    assert sum(1 for line in out.splitlines() if line[:4].strip().isdigit()) == 14
+    assert "∂E/∂w1 = 0.0047464 by forward mode (one pass per weight), 0.0047464 by backward" in out
+    assert "forward mode: n passes (all n gradients)                      150  320  170" in out
+    assert "saved: 20 multiplications; 6 of them by reusing ∂E/∂zY1, ∂E/∂zY2" in out
+    assert "Backward pass" not in out
+    with pytest.raises(SystemExit):
+        cli.main(["steps", "--forward", "w9"])
+    assert "invalid choice: 'w9'" in capsys.readouterr().err

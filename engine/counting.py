@@ -1,0 +1,324 @@
+"""What each mode of differentiation costs on one graph, counted: ``cost(root)`` and ``reuse(root, params)``.
+
+The chain rule's work is one multiplication per edge of the graph (∂L/∂node · ∂node/∂parent
+backwards, or ∂node/∂parent · ∂parent/∂w forwards) and one addition for each extra term of
+a sum. Backward does that once and has every ∂L/∂w; forward mode does it once per leaf.
+The forward pass's own arithmetic and the local derivatives are counted by running the
+rule table's functions on a counting number, so the counts come from the same rows the
+engine runs.
+
+    >>> from engine import Value
+    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    >>> c = cost(a * b + b)
+    >>> c.reverse.mul, c.forward_mode_all.mul, c.n
+    (4, 8, 2)
+"""
+
+import html
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from . import graph, ops
+from .steps import check_root
+
+# ---------------------------------------------------------------------------
+# A number that counts the arithmetic done on it
+
+
+class _Tally(float):
+    """A float that counts +, −, ×, ÷ and ** done with it in ``self.c`` (a Counter).
+
+    Adding a plain 0 (where a sum starts) and flipping a sign are free.
+    """
+
+    def _new(self, x):
+        out = _Tally(x)
+        out.c = self.c
+        return out
+
+
+def _op(kind, f):
+    def method(self, other):
+        if not isinstance(other, (int, float)):
+            return NotImplemented
+        if not (kind == "add" and type(other) is not _Tally and other == 0):  # a sum's start, 0.0: free
+            self.c[kind] += 1
+        return self._new(f(float(self), float(other)))
+
+    return method
+
+
+for _name, _kind, _f in [
+    ("__add__", "add", lambda a, b: a + b), ("__radd__", "add", lambda a, b: b + a),
+    ("__sub__", "add", lambda a, b: a - b), ("__rsub__", "add", lambda a, b: b - a),
+    ("__mul__", "mul", lambda a, b: a * b), ("__rmul__", "mul", lambda a, b: b * a),
+    ("__truediv__", "mul", lambda a, b: a / b), ("__rtruediv__", "mul", lambda a, b: b / a),
+    ("__pow__", "fn", lambda a, b: a**b), ("__rpow__", "fn", lambda a, b: b**a),
+]:  # fmt: skip
+    setattr(_Tally, _name, _op(_kind, _f))
+_Tally.__neg__ = lambda self: self._new(-float(self))  # type: ignore[method-assign,attr-defined]  # free
+_Tally.__pos__ = lambda self: self  # type: ignore[method-assign]
+
+
+def _tallies(node, c):
+    """The node's inputs and output as counting numbers sharing the Counter ``c``."""
+    out = []
+    for v in [*(p.data for p in node._parents), node.data]:
+        t = _Tally(v)
+        t.c = c
+        out.append(t)
+    return out
+
+
+_CALL = re.compile(r"\b([a-z]+)\(")
+
+
+class Count(NamedTuple):
+    """Nodes visited and the arithmetic done: multiplications (× and ÷), additions (+ and −),
+    function evaluations (exp, σ, tanh, **, ...)."""
+
+    nodes: int
+    mul: int
+    add: int
+    fn: int = 0
+
+    def __mul__(self, n):
+        return Count(self.nodes * n, self.mul * n, self.add * n, self.fn * n)
+
+    def __rmul__(self, n):
+        return self * n
+
+    def __add__(self, other):
+        return Count(*(a + b for a, b in zip(self, other)))
+
+
+def forward_count(node):
+    """The arithmetic of computing ``node`` from its inputs, as its row's forward function does it.
+
+    A function row (exp, σ, tanh, ...) or a power is one function evaluation.
+    """
+    c = Counter()
+    *inputs, _ = _tallies(node, c)
+    op = node._op
+    result = op.forward(*inputs)
+    if op.is_function:
+        return Count(1, 0, 0, 1)
+    return Count(1, c["mul"], c["add"], c["fn"] + (not isinstance(result, _Tally)))
+
+
+def partials_count(node):
+    """The arithmetic of the node's local derivatives ∂node/∂parent, as its row's partials compute them.
+
+    Calls of function rows inside a partial (sin's cos(a), pow's log(a)) are read off the
+    rule's formula text, one evaluation each.
+    """
+    c = Counter()
+    op = node._op
+    *inputs, out = _tallies(node, c)
+    if op.constant is not None:
+        inputs.append(op.constant)
+    op.partials(*inputs, out)
+    names = set(ops.functions())
+    n = len(node._parents)
+    calls = sum(1 for i in range(n) for f in _CALL.findall(op.formula(i, n)) if f in names)
+    return Count(1, c["mul"], c["add"], c["fn"] + calls)
+
+
+# ---------------------------------------------------------------------------
+# cost()
+
+ROWS = (
+    ("forward", "forward pass (the values)"),
+    ("partials", "local derivatives ∂node/∂parent (every edge, once)"),
+    ("reverse", "reverse mode: one backward pass (all n gradients)"),
+    ("forward_mode_one", "forward mode: one pass (one leaf)"),
+    ("forward_mode_all", "forward mode: n passes (all n gradients)"),
+    ("forward_mode_sparse", "forward mode: n passes, skipping zero tangents"),
+)
+
+
+@dataclass(frozen=True)
+class Cost:
+    """What differentiating ``root`` costs, row by row (see :func:`cost`); each row a :class:`Count`."""
+
+    root_name: str
+    n: int  # the leaves differentiated with respect to
+    edges: int
+    forward: Count
+    partials: Count
+    reverse: Count
+    forward_mode_one: Count
+    forward_mode_all: Count
+    forward_mode_sparse: Count
+
+    def ratios(self):
+        """(reverse ÷ forward pass, forward mode for all n ÷ reverse), counting × and + together."""
+        ops_ = lambda c: c.mul + c.add
+        back = ops_(self.reverse) / max(1, ops_(self.forward))
+        return back, ops_(self.forward_mode_all) / max(1, ops_(self.reverse))
+
+    def _rows(self):
+        head = ["", "nodes visited", "×", "+", "functions"]
+        return head, [[label, *map(str, getattr(self, key))] for key, label in ROWS]
+
+    def _caption(self):
+        return f"Cost of ∂{self.root_name}/∂(each of n = {self.n} leaves), {self.edges} edges"
+
+    def text(self):
+        """The counts as an aligned text table, with the two ratios below."""
+        head, rows = self._rows()
+        widths = [max(len(r[c]) for r in [head, *rows]) for c in range(len(head))]
+        lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+                 for r in [head, *rows]]  # fmt: skip
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        back, fwd = self.ratios()
+        lines.insert(0, f"{self._caption()} in the graph")
+        lines.append(
+            f"reverse / forward pass = {back:.2f};  forward mode (n passes) / reverse = {fwd:.1f}  "
+            "(× and + together; the chain-rule rows count only its products and sums)"
+        )
+        return "\n".join(lines)
+
+    def __str__(self):
+        return self.text()
+
+    def _repr_html_(self):
+        head, rows = self._rows()
+        back, fwd = self.ratios()
+        out = [
+            '<table class="chainrule-cost">',
+            f"<caption>{_h(self._caption())}</caption>",
+            "<thead><tr>" + "".join(f"<th>{_h(c)}</th>" for c in head) + "</tr></thead><tbody>",
+        ]
+        for r in rows:
+            numbers = "".join(f'<td style="text-align:right">{c}</td>' for c in r[1:])
+            out.append(f"<tr><td>{_h(r[0])}</td>{numbers}</tr>")
+        ratios = f"reverse / forward pass = {back:.2f}; forward mode (n passes) / reverse = {fwd:.1f}"
+        out.append(f'</tbody><tfoot><tr><td colspan="5">{ratios}</td></tr></tfoot></table>')
+        return "\n".join(out)
+
+
+def cost(root: Any, wrt: Any = None) -> Cost:
+    """Count the work of the forward pass, one reverse pass and forward mode for all n leaves.
+
+    ``wrt`` lists the leaves to differentiate with respect to (Values; default every leaf
+    below ``root``), n of them. The chain-rule rows count one × per edge product and one +
+    per extra term of a sum (a node whose gradient or tangent sums k terms takes k − 1);
+    the local derivatives they multiply are counted once, in their own row, as if kept
+    from the forward pass (dual numbers recompute them, and the values, in every pass:
+    that makes forward mode dearer still). "Skipping zero tangents" counts only the
+    products on nodes that depend on the seeded leaf; it is counted by running those n
+    passes, so a graph of thousands of parameters takes a few seconds.
+    """
+    from .forward import _push, seeds  # forward mode's own loop: counting its products counts its work
+
+    check_root(root)
+    if hasattr(wrt, "_parents"):
+        wrt = [wrt]
+    order = [n for n in graph.forward_order(root) if n._parents]
+    leaves = graph.leaves(root) if wrt is None else list(seeds(root, {w: 1.0 for w in wrt}))
+    n = len(leaves)
+    edges = sum(len(v._parents) for v in order)
+    fwd = sum((forward_count(v) for v in order), Count(0, 0, 0))
+    partials = sum((partials_count(v) for v in order), Count(0, 0, 0))
+    partials = partials._replace(nodes=len(order))
+    uses = graph.uses(root)
+    reverse = Count(len(order), edges, sum(k - 1 for k in uses.values()))
+    one = Count(len(order), edges, sum(len(v._parents) - 1 for v in order))
+    sparse = Count(0, 0, 0)
+    for leaf in leaves:
+        fan_in = Counter(step[0] for step in _push(root, {leaf: 1.0}))
+        sparse += Count(len(fan_in), fan_in.total(), sum(k - 1 for k in fan_in.values()))
+    return Cost(graph.root_name(root), n, edges, fwd, partials, reverse, one, one * n, sparse)
+
+
+# ---------------------------------------------------------------------------
+# reuse(): what backpropagation saved against the paths written out
+
+
+@dataclass(frozen=True)
+class Reuse:
+    """∂root/∂p for each p written out path by path (as ``explain`` prints it), against backpropagation.
+
+    ``written`` = (×, +) when every path's factors are multiplied out and the paths summed;
+    ``backprop`` = (×, +) when each product of factors down to a named node is made once and
+    shared (the backward pass, on explain's named factors); ``groups_written`` and
+    ``groups_backprop`` count only the ×s of the groups explain marks reused ([...]: the
+    factors down to a later layer's ∂E/∂z).
+    """
+
+    root_name: str
+    params: tuple  # names
+    written: tuple
+    backprop: tuple
+    groups_written: int
+    groups_backprop: int
+    reused_at: tuple  # names of the nodes whose ∂L/∂node is reused
+
+    @property
+    def saved(self):
+        """Multiplications backpropagation saved, in all and from the marked groups alone."""
+        return self.written[0] - self.backprop[0], self.groups_written - self.groups_backprop
+
+    def text(self):
+        L, ps = self.root_name, ", ".join(self.params)
+        total, groups = self.saved
+        at = ", ".join(f"∂{L}/∂{n}" for n in self.reused_at)
+        return "\n".join([
+            f"∂{L}/∂p for p in {ps}, written out path by path: {self.written[0]} × and {self.written[1]} +",
+            f"by backpropagation, each shared product once: {self.backprop[0]} × and {self.backprop[1]} +",
+            f"saved: {total} multiplications; {groups} of them by reusing {at} "
+            f"({self.groups_written} × written out, {self.groups_backprop} once each)",
+        ])  # fmt: skip
+
+    def __str__(self):
+        return self.text()
+
+
+def reuse(root: Any, params: Any) -> Reuse:
+    """Count what backpropagation saves on ∂root/∂p for ``params`` (Values or labels) by reusing factors.
+
+    Written out, each path's k factors take k − 1 ×, and m paths m − 1 +. Backpropagation
+    makes each product of factors from the root down to a named node once: one × per factor
+    (upper → lower) not leaving the root, and a node reached from k uppers sums k terms.
+    """
+    from .explaining import explain
+    from .tracing import record
+
+    t = record(root)
+    written_mul = written_add = 0
+    factors: dict = {}  # (upper, lower) -> present, each named factor once
+    groups: Counter = Counter()  # reused node -> × in its group, per path written out
+    group_size = {}
+    params = [t.find(p) for p in params]
+    for p in params:
+        e = explain(p, t, max_paths=10**9)
+        written_mul += sum(len(path.factors) - 1 for path in e.paths)
+        written_add += len(e.paths) - 1
+        for path in e.paths:
+            for f in path.factors:
+                factors[f.upper, f.lower] = True
+            for r in path.reused:
+                k = r.end - r.start - (r.start == 0)  # × inside the group (the first factor is free)
+                groups[r.node] += 1
+                group_size[r.node] = k
+    root_ = t.root
+    uppers = Counter(lower for upper, lower in factors)
+    backprop_mul = sum(1 for upper, _ in factors if upper is not root_)
+    backprop_add = sum(k - 1 for k in uppers.values())
+    names = t.names
+    return Reuse(
+        names[root_], tuple(names[p] for p in params), (written_mul, written_add),
+        (backprop_mul, backprop_add),
+        sum(groups[n] * group_size[n] for n in groups), sum(group_size[n] for n in groups),
+        tuple(names[n] for n in groups),
+    )  # fmt: skip
+
+
+def _h(text):
+    return html.escape(str(text), quote=True)
+
+
+__all__ = ["cost", "Cost", "Count", "reuse", "Reuse", "forward_count", "partials_count"]

@@ -1,0 +1,322 @@
+"""Forward mode beside reverse mode: tangents pushed up the graph that backward walks down.
+
+Forward mode seeds a leaf w with the tangent ∂w/∂w = 1 and, node by node in the order
+the forward pass ran, computes ∂node/∂w = Σ ∂node/∂parent · ∂parent/∂w with the SAME
+local partials the backward pass multiplies (``engine.backward.local_partials``, the
+rule table). One forward-mode pass gives the derivative of every node with respect to
+ONE leaf; one backward pass gives the derivative of ONE root with respect to every
+leaf. ``engine.cost`` counts what that difference means for a network's n parameters.
+
+    >>> import engine
+    >>> x, w = engine.Value(0.5, label="x"), engine.Value(-2.0, label="w")
+    >>> L = (x * w).tanh(); L.label = "L"
+    >>> jvp(L, {w: 1.0}) == engine.grad(L, [w])[0]
+    True
+    >>> print(forward_trace(L, "w")[-1])
+    step 2: ∂L/∂w += ∂L/∂n1 · ∂n1/∂w = 0.41997 (1 - L**2) × 0.50000 = 0.20999; ∂L/∂w = 0.20999
+"""
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from . import graph
+from .backward import local_partials
+from .graph import DIGITS, fmt
+from .steps import Step, check_root
+from .tracing import Trace, _h
+
+# ---------------------------------------------------------------------------
+# Tangents
+
+
+def _leaf(root, leaf, labels):
+    """``leaf`` (a Value or a label) as a leaf below ``root``, or a clear error."""
+    L = graph.root_name(root)
+    if isinstance(leaf, str):
+        found = labels.get(leaf, [])
+        if len(found) != 1:
+            some = ", ".join(sorted(labels)[:20])
+            why = "no leaf" if not found else f"{len(found)} leaves"
+            raise KeyError(f"{why} labelled {leaf!r} below {L}; pass the Value itself (its leaves: {some})")
+        return found[0]
+    if not hasattr(leaf, "_parents"):
+        what = f"{type(leaf).__name__} {leaf!r}"
+        raise TypeError(f"a tangent is seeded on a Value or its label (str), not {what}")
+    return leaf
+
+
+def seeds(root: Any, tangents: Any) -> dict:
+    """``tangents`` ({leaf or label: number}, or one leaf for tangent 1) checked against ``root``'s graph."""
+    check_root(root)
+    if isinstance(tangents, str) or hasattr(tangents, "_parents"):
+        tangents = {tangents: 1.0}
+    elif not isinstance(tangents, dict):
+        raise TypeError(
+            f"tangents maps leaves (Values or labels) to numbers, e.g. {{w5: 1.0}}, or is one leaf; "
+            f"got {type(tangents).__name__} {tangents!r}"
+        )
+    below = set(graph.topological_order(root))
+    labels: dict = {}
+    for n in below:
+        if not n._parents and n.label is not None:
+            labels.setdefault(n.label, []).append(n)
+    out: dict = {}
+    for key, t in tangents.items():
+        leaf = _leaf(root, key, labels)
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t):
+            raise TypeError(f"the tangent of {graph.describe(leaf)} must be a finite number, not {t!r}")
+        if leaf not in below:
+            L = graph.root_name(root)
+            raise ValueError(
+                f"{graph.describe(leaf)} is not in the graph below {L}, so it has no effect on {L}; "
+                f"seed a Value that {L} was computed from"
+            )
+        if leaf._parents:
+            raise ValueError(
+                f"{graph.describe(leaf)} was computed from other Values; forward mode seeds leaves "
+                "(inputs and parameters), whose tangents the pass then carries up"
+            )
+        out[leaf] = out.get(leaf, 0.0) + float(t)
+    return out
+
+
+def _push(root, tangent, locals_=None):
+    """The forward-mode loop, one product per ``next()``: ∂node/∂w += ∂node/∂parent · ∂parent/∂w.
+
+    ``tangent`` holds the seeded leaves' tangents and receives each node's once all its
+    products are taken, inputs first, as the forward pass ran. Nodes that depend on no seeded
+    leaf have tangent 0 and take no product. Yields ``(node, index, parent, local, tangent of
+    parent, tangent of node so far, final)``. ``locals_``, if given, receives ∂node/∂parent of
+    every edge, as the rule table gives them to the backward pass.
+    """
+    for node in graph.forward_order(root):
+        parents = node._parents
+        if not parents:
+            continue
+        live = [i for i, p in enumerate(parents) if p in tangent]
+        if not live and locals_ is None:
+            continue
+        parts = local_partials(node)  # the rule table's ∂node/∂parent, as backward uses them
+        if locals_ is not None:
+            locals_.update(((node, i), local) for i, local in enumerate(parts))
+        acc = None
+        for i in live:
+            local, t = parts[i], tangent[parents[i]]
+            acc = local * t if acc is None else acc + local * t  # the chain rule, forwards
+            yield node, i, parents[i], local, t, acc, i == live[-1]
+        if acc is not None:
+            tangent[node] = acc
+
+
+def jvp(root: Any, tangents: Any) -> float:
+    """∂root/∂(direction): forward-mode differentiation along ``tangents``.
+
+    ``tangents`` maps leaves below ``root`` (Values or their labels) to their tangent,
+    e.g. ``{w5: 1.0}`` for ∂root/∂w5; leaves not named have tangent 0. One pass over the
+    graph, inputs first, with the rule table's local partials. No ``.grad`` changes.
+
+    >>> from engine import Value
+    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    >>> jvp(a * b, {"a": 1.0, "b": 2.0})  # ∂(ab)/∂a · 1 + ∂(ab)/∂b · 2 = b + 2a
+    1.0
+    """
+    tangent = seeds(root, tangents)
+    for _ in _push(root, tangent):
+        pass
+    return float(tangent.get(root, 0.0))
+
+
+# ---------------------------------------------------------------------------
+# Steps and their Trace
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ForwardStep(Step):
+    """One forward-mode product: ∂node/∂w += ∂node/∂parent · ∂parent/∂w.
+
+    The fields are :class:`engine.steps.Step`'s, read forwards: ``upstream`` is the
+    tangent coming in, ∂parent/∂w; ``local`` is ∂node/∂parent (the same number the
+    backward pass multiplies on this edge); ``grad`` is the tangent of ``node`` so far,
+    final on the node's last product; ``root_name`` names the seeded leaf w.
+    """
+
+    def text(self, digits: int = graph.DIGITS) -> str:
+        """The step as one sentence, numbers with ``digits`` decimals."""
+        w, n, p = self.root_name, self.node_name, self.parent_name
+        so_far = "" if self.final else " so far"
+        return (
+            f"step {self.number}: ∂{n}/∂{w} += ∂{n}/∂{p} · ∂{p}/∂{w} = {fmt(self.local, digits)} "
+            f"({self.formula}) × {fmt(self.upstream, digits)} = {fmt(self.product, digits)}; "
+            f"∂{n}/∂{w} = {fmt(self.grad, digits)}{so_far}"
+        )
+
+    def __str__(self):
+        return self.text()
+
+    @property
+    def updated(self) -> Any:
+        """The node whose number this step changed: ``node``, whose tangent it added to."""
+        return self.node
+
+    def caption(self, digits: int = graph.DIGITS) -> str:
+        """What the step did, as a frame's headline: ∂node/∂w += ∂node/∂parent × ∂parent/∂w."""
+        w, n, p = self.root_name, self.node_name, self.parent_name
+        return (
+            f"step {self.number}: ∂{n}/∂{w} += ∂{n}/∂{p} × ∂{p}/∂{w} = {fmt(self.local, digits)} × "
+            f"{fmt(self.upstream, digits)} = {fmt(self.product, digits)}, "
+            f"so ∂{n}/∂{w} = {fmt(self.grad, digits)}"
+        )
+
+
+class ForwardTrace(Trace):
+    """The recorded steps of one forward-mode pass from the leaf ``wrt``, in the order they ran.
+
+    The twin of a backward :class:`Trace`: a sequence of :class:`ForwardStep`, a text table
+    (``str``) and an HTML one, ``state(i)`` (the tangents known after step i, what a frame
+    draws) and ``locals()`` (∂node/∂parent of every edge). ``root`` is the graph's top (the
+    loss), ``wrt`` the seeded leaf; ``tangents`` maps every node that depends on ``wrt`` to
+    ∂node/∂wrt. Nothing here runs a pass again.
+    """
+
+    def __init__(self, root, steps, wrt, names=None, locals_=None, tangents=None):
+        super().__init__(root, steps, 1.0, None, names)
+        self.wrt = wrt
+        self._locals = dict(locals_) if locals_ is not None else {(s.node, s.index): s.local for s in steps}
+        self.tangents = dict(tangents) if tangents is not None else {}
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return ForwardTrace(self.root, self.steps[i], self.wrt, self.names, self._locals, self.tangents)
+        return self.steps[i]
+
+    def __repr__(self):
+        return (
+            f"<ForwardTrace of {len(self.steps)} chain-rule steps from {self.names[self.wrt]} "
+            f"up to {self.names[self.root]}>"
+        )
+
+    @property
+    def value(self):
+        """∂root/∂wrt, the pass's result (0.0 when the root does not depend on ``wrt``)."""
+        return self.tangents.get(self.root, 0.0)
+
+    def to(self, node):
+        """The steps on the paths from ``wrt`` up to ``node`` (a Value or its label), as a ForwardTrace."""
+        node = self.find(node)
+        below = set(graph.topological_order(node))
+        kept = [s for s in self.steps if s.node in below]
+        return ForwardTrace(self.root, kept, self.wrt, self.names, self._locals, self.tangents)
+
+    def above(self, param):
+        raise TypeError(
+            "a forward-mode trace holds ∂node/∂w for one leaf w, not ∂L/∂node; explain() reads a backward "
+            "pass: engine.trace(root)"
+        )
+
+    def state(self, i):
+        """What is known after step ``i``: ``(known, step)``; ``known`` maps nodes to ∂node/∂wrt.
+
+        At step 0 only the seed is known, ∂wrt/∂wrt = 1; a node with several inputs shows its
+        running sum until its last step.
+        """
+        if isinstance(i, bool) or not isinstance(i, int) or i < 0:
+            raise ValueError(f"step must be an int >= 0 (0 is the start, before any step), got {i!r}")
+        if i > len(self.steps):
+            raise IndexError(
+                f"step {i} does not exist: the forward-mode pass from {self.names[self.wrt]} has "
+                f"{len(self.steps)} steps (0 is the start)"
+            )
+        known = {self.wrt: 1.0}
+        for s in self.steps[:i]:
+            known[s.node] = s.grad
+        return known, self.steps[i - 1] if i else None
+
+    def locals(self):
+        """{(node, index): ∂node/∂parent[index]} for every edge (forward mode computes them all)."""
+        return dict(self._locals)
+
+    @property
+    def quantity(self):
+        """The number each box shows: ∂(box)/∂wrt."""
+        return f"∂/∂{self.names[self.wrt]}"
+
+    def box_legend(self):
+        w = self.names[self.wrt]
+        return f"∂/∂{w} = ∂(box)/∂{w}, the tangent carried up from {w}"
+
+    def rule_legend(self):
+        w = self.names[self.wrt]
+        return f"forward mode: ∂out/∂{w} += ∂out/∂in × ∂in/∂{w}, summed over the edges into an op"
+
+    def start_caption(self, digits=DIGITS):
+        w = self.names[self.wrt]
+        return f"step 0: the start; only ∂{w}/∂{w} = {fmt(1.0, digits)} is known (every leaf else: 0)"
+
+    def _rows(self, digits):
+        w = self.names[self.wrt]
+        head = ["step", "node", "op", "parent", f"∂parent/∂{w}", "∂node/∂parent", "", "", "product"]
+        head += [f"∂node/∂{w}", ""]
+        rows = []
+        for s in self.steps:
+            rows.append([
+                str(s.number), s.node_name, s.node._op.label, s.parent_name, fmt(s.upstream, digits),
+                s.formula, "=", fmt(s.local, digits), fmt(s.product, digits), fmt(s.grad, digits),
+                "" if s.final else "so far",
+            ])  # fmt: skip
+        return head, rows
+
+    def table(self, digits=DIGITS):
+        """The steps as an aligned text table, one line per product."""
+        if not self.steps:
+            return f"(no forward-mode steps from {self.names[self.wrt]})"
+        return super().table(digits)
+
+    def _repr_html_(self):
+        out = super()._repr_html_()
+        w, L = self.names[self.wrt], self.names[self.root]
+        caption = f"{len(self.steps)} forward-mode steps from {w} up to {L}"
+        start, end = out.index("<caption>"), out.index("</caption>")
+        return out[:start] + f"<caption>{_h(caption)}" + out[end:]
+
+
+def forward_steps(root: Any, wrt: Any, names: dict | None = None) -> Iterator[ForwardStep]:
+    """Run forward mode from the leaf ``wrt`` (a Value or its label) up to ``root``, one step per ``next()``.
+
+    The twin of :func:`engine.backward_steps`: each step adds one product ∂node/∂parent ·
+    ∂parent/∂wrt to ∂node/∂wrt, with the rule table's local partial. Only the nodes that
+    depend on ``wrt`` take steps (every other tangent is 0). No ``.grad`` changes; the last
+    step's ``grad`` is ∂root/∂wrt, the number ``engine.grad(root, [wrt])`` gives.
+    :func:`forward_trace` keeps every step in a :class:`ForwardTrace`.
+    """
+    (leaf,) = seeds(root, {wrt: 1.0})  # checked now, not at the first next()
+    return _steps(root, leaf, names if names is not None else graph.names(root), {leaf: 1.0})
+
+
+def _steps(root, leaf, names, tangent, locals_=None):
+    w = names[leaf]
+    for number, (node, index, parent, local, t, acc, final) in enumerate(_push(root, tangent, locals_), 1):
+        t, local = float(t), float(local)
+        yield ForwardStep(
+            number, node, parent, index, t, local, graph.formula(node, index, names),
+            node._op.formula(index, len(node._parents)), local * t, float(acc), final,
+            names[node], names[parent], w,
+        )  # fmt: skip
+
+
+def forward_trace(root: Any, wrt: Any) -> ForwardTrace:
+    """Forward mode from the leaf ``wrt`` up to ``root``, every step kept, as a :class:`ForwardTrace`.
+
+    The twin of :func:`engine.trace` (and like :func:`engine.tracing.record`, it changes no
+    ``.grad``): tables, ``engine.draw(trace, step=i)`` and ``engine.frames(trace)`` read it.
+    """
+    (leaf,) = seeds(root, {wrt: 1.0})
+    names = graph.names(root)
+    tangent: dict = {leaf: 1.0}
+    locals_: dict = {}
+    steps = list(_steps(root, leaf, names, tangent, locals_))
+    return ForwardTrace(root, steps, leaf, names, locals_, tangent)
+
+
+__all__ = ["jvp", "forward_steps", "forward_trace", "ForwardStep", "ForwardTrace", "seeds"]

@@ -1,0 +1,226 @@
+"""Tests for engine.forward: forward mode (jvp, forward_steps) on the graph backward walks."""
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import engine
+import nn
+from engine import RULES, Value, backward, graph
+from engine.forward import ForwardStep, ForwardTrace, forward_steps, forward_trace, jvp
+from engine.strategies import expressions
+
+PROFILE = settings().max_examples
+PER_OP = settings(max_examples=max(PROFILE // 4, 25))
+
+
+def path_bound(root, tangents):
+    """Σ over paths of |product of partials · tangent|: the size rounding errors scale with."""
+    size = {leaf: abs(t) for leaf, t in tangents.items()}
+    for node in graph.forward_order(root):
+        if node._parents:
+            parts = backward.local_partials(node)
+            size[node] = sum(abs(d) * size.get(p, 0.0) for p, d in zip(node._parents, parts))
+    return size.get(root, 0.0)
+
+
+def agrees(forward, reverse, bound):
+    """Equal up to rounding: the two modes multiply the same factors in another order."""
+    return forward == reverse or abs(forward - reverse) <= 1e-12 * bound + 1e-300  # 1e-300: subnormals
+
+
+@settings(max_examples=3 * PROFILE)
+@given(expressions(), st.data())
+def test_jvp_equals_grad_along_any_direction(e, data):
+    """jvp(root, v) = Σ ∂root/∂leaf · v(leaf) on random expressions of every op, up to rounding."""
+    v = {leaf: data.draw(st.floats(-3, 3), label=leaf.label) for leaf in e.leaves}
+    grads = engine.grad(e.root, e.leaves)
+    reverse = sum(g * v[leaf] for leaf, g in zip(e.leaves, grads))
+    forward = jvp(e.root, v)
+    bound = path_bound(e.root, v) + sum(abs(g * v[x]) for x, g in zip(e.leaves, grads))
+    assert agrees(forward, reverse, bound)
+
+
+@pytest.mark.parametrize("op", list(RULES))
+@PER_OP
+@given(data=st.data())
+def test_jvp_equals_grad_for_every_op(op, data):
+    """For each op of the rule table, the forward-mode derivative along each leaf is the backward one."""
+    e = data.draw(expressions(ops=[op], max_nodes=5))
+    grads = engine.grad(e.root, e.leaves)
+    for leaf, g in zip(e.leaves, grads):
+        t = forward_trace(e.root, leaf)
+        assert agrees(t.value, g, path_bound(e.root, {leaf: 1.0})), (leaf.label, t.value, g)
+        assert agrees(jvp(e.root, {leaf: 1.0}), g, path_bound(e.root, {leaf: 1.0}))
+
+
+@given(expressions())
+def test_forward_steps_multiply_the_backward_passes_local_partials(e):
+    """Each forward step's ∂node/∂parent is bit for bit the number backward multiplies on that edge."""
+    back = engine.tracing.record(e.root).locals()
+    t = forward_trace(e.root, e.leaves[0])
+    assert t.locals() == back
+    for s in t:
+        assert s.local == back[s.node, s.index]
+        assert s.product == s.local * s.upstream
+
+
+def test_seed002_forward_steps_for_w1():
+    """From w1 forward mode takes 14 steps, zH1 first and E last, and reaches ∂E/∂w1 = 0.0047464."""
+    net = nn.seed002()
+    t = forward_trace(net.E, "w1")
+    assert isinstance(t, ForwardTrace) and all(isinstance(s, ForwardStep) for s in t)
+    assert len(t) == 14
+    assert (t[0].node_name, t[0].parent_name, t[0].local, t[0].grad) == ("zH1", "w1", 0.95, 0.95)
+    assert t[-1].node is net.E and t[-1].final and not t[-2].final
+    assert graph.fmt(t.value) == "0.0047464"
+    assert math.isclose(t.value, engine.grad(net.E, [net.params["w1"]])[0], rel_tol=1e-14)
+    assert str(t[1]) == (
+        "step 2: ∂outH1/∂w1 += ∂outH1/∂zH1 · ∂zH1/∂w1 = 0.24852 (outH1 * (1 - outH1)) × 0.95000 = 0.23610; "
+        "∂outH1/∂w1 = 0.23610"
+    )
+    table = t.table()
+    head = ["step", "node", "op", "parent", "∂parent/∂w1", "∂node/∂parent"]
+    assert table.splitlines()[0].split()[:6] == head
+    assert "so far" in table.splitlines()[-2] and "0.0047464" in table.splitlines()[-1]
+    assert "<caption>14 forward-mode steps from w1 up to E</caption>" in t._repr_html_()
+
+
+def test_forward_steps_is_a_generator_of_the_traced_steps():
+    """forward_steps yields one step per next(), the steps forward_trace keeps; bad input fails at once."""
+    net = nn.seed002()
+    gen = forward_steps(net.E, "w2")
+    first = next(gen)
+    assert (first.number, first.node_name, first.parent_name, first.local) == (1, "zH1", "w2", 0.06)
+    rest = list(gen)
+    kept = forward_trace(net.E, "w2")
+    assert [s.text() for s in [first, *rest]] == [s.text() for s in kept]
+    assert all(isinstance(s, ForwardStep) for s in rest)
+    with pytest.raises(KeyError, match="no leaf labelled 'w9'"):
+        forward_steps(net.E, "w9")  # before any next()
+
+
+def test_seed002_every_parameter_both_ways():
+    """For every parameter of seed 002, forward mode and the backward pass give the same ∂E/∂p."""
+    net = nn.seed002()
+    grads = engine.grad(net.E, net.params.values())
+    for name, g in zip(net.params, grads):
+        assert math.isclose(forward_trace(net.E, name).value, g, rel_tol=1e-13), name
+    # w5 reaches only one output: its 7 steps go zY1, outY1, the loss's Y1 half, E
+    assert [s.node_name for s in forward_trace(net.E, "w5")] == ["zY1", "outY1", "n3", "n2", "n1", "E"]
+
+
+def test_state_and_filter():
+    """state(i) holds the tangents known after step i; to(node) keeps the steps below node."""
+    net = nn.seed002()
+    t = forward_trace(net.E, "w1")
+    known, step = t.state(0)
+    assert known == {net.params["w1"]: 1.0} and step is None
+    known, step = t.state(len(t))
+    assert known[net.E] == t.value and step is t[-1]
+    sub = t.to("outH1")
+    assert [s.node_name for s in sub] == ["zH1", "outH1"] and isinstance(sub, ForwardTrace)
+    with pytest.raises(IndexError, match="has 14 steps"):
+        t.state(15)
+    with pytest.raises(ValueError, match="int >= 0"):
+        t.state(-1)
+    with pytest.raises(TypeError, match="explain"):
+        engine.explain("w1", t)
+
+
+def test_draw_and_frames_read_the_forward_trace():
+    """draw(trace, step=i) and frames() show the tangents known after step i, running no pass."""
+    net = nn.seed002()
+    t = forward_trace(net.E, "w1")
+    before = backward.passes
+    d = engine.draw(t, step=3)
+    assert "grad 0.04250" in d.source  # ∂zY1/∂w1, set by step 3
+    assert "grad ?" in d.source  # outY1's tangent is not known yet
+    assert "grad 0.0047464" in engine.draw(t).source
+    f = engine.frames(t)
+    assert len(f) == 15 and f.trace is t
+    assert backward.passes == before
+
+
+def test_no_gradient_changes():
+    """jvp, forward_steps and forward_trace leave every .grad as it was."""
+    net = nn.seed002()
+    net.E.backward()
+    before = {n: n.grad for n in graph.topological_order(net.E)}
+    jvp(net.E, {"w1": 1.0, "b2": -2.0})
+    forward_trace(net.E, "w3")
+    list(forward_steps(net.E, "b1"))
+    assert {n: n.grad for n in graph.topological_order(net.E)} == before
+
+
+def test_jvp_sums_directions_and_takes_labels():
+    """A direction over several leaves gives the matching combination of gradients; labels work."""
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    L = a * b + b.exp()
+    assert math.isclose(jvp(L, {"a": 1.0, "b": 2.0}), -3.0 + 2.0 * (2.0 + math.exp(-3.0)), rel_tol=1e-15)
+    assert jvp(L, a) == -3.0  # one leaf: tangent 1
+    assert jvp(a, {a: 5.0}) == 5.0  # the root itself
+    assert jvp(L, {a: 0.0}) == 0.0
+
+
+@pytest.mark.parametrize(
+    "tangents, error, message",
+    [
+        ({"c": 1.0}, KeyError, "no leaf labelled 'c'"),
+        ({"a": float("nan")}, TypeError, "finite number"),
+        ({"a": True}, TypeError, "finite number"),
+        ({"a": "1"}, TypeError, "finite number"),
+        ({1.5: 1.0}, TypeError, "Value or its label"),
+        ([1.0, 2.0], TypeError, "tangents maps leaves"),
+    ],
+)
+def test_bad_tangents_are_refused(tangents, error, message):
+    """A tangent on an unknown label, a non-number or a non-Value key is refused with what to give."""
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    with pytest.raises(error, match=message):
+        jvp(a * b, tangents)
+
+
+def test_leaves_outside_or_inside_the_graph_are_refused():
+    """Seeding a Value the root does not use, or an interior node, says what to seed instead."""
+    a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(1.0, label="c")
+    m = a * b
+    L = m.tanh()
+    with pytest.raises(ValueError, match="not in the graph below L"):
+        jvp(L, {c: 1.0})
+    with pytest.raises(ValueError, match="forward mode seeds leaves"):
+        forward_trace(L, m)
+    with pytest.raises(TypeError, match="expected the Value to differentiate"):
+        jvp(3.0, {a: 1.0})
+    twin = Value(1.0, label="a")
+    with pytest.raises(KeyError, match="2 leaves labelled 'a'"):
+        jvp(L + twin, {"a": 1.0})
+
+
+def test_a_domain_error_names_the_node():
+    """A local derivative that cannot be computed raises the backward pass's clear error, not a bare one."""
+    x = Value(0.0, label="x")
+    y = x.sqrt()
+    y.label = "y"
+    with pytest.raises(ZeroDivisionError, match="node 'y'"):
+        jvp(y, {x: 1.0})
+
+
+def test_frame_hooks_match_todays_backward_drawing():
+    """Step.caption, Trace.box_legend/rule_legend/start_caption say what a backward frame says today."""
+    net = nn.seed002()
+    t = engine.trace(net.E)
+    for i in (0, 5):
+        source = engine.draw(t, step=i).source
+        headline = t.start_caption() if i == 0 else t[i - 1].caption()
+        assert headline in source
+        assert t.box_legend() in source and t.rule_legend() in source
+        assert i == 0 or t[i - 1].updated is t[i - 1].parent
+    f = forward_trace(net.E, "w1")
+    assert f[2].updated is f[2].node and f.quantity == "∂/∂w1"
+    assert f[2].caption() == (
+        "step 3: ∂zY1/∂w1 += ∂zY1/∂outH1 × ∂outH1/∂w1 = 0.18000 × 0.23610 = 0.04250, so ∂zY1/∂w1 = 0.04250"
+    )
+    assert f.start_caption() == "step 0: the start; only ∂w1/∂w1 = 1.00000 is known (every leaf else: 0)"

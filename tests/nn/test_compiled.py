@@ -1,0 +1,154 @@
+"""Tests for nn.compiled: training with the generated step (fit(compile=True)) equals training on graphs."""
+
+import random
+import struct
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+import engine
+import nn
+from nn.compiled import BatchStep
+from nn.strategies import mlps
+
+REL = 1e-12
+
+
+def bits(x):
+    return struct.pack("<d", x)
+
+
+def close(a, b):
+    return a == b or abs(a - b) <= REL * max(abs(a), abs(b))
+
+
+def train_both(build, X, y, **options):
+    """Train two copies of the same model, on graphs and compiled; return (model, history) for each."""
+    out = []
+    for compile in (False, True):
+        model, optimizer = build()
+        history = nn.fit(model, X, y, optimizer=optimizer, progress=False, compile=compile, **options)
+        out.append((model, history))
+    return out
+
+
+def assert_same_training(graph, compiled, X):
+    (gm, gh), (cm, ch) = graph, compiled
+    assert len(gh.loss) == len(ch.loss) and gh.iterations_per_epoch == ch.iterations_per_epoch
+    for i, (a, b) in enumerate(zip(gh.loss, ch.loss)):
+        assert close(a, b), (i, a, b)
+    assert all(close(a, b) for a, b in zip(gh.epoch_loss, ch.epoch_loss))
+    assert gh.accuracy == ch.accuracy and gh.stopped_early == ch.stopped_early and gh.lr == ch.lr
+    assert all(close(a, b) for a, b in zip(gh.update, ch.update))
+    assert nn.predict(gm, X) == nn.predict(cm, X)  # identical final predictions
+    assert [bits(p.data) for p in gm.parameters()] == [bits(p.data) for p in cm.parameters()]
+
+
+def micrograd_demo():
+    random.seed(1337)
+    model = nn.MLP(2, [16, 16, 1])
+    return model, nn.SGD(model.parameters(), lr=nn.LinearDecay(1.0, 0.1, 100))
+
+
+def test_micrograd_demo_trains_identically():
+    """micrograd's demo (moons, MLP(2, [16, 16, 1]), hinge + L2, SGD decay): same losses at every step."""
+    X, y = nn.data.moons(100, noise=0.1, seed=1337)
+    graph, compiled = train_both(micrograd_demo, X, y, loss="hinge", l2=1e-4, epochs=12)
+    assert_same_training(graph, compiled, X)
+    assert graph[1].loss == compiled[1].loss  # the additions come in the same order: bit for bit
+
+
+def test_seed002_trains_identically():
+    """Seed 002 (shared biases, sigmoid, half SSE): the same trajectory over 50 updates."""
+
+    def build():
+        net = nn.seed002()
+        return net.model, nn.SGD(net.model.parameters(), lr=0.5)
+
+    X, y = nn.data.seed002_sample()
+    graph, compiled = train_both(build, X, y, loss="half_sse", epochs=50)
+    assert_same_training(graph, compiled, X)
+    assert graph[1].loss == compiled[1].loss
+
+
+@pytest.mark.parametrize("batch_size", [None, 1, 4])
+def test_seed003_regimes_train_identically(batch_size):
+    """Seed 003's three regimes (batch, stochastic, mini-batch with a short last batch) match the graph."""
+
+    def build():
+        random.seed(3)
+        model = nn.MLP(3, [5, 2], activation="sigmoid", output_activation="sigmoid")
+        return model, nn.SGD(model.parameters(), lr=0.5)
+
+    X, y = nn.data.seed003()
+    graph, compiled = train_both(build, X, y, loss="half_sse", epochs=15, batch_size=batch_size, seed=7)
+    assert_same_training(graph, compiled, X)
+
+
+def test_early_stopping_adam_and_a_parameter_subset_work_compiled():
+    """tol stops at the same epoch; Adam and training only some parameters give the graph's numbers."""
+    X, y = nn.data.xor(8, noise=0.1, seed=2)
+
+    def build():
+        random.seed(5)
+        model = nn.MLP(2, [4, 1], activation="tanh")
+        return model, nn.Adam(model.parameters()[:5], lr=0.05)
+
+    graph, compiled = train_both(build, X, y, loss="mse", epochs=40, batch_size=3, tol=1e-3)
+    assert_same_training(graph, compiled, X)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mlps(max_width=3, max_layers=2))
+def test_random_networks_train_identically(problem):
+    """Random MLPs (every activation, fused or not) with MSE: compiled training = graph training."""
+    weights = [p.data for p in problem.model.parameters()]
+
+    def build():
+        model = problem.model
+        for p, w in zip(model.parameters(), weights):
+            p.data, p.grad = w, 0.0
+        return model, nn.SGD(model.parameters(), lr=0.05)
+
+    results = []
+    for compile in (False, True):
+        model, optimizer = build()
+        h = nn.fit(model, problem.X, problem.y, loss="mse", optimizer=optimizer, epochs=3, progress=False,
+                   l2=1e-3, compile=compile, batch_size=2)  # fmt: skip
+        results.append((h.loss, [p.data for p in model.parameters()]))
+    (gl, gp), (cl, cp) = results
+    assert all(close(a, b) for a, b in zip(gl, cl)) and all(close(a, b) for a, b in zip(gp, cp))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mlps(fused=False))
+def test_compiled_equals_backward_on_random_networks(problem):
+    """Random MLPs (elementary neurons) with an MSE loss over their batch: engine.compile = backward()."""
+    params = problem.model.parameters()
+    loss = nn.losses.mean([nn.mse(problem.model(x), t) for x, t in zip(problem.X, problem.y)])
+    value, grads = engine.compile(loss, params)(*[p.data for p in params])
+    for p in params:
+        p.grad = 0.0
+    loss.backward()
+    assert bits(value) == bits(loss.data) and [bits(g) for g in grads] == [bits(p.grad) for p in params]
+
+
+def test_unsupported_losses_and_bad_rows_are_refused():
+    """A loss whose graph depends on the numbers (bce) and ragged rows give clear errors, before training."""
+    model = nn.MLP(2, [2, 1])
+    with pytest.raises(ValueError, match="compile=True supports the losses"):
+        nn.fit(model, [[0.0, 1.0]], [1], loss="bce", progress=False, compile=True)
+    with pytest.raises(ValueError, match="every row needs the same number of inputs"):
+        nn.fit(model, [[0.0, 1.0], [1.0]], [1, 0], loss="mse", progress=False, compile=True)
+    with pytest.raises(ValueError, match="finite numbers"):
+        nn.fit(model, [[0.0, float("nan")]], [1], loss="mse", progress=False, compile=True)
+
+
+def test_the_step_is_generated_once_per_architecture_and_loss():
+    """Two models of one architecture share the generated step; another loss makes another."""
+    X, y = [[0.5, -1.0]], [1.0]
+    a = BatchStep(nn.MLP(2, [3, 1]), nn.mse, X, y)
+    b = BatchStep(nn.MLP(2, [3, 1]), nn.mse, X, y)
+    c = BatchStep(nn.MLP(2, [3, 1]), nn.hinge, X, y)
+    assert a.function is b.function and a.function is not c.function
+    assert "def batch(params, rows, targets, seed):" in a.source
