@@ -167,3 +167,11 @@ def test_compile_trains_to_the_same_model(tmp_path, capsys):
     assert (tmp_path / "graph" / "model.json").read_text() == (
         tmp_path / "compiled" / "model.json"
     ).read_text()
+
+
+@pytest.mark.parametrize("dataset", ["spiral", "digits"])
+def test_compile_with_cross_entropy_is_a_clear_error(tmp_path, capsys, dataset):
+    """--compile with a cross-entropy set exits 1 before training, saying to leave it out."""
+    argv = ["--dataset", dataset, "--compile", "--out", str(tmp_path), "--no-progress"]
+    assert chainrule.demo.run(parse(argv)) == 1
+    assert "leave out --compile" in capsys.readouterr().err and not any(tmp_path.iterdir())
