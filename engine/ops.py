@@ -10,7 +10,7 @@ which is what gives higher derivatives for free.
 The rows ending in ``k`` are the same ops with one input a plain number k:
 ``x * 3`` makes one node bound to 3 (see ``Op.bind``), not a node for the 3, and
 no gradient flows to k; ``rsubk``, ``rdivk`` and ``rpowk`` are ``k - a``,
-``k / a`` and ``k ** a``. ``sum`` and ``dot`` take any number of inputs.
+``k / a`` and ``k ** a``. ``sum``, ``dot`` and ``logsumexp`` take any number of inputs.
 
 Everything else about an op is a field of its row, so nothing outside this file
 special-cases an op by name: how a formula prints it (``text``), how its
