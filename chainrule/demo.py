@@ -18,7 +18,6 @@ class and the cross-entropy loss; ``boundary.png`` then shows the three regions.
 import io
 import math
 import random
-import sys
 from pathlib import Path
 
 import engine
@@ -119,13 +118,6 @@ def recipe(args):
 def run(args):
     """Train, report, plot; returns the exit status."""
     args = recipe(args)
-    if getattr(args, "compile", False) and (args.dataset == "digits" or args.dataset in CLASSES):
-        print(
-            f"chainrule demo: --compile trains the two-class sets (hinge loss); {args.dataset} uses the "
-            "cross-entropy, which trains on the graph: leave out --compile",
-            file=sys.stderr,
-        )
-        return 1
     if args.dataset == "digits":
         from . import digits
 

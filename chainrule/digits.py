@@ -48,6 +48,7 @@ def run(args):
         seed=args.seed,
         validation=(X_test, y_test),
         progress=not args.no_progress,
+        compile=getattr(args, "compile", False),
     )
     predicted = predict(model, X_test, classes=True)
     accuracy = sum(p == t for p, t in zip(predicted, y_test)) / len(y_test)

@@ -142,7 +142,7 @@ def fit(
     inside Jupyter); ``progress="text"`` asks for tqdm's text bar even there. ``compile=True``
     trains with one sample's forward and backward pass generated once as Python
     (:mod:`nn.compiled`): the same losses and updates as the graph, many times faster
-    (losses mse, half_sse, hinge).
+    (losses mse, half_sse, hinge; cross_entropy equal to the graph's up to rounding).
 
     Accuracy is recorded for losses that carry an ``is_right(pred, target)``
     rule, or a ``label_threshold`` (hinge: labels ±1, bce: labels 0/1): then a
