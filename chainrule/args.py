@@ -87,3 +87,17 @@ def assignment(reserved=()):
         return name, value
 
     return parse
+
+
+def animation(text):
+    """An animation file: .gif or .html, in a folder that exists."""
+    path = Path(text)
+    if path.suffix.lower() not in (".gif", ".html", ".htm"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: name the animation .gif (animated picture) or .html (player)"
+        )
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r}: the folder {str(path.parent)!r} does not exist")
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a folder; give a file name such as backprop.gif")
+    return path

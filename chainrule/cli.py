@@ -2,10 +2,13 @@
 
 Each subcommand module provides ``HELP`` (one line), ``add_arguments(parser)`` and
 ``run(args) -> int``; argparse does all parsing, so a bad option is a usage error
-(exit status 2), and a failure is one line on stderr (exit status 1).
+(exit status 2), and a failure is one line on stderr (exit status 1): ``main`` turns
+any OSError, ValueError, ArithmeticError or MemoryError a subcommand lets through
+into that line, so a user never sees a traceback.
 """
 
 import argparse
+import os
 import sys
 
 from . import demo, graph, steps
@@ -28,7 +31,18 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``chainrule`` console command."""
     args = build_parser().parse_args(argv)
-    return args._run(args) or 0
+    try:
+        return args._run(args) or 0
+    except BrokenPipeError:  # the reader went away (chainrule steps | head): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except KeyboardInterrupt:
+        print(f"chainrule {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except (OSError, ValueError, ArithmeticError, MemoryError) as exc:  # a failure, said in one line
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"chainrule {args.command}: error: {text}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

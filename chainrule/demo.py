@@ -18,6 +18,8 @@ class and the cross-entropy loss; ``boundary.png`` then shows the three regions.
 import io
 import math
 import random
+import sys
+import tempfile
 from pathlib import Path
 
 import engine
@@ -25,6 +27,7 @@ from engine.files import write_atomic
 from nn import MLP, SGD, LinearDecay, cross_entropy, data, fit, predict
 
 from . import args as types
+from . import digits
 
 HELP = (
     "train a small MLP on moons, circles, xor, spiral, yin_yang or the handwritten digits "
@@ -52,7 +55,7 @@ def add_arguments(parser):
     )
     parser.add_argument(
         "--samples",
-        type=types.whole(3, example="100"),
+        type=types.whole(3, 100_000, example="100"),
         default=100,
         metavar="N",
         help="points (default 100; digits: all 1,797 images)",
@@ -118,9 +121,13 @@ def recipe(args):
 def run(args):
     """Train, report, plot; returns the exit status."""
     args = recipe(args)
+    names = digits.FILES if args.dataset == "digits" else ("loss.png", "boundary.png", "model.json")
+    paths = [args.out / name for name in names]
+    problem = writable(args.out, paths)  # before training, not after
+    if problem:
+        print(f"chainrule demo: error: cannot write to {args.out}: {problem}", file=sys.stderr)
+        return 1
     if args.dataset == "digits":
-        from . import digits
-
         return digits.run(args)
     X, y = DATASETS[args.dataset](args.samples, args.seed)
     classes = CLASSES.get(args.dataset)
@@ -146,15 +153,28 @@ def run(args):
 
     try:
         args.out.mkdir(parents=True, exist_ok=True)
-        paths = [args.out / "loss.png", args.out / "boundary.png", args.out / "model.json"]
         write_atomic(paths[0], _png(plot_loss(history, "cross-entropy + L2" if classes else "hinge + L2")))
         write_atomic(paths[1], _png(plot_boundary(model, X, y, f"{args.dataset}: accuracy {accuracy:.1%}")))
         model.save(paths[2])
     except OSError as exc:
-        print(f"chainrule demo: cannot write to {args.out}: {exc.strerror or exc}")
+        print(f"chainrule demo: error: cannot write to {args.out}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     print(f"wrote {', '.join(p.name for p in paths)} to {args.out.resolve()}")
     return 0
+
+
+def writable(folder, paths):
+    """Why ``paths`` in ``folder`` cannot be written (None if they can): tried by writing a scratch file."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    for path in paths:
+        if path.exists() and not path.is_file():
+            return f"{path.name} exists and is not a regular file"
+    return None
 
 
 def evaluate(model, X, y):

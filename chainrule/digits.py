@@ -22,6 +22,7 @@ from nn import MLP, Adam, data, fit, predict
 
 SIDE = 8  # the images are 8 × 8 pixels
 SHOWN = 24  # misclassified.png shows at most this many images
+FILES = ("loss.png", "confusion.png", "misclassified.png", "model.json")  # what the demo writes
 
 
 def run(args):
@@ -29,7 +30,7 @@ def run(args):
     try:
         X, y, X_test, y_test = data.digits(test_size=0.2, seed=args.seed)
     except ImportError as exc:
-        print(f"chainrule demo: {exc}", file=sys.stderr)
+        print(f"chainrule demo: error: {exc}", file=sys.stderr)
         return 1
     random.seed(args.seed)
     model = MLP(SIDE * SIDE, [*args.hidden, 10], activation=args.activation)
@@ -58,13 +59,13 @@ def run(args):
     )
     try:
         args.out.mkdir(parents=True, exist_ok=True)
-        paths = [args.out / n for n in ("loss.png", "confusion.png", "misclassified.png", "model.json")]
+        paths = [args.out / name for name in FILES]
         write_atomic(paths[0], _png(plot_curves(history)))
         write_atomic(paths[1], _png(plot_confusion(confusion(y_test, predicted), accuracy)))
         write_atomic(paths[2], _png(plot_misclassified(X_test, y_test, predicted)))
         model.save(paths[3])
     except OSError as exc:
-        print(f"chainrule demo: cannot write to {args.out}: {exc.strerror or exc}")
+        print(f"chainrule demo: error: cannot write to {args.out}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     print(f"wrote {', '.join(p.name for p in paths)} to {args.out.resolve()}")
     return 0

@@ -40,6 +40,11 @@ def add_arguments(parser):
         "--forward", choices=PARAMS, metavar="NAME",
         help="show forward mode instead: the steps that carry ∂node/∂NAME up to E, and what each mode costs",
     )  # fmt: skip
+    parser.add_argument(
+        "--animate", type=types.animation, metavar="FILE",
+        help="also write the backward pass, one frame per step, to FILE: an animated .gif or an "
+        ".html player (play, slider, arrow keys) that opens in any browser",
+    )  # fmt: skip
 
 
 def _forward(net):
@@ -110,5 +115,8 @@ def run(args):
         ),
         _update(net, args.lr),
     ]
+    if args.animate:
+        engine.animate(t, args.animate, digits=args.digits)
+        sections.append(f"Animation of the {len(t)} steps written to {args.animate}")
     print("\n\n".join(sections))
     return 0

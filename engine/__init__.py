@@ -83,6 +83,7 @@ _LAZY = {
     "reuse": (".counting", "reuse"),
     "forward": (".forward", None),
     "counting": (".counting", None),
+    "animate": (".drawing.animate", "animate"),
 }
 
 
@@ -110,5 +111,6 @@ __all__ = [
     "logsumexp",
     "codegen",
     "jvp", "forward_steps", "forward_trace", "ForwardTrace", "cost", "reuse",
+    "animate",
 ]  # fmt: skip
 # engine.compile is not in __all__, so `from engine import *` never hides the builtin compile.

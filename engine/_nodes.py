@@ -112,6 +112,21 @@ def _failed(op, exc, parents):
     return domain_error(op, exc, data, [p.label for p in parents])
 
 
+def backward_error(node, exc):
+    """The error for a rule that fails in backward: an infinite or too large slope is non-finite."""
+    where = f"node {node.label!r}" if node.label is not None else "a node"
+    at = f"backward through {where} = {describe(node._op, node._parents)}"
+    if isinstance(exc, (ZeroDivisionError, OverflowError)):  # a slope that is infinite or beyond a float
+        n = len(node._parents)
+        rule = " and ".join(dict.fromkeys(node._op.formula(i, n) for i in range(n)))
+        what = "infinite (a domain edge)" if isinstance(exc, ZeroDivisionError) else "too large for a float"
+        return FloatingPointError(
+            f"{at}: the local derivative {rule} is {what} at these inputs, so the gradient would not "
+            "be finite; keep the input away from the edge (e.g. add a small epsilon) or rescale it"
+        )
+    return type(exc)(f"{at}: the local derivative cannot be computed here ({exc})")
+
+
 def describe(op, parents):
     """``mul(a=2.0, 3.0)``: an op with its inputs' labels and numbers, for error messages."""
     args = ", ".join(f"{p.label}={p.data!r}" if p.label is not None else repr(p.data) for p in parents)

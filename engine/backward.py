@@ -14,11 +14,12 @@ runs it again.
 """
 
 import math
+import numbers
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from . import modes
-from ._nodes import describe, name
+from ._nodes import backward_error, describe, name
 from .graph import postorder, topological_order
 
 _isfinite = math.isfinite
@@ -38,7 +39,7 @@ def local_partials(node: Any, as_values: bool = False) -> tuple:
     try:
         return op.partials(*inputs, node if as_values else node.data)
     except (ArithmeticError, ValueError) as exc:
-        raise _backward_error(node, exc) from None
+        raise backward_error(node, exc) from None
 
 
 def backprop(
@@ -115,15 +116,7 @@ def _partials(node, parents):
             return op.partials(parents[0].data, node.data)
         return op.partials(parents[0].data, op.constant, node.data)  # an op bound to k: (a, k, out)
     except (ArithmeticError, ValueError) as exc:
-        raise _backward_error(node, exc) from None
-
-
-def _backward_error(node, exc):
-    where = f"node {node.label!r}" if node.label is not None else "a node"
-    return type(exc)(
-        f"backward through {where} = {describe(node._op, node._parents)}: the local "
-        f"derivative cannot be computed here ({exc})"
-    )
+        raise backward_error(node, exc) from None
 
 
 def check_gradient(gradient: object) -> float:
@@ -149,7 +142,8 @@ def grad(output: Any, inputs: Iterable[Any], create_graph: bool = False) -> list
     """∂output/∂input for each input, without changing any ``.grad``.
 
     With ``create_graph=True`` the gradients are Values in a new graph, so they
-    can be differentiated again.
+    can be differentiated again. An output that is a plain number is a constant:
+    every gradient is 0.
 
     >>> from engine import Value
     >>> x = Value(2.0)
@@ -157,8 +151,16 @@ def grad(output: Any, inputs: Iterable[Any], create_graph: bool = False) -> list
     >>> dx.data, grad(dx, [x])[0]
     (12.0, 12.0)
     """
-    Value = type(output)
     inputs = list(inputs)
+    for i, v in enumerate(inputs):
+        if not hasattr(v, "_parents"):
+            raise TypeError(f"grad(output, inputs): input {i} is {v!r}; give the Values the output came from")
+    if not hasattr(output, "_parents"):
+        if not isinstance(output, numbers.Real):
+            raise TypeError(f"grad(output, inputs): the output must be a Value, not {type(output).__name__}")
+        # A number is a constant: its derivative is 0 for every input, as in autograd.
+        return [type(v)(0.0) for v in inputs] if create_graph else [0.0] * len(inputs)
+    Value = type(output)
     if create_graph and not modes.current.get().recording:
         raise RuntimeError(
             "grad(..., create_graph=True) was called inside engine.no_grad(), where no graph is "

@@ -33,17 +33,21 @@ value then passes, marked ``"kink"``, if it lies between the two slopes
 subgradients, and it holds relu's convention of slope 0 at 0. Outside that
 range it fails. Where the function cannot be evaluated at x ± eps (log or sqrt
 just above 0, a division close to 0, exp overflowing) no finite difference
-exists: the derivative is marked ``"skipped"`` with the reason. Kinks and
-skips are listed in the report and do not fail the check unless
-``strict=True``.
+exists: the derivative is marked ``"skipped"`` with the reason; so is one
+that is itself infinite at x (sqrt or x ** 0.5 at exactly 0, where backward
+raises FloatingPointError). Kinks and skips are listed in the report and do
+not fail the check unless ``strict=True``. An eps lost in rounding (x + eps ==
+x), an input or an output that is not a finite float is a ValueError.
 
     >>> report = gradcheck(lambda x, y: x * y.sin(), [0.5, 2.0])
     >>> report.ok, [c.name for c in report.checks]
     (True, ['∂out/∂x', '∂out/∂y'])
 """
 
+import decimal
 import inspect
 import math
+import numbers
 from dataclasses import dataclass
 
 from . import graph
@@ -338,11 +342,23 @@ def _parameter_names(f, n):
 def _as_float(v, i):
     if isinstance(v, Value):
         return v.data
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+    if isinstance(v, bool) or not isinstance(v, (numbers.Real, decimal.Decimal)):
         raise TypeError(
             f"gradcheck: input {i} must be a finite number or a Value, not {type(v).__name__} {v!r}"
         )
-    return float(v)
+    try:
+        x = float(v)
+    except OverflowError:
+        x = math.inf
+    if not math.isfinite(x):
+        why = "too large for a float (the largest is about 1.8e308)" if x == x else "not a number"
+        raise ValueError(f"gradcheck: input {i} must be a finite number; {_short(v)} is {why}")
+    return x
+
+
+def _short(v):
+    text = repr(v)
+    return text if len(text) <= 40 else f"{text[:20]}...{text[-10:]} ({len(text)} characters)"
 
 
 def _describe_leaf(v, i):
@@ -359,11 +375,8 @@ def _short_text(root, size, limit=40):
 
 
 def _check(order, f, inputs, eps, atol, rtol, strict, raise_exception):
-    for name, v, low in (("eps", eps, 0.0), ("atol", atol, 0.0), ("rtol", rtol, 0.0)):
-        if not isinstance(v, (int, float)) or not math.isfinite(v) or v < low or (name == "eps" and v == 0):
-            raise ValueError(
-                f"gradcheck: {name} must be a finite number {'> 0' if name == 'eps' else '>= 0'}"
-            )
+    for name, v in (("eps", eps), ("atol", atol), ("rtol", rtol)):
+        _tolerance(name, v)
     target = _target(f, inputs)
     x, labels = target.x, target.labels
     if not x:
@@ -375,25 +388,49 @@ def _check(order, f, inputs, eps, atol, rtol, strict, raise_exception):
     if target.expression is None:
         target.expression = _short_text(out, len(topological_order(out)))
 
-    # Analytic: rows of the Jacobian of F, where F is f (order 1) or its gradient (order 2).
-    if order == 1:
-        analytic = [grad(out, leaves)]
-        F = lambda xs: [target.value(xs)]
-        center = F(x)
-        if not math.isclose(center[0], out.data, rel_tol=1e-9, abs_tol=1e-12):
+    point = dict(zip(names, x))
+    if not math.isfinite(out.data):
+        at = ", ".join(f"{k}={v!r}" for k, v in point.items())
+        raise ValueError(
+            f"gradcheck: the output is {out.data} at {at}; only a finite output has derivatives to "
+            "check: rescale the inputs"
+        )
+    for j, xj in enumerate(x):
+        if xj + eps == xj or xj - eps == xj:
             raise ValueError(
-                f"gradcheck: f gave {out.data!r} and then {center[0]!r} at the same inputs; "
-                "it must be deterministic (fix the seed of any randomness inside it)"
+                f"gradcheck: eps={eps:g} is too small for {names[j]}={xj!r}: x ± eps rounds to x in "
+                f"float64, so there is no finite difference; use eps of about {max(abs(xj), 1.0) * 1e-6:.2g}"
             )
-    else:
-        first = grad(out, leaves, create_graph=True)
-        analytic = [grad(g, leaves) for g in first]
 
-        def F(xs):
-            o, ls = target.build(xs)
-            return grad(o, ls)
+    # Analytic: rows of the Jacobian of F, where F is f (order 1) or its gradient (order 2).
+    try:
+        if order == 1:
+            analytic = [grad(out, leaves)]
+            F = lambda xs: [target.value(xs)]
+            center = F(x)
+        else:
+            first = grad(out, leaves, create_graph=True)
+            analytic = [grad(g, leaves) for g in first]
 
-        center = F(x)
+            def F(xs):
+                o, ls = target.build(xs)
+                return grad(o, ls)
+
+            center = F(x)
+    except _UNDEFINED as exc:  # no derivative at this point (sqrt or x ** 0.5 at 0): nothing to compare
+        note = f"not defined here: {exc}"
+        n = len(x) if order == 2 else 1
+        checks = [
+            Check(row_names[j] if order == 1 else _second_name(out_name, names, i, j), *[math.nan] * 4,
+                  "skipped", note)
+            for i in range(n) for j in range(len(x))
+        ]  # fmt: skip
+        return _report(order, target.expression, point, checks, eps, atol, rtol, strict, raise_exception)
+    if order == 1 and not math.isclose(center[0], out.data, rel_tol=1e-9, abs_tol=1e-12):
+        raise ValueError(
+            f"gradcheck: f gave {out.data!r} and then {center[0]!r} at the same inputs; "
+            "it must be deterministic (fix the seed of any randomness inside it)"
+        )
 
     checks = []
     order_of = {}  # report the derivatives row by row: ∂/∂x0, ∂/∂x1, ... (∂²/∂x0², ∂²/∂x0∂x1, ...)
@@ -429,11 +466,28 @@ def _check(order, f, inputs, eps, atol, rtol, strict, raise_exception):
             checks.append(Check(name, a, numeric, error, allowed, status, note))
 
     checks.sort(key=lambda c: order_of[c.name])
-    point = dict(zip(names, x))
-    report = GradcheckReport(order, target.expression, point, tuple(checks), eps, atol, rtol, strict)
+    return _report(order, target.expression, point, checks, eps, atol, rtol, strict, raise_exception)
+
+
+def _report(order, expression, point, checks, eps, atol, rtol, strict, raise_exception):
+    report = GradcheckReport(order, expression, point, tuple(checks), eps, atol, rtol, strict)
     if raise_exception and not report.ok:
         raise GradcheckError(report)
     return report
+
+
+def _tolerance(name, v):
+    """eps > 0, atol >= 0 and rtol >= 0, each a finite plain number, or a ValueError saying which."""
+    ok = not isinstance(v, bool) and isinstance(v, (int, float))
+    try:
+        ok = ok and math.isfinite(v) and (v > 0 if name == "eps" else v >= 0)
+    except OverflowError:  # an int beyond any float
+        ok = False
+    if not ok:
+        raise ValueError(
+            f"gradcheck: {name} must be a finite number {'> 0' if name == 'eps' else '>= 0'}, "
+            f"not {type(v).__name__} {_short(v)}"
+        )
 
 
 def _kink(analytic, right, left, atol, rtol):

@@ -25,7 +25,10 @@ def write_atomic(path: str | os.PathLike, content: str | bytes) -> None:
         mask = os.umask(0)
         os.umask(mask)
         mode = 0o666 & ~mask
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise _named(exc, path) from None
     try:
         os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as f:
@@ -33,12 +36,19 @@ def write_atomic(path: str | os.PathLike, content: str | bytes) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError) and exc.errno:
+            raise _named(exc, path) from None
         raise
+
+
+def _named(exc, path):
+    """The same OSError (same errno and subclass), naming the file asked for, not the temporary one."""
+    return OSError(exc.errno, exc.strerror, str(path))
 
 
 __all__ = ["write_atomic"]

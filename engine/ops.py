@@ -25,6 +25,7 @@ how :func:`engine.codegen` writes the row as Python (the same floats, bit for bi
 """
 
 import math
+import numbers
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -150,23 +151,35 @@ def function(name: str) -> Callable:
     def f(x, *rest):
         op = RULES[name]
         if not rest and op.arity == 1 and op.inputs[-1] != "k":
-            return _checked(op, x) if isinstance(x, (float, int)) else getattr(x, name)()
+            return getattr(x, name)() if hasattr(x, "_parents") else _checked(op, _real(name, x))
         if 1 + len(rest) != len(op.inputs):
             raise TypeError(
                 f"{op.format([(a, ATOM) for a in op.inputs])[0]} takes {len(op.inputs)} inputs, got {1 + len(rest)}"
             )
-        if all(isinstance(v, (float, int)) for v in (x, *rest)):
-            return _checked(op, x, *rest)
+        if not any(hasattr(v, "_parents") for v in (x, *rest)):  # numbers only: a float back
+            return _checked(op, *(_real(name, v) for v in (x, *rest)))
         if op.inputs[-1] == "k":  # leaky_relu(x, 0.01): one node, bound to the number k
             k = rest[-1]
-            if isinstance(k, bool) or not isinstance(k, (float, int)) or not math.isfinite(k):
-                raise TypeError(f"{name}: k must be a finite number, got {k!r}")
+            if hasattr(k, "_parents") or not math.isfinite(k := _real(name, k)):
+                raise TypeError(f"{name}: k must be a finite number (not a Value), got {rest[-1]!r}")
             return op.bind(float(k))(x, *rest[:-1])
         return op(x, *rest)
 
     f.__name__ = f.__qualname__ = name
     f.__doc__ = f"{name}(...) for floats or Values: the rule table's {name!r} row."
     return f
+
+
+def _real(name, x):
+    """A number given to a helper as a float: numpy.int64, Fraction, ... are numbers too."""
+    if isinstance(x, (float, int)):
+        return x
+    if not isinstance(x, numbers.Real):
+        raise TypeError(f"{name}() takes a number or a Value, not {type(x).__name__} {x!r}")
+    try:
+        return float(x)
+    except OverflowError:
+        raise OverflowError(f"{name}(x): x is too large for a float (about 1.8e308 at most)") from None
 
 
 def logsumexp(values: Any) -> Any:

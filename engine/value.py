@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from . import _copying, modes, ops
 from . import backward as _backward
-from . import modes, ops
 from ._nodes import as_float, binary, bound, nary, number, unary
 from .ops import ADD, ADDK, DIV, DIVK, DOT, MUL, MULK, NEG, POW, POWK, RDIVK, RPOWK, RSUBK, SUM, Op
 
@@ -37,6 +37,8 @@ class Value:
     def __init__(self, data: Number, label: str | None = None):
         self.data = as_float(data)
         self.grad = 0.0
+        if label is not None and not isinstance(label, str):
+            raise TypeError(f"a label is a str such as 'w5' (or None), not {type(label).__name__} {label!r}")
         self.label = label
         self.scope = modes.current.get().scope
         self._op = None
@@ -123,6 +125,10 @@ class Value:
     # One method per function row of the rule table (x.exp(), x.maximum(y)), added below the class;
     __abs__ = lambda self: unary(ops.ABS, self)  # and abs(x), Python's call of the "abs" row
 
+    # Copying and pickling walk the graph iteratively (any depth); shared nodes stay shared.
+    __copy__, __deepcopy__ = _copying.copy_node, _copying.deepcopy_graph
+    __reduce_ex__, __setstate__ = _copying.reduce_graph, _copying.set_parents
+
     def backward(self, gradient: Number = 1.0) -> None:
         """Fill ``.grad`` of every node below with ∂self/∂node, times ``gradient``.
 
@@ -136,7 +142,7 @@ class Value:
 def _function_method(op):  # x.exp(): one unary node; x.maximum(y), x.leaky_relu(0.01): engine.maximum(x, y)
     single = op.arity == 1 and op.inputs[-1] != "k"
     method = (lambda self: unary(op, self)) if single else ops.function(op.name)
-    method.__name__ = method.__qualname__ = op.name
+    method.__name__, method.__qualname__ = op.name, f"Value.{op.name}"  # so pickle finds Value.exp
     method.__doc__ = f"{op.name}(self): the rule table's {op.name!r} row; ∂out/∂a = {op.formulas[0]}."
     return method
 

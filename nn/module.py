@@ -49,6 +49,7 @@ Weights are saved as JSON (never pickle): ``model.save(path)`` writes atomically
 """
 
 import math
+import numbers
 import random
 from contextlib import nullcontext
 from operator import methodcaller
@@ -69,9 +70,9 @@ def _check_activation(activation):
 
 
 def _check_count(what, n):
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:  # int, numpy.int64, ...
         raise ValueError(f"{what} must be a whole number >= 1, got {n!r}")
-    return n
+    return int(n)
 
 
 def _symbol(name, layer, *index):
@@ -86,9 +87,24 @@ def _number(what, v):
     """A finite float for a weight or bias given by hand, or a clear error."""
     if isinstance(v, Value):
         return v
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-        raise ValueError(f"{what} must be a finite number, got {v!r}")
+    if not _finite(v):
+        raise ValueError(f"{what} must be a finite number, got {_short(v)}")
     return float(v)
+
+
+def _finite(v):
+    """True for an int or float that is a finite float (10**400 is not)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
+
+
+def _short(v):
+    text = repr(v)
+    return text if len(text) <= 40 else f"{text[:20]}...{text[-10:]} ({len(text)} characters)"
 
 
 class Module:
@@ -139,8 +155,8 @@ class Module:
             )
         values = {}
         for name, v in state.items():
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-                raise ValueError(f"parameter {name!r} must be a finite number, got {v!r}")
+            if not _finite(v):
+                raise ValueError(f"parameter {name!r} must be a finite number, got {_short(v)}")
             values[name] = float(v)
         for name, p in params.items():  # everything checked: now assign
             p.data = values[name]
@@ -346,12 +362,11 @@ class MLP(Module):
         weights=None,
         biases=None,
     ):
-        _check_count("the number of inputs", nin)
+        nin = _check_count("the number of inputs", nin)
         sizes = list(sizes)
         if not sizes:
             raise ValueError("an MLP needs at least one layer: sizes such as [16, 16, 1]")
-        for s in sizes:
-            _check_count("a layer size", s)
+        sizes = [_check_count("a layer size", s) for s in sizes]
         _check_activation(activation)
         _check_activation(output_activation)
         if weights is not None and len(weights) != len(sizes):
@@ -452,10 +467,20 @@ def load_model(path):
     """
     doc = weights.read(path)
     cfg = doc["model"]
+    size, held = weights.expected_size(cfg), len(doc["parameters"])
+    if size is not None and size > held:  # checked before building: a tiny file may declare a huge model
+        raise ValueError(
+            f"{path}: the file describes {weights.describe(cfg)}, which has {size} parameters, "
+            f"but it holds {held}; the file is damaged or was edited by hand"
+        )
     try:
         if cfg.get("type") != "MLP":
             raise ValueError(f"load_model rebuilds an MLP; this file holds a {cfg.get('type')!r}")
         layers = cfg["layers"]
+        if not isinstance(layers, list) or not layers:
+            raise ValueError(f'"layers" must be a non-empty list of layers, got {_short(layers)}')
+        if not all(isinstance(layer, dict) for layer in layers):
+            raise ValueError('each of "layers" must be an object with "nout", "activation" and "shared_bias"')
         model = MLP(
             cfg["nin"],
             [layer["nout"] for layer in layers],
@@ -465,8 +490,9 @@ def load_model(path):
         )
         if model.config() != cfg:  # e.g. hidden layers with different activations
             raise ValueError(f"cannot rebuild {weights.describe(cfg)} as an MLP")
-    except (KeyError, TypeError, AttributeError, ValueError) as exc:
-        raise ValueError(f"{path}: the model description is not valid ({exc})") from None
+    except (KeyError, TypeError, AttributeError, ValueError, IndexError) as exc:
+        what = f"no {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise ValueError(f"{path}: the model description is not valid ({what})") from None
     return model.load(path)
 
 

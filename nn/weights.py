@@ -25,7 +25,12 @@ def describe(cfg):
     if not isinstance(cfg, dict):
         return repr(cfg)
     if cfg.get("type") == "MLP" and isinstance(cfg.get("layers"), list):
-        parts = [f"{d.get('nout')} {d.get('activation')}" for d in cfg["layers"] if isinstance(d, dict)]
+        parts = [
+            f"{d.get('nout')} {d.get('activation')}"
+            + ("" if d.get("shared_bias", False) is False else f" (shared_bias={d.get('shared_bias')!r})")
+            for d in cfg["layers"]
+            if isinstance(d, dict)
+        ]
         return f"an MLP with {cfg.get('nin')} inputs and layers [{', '.join(parts)}]"
     return json.dumps(cfg)
 
@@ -46,6 +51,10 @@ def read(path):
         raise ValueError(f"{path}: not a chainrule weights file (not UTF-8 text)") from None
     try:
         doc = json.loads(text, object_pairs_hook=_reject_duplicates)
+    except RecursionError:
+        raise ValueError(
+            f"{path}: not a chainrule weights file: its JSON is nested too deeply to read"
+        ) from None
     except json.JSONDecodeError as exc:
         raise ValueError(
             f"{path}: not a chainrule weights file: invalid JSON at line {exc.lineno}, "
@@ -69,4 +78,22 @@ def read(path):
     return doc
 
 
-__all__ = ["FILE_FORMAT", "FILE_VERSION", "read", "write", "describe"]
+def expected_size(cfg):
+    """How many parameters the MLP described by ``cfg`` has, from its sizes alone (None: not an MLP).
+
+    ``nn.load_model`` compares it with the parameters in the file before building
+    anything, so a small file declaring a huge network is refused without allocating it.
+    """
+    if not isinstance(cfg, dict) or cfg.get("type") != "MLP" or not isinstance(cfg.get("layers"), list):
+        return None
+    total, nin = 0, cfg.get("nin")
+    for layer in cfg["layers"]:
+        nout = layer.get("nout") if isinstance(layer, dict) else None
+        if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in (nin, nout)):
+            return None  # not sizes at all: rebuilding the model says what is wrong
+        total += nin * nout + (1 if layer.get("shared_bias") is True else nout)
+        nin = nout
+    return total
+
+
+__all__ = ["FILE_FORMAT", "FILE_VERSION", "read", "write", "describe", "expected_size"]

@@ -14,7 +14,8 @@ and a :class:`CollapsedWarning` is issued.
 
 The package holds one job per module: ``_base`` (the Drawing class, style, boxes),
 ``_full`` (every node), ``_collapsed`` (one box per group), ``frames`` (the drawings of
-a backward pass, step by step, and the slider) and ``render`` (dot or graphviz-pure).
+a backward pass, step by step, and the slider), ``render`` (dot or graphviz-pure),
+``animate`` (a GIF or an HTML page of the frames) and ``_player`` (the HTML player).
 
     >>> from engine import Value
     >>> x, w = Value(0.5, label="x"), Value(-1.0, label="w")

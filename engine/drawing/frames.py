@@ -8,11 +8,18 @@
 (3, <Drawing of L: 2 values, full view, after step 1>)
 """
 
+import math
+import os
+import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from .. import graph
 from ..tracing import record
 from . import draw
+from . import render as _render
+from ._base import STEP, UNKNOWN_FILL, UNKNOWN_FONT
 
 
 class Frames(Sequence):
@@ -21,15 +28,31 @@ class Frames(Sequence):
     ``frames[0]`` is the start; there are ``len(trace) + 1`` frames. All of them read one
     recorded backward pass, ``self.trace`` (made from a Value with ``engine.trace.record``,
     which changes no ``.grad``, or given); frame i is ``engine.draw(trace, step=i, **options)``,
-    made when first asked for. In Jupyter a Frames shows a slider when ipywidgets is
-    installed, and otherwise every frame in turn.
+    made when first asked for.
+
+    In Jupyter a Frames shows the HTML player of :func:`engine.animate` (play, slider,
+    previous/next, arrow keys; no kernel needed), with a PNG of the first and last frames
+    for viewers that strip scripts; ``scale`` sizes its pictures (they never get wider than
+    the cell). :meth:`slider` gives the ipywidgets slider instead.
+
+    ``forward=True`` puts the forward pass first: frames ``0 .. offset - 1`` compute one value
+    each (:func:`forward_frame`), then frame ``offset + i`` is step i of the backward pass.
     """
 
-    def __init__(self, root, **options):
+    def __init__(self, root, *, scale: float = 1.0, forward: bool = False, **options):
         self.trace = record(root)
         self.root, self.options = self.trace.root, options
-        self._n = len(self.trace) + 1
-        self._cache = {}
+        self.scale = _positive(scale, "scale")
+        if not isinstance(forward, bool):
+            raise TypeError(f"forward is True (the forward pass first) or False, not {forward!r}")
+        self.forward = forward
+        # with forward=True: frame k < offset computes the k-th value; then frame offset + i is step i
+        self.computed = [v for v in graph.forward_order(self.root) if v._parents] if forward else []
+        self.offset = len(self.computed) + 1 if forward else 0
+        self._n = self.offset + len(self.trace) + 1
+        self._cache: dict = {}
+        self._rendered: dict = {}  # (fmt, dpi, k) -> bytes
+        self._fitted = None  # the same frames in the orientation that fits a page (see the player)
 
     def __len__(self):
         return self._n
@@ -41,33 +64,129 @@ class Frames(Sequence):
         if not 0 <= k < self._n:
             raise IndexError(f"frame {i} does not exist: there are {self._n} frames (steps 0..{self._n - 1})")
         if k not in self._cache:
-            self._cache[k] = draw(self.trace, step=k, **self.options)
+            if k < self.offset:
+                self._cache[k] = forward_frame(self.trace, k, self.computed, **self.options)
+            else:
+                self._cache[k] = draw(self.trace, step=k - self.offset, **self.options)
         return self._cache[k]
 
     def __repr__(self):
         return f"<Frames: {self._n} drawings of the backward pass from {self.trace.names[self.root]}>"
 
     def slider(self):
-        """An ipywidgets slider that scrubs through the frames (needs ipywidgets)."""
+        """An ipywidgets slider that scrubs through the frames (needs ipywidgets and a live kernel)."""
         return slider(self)
 
-    def _ipython_display_(self):
-        from IPython.display import display
+    def render(self, fmt: str = "svg", dpi: float | None = None) -> list:
+        """Every frame rendered to ``fmt`` ("svg" or "png"), as bytes; ``dpi`` sets a PNG's resolution.
 
-        try:
-            display(self.slider())
-        except ImportError:
-            for k in range(min(self._n, 50)):
-                display(self[k])
-            if self._n > 50:
-                print(f"... {self._n - 50} more frames: index them, frames[i]")
+        The frames are rendered in parallel (one Graphviz process each) and kept, so asking
+        again costs nothing.
+        """
+        missing = [k for k in range(self._n) if (fmt, dpi, k) not in self._rendered]
+        sources = {k: _with_dpi(self[k], dpi) for k in missing}
+        workers = min(len(missing), os.cpu_count() or 1, 8)
+        if workers > 1:
+            with ThreadPoolExecutor(workers) as pool:  # each render is a subprocess: threads suffice
+                done = dict(zip(missing, pool.map(lambda k: _render.pipe(sources[k], fmt), missing)))
+        else:
+            done = {k: _render.pipe(sources[k], fmt) for k in missing}
+        for k, data in done.items():
+            self._rendered[fmt, dpi, k] = data
+        return [self._rendered[fmt, dpi, k] for k in range(self._n)]
+
+    def render_one(self, k: int, fmt: str = "svg", dpi: float | None = None) -> bytes:
+        """Frame ``k`` rendered to ``fmt`` (kept, like :meth:`render`)."""
+        k = k + self._n if k < 0 else k
+        if (fmt, dpi, k) not in self._rendered:
+            self._rendered[fmt, dpi, k] = _render.pipe(_with_dpi(self[k], dpi), fmt)
+        return self._rendered[fmt, dpi, k]
+
+    def player(self, *, duration: float = 0.8, digits: int = 5) -> str:
+        """The HTML player (inline SVG and script) for a notebook or a page: see :func:`engine.animate`."""
+        from ._player import fitted, player
+
+        f = fitted(self)  # top to bottom when that fits the page better (unless rankdir was given)
+        return player(f, f.render("svg"), duration=duration, digits=digits, scale=self.scale)
+
+    def _repr_html_(self):
+        return self.player()
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        from ._player import MAX_FRAMES, still, too_many
+
+        if self._n > MAX_FRAMES:  # say what to do rather than render for minutes
+            return {"text/plain": f"{self!r}: {too_many(self, 'engine.frames(engine.trace({L}).to(w))')}"}
+        return {"text/html": self.player(), "image/png": still(self), "text/plain": repr(self)}
+
+
+def forward_frame(trace, k, computed, **options):
+    """The drawing after the forward pass has computed ``k`` values (``computed[:k]``); no gradient yet.
+
+    It is ``draw(trace, step=0)`` with the values not computed yet greyed (``data ?``), the
+    root's gradient not set yet, and the value just computed and the edges into it in orange.
+    """
+    d = draw(trace, step=0, **options)
+    digits = options.get("precision", graph.DIGITS)
+    order = graph.forward_order(trace.root)
+    ids = {v: f"v{i}" for i, v in enumerate(order)}
+    body = list(d.body)
+
+    def edit(start, old, new):
+        for j, line in enumerate(body):
+            if line.lstrip("\t").startswith(start) and old in line:  # nodes in clusters are indented
+                body[j] = line.replace(old, new, 1)
+                return
+        raise RuntimeError(  # the full view's DOT changed: this function must follow it
+            f"cannot draw forward frame {k}: no line {start!r}... holding {old!r} in the drawing"
+        )
+
+    unknown = f'<td bgcolor="{UNKNOWN_FILL}"><font color="{UNKNOWN_FONT}">{{}} ?</font></td>'
+    for v in computed[k:]:
+        edit(f"{ids[v]} [", f"<td>data {graph.fmt(v.data, digits)}</td>", unknown.format("data"))
+    edit(f"{ids[trace.root]} [", f"<td>grad {graph.fmt(trace.gradient, digits)}</td>", unknown.format("grad"))
+    if k:
+        v = computed[k - 1]
+        edit(f"{ids[v]} [", '<table border="0"', f'<table border="2" color="{STEP}"')
+        into = {f"{ids[p]} -> {ids[v]}op" for p in v._parents} | {f"{ids[v]}op -> {ids[v]}"}
+        for j, line in enumerate(body):
+            if line.split(" [")[0].strip() in into:
+                line = line.rstrip()
+                mark = f'color="{STEP}" penwidth=3'
+                body[j] = (line[:-1] + f" {mark}]" if line.endswith("]") else line + f" [{mark}]") + "\n"
+    from ._player import forward_caption
+
+    headline = forward_caption(trace, k, computed, digits).replace("&", "&amp;").replace("<", "&lt;")
+    for j, line in enumerate(body):
+        if line.lstrip("\t").startswith("label=<"):
+            line = re.sub(r"<b>.*?</b>", lambda m: f"<b>{headline}</b>", line, count=1)
+            line = line.replace("grey: a gradient not known yet at this step", "grey: not known yet")
+            body[j] = line.replace("this step's edge and the grad it set", "the value just computed")
+    d.body[:] = body
+    d.step = None
+    return d
+
+
+def _positive(x, name):
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x) or x <= 0:
+        raise ValueError(f"{name} must be a positive number (1 is natural size), not {x!r}")
+    return float(x)
+
+
+def _with_dpi(drawing, dpi):
+    """The DOT text of ``drawing``, at ``dpi`` dots per inch when given (sizes a PNG)."""
+    if dpi is None:
+        return drawing.source
+    g = drawing.copy()
+    g.attr(dpi=f"{dpi:g}")
+    return g.source
 
 
 def frames(root: Any, **options: Any) -> Frames:
     """Drawings of the backward pass after each step, as a list-like :class:`Frames`.
 
-    ``options`` go to ``engine.draw``. Without ipywidgets it is still a plain sequence:
-    ``frames(L)[3]`` is the drawing after step 3.
+    ``options`` go to ``engine.draw`` (and ``scale=`` sizes the player's pictures). It is a
+    plain sequence: ``frames(L)[3]`` is the drawing after step 3; Jupyter shows the player.
     """
     return Frames(root, **options)
 

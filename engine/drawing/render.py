@@ -23,9 +23,10 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..files import write_atomic  # the one writer: follows symlinks, never replaces a FIFO or device
 
 # File extension -> output format. "gv" is the DOT text itself: no program needed.
 EXTENSIONS = {
@@ -212,23 +213,6 @@ def save(source, path, renderer=None):
     data = source.encode("utf-8") if fmt == "gv" else pipe(source, fmt, renderer)
     write_atomic(path, data)
     return path
-
-
-def write_atomic(path, data):
-    """Write bytes to ``path`` through a temporary file in the same directory and os.replace."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # the mode of an ordinary new file, not mkstemp's 0600
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 __all__ = [

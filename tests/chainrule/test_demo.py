@@ -1,6 +1,7 @@
 """Tests for chainrule.demo (``chainrule demo``): a real run in a temporary folder and bad options."""
 
 import argparse
+import os
 import subprocess
 import sys
 
@@ -116,7 +117,33 @@ def test_unwritable_output_folder_fails_cleanly(tmp_path, capsys, monkeypatch):
     status = chainrule.demo.run(
         parse(["--epochs", "1", "--hidden", "2", "--out", str(tmp_path), "--no-progress"])
     )
-    assert status == 1 and "cannot write" in capsys.readouterr().out
+    out = capsys.readouterr()
+    assert status == 1 and "cannot write" in out.err and "cannot write" not in out.out
+
+
+@pytest.mark.parametrize("where", ["under a file", "model.json is a folder", "loss.png is a FIFO"])
+def test_an_unwritable_output_is_found_before_training(tmp_path, capsys, monkeypatch, where):
+    """A folder that cannot be made or a non-file output is reported on stderr before training: status 1."""
+    out = tmp_path / "out"
+    if where == "under a file":
+        (tmp_path / "file").write_text("x")
+        out = tmp_path / "file" / "out"
+    elif where == "model.json is a folder":
+        (out / "model.json").mkdir(parents=True)
+    else:
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("no FIFOs here")
+        out.mkdir()
+        os.mkfifo(out / "loss.png")
+
+    def never(*args, **kwargs):
+        raise AssertionError("trained although the output cannot be written")
+
+    monkeypatch.setattr(chainrule.demo, "fit", never)
+    status = chainrule.demo.run(parse(["--epochs", "1", "--hidden", "2", "--out", str(out), "--no-progress"]))
+    captured = capsys.readouterr()
+    assert status == 1 and captured.out == ""
+    assert captured.err.startswith("chainrule demo: error: cannot write to") and captured.err.count("\n") == 1
 
 
 def test_console_command(tmp_path):

@@ -91,3 +91,25 @@ def test_forward_option(steps_only, capsys):
     with pytest.raises(SystemExit):
         cli.main(["steps", "--forward", "w9"])
     assert "invalid choice: 'w9'" in capsys.readouterr().err
+
+
+def test_animate_writes_the_player(steps_only, capsys, tmp_path):
+    """`chainrule steps --animate FILE.html` writes a player with one frame per step and says where."""
+    path = tmp_path / "backprop.html"
+    out = run(capsys, "--animate", str(path), "--digits", "3")
+    n = count_steps(nn.seed002().E)
+    text = path.read_text(encoding="utf-8")
+    assert text.count("<svg") == n + 1 and f"Animation of the {n} steps written to {path}" in out
+
+
+def test_animate_refuses_other_files(steps_only, capsys, tmp_path):
+    """--animate takes .gif or .html in an existing folder; anything else is a usage error, no traceback."""
+    bad_paths = (
+        (tmp_path / "x.png", "name the animation .gif"),
+        (tmp_path / "no" / "x.gif", "does not exist"),
+    )
+    for bad, says in bad_paths:
+        with pytest.raises(SystemExit) as exit_:
+            cli.main(["steps", "--animate", str(bad)])
+        assert exit_.value.code == 2 and says in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

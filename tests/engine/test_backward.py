@@ -100,3 +100,35 @@ def test_a_million_node_chain():
         y = y + 1.0
     y.backward()
     assert x.grad == 1.0
+
+
+@pytest.mark.parametrize("constant", [2.0, 0, -3.5, True])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_the_gradient_of_a_constant_output_is_zero(constant, create_graph):
+    """grad(2.0, [x, y]) is [0, 0] (Values with create_graph), as in autograd, and changes no .grad."""
+    x, y = Value(1.0), Value(2.0)
+    x.grad = 7.0
+    got = engine.grad(constant, [x, y], create_graph=create_graph)
+    if create_graph:
+        assert all(isinstance(g, Value) for g in got)
+        got = [g.data for g in got]
+    assert got == [0.0, 0.0] and (x.grad, y.grad) == (7.0, 0.0)
+
+
+@pytest.mark.parametrize(
+    "output, inputs, match",
+    [
+        (None, "leaf", "output must be a Value, not NoneType"),
+        ("2", "leaf", "output must be a Value, not str"),
+        ("node", [2.0], "input 0 is 2.0; give the Values"),
+        ("node", ["leaf", None], "input 1 is None"),
+    ],
+)
+def test_grad_names_what_is_not_a_value(output, inputs, match):
+    """grad with a non-Value input or a non-number output is a TypeError saying which, not AttributeError."""
+    x = Value(3.0)
+    pick = {"leaf": x, "node": x * x}
+    output = pick.get(output, output) if isinstance(output, str) else output
+    inputs = [x] if inputs == "leaf" else [pick.get(v, v) if isinstance(v, str) else v for v in inputs]
+    with pytest.raises(TypeError, match=match):
+        engine.grad(output, inputs)

@@ -204,7 +204,7 @@ def test_a_domain_error_names_the_node():
     x = Value(0.0, label="x")
     y = x.sqrt()
     y.label = "y"
-    with pytest.raises(ZeroDivisionError, match="node 'y'"):
+    with pytest.raises(FloatingPointError, match="node .y.* domain edge"):
         jvp(y, {x: 1.0})
 
 

@@ -1,5 +1,6 @@
 """Tests for engine.modes: no_grad, detect_anomaly and scope are per thread."""
 
+import sys
 import threading
 
 import pytest
@@ -67,10 +68,15 @@ def test_many_threads_never_get_a_wrong_gradient():
                 errors.append((k, i, x.grad))
 
     threads = [threading.Thread(target=f, args=(k,)) for k in range(8) for f in (toggler, learner)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible, so modes overlap
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
     assert errors == []
 
 

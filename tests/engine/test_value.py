@@ -139,10 +139,54 @@ def test_exponent_gradient_at_negative_base_is_an_error():
 
 
 def test_infinite_derivative_is_named():
-    """sqrt at 0 has an infinite slope: backward says which node and why."""
+    """sqrt at 0 has an infinite slope: backward raises FloatingPointError naming the node, rule and edge."""
     y = Value(0.0, label="x").sqrt()
-    with pytest.raises(ZeroDivisionError, match=r"backward through .*sqrt\(x=0.0\)"):
+    with pytest.raises(FloatingPointError, match=r"backward through .*sqrt\(x=0.0\).*1 / \(2 \* out\).*edge"):
         y.backward()
+
+
+@pytest.mark.parametrize(
+    "make, rule",
+    [
+        (lambda x: x.sqrt(), "sqrt"),
+        (lambda x: x**0.5, "powk"),
+        (lambda x: x**0.25 * 3, "powk"),
+        (lambda x: x ** Value(0.5), "pow"),
+        (lambda x: (x * 1.0).sqrt() + x, "sqrt"),
+    ],
+)
+def test_domain_edges_at_zero_are_non_finite_gradients(make, rule):
+    """Every infinite slope at 0 is a FloatingPointError naming the op, and no .grad changes."""
+    x = Value(0.0, label="x")
+    x.grad = 5.0
+    y = make(x)
+    with pytest.raises(FloatingPointError, match=rf"{rule}\(.*not be finite"):
+        y.backward()
+    assert x.grad == 5.0
+
+
+def test_a_slope_too_large_for_a_float_is_a_non_finite_gradient():
+    """x ** -2 at 1e-103 is finite but its slope is not: FloatingPointError (too large), not OverflowError."""
+    y = Value(1e-103, label="x") ** -2.0
+    with pytest.raises(FloatingPointError, match=r"powk\(x=1e-103, -2.0\).*too large for a float"):
+        y.backward()
+
+
+def test_second_derivative_at_a_domain_edge_is_named():
+    """grad(..., create_graph=True) through sqrt at 0 raises the same FloatingPointError."""
+    x = Value(0.0, label="x")
+    with pytest.raises(FloatingPointError, match=r"sqrt\(x=0.0\)"):
+        engine.grad(x.sqrt(), [x], create_graph=True)
+
+
+@pytest.mark.parametrize("y", [0.5, 0.25, 1.0, 2.0])
+def test_constant_zero_base_to_a_value_power(y):
+    """0.0 ** y binds the base: value 0 and ∂/∂y = 0 (the limit), even for 0 < y < 1."""
+    b = Value(y, label="y")
+    z = 0.0**b
+    assert z.op.name == "rpowk" and z.op.constant == 0.0 and z.parents == (b,)
+    z.backward()
+    assert (z.data, b.grad) == (0.0, 0.0)
 
 
 # --- operators --------------------------------------------------------------------
@@ -163,6 +207,22 @@ def test_exponent_type_error():
     """A non-number exponent is a TypeError."""
     with pytest.raises(TypeError):
         Value(2.0) ** "2"
+
+
+@pytest.mark.parametrize("x, truth", [(0.0, False), (-0.0, False), (1e-300, True), (-2.0, True), (1.0, True)])
+def test_truthiness_follows_the_number(x, truth):
+    """bool(Value(x)) is bool(x), as for a float, for leaves and for computed nodes."""
+    assert bool(Value(x)) is truth and bool(Value(x) * 1.0) is truth
+    assert ("yes" if Value(x) else "no") == ("yes" if truth else "no")
+
+
+def test_equality_is_identity():
+    """== is identity, so Values are dict keys; Value(0.0) == 0.0 is False and numbers compare via .data."""
+    a, b = Value(0.0), Value(0.0)
+    assert not (a == 0.0) and a != 0.0 and not (a == b) and a == a
+    assert a.data == 0.0 == b.data and a <= 0.0 <= b
+    grads = {a: 1.0, b: 2.0}
+    assert grads[a] == 1.0 and grads[b] == 2.0 and hash(a) != hash(b)
 
 
 def test_comparisons_use_the_numbers():
@@ -445,3 +505,98 @@ def test_scope_groups_nodes():
         with engine.scope("H1"):
             y = x * 2
     assert y.scope == "layer 1/H1" and (y + 1).scope is None
+
+
+# --- copying and pickling ---------------------------------------------------------
+
+
+def _deep_graph(n):
+    """A chain of about 2n nodes where every step reuses the leaf x (shared nodes), ops bound and not."""
+    x = Value(0.5, label="x")
+    y = x
+    for i in range(n):
+        y = (y * 0.999 + x).tanh() if i % 2 else y * 1.0001 + 0.0
+    y.label = "y"
+    return x, y
+
+
+def _same_graph(a, b):
+    """Both graphs have equal numbers, ops and labels node by node, and share no node."""
+    na, nb = engine.graph.topological_order(a), engine.graph.topological_order(b)
+    assert [n.data for n in na] == [n.data for n in nb] and [n.label for n in na] == [n.label for n in nb]
+    assert [(n.op.name, n.op.constant) if n.op else None for n in na] == [
+        (n.op.name, n.op.constant) if n.op else None for n in nb
+    ]
+    assert not {id(n) for n in na} & {id(n) for n in nb}
+
+
+@pytest.mark.parametrize("copy_of", ["deepcopy", "pickle"])
+def test_a_10k_node_graph_copies_and_pickles(copy_of):
+    """deepcopy and a pickle round trip of a 10k-node graph give the same graph, and backward works on it."""
+    import copy
+    import pickle
+
+    x, y = _deep_graph(5000)
+    c = copy.deepcopy(y) if copy_of == "deepcopy" else pickle.loads(pickle.dumps(y))
+    _same_graph(y, c)
+    (cx,) = engine.graph.leaves(c)
+    y.backward()
+    c.backward()
+    assert cx.label == "x" and cx.grad == x.grad != 0.0
+
+
+@pytest.mark.parametrize("protocol", range(6))
+def test_pickle_keeps_shared_nodes_shared(protocol):
+    """Values pickled together stay one graph: a parameter and the loss using it share the restored leaf."""
+    import pickle
+
+    a = Value(2.0, label="a")
+    b = a * a + a
+    with engine.scope("layer"):
+        c = 3 - a
+    ra, rb, rc = pickle.loads(pickle.dumps([a, b, c], protocol=protocol))
+    assert rb.parents[1] is ra and rb.parents[0].parents == (ra, ra) and rc.parents == (ra,)
+    assert rc.op.name == "rsubk" and rc.op.constant == 3.0 and rc.scope == "layer"
+    rb.backward()
+    assert ra.grad == 5.0 and a.grad == 0.0
+
+
+def test_deepcopy_keeps_shared_nodes_and_copy_shares_the_graph():
+    """deepcopy of [a, b] keeps a shared; copy.copy makes one new node over the same parents."""
+    import copy
+
+    a = Value(2.0, label="a")
+    b = (a * a).exp()
+    da, db = copy.deepcopy([a, b])
+    assert db.parents[0].parents == (da, da) and da is not a
+    shallow = copy.copy(b)
+    assert shallow is not b and shallow.parents == b.parents and shallow.op is b.op
+
+
+def test_bound_constants_keep_their_sign_through_pickle():
+    """x ** -0.0 and x + -0.0 are pickled as their row's name and bound constant, sign included."""
+    import pickle
+
+    for v in (Value(2.0) ** -0.0, Value(2.0) + -0.0, Value(2.0) * 2.5):
+        r = pickle.loads(pickle.dumps(v))
+        assert repr(r.op) == repr(v.op) and math.copysign(1, r.op.constant) == math.copysign(1, v.op.constant)
+
+
+def test_a_node_of_an_op_outside_the_table_is_refused_clearly():
+    """A node of an op outside engine.RULES cannot be pickled: a TypeError says so; deepcopy still works."""
+    import copy
+    import pickle
+
+    softsign = engine.Op("softsign", "s", ("a",), lambda a: a / (1 + abs(a)), lambda a, out: (1.0,), ("1",))
+    y = softsign(Value(1.0)) * 2
+    with pytest.raises(TypeError, match="not a row of engine.RULES"):
+        pickle.dumps(y)
+    assert copy.deepcopy(y).parents[0].op is softsign
+
+
+@pytest.mark.parametrize("label", [1, 2.5, b"w", ["w"], Value(1.0)])
+def test_a_label_is_a_str_or_none(label):
+    """Value(2, label=1) is a TypeError at the door, not a crash later in a trace, gradcheck or drawing."""
+    with pytest.raises(TypeError, match="a label is a str"):
+        Value(2.0, label=label)
+    assert Value(2.0, label="w5").label == "w5" and Value(2.0, label=None).label is None

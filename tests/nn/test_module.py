@@ -445,6 +445,24 @@ BAD_FILES = {
         ).encode(),
         "must be a finite number",
     ),
+    "weight beyond a float": (
+        json.dumps(
+            {**_valid_doc(), "parameters": {**_valid_doc()["parameters"], "layer2.neuron1.b": 10**400}}
+        ).encode(),
+        "must be a finite number",
+    ),
+    "weight overflowing to inf": (
+        json.dumps(_valid_doc()).replace('"layer2.neuron1.b": 0.0', '"layer2.neuron1.b": 1e400').encode(),
+        "must be a finite number",
+    ),
+    "weight of 5000 digits": (
+        json.dumps(_valid_doc())
+        .replace('"layer2.neuron1.b": 0.0', '"layer2.neuron1.b": ' + "7" * 5000)
+        .encode(),
+        "not a valid weights file",
+    ),
+    "100k-deep objects": (b'{"a":' * 100_000 + b"1" + b"}" * 100_000, "nested too deeply"),
+    "100k-deep lists": (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
     "duplicate key": (
         json.dumps(_valid_doc()).replace('"layer1.neuron1.w2"', '"layer1.neuron1.w1"').encode(),
         "appears more than once",
@@ -466,6 +484,115 @@ def test_bad_files_are_clear_errors_and_change_nothing(tmp_path, case):
     assert model.state_dict() == before
     with pytest.raises(ValueError):
         load_model(path)
+
+
+def _doc_with_model(model, parameters=None):
+    return json.dumps({**_valid_doc(), "model": model, "parameters": parameters or {}})
+
+
+def _mlp(nin=2, layers=None):
+    return {
+        "type": "MLP",
+        "nin": nin,
+        "layers": layers or [{"nout": 1, "activation": "linear", "shared_bias": False}],
+    }
+
+
+BAD_MODELS = {
+    "no layers": (_doc_with_model({"type": "MLP", "nin": 2, "layers": []}), "non-empty list of layers"),
+    "layers not a list": (
+        _doc_with_model({"type": "MLP", "nin": 2, "layers": {}}),
+        "non-empty list of layers",
+    ),
+    "a layer not an object": (_doc_with_model({"type": "MLP", "nin": 2, "layers": [5]}), "must be an object"),
+    "a layer without nout": (_doc_with_model(_mlp(layers=[{"activation": "relu"}])), "no 'nout'"),
+    "no nin": (_doc_with_model({"type": "MLP", "layers": _mlp()["layers"]}), "no 'nin'"),
+    "negative nin": (_doc_with_model(_mlp(nin=-1)), "whole number >= 1, got -1"),
+    "fractional nin": (_doc_with_model(_mlp(nin=2.5)), "whole number >= 1, got 2.5"),
+    "boolean nout": (
+        _doc_with_model(_mlp(layers=[{"nout": True, "activation": "linear", "shared_bias": False}])),
+        "whole number",
+    ),
+    "a Layer": (_doc_with_model({"type": "Layer", "nin": 2, "nout": 1}), "rebuilds an MLP"),
+    "unknown activation": (
+        _doc_with_model(
+            _mlp(layers=[{"nout": 1, "activation": "gelu", "shared_bias": False}]),
+            {"layer1.neuron1.w1": 0.0, "layer1.neuron1.w2": 0.0, "layer1.neuron1.b": 0.0},
+        ),
+        "unknown activation 'gelu'",
+    ),
+    "huge nin in a tiny file": (
+        _doc_with_model(_mlp(nin=100_000_000), {"layer1.neuron1.b": 0.0}),
+        "100000001 parameters, but it holds 1",
+    ),
+    "huge layer in a tiny file": (
+        _doc_with_model(
+            _mlp(
+                layers=[
+                    {"nout": 10**9, "activation": "relu", "shared_bias": True},
+                    {"nout": 1, "activation": "linear"},
+                ]
+            )
+        ),
+        "parameters, but it holds 0",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_MODELS))
+def test_bad_model_descriptions_are_clear_errors_before_anything_is_built(tmp_path, case):
+    """load_model refuses each bad architecture: a ValueError naming the file, almost nothing allocated."""
+    import tracemalloc
+
+    content, message = BAD_MODELS[case]
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=message) as info:
+            load_model(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert str(path) in str(info.value) and peak < 5_000_000
+    model = _model()
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=str(path)):
+        model.load(path)
+    assert model.state_dict() == before
+
+
+@pytest.mark.parametrize("bad", [10**400, -(10**400), float("inf"), float("nan"), "1", None, True])
+def test_load_state_dict_refuses_non_finite_weights_and_changes_nothing(bad):
+    """A state dict holding 10**400, inf, NaN or a non-number raises ValueError naming it; nothing moves."""
+    model = _model()
+    before = model.state_dict()
+    state = {**before, "layer1.neuron2.w1": bad}
+    with pytest.raises(ValueError, match="'layer1.neuron2.w1' must be a finite number"):
+        model.load_state_dict(state)
+    assert model.state_dict() == before
+
+
+@pytest.mark.skipif(os.name == "nt", reason="symlinks are POSIX here")
+def test_saving_through_a_symlink_writes_its_target(tmp_path):
+    """model.save on a symlink updates the file it points to and keeps the link; load reads it back."""
+    target = tmp_path / "runs" / "model.json"
+    target.parent.mkdir()
+    target.write_text("old")
+    link = tmp_path / "latest.json"
+    link.symlink_to(target)
+    model = _model(5)
+    model.save(link)
+    assert link.is_symlink() and json.loads(target.read_text())["parameters"] == model.state_dict()
+    assert load_model(link).state_dict() == model.state_dict()
+
+
+def test_sizes_may_be_any_integral_number():
+    """MLP and Layer accept numpy integers (any numbers.Integral) as sizes, and store plain ints."""
+    np = pytest.importorskip("numpy")
+    model = MLP(np.int64(2), [np.int32(3), np.int64(1)])
+    assert model.config()["nin"] == 2 and type(model.config()["nin"]) is int
+    assert len(Layer(np.int64(2), np.int64(2)).neurons) == 2
 
 
 def test_missing_file_is_file_not_found(tmp_path):

@@ -1,0 +1,326 @@
+"""The HTML player of a backward pass: its frames as inline SVG and a small inline script.
+
+Play/pause, a slider, previous/next buttons and the arrow keys move through the frames;
+under the picture are the step's caption and its row of the trace table. No CDN, no
+network, no kernel: the same HTML opens from disk in a browser, sits in a notebook
+(``Frames._repr_html_``) and shows in nbviewer. Where scripts are stripped (GitHub), the
+markup alone shows the first and the last frame and the whole trace table.
+"""
+
+import hashlib
+import html
+import io
+import itertools
+import json
+import re
+
+from ..graph import fmt
+
+PAGE = (720.0, 540.0)  # points (960 × 720 px): the box the orientation is chosen to fit
+MAX_FRAMES = 400  # more than this makes a file too big to share and takes minutes to render
+NATURAL_DPI = 96.0  # Graphviz's own PNG resolution: pictures are never drawn larger than this
+_ids = itertools.count(1)  # players made by this process; with the content's hash, a unique element id
+
+STYLE = """
+.crp{font-family:Helvetica,Arial,sans-serif;font-size:14px;max-width:100%;outline:none}
+.crp-bar{display:flex;align-items:center;gap:6px;flex-wrap:wrap;margin:4px 0}
+.crp-bar button{font-size:14px;min-width:2.4em;padding:2px 8px;cursor:pointer}
+.crp-bar input[type=range]{flex:1 1 240px;min-width:160px}
+.crp-count{font-variant-numeric:tabular-nums;min-width:5.5em;text-align:right}
+.crp-caption{font-weight:bold;margin:4px 0;min-height:2.6em}
+.crp-frames svg{max-width:100%;height:auto;display:block}
+.crp-frames text{font-family:Helvetica,Arial,sans-serif;white-space:pre}
+.crp.crp-zoom .crp-frames{overflow-x:auto}
+.crp.crp-zoom .crp-frames svg{max-width:none}
+.crp-live .crp-frames{display:grid}
+.crp-live .crp-frame{grid-area:1/1}
+.crp-live .crp-static{display:none}
+.crp:not(.crp-live) .crp-bar{display:none}
+.crp-table{border-collapse:collapse;margin-top:6px;font-size:13px}
+.crp-table th,.crp-table td{border:1px solid #ccc;padding:2px 6px;text-align:left;white-space:nowrap}
+.crp-table td.crp-num{text-align:right;font-variant-numeric:tabular-nums}
+.crp-table tbody tr.crp-now{background:#fdd0a2}
+"""
+
+# The script finds its player by id, so several players can share one page or notebook.
+SCRIPT = """
+(function () {
+  var root = document.getElementById(%(id)s);
+  if (!root || root.getAttribute("data-ready")) return;
+  root.setAttribute("data-ready", "1");
+  var captions = %(captions)s, duration = %(duration)s;
+  var frames = root.querySelectorAll(".crp-frame"), rows = root.querySelectorAll(".crp-row");
+  var slider = root.querySelector(".crp-slider"), caption = root.querySelector(".crp-caption");
+  var count = root.querySelector(".crp-count"), play = root.querySelector(".crp-play");
+  var counters = %(counters)s;
+  var last = frames.length - 1, now = 0, timer = null;
+  root.className += " crp-live";
+  function show(k) {
+    now = Math.max(0, Math.min(last, k));
+    for (var i = 0; i <= last; i++) {
+      frames[i].style.display = "";
+      frames[i].style.visibility = i === now ? "visible" : "hidden";
+      rows[i].style.display = i === now ? "" : "none";
+      rows[i].className = i === now ? "crp-row crp-now" : "crp-row";
+    }
+    slider.value = now;
+    caption.textContent = captions[now];
+    count.textContent = counters[now];
+  }
+  function stop() { clearTimeout(timer); timer = null; play.textContent = "\\u25b6 play"; }
+  function tick() {  // one run through, stopping on the last frame
+    show(now + 1);
+    if (now >= last) stop(); else timer = setTimeout(tick, duration);
+  }
+  function toggle() {
+    if (timer) { stop(); return; }
+    if (now >= last) show(0);
+    play.textContent = "\\u23f8 pause";
+    timer = setTimeout(tick, duration);
+  }
+  root.querySelector(".crp-prev").onclick = function () { stop(); show(now - 1); };
+  root.querySelector(".crp-next").onclick = function () { stop(); show(now + 1); };
+  root.querySelector(".crp-zoom-button").onclick = function () {
+    root.classList.toggle("crp-zoom");
+    this.textContent = root.classList.contains("crp-zoom") ? "fit width" : "100%%";
+  };
+  play.onclick = toggle;
+  slider.oninput = function () { stop(); show(parseInt(slider.value, 10)); };
+  (%(page)s ? document : root).addEventListener("keydown", function (e) {
+    if (e.target === slider || e.altKey || e.ctrlKey || e.metaKey) return;  // the slider moves itself
+    var to = {ArrowRight: now + 1, ArrowLeft: now - 1, Home: 0, End: last}[e.key];
+    if (to !== undefined) { stop(); show(to); e.preventDefault(); }
+    else if (e.key === " " && e.target.tagName !== "BUTTON") { toggle(); e.preventDefault(); }
+  });
+  show(0);
+})();
+"""
+
+
+def slim_svg(svg, scale=1.0):
+    """SVG text fit to be inlined: no prolog, comments, titles, ids or attributes that restate a
+    default, coordinates to 0.1 pt; ``scale`` × its natural size, never wider than the page (CSS)."""
+    text = svg.decode("utf-8") if isinstance(svg, bytes) else svg
+    text = text[text.index("<svg") :]
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
+    text = re.sub(r"<title>.*?</title>", "", text, flags=re.S)
+    text = re.sub(r">\s+<", "><", text)
+    text = _DEFAULTS.sub("", text)  # the style sheet sets the font and keeps spaces (white-space:pre)
+    text = _COORDINATES.sub(lambda m: m.group(1) + _NUMBER.sub(_short, m.group(2)) + '"', text)
+
+    def size(match):
+        w, h = (float(x) * 4 / 3 * scale for x in match.groups())  # pt -> CSS px
+        return f'<svg width="{w:.0f}" height="{h:.0f}"'
+
+    return re.sub(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', size, text, count=1)
+
+
+_DEFAULTS = re.compile(
+    r'\s(?:id|class)="[^"]*"|\s(?:xml:space="preserve"|font-family="Helvetica,sans-Serif"|fill="black"'
+    r'|stroke="none"|text-anchor="start")'
+)
+_COORDINATES = re.compile(r'(\s(?:d|points|x|y|rx|ry|cx|cy|transform)=")([^"]*)"')
+_NUMBER = re.compile(r"-?\d+\.\d+")
+
+
+def _short(match):
+    return f"{float(match.group()):.1f}".rstrip("0").rstrip(".") or "0"
+
+
+def svg_size(svg):
+    """(width, height) of Graphviz SVG in points."""
+    text = svg.decode("utf-8", "replace") if isinstance(svg, bytes) else svg
+    m = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', text)
+    if m is None:
+        raise ValueError("not Graphviz SVG: its <svg> element has no width and height in pt")
+    return float(m.group(1)), float(m.group(2))
+
+
+def captions(frames, digits):
+    """One caption per frame: the forward pass's (if drawn), the start, then each step's sentence."""
+    trace = frames.trace
+    L = trace.names[trace.root]
+    ahead = [forward_caption(trace, k, frames.computed, digits) for k in range(frames.offset)]
+    start = f"step 0: the start; only ∂{L}/∂{L} = {trace.gradient:g} is known"
+    return ahead + [start] + [s.text(digits) for s in trace.steps]
+
+
+def forward_caption(trace, k, computed, digits=5):
+    """What forward frame ``k`` shows: the start, or the value just computed from its inputs."""
+    if k == 0:
+        return f"forward pass: the inputs and parameters are given; {len(computed)} values to compute"
+    v, names = computed[k - 1], trace.names
+    inputs = ", ".join(names[p] for p in v._parents)
+    return f"forward {k}/{len(computed)}: {names[v]} = {v._op.label}({inputs}) = {fmt(v.data, digits)}"
+
+
+def counters(frames):
+    """The counter shown beside the slider for each frame: "forward k / n", then "step i / N"."""
+    n, steps = len(frames.computed), len(frames.trace)
+    return [f"forward {k} / {n}" for k in range(frames.offset)] + [
+        f"step {i} / {steps}" for i in range(steps + 1)
+    ]
+
+
+def _table(frames, digits):
+    trace = frames.trace
+    head, rows = trace._rows(digits)
+    head = head[:5] + ["∂node/∂parent"] + head[8:10]
+    L = trace.names[trace.root]
+    body = []
+    for k in range(frames.offset):  # forward frames: the value computed, no gradient yet
+        if k == 0:
+            body.append(["f0", "", "", "(inputs)", "", "", "", ""])
+        else:
+            v = frames.computed[k - 1]
+            inputs = ", ".join(trace.names[p] for p in v._parents)
+            body.append([f"f{k}", trace.names[v], v._op.label, inputs, "", "", "", ""])
+    body.append(["0", L, "", "(start)", "", "", "", f"{trace.gradient:g}"])
+    for r in rows:
+        body.append(r[:5] + [f"{r[5]} = {r[7]}", r[8], f"{r[9]} {r[10]}".rstrip()])
+    numeric = {0, 4, 6, 7}
+    out = ['<table class="crp-table"><thead><tr>']
+    out += [f"<th>{_h(c)}</th>" for c in head]
+    out.append("</tr></thead><tbody>")
+    for r in body:
+        cells = "".join(f'<td class="crp-num">{_h(c)}</td>' if i in numeric else f"<td>{_h(c)}</td>"
+                        for i, c in enumerate(r))  # fmt: skip
+        out.append(f'<tr class="crp-row">{cells}</tr>')
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def player(frames, svgs, *, duration=0.8, digits=5, scale=1.0, page=False):
+    """The player's HTML fragment for ``frames`` (a Frames) drawn as ``svgs`` (one SVG per frame).
+
+    Play shows each frame ``duration`` seconds and stops on the last one.
+
+    ``page=True`` makes the arrow keys work anywhere on the page (a page of its own);
+    otherwise they work once the player has the focus (click it), as in a notebook.
+    """
+    texts, counts = captions(frames, digits), counters(frames)
+    pictures = [slim_svg(s, scale) for s in svgs]
+    digest = hashlib.sha1("".join(pictures + texts).encode("utf-8")).hexdigest()[:10]
+    ident = f"chainrule-player-{digest}-{next(_ids)}"
+    last = len(pictures) - 1
+    parts = [
+        f'<div class="crp" id="{ident}" tabindex="0">',
+        f"<style>{STYLE}</style>",
+        '<div class="crp-bar">'
+        '<button class="crp-prev" title="previous step (←)">◀</button>'
+        '<button class="crp-play" title="play / pause (space)">▶ play</button>'
+        '<button class="crp-next" title="next step (→)">▶</button>'
+        f'<input class="crp-slider" type="range" min="0" max="{last}" value="0" step="1" '
+        'aria-label="step">'
+        f'<span class="crp-count">{_h(counts[0])}</span>'
+        '<button class="crp-zoom-button" title="natural size, scroll sideways">100%</button>'
+        "</div>",
+        f'<div class="crp-caption">{_h(texts[0])}</div>',
+        '<div class="crp-frames">',
+    ]
+    for k, picture in enumerate(pictures):
+        static = k in (0, last)  # without the script: the first and the last frame, each captioned
+        hidden = "" if static else ' style="display:none"'
+        label = f'<p class="crp-static">{_h(texts[k])}</p>' if static and k else ""
+        parts.append(f'<div class="crp-frame"{hidden}>{label}{picture}</div>')
+    parts.append("</div>")
+    parts.append(_table(frames, digits))
+    script = SCRIPT % {
+        "id": json.dumps(ident),
+        "captions": json.dumps(texts).replace("</", "<\\/"),
+        "counters": json.dumps(counts),
+        "duration": round(duration * 1000),
+        "page": "true" if page else "false",
+    }
+    parts.append(f"<script>{script}</script></div>")
+    return "\n".join(parts)
+
+
+def page(frames, svgs, title, **options):
+    """A whole HTML page holding one player, for a file."""
+    body = player(frames, svgs, page=True, **options)
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<title>{_h(title)}</title></head>\n<body style="margin:12px">\n'
+        f'<h1 style="font:bold 18px Helvetica,Arial,sans-serif">{_h(title)}</h1>\n{body}\n</body></html>\n'
+    )
+
+
+def fitted(f):
+    """``f``, or the same frames drawn top to bottom when that fits a page better (rankdir not given).
+
+    Both orientations of the last frame are laid out once (SVG) and compared by the scale
+    at which each fits :data:`PAGE`; the result is kept on ``f``.
+    """
+    if "rankdir" in f.options or len(f) == 0:
+        return f
+    if getattr(f, "_fitted", None) is None:
+        tb = type(f)(f.trace, scale=f.scale, forward=f.forward, rankdir="TB", **f.options)
+        fits = []
+        for g in (f, tb):
+            w, h = svg_size(g.render_one(len(g) - 1, "svg"))
+            fits.append(min(PAGE[0] / w, PAGE[1] / h, 1.0))
+        f._fitted = tb if fits[1] > fits[0] * 1.05 else f  # left to right unless clearly worse
+    return f._fitted
+
+
+def _dpi(f, width):
+    """The resolution at which the widest of the first and last frames is ``width`` pixels wide."""
+    w = max(svg_size(f.render_one(k, "svg"))[0] for k in (0, len(f) - 1))
+    return round(min(NATURAL_DPI, 72.0 * width / w), 2)
+
+
+def images(f, width, which=None):
+    """Frames (all, or the indices ``which``) as RGB images at one resolution, on one white canvas
+    the size of the largest."""
+    from PIL import Image
+
+    dpi = _dpi(f, width)
+    pngs = f.render("png", dpi) if which is None else [f.render_one(k, "png", dpi) for k in which]
+    images = [Image.open(io.BytesIO(p)) for p in pngs]
+    size = (max(im.width for im in images), max(im.height for im in images))
+    out = []
+    for im in images:
+        canvas = Image.new("RGB", size, "white")
+        if im.mode == "RGBA" and im.getchannel("A").getextrema()[0] < 255:
+            canvas.paste(im, (0, 0), im)  # top left: the caption sits there in every frame
+        else:
+            canvas.paste(im.convert("RGB"), (0, 0))
+        if canvas.width > width:  # Graphviz rounds up, or a middle frame is wider than the first and last
+            canvas = canvas.resize((width, round(canvas.height * width / canvas.width)), Image.LANCZOS)
+        out.append(canvas)
+    return out
+
+
+def still(f, width=1000):
+    """A PNG of the first frame above the last: what a viewer without scripts shows of the player."""
+    from PIL import Image
+
+    f = fitted(f)
+    first, last = images(f, width, (0, len(f) - 1))
+    gap = 16
+    canvas = Image.new("RGB", (first.width, first.height + gap + last.height), "white")
+    canvas.paste(first, (0, 0))
+    canvas.paste(last, (0, first.height + gap))
+    for x in range(0, first.width, 8):  # a dashed line between them
+        for y in range(first.height + gap // 2 - 1, first.height + gap // 2 + 1):
+            if x % 16 < 8:
+                canvas.putpixel((x, y), (180, 180, 180))
+    out = io.BytesIO()
+    canvas.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def too_many(f, advice):
+    """What to say when ``f`` has more than MAX_FRAMES frames; ``advice`` may use {L}, the root's name."""
+    L = f.trace.names[f.root]
+    return (
+        f"the backward pass from {L} has {len(f) - 1} steps ({len(f)} frames), more than an animation "
+        f"shows well (at most {MAX_FRAMES}); show a part of it, the steps to one parameter: "
+        + advice.format(L=L)
+    )
+
+
+def _h(text):
+    return html.escape(str(text), quote=True)

@@ -1,0 +1,362 @@
+"""Tests for engine.animate (engine/drawing/animate.py), the HTML player and Frames in Jupyter."""
+
+import io
+import json
+import re
+import shutil
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import engine
+from engine import Value, backward
+from engine.drawing import _player
+from engine.drawing.animate import animate
+from engine.drawing.frames import Frames, frames
+
+STEP_RGB = (0xE6, 0x55, 0x0D)  # the orange of the step being taken (engine.drawing._base.STEP)
+
+
+def _neuron():
+    """A small graph (6 chain-rule steps): L = tanh(x·w + b)²."""
+    x, w, b = Value(0.5, label="x"), Value(-2.0, label="w"), Value(0.3, label="b")
+    z = x * w + b
+    z.label = "z"
+    L = z.tanh() ** 2
+    L.label = "L"
+    return L
+
+
+def _frames_of(path):
+    """Every frame of a GIF file as an RGB image, and each frame's duration in ms."""
+    im = Image.open(path)
+    out, times = [], []
+    for k in range(im.n_frames):
+        im.seek(k)
+        out.append(im.convert("RGB"))
+        times.append(im.info["duration"])
+    return out, times
+
+
+def _orange_box(image):
+    """The bounding box of the pixels in the step's orange (the edge and boxes of that step)."""
+    near = np.abs(np.asarray(image, dtype=int) - STEP_RGB).sum(axis=2) < 60
+    return Image.fromarray((near * 255).astype(np.uint8)).getbbox()
+
+
+def test_gif_has_one_frame_per_step_on_one_canvas(tmp_path):
+    """The GIF has the start plus one frame per step, all the same size, the last one held longer."""
+    L = _neuron()
+    t = engine.trace(L)
+    path = animate(t, tmp_path / "neuron.gif", duration=0.5, pause=2.0, width=400)
+    images, times = _frames_of(path)
+    assert len(images) == len(t) + 1 == 7
+    assert len({im.size for im in images}) == 1 and images[0].width <= 400
+    assert times[:-1] == [500] * len(t) and times[-1] == 2500
+
+
+def test_gif_frames_show_the_step_moving(tmp_path):
+    """The first frame has no step in orange; step 1 and the last step light up different places."""
+    L = _neuron()
+    images, _ = _frames_of(animate(L, tmp_path / "neuron.gif", width=600))
+    assert _orange_box(images[0]) is None
+    first, last = _orange_box(images[1]), _orange_box(images[-1])
+    assert first is not None and last is not None and first != last
+    assert images[1].tobytes() != images[-1].tobytes()
+
+
+def test_animate_reads_one_recorded_pass(tmp_path):
+    """Given a Trace, animate runs no backward pass; given a Value, exactly one, and no .grad changes."""
+    L = _neuron()
+    t = engine.trace(L)
+    grads = [n.grad for n in engine.topological_order(L)]
+    before = backward.passes
+    animate(t, tmp_path / "a.html")
+    assert backward.passes == before
+    animate(L, tmp_path / "b.html")
+    assert backward.passes == before + 1
+    assert [n.grad for n in engine.topological_order(L)] == grads
+
+
+def test_html_is_self_contained(tmp_path):
+    """The page holds one inline SVG per frame, one caption and table row per step, and loads nothing."""
+    L = _neuron()
+    t = engine.trace(L)
+    text = animate(t, tmp_path / "neuron.html", digits=3).read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and text.count("<svg") == len(t) + 1
+    assert text.count('<tr class="crp-row">') == len(t) + 1
+    assert not re.search(r"<script[^>]+src|<link|@import|url\(", text)
+    assert set(re.findall(r"https?://[^\"' ]+", text)) <= {
+        "http://www.w3.org/2000/svg",
+        "http://www.w3.org/1999/xlink",
+    }
+    assert json.dumps(t[2].text(3)) in text  # the captions, in the script
+    assert "<?xml" not in text and "<!-- " not in text
+
+
+def test_html_without_script_shows_first_and_last_frame(tmp_path):
+    """With scripts stripped, only the first and last frames are visible (the others are display:none)."""
+    L = _neuron()
+    text = animate(L, tmp_path / "neuron.html").read_text(encoding="utf-8")
+    shown = re.findall(r'<div class="crp-frame"(?: style="display:none")?>', text)
+    visible = [k for k, tag in enumerate(shown) if "display:none" not in tag]
+    assert visible == [0, len(shown) - 1]
+
+
+def test_animate_refuses_bad_input_and_writes_nothing(tmp_path):
+    """A wrong extension, a missing folder, bad options or a non-Value say what to do; no file is left."""
+    L = _neuron()
+    with pytest.raises(ValueError, match=r"name it \.gif or \.html"):
+        animate(L, tmp_path / "x.png")
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        animate(L, tmp_path / "missing" / "x.gif")
+    bad_options = (
+        {"duration": 0},
+        {"duration": "1"},
+        {"pause": -1},
+        {"width": 10},
+        {"digits": 0},
+        {"scale": 0},
+    )
+    for bad in bad_options:
+        with pytest.raises(ValueError):
+            animate(L, tmp_path / "x.gif", **bad)
+    with pytest.raises(TypeError, match="expected the Value"):
+        animate(3.0, tmp_path / "x.gif")
+    with pytest.raises(ValueError, match="rankdir"):
+        animate(L, tmp_path / "x.gif", rankdir="XY")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_orientation_fits_the_page():
+    """Without rankdir, seed 002 stands up (top to bottom) and a fan of leaves lies down; rankdir is kept."""
+    w = [Value(v, label=f"w{i}") for i, v in enumerate([0.10, 0.15, 0.03, 0.08, 0.18, 0.06, 0.11, 0.26], 1)]
+    b1, b2 = Value(0.05, label="b1"), Value(0.42, label="b2")
+    x = [Value(0.95, label="x1"), Value(0.06, label="x2")]
+    h = [engine.dot(w[0:2], x, b1).sigmoid(), engine.dot(w[2:4], x, b1).sigmoid()]
+    y = [engine.dot(w[4:6], h, b2).sigmoid(), engine.dot(w[6:8], h, b2).sigmoid()]
+    E = 0.5 * (0.05 - y[0]) ** 2 + 0.5 * (0.82 - y[1]) ** 2  # seed 002 (engine tests do not import nn)
+    fan = engine.sum([Value(float(i), label=f"x{i}") for i in range(12)])
+    assert _player.fitted(Frames(E)).options.get("rankdir") == "TB"
+    assert _player.fitted(Frames(fan)).options.get("rankdir") is None
+    assert _player.fitted(Frames(E, rankdir="LR")).options["rankdir"] == "LR"
+
+
+def test_frames_show_the_player_in_jupyter():
+    """Jupyter gets the HTML player, a PNG of the first and last frames, and the text form."""
+    f = frames(_neuron(), scale=0.5)
+    bundle = f._repr_mimebundle_()
+    assert set(bundle) == {"text/html", "image/png", "text/plain"}
+    assert bundle["text/html"].count("<svg") == len(f) and "crp-slider" in bundle["text/html"]
+    still = Image.open(io.BytesIO(bundle["image/png"]))
+    shown = _player.fitted(f)  # the orientation the player and the still use
+    dpi = _player._dpi(shown, 1000)
+    ends = [Image.open(io.BytesIO(shown.render_one(k, "png", dpi))) for k in (0, -1)]
+    w, h = max(im.width for im in ends), max(im.height for im in ends)
+    assert still.size == (w, 2 * h + 16)  # the first frame above the last, on one canvas
+    assert "<svg" in f._repr_html_()
+
+
+def test_scale_sizes_the_pictures_but_never_past_the_page():
+    """scale= multiplies the inline SVGs' size; CSS keeps every picture within the page's width."""
+    L = _neuron()
+    widths = {}
+    for scale in (0.5, 1.0):
+        html = frames(L, scale=scale, rankdir="LR").player()
+        widths[scale] = int(re.search(r'<svg width="(\d+)"', html).group(1))
+    assert abs(widths[0.5] * 2 - widths[1.0]) <= 2
+    assert ".crp-frames svg{max-width:100%" in _player.STYLE
+    with pytest.raises(ValueError, match="scale must be a positive number"):
+        frames(L, scale=-1)
+
+
+def test_slim_svg_keeps_text_and_shortens_coordinates():
+    """Inlining drops comments, titles and ids, rounds coordinates, and never touches the text."""
+    svg = (
+        '<?xml version="1.0"?>\n<!-- x -->\n<svg width="100pt" height="50pt" viewBox="0 0 100 50">\n'
+        '<g id="node1" class="node"><title>v1</title>\n<text xml:space="preserve" x="1.23456" '
+        'font-family="Helvetica,sans-Serif">grad 0.58371</text></g></svg>'
+    )
+    out = _player.slim_svg(svg, scale=1.5)
+    assert out.startswith('<svg width="200" height="100"') and "grad 0.58371" in out
+    assert 'x="1.2"' in out and "<title>" not in out and "id=" not in out and "<!--" not in out
+
+
+# --- in a real browser ----------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium driven by Playwright; skipped with the reason when either is missing."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (test extra)")
+    if not shutil.which(CHROMIUM):
+        pytest.skip("no Chromium at /usr/bin/chromium: `apt-get install -y chromium` (CI installs it)")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+def _open(browser, path):
+    page = browser.new_page(viewport={"width": 1000, "height": 900})
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path.as_uri())
+    return page, errors
+
+
+def _visible_frame(page):
+    """The index of the one frame shown, and its text."""
+    shown = page.eval_on_selector_all(
+        ".crp-frame", "fs => fs.map((f, i) => [i, getComputedStyle(f).visibility, f.textContent])"
+    )
+    visible = [(i, text) for i, v, text in shown if v == "visible"]
+    assert len(visible) == 1
+    return visible[0]
+
+
+def test_player_in_a_browser(browser, tmp_path):
+    """Next, previous, the arrow keys, the slider and play move picture, caption and table row together."""
+    L = _neuron()
+    t = engine.trace(L)
+    page, errors = _open(browser, animate(t, tmp_path / "neuron.html"))
+    caption = lambda: page.inner_text(".crp-caption")
+    row = lambda: page.inner_text(".crp-row.crp-now td")  # the first cell: the step number
+    assert caption().startswith("step 0: the start") and _visible_frame(page)[0] == 0 and row() == "0"
+    page.click(".crp-next")
+    assert caption() == t[0].text() and _visible_frame(page)[0] == 1 and row() == "1"
+    page.keyboard.press("ArrowRight")
+    assert caption() == t[1].text() and _visible_frame(page)[0] == 2
+    page.click(".crp-prev")
+    page.keyboard.press("ArrowLeft")
+    assert caption().startswith("step 0") and _visible_frame(page)[0] == 0
+    page.fill(".crp-slider", "4")  # sets the range input and fires its input event
+    assert caption() == t[3].text() and _visible_frame(page)[0] == 4 and row() == "4"
+    page.keyboard.press("End")
+    k, text = _visible_frame(page)
+    assert k == len(t) and "grad ?" not in text  # the last frame shows every gradient
+    assert page.inner_text(".crp-count") == f"step {len(t)} / {len(t)}"
+    page.keyboard.press("Home")
+    page.click(".crp-play")
+    page.wait_for_function(f"document.querySelector('.crp-count').textContent == 'step {len(t)} / {len(t)}'",
+                           timeout=15_000)  # fmt: skip
+    assert page.inner_text(".crp-play").endswith("play")  # it stops at the end
+    assert errors == []
+    page.close()
+
+
+def test_player_fits_a_notebook_width(browser, tmp_path):
+    """In a 1,000-pixel-wide page the picture needs no horizontal scrolling; 100% lets it scroll."""
+    L = _neuron()
+    page, errors = _open(browser, animate(L, tmp_path / "neuron.html", scale=3.0))
+    width = lambda: page.eval_on_selector(".crp-frame svg", "s => s.getBoundingClientRect().width")
+    assert width() <= 1000 and page.evaluate("document.documentElement.scrollWidth") <= 1000
+    page.click(".crp-zoom-button")
+    assert width() > 1000
+    page.screenshot(path=str(tmp_path / "player.png"))
+    assert errors == []
+    page.close()
+
+
+def test_two_players_in_one_notebook_page(browser, tmp_path):
+    """Two Frames shown in one page (as in a notebook) play independently; keys go to the focused one."""
+    a, b = frames(_neuron()), frames(_neuron(), scale=0.5)
+    page_file = tmp_path / "notebook.html"
+    page_file.write_text(
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="width:1000px">'
+        f"<div>{a._repr_html_()}</div><div>{b._repr_html_()}</div></body></html>",
+        encoding="utf-8",
+    )
+    page, errors = _open(browser, page_file)
+    players = page.query_selector_all(".crp")
+    assert len(players) == 2 and players[0].get_attribute("id") != players[1].get_attribute("id")
+    counts = lambda: [p.query_selector(".crp-count").inner_text() for p in players]
+    page.keyboard.press("ArrowRight")  # nothing has the focus: the notebook keeps its keys
+    assert counts() == ["step 0 / 6", "step 0 / 6"]
+    players[1].query_selector(".crp-next").click()
+    page.keyboard.press("ArrowRight")
+    assert counts() == ["step 0 / 6", "step 2 / 6"]
+    players[0].query_selector(".crp-caption").click()  # clicking a player gives it the keys
+    page.keyboard.press("End")
+    assert counts() == ["step 6 / 6", "step 2 / 6"]
+    assert errors == []
+    page.close()
+
+
+def test_a_jupyter_kernel_shows_the_player_and_a_still():
+    """In a real kernel, displaying frames(L) gives the HTML player and the PNG still in one output."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    code = (
+        "import engine\n"
+        "x = engine.Value(0.5, label='x'); w = engine.Value(-2.0, label='w')\n"
+        "L = (x * w).tanh(); L.label = 'L'\n"
+        "engine.frames(L)"
+    )
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    (out,) = nb.cells[0].outputs
+    assert out.output_type == "execute_result"
+    assert {"text/html", "image/png", "text/plain"} <= set(out.data)
+    assert out.data["text/html"].count("<svg") == 4 and "<script>" in out.data["text/html"]
+    assert out.data["text/plain"] == "<Frames: 4 drawings of the backward pass from L>"
+
+
+def test_animate_a_part_of_the_pass(tmp_path):
+    """A filtered trace (trace.to(w)) animates only the steps on the paths to w, keeping their numbers."""
+    L = _neuron()
+    part = engine.trace(L).to("w")
+    text = animate(part, tmp_path / "w.html").read_text(encoding="utf-8")
+    assert text.count("<svg") == len(part) + 1 < len(engine.trace(_neuron())) + 1
+    assert json.dumps(part[-1].text()) in text
+
+
+def test_too_many_frames_is_a_clear_error(tmp_path, monkeypatch):
+    """Past MAX_FRAMES frames animate and Jupyter draw nothing and say how to show a part."""
+    monkeypatch.setattr("engine.drawing._player.MAX_FRAMES", 5)
+    with pytest.raises(ValueError, match=r"7 frames\).*at most 5.*\.to\(w\)"):
+        animate(_neuron(), tmp_path / "x.gif")
+    assert list(tmp_path.iterdir()) == []
+    bundle = frames(_neuron())._repr_mimebundle_()  # Jupyter: the same advice, nothing rendered
+    assert list(bundle) == ["text/plain"] and "engine.frames(engine.trace(L).to(w))" in bundle["text/plain"]
+
+
+def test_forward_frames_compute_one_value_each(tmp_path):
+    """forward=True first shows the forward pass: frame k has k values computed, the k-th in orange."""
+    L = _neuron()
+    t = engine.trace(L)
+    f = frames(t, forward=True)
+    n = len(f.computed)
+    assert [f.trace.names[v] for v in f.computed] == ["n2", "z", "n1", "L"] and f.offset == n + 1
+    assert len(f) == n + 1 + len(t) + 1
+    for k in range(f.offset):
+        source = f[k].source
+        assert source.count("data ?") == n - k and source.count("grad ?") == len(f.trace.names)
+        assert source.count("penwidth=3") == (0 if k == 0 else len(f.computed[k - 1]._parents) + 1)
+    assert "forward 2/4: z = +(n2, b) = -0.70000" in f[2].source
+    assert f[f.offset].source == engine.draw(t, step=0).source  # then the backward pass, as without
+    images, _ = _frames_of(animate(t, tmp_path / "both.gif", forward=True, width=400))
+    assert len(images) == len(f)
+
+
+def test_forward_frames_in_the_player(browser, tmp_path):
+    """The player counts the forward frames, then the steps; the caption says what was computed."""
+    L = _neuron()
+    t = engine.trace(L)
+    page, errors = _open(browser, animate(t, tmp_path / "both.html", forward=True))
+    count = lambda: page.inner_text(".crp-count")
+    assert count() == "forward 0 / 4" and page.inner_text(".crp-caption").startswith("forward pass")
+    page.click(".crp-next")
+    assert count() == "forward 1 / 4" and page.inner_text(".crp-caption").startswith("forward 1/4: n2 = ")
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+    assert count() == f"step 0 / {len(t)}" and page.inner_text(".crp-caption").startswith("step 0")
+    page.keyboard.press("ArrowRight")
+    assert page.inner_text(".crp-caption") == t[0].text()
+    page.screenshot(path=str(tmp_path / "forward.png"))
+    assert errors == []
+    page.close()
