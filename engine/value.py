@@ -143,6 +143,7 @@ def _function_method(op):  # x.exp(): one unary node; x.maximum(y), x.leaky_relu
     single = op.arity == 1 and op.inputs[-1] != "k"
     method = (lambda self: unary(op, self)) if single else ops.function(op.name)
     method.__name__, method.__qualname__ = op.name, f"Value.{op.name}"  # so pickle finds Value.exp
+    method.__module__ = __name__  # engine.value, also for a method made by engine.ops.function
     method.__doc__ = f"{op.name}(self): the rule table's {op.name!r} row; ∂out/∂a = {op.formulas[0]}."
     return method
 

@@ -243,3 +243,16 @@ def test_function_helpers_take_any_real_number():
             engine.log(bad)
     with pytest.raises(OverflowError, match="too large for a float"):
         engine.exp(fractions.Fraction(10**400))
+
+
+def test_new_methods_and_graphs_pickle():
+    """Value.maximum and Value.leaky_relu pickle as themselves; a graph of the new ops round-trips."""
+    import pickle
+
+    assert pickle.loads(pickle.dumps(Value.maximum)) is Value.maximum
+    assert pickle.loads(pickle.dumps(Value.leaky_relu)) is Value.leaky_relu
+    x = Value(-1.0, label="x")
+    out = engine.logsumexp([x.leaky_relu(0.1).maximum(Value(0.5)), abs(x)])
+    again = pickle.loads(pickle.dumps(out))
+    x_again = again.parents[1].parents[0]
+    assert again.data == out.data and engine.grad(again, [x_again]) == engine.grad(out, [x])
