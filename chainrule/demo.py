@@ -7,10 +7,16 @@ needed): ``loss.png`` (loss per iteration and per epoch), ``boundary.png`` (the
 decision regions with the data) and ``model.json`` (the weights; reload them
 with ``nn.load_model``).
 
+The three-class sets (spiral, yin_yang) use the same recipe with one output per
+class and the cross-entropy loss; ``boundary.png`` then shows the three regions.
+``--dataset digits`` trains a digit classifier instead (see :mod:`chainrule.digits`).
+
     chainrule demo --dataset circles --hidden 8,8 --epochs 50 --out runs/circles
+    chainrule demo --dataset spiral --samples 150 --out runs/spiral
 """
 
 import io
+import math
 import random
 import sys
 import tempfile
@@ -18,36 +24,48 @@ from pathlib import Path
 
 import engine
 from engine.files import write_atomic
-from nn import MLP, SGD, LinearDecay, data, fit, predict
+from nn import MLP, SGD, LinearDecay, cross_entropy, data, fit, predict
 
 from . import args as types
+from . import digits
 
-HELP = "train a small MLP on moons, circles or xor with a progress bar; save loss and boundary plots"
+HELP = (
+    "train a small MLP on moons, circles, xor, spiral, yin_yang or the handwritten digits "
+    "with a progress bar; save loss and boundary (digits: confusion) plots"
+)
 
 DATASETS = {
     "moons": lambda n, seed: data.moons(n, noise=0.1, seed=seed),
     "circles": lambda n, seed: data.circles(n, noise=0.08, factor=0.5, seed=seed),
     "xor": lambda n, seed: data.xor(n, noise=0.15, seed=seed),
+    "spiral": lambda n, seed: data.spiral(n, classes=3, seed=seed),
+    "yin_yang": lambda n, seed: data.yin_yang(n, seed=seed),
 }
+CLASSES = {"spiral": 3, "yin_yang": 3}  # multi-class sets: one output per class, cross-entropy loss
 L2 = 1e-4
+# The defaults of --hidden, --epochs, --lr and --batch-size: the 2-D sets', and the digits'
+RECIPE = {"hidden": [16, 16], "epochs": 100, "lr": 1.0, "batch_size": None}
+DIGITS_RECIPE = {"hidden": [32], "epochs": 10, "lr": 0.01, "batch_size": 32}
 
 
 def add_arguments(parser):
     """The demo's options (argparse reports a bad one as a usage error)."""
-    parser.add_argument("--dataset", choices=sorted(DATASETS), default="moons", help="default: moons")
+    parser.add_argument(
+        "--dataset", choices=sorted([*DATASETS, "digits"]), default="moons", help="default: moons"
+    )
     parser.add_argument(
         "--samples",
-        type=types.whole(2, 100_000, example="100"),
+        type=types.whole(3, 100_000, example="100"),
         default=100,
         metavar="N",
-        help="points (default 100)",
+        help="points (default 100; digits: all 1,797 images)",
     )
     parser.add_argument(
         "--hidden",
         type=types.sizes,
-        default=[16, 16],
+        default=None,
         metavar="SIZES",
-        help="hidden layer sizes (default 16,16)",
+        help="hidden layer sizes (default 16,16; digits: 32)",
     )
     parser.add_argument(
         "--activation",
@@ -58,22 +76,23 @@ def add_arguments(parser):
     parser.add_argument(
         "--epochs",
         type=types.whole(1, example="100"),
-        default=100,
+        default=None,
         metavar="N",
-        help="passes over the data (default 100)",
+        help="passes over the data (default 100; digits: 10)",
     )
     parser.add_argument(
         "--batch-size",
         type=types.whole(1, example="100"),
         default=None,
         metavar="N",
-        help="rows per update: 1 is stochastic, N mini-batch (default: all rows, batch gradient descent)",
+        help="rows per update: 1 is stochastic, N mini-batch (default: all rows, batch gradient descent; "
+        "digits: 32)",
     )
     parser.add_argument(
         "--lr",
         type=types.positive(),
-        default=1.0,
-        help="starting learning rate, decaying linearly to lr/10 (default 1.0)",
+        default=None,
+        help="starting learning rate, decaying linearly to lr/10 (default 1.0; digits: Adam's, 0.01)",
     )
     parser.add_argument("--seed", type=int, default=1337, help="for the data, the weights and shuffling")
     parser.add_argument(
@@ -90,23 +109,37 @@ def add_arguments(parser):
     )  # fmt: skip
 
 
+def recipe(args):
+    """The options with the dataset's defaults filled in where none was given."""
+    defaults = DIGITS_RECIPE if args.dataset == "digits" else RECIPE
+    for name, value in defaults.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    return args
+
+
 def run(args):
     """Train, report, plot; returns the exit status."""
-    paths = [args.out / "loss.png", args.out / "boundary.png", args.out / "model.json"]
+    args = recipe(args)
+    names = digits.FILES if args.dataset == "digits" else ("loss.png", "boundary.png", "model.json")
+    paths = [args.out / name for name in names]
     problem = writable(args.out, paths)  # before training, not after
     if problem:
         print(f"chainrule demo: error: cannot write to {args.out}: {problem}", file=sys.stderr)
         return 1
+    if args.dataset == "digits":
+        return digits.run(args)
     X, y = DATASETS[args.dataset](args.samples, args.seed)
+    classes = CLASSES.get(args.dataset)
     random.seed(args.seed)  # the initial weights, drawn as micrograd draws them
-    model = MLP(2, [*args.hidden, 1], activation=args.activation)
+    model = MLP(2, [*args.hidden, classes or 1], activation=args.activation)
     optimizer = SGD(model.parameters(), lr=LinearDecay(args.lr, args.lr / 10, args.epochs))
     print(f"training {model} on {args.dataset} ({len(X)} points), {len(model.parameters())} parameters")
     history = fit(
         model,
         X,
         y,
-        loss="hinge",
+        loss="cross_entropy" if classes else "hinge",
         optimizer=optimizer,
         epochs=args.epochs,
         batch_size=args.batch_size,
@@ -120,7 +153,7 @@ def run(args):
 
     try:
         args.out.mkdir(parents=True, exist_ok=True)
-        write_atomic(paths[0], _png(plot_loss(history)))
+        write_atomic(paths[0], _png(plot_loss(history, "cross-entropy + L2" if classes else "hinge + L2")))
         write_atomic(paths[1], _png(plot_boundary(model, X, y, f"{args.dataset}: accuracy {accuracy:.1%}")))
         model.save(paths[2])
     except OSError as exc:
@@ -145,8 +178,14 @@ def writable(folder, paths):
 
 
 def evaluate(model, X, y):
-    """The training objective (mean hinge + L2) and the accuracy of ``model`` on (X, y), without a graph."""
+    """The training objective (mean hinge or cross-entropy, + L2) and the accuracy of ``model`` on (X, y)."""
     scores = predict(model, X)
+    if isinstance(scores[0], list):  # one output per class: cross-entropy, arg-max accuracy
+        with engine.no_grad():
+            loss = math.fsum(cross_entropy(model(x), t).data for x, t in zip(X, y)) / len(y)
+            penalty = L2 * sum(p.data * p.data for p in model.parameters())
+        right = sum(c == t for c, t in zip(predict(model, X, classes=True), y))
+        return loss + penalty, right / len(y)
     with engine.no_grad():
         hinge = sum(max(0.0, 1.0 - t * s) for s, t in zip(scores, y)) / len(y)
         penalty = L2 * sum(p.data * p.data for p in model.parameters())
@@ -154,7 +193,7 @@ def evaluate(model, X, y):
     return hinge + penalty, accuracy
 
 
-def plot_loss(history):
+def plot_loss(history, what="hinge + L2"):
     """A matplotlib Figure of the loss per iteration and per epoch."""
     from matplotlib.figure import Figure
 
@@ -165,7 +204,7 @@ def plot_loss(history):
     if per_epoch > 1:
         ax.plot(range(1, history.iterations + 1), history.loss, lw=0.8, alpha=0.5, label="per iteration")
     ax.plot(ends, history.epoch_loss, lw=2, label="per epoch (mean)" if per_epoch > 1 else "per epoch")
-    ax.set(xlabel="iteration (update)", ylabel="loss (hinge + L2)", title="training loss")
+    ax.set(xlabel="iteration (update)", ylabel=f"loss ({what})", title="training loss")
     ax.legend()
     return fig
 
@@ -178,16 +217,29 @@ def plot_boundary(model, X, y, title, steps=60):
     x0, x1, y0, y1 = min(xs) - 0.5, max(xs) + 0.5, min(ys) - 0.5, max(ys) + 0.5
     gx = [x0 + (x1 - x0) * i / (steps - 1) for i in range(steps)]
     gy = [y0 + (y1 - y0) * j / (steps - 1) for j in range(steps)]
-    scores = predict(model, [[a, b] for b in gy for a in gx])
-    grid = [scores[j * steps : (j + 1) * steps] for j in range(steps)]
+    points = [[a, b] for b in gy for a in gx]
     fig = Figure(figsize=(5, 5), layout="constrained")
     ax = fig.subplots()
-    ax.contourf(gx, gy, grid, levels=[-1e300, 0.0, 1e300], colors=["#f4b6b6", "#b6d0f4"], alpha=0.8)
-    ax.contour(gx, gy, grid, levels=[0.0], colors="k", linewidths=1)
-    colors = ["#c62828" if t <= 0 else "#1565c0" for t in y]
+    if len(model.layers[-1].neurons) > 1:  # one output per class: the arg-max class's region
+        k = len(model.layers[-1].neurons)
+        classes = predict(model, points, classes=True)
+        grid = [classes[j * steps : (j + 1) * steps] for j in range(steps)]
+        levels = [c - 0.5 for c in range(k + 1)]
+        ax.contourf(gx, gy, grid, levels=levels, colors=REGIONS[:k], alpha=0.8)  # no lines: 0|2 would be two
+        colors = [POINTS[int(t)] for t in y]
+    else:
+        scores = predict(model, points)
+        grid = [scores[j * steps : (j + 1) * steps] for j in range(steps)]
+        ax.contourf(gx, gy, grid, levels=[-1e300, 0.0, 1e300], colors=["#f4b6b6", "#b6d0f4"], alpha=0.8)
+        ax.contour(gx, gy, grid, levels=[0.0], colors="k", linewidths=1)
+        colors = ["#c62828" if t <= 0 else "#1565c0" for t in y]
     ax.scatter(xs, ys, c=colors, s=18, edgecolors="white", linewidths=0.5)
     ax.set(title=title, xlabel="x_1", ylabel="x_2")
     return fig
+
+
+REGIONS = ["#f4b6b6", "#b6d0f4", "#bfe3b4", "#f6dfa6", "#d9c2ec"]  # class 0, 1, 2, ...: light fills
+POINTS = ["#c62828", "#1565c0", "#2e7d32", "#ef8f00", "#6a1b9a"]  # and the data points of each class
 
 
 def _png(fig):

@@ -22,7 +22,30 @@ from importlib import import_module
 from .backward import backprop, grad, local_partials
 from .graph import topological_order
 from .modes import detect_anomaly, is_recording, no_grad, scope
-from .ops import RULES, Op, cos, exp, log, relu, sigmoid, sin, sqrt, tanh
+from .ops import (
+    RULES,
+    Op,
+    abs,  # noqa: F401  (engine.abs: not in __all__, so `import *` never hides the builtin)
+    atan,
+    cos,
+    cosh,
+    exp,
+    expm1,
+    leaky_relu,
+    log,
+    log1p,
+    logsumexp,
+    maximum,
+    minimum,
+    relu,
+    sigmoid,
+    sin,
+    sinh,
+    softplus,
+    sqrt,
+    tan,
+    tanh,
+)
 from .value import Value, apply, dot, register, sum
 
 __version__ = "0.2.0"
@@ -84,6 +107,8 @@ __all__ = [
     "backprop", "topological_order", "local_partials",
     "draw", "frames", "slider", "backward_steps", "trace", "Trace", "explain",
     "gradcheck", "gradgradcheck", "GradcheckError",
+    "maximum", "minimum", "leaky_relu", "softplus", "log1p", "expm1", "tan", "atan", "sinh", "cosh",
+    "logsumexp",
     "codegen",
     "jvp", "forward_steps", "forward_trace", "ForwardTrace", "cost", "reuse",
     "animate",

@@ -2,9 +2,10 @@
 
 :func:`build` reads a small formula such as ``tanh(x*w + b)`` into a Value graph. The
 text is parsed with :mod:`ast` and only a whitelist of node kinds is walked: number
-literals, names, ``+ - * / **``, unary ``-`` and calls, with one argument, of the
-function rows of the rule table (exp log sqrt tanh sigmoid relu sin cos, ...). Nothing is
-ever passed to ``eval``, ``exec`` or ``compile``; anything else is refused with an
+literals, names, ``+ - * / **``, unary ``-`` and calls of the function rows of the rule
+table (exp log sqrt tanh sigmoid relu sin cos ..., maximum(a, b), leaky_relu(a, k)), each
+with its row's inputs (a bound constant k as a number). Nothing is ever passed to
+``eval``, ``exec`` or ``compile``; anything else is refused with an
 :class:`ExpressionError` that names what is not allowed.
 
     >>> f, leaves = build("x*w + b", {"x": 0.5, "w": -1, "b": 0.2})
@@ -207,13 +208,19 @@ def _check(node, text, depth):
             )
         if node.keywords:
             _refuse(node, text, "keyword arguments are")
-        if len(node.args) != 1:
-            raise ExpressionError(
-                f"{node.func.id} takes exactly one argument, got {len(node.args)}: {_where(node, text)}"
+        inputs = ops.RULES[node.func.id].inputs  # a call takes its row's inputs: exp(a), maximum(a, b)
+        if len(node.args) != len(inputs):
+            name = node.func.id
+            count = (
+                "exactly one argument"
+                if len(inputs) == 1
+                else f"{len(inputs)} arguments, {name}({', '.join(inputs)})"
             )
-        if isinstance(node.args[0], ast.Starred):
-            _refuse(node.args[0], text, "starred arguments are")
-        _check(node.args[0], text, depth + 1)
+            raise ExpressionError(f"{name} takes {count}, got {len(node.args)}: {_where(node, text)}")
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                _refuse(arg, text, "starred arguments are")
+            _check(arg, text, depth + 1)
         return
     _refuse(node, text, _KIND.get(type(node), f"{type(node).__name__} is"))
 
@@ -235,8 +242,11 @@ def _build(node, leaves):
     if isinstance(node, ast.UnaryOp):  # only unary minus passes the check
         return -_build(node.operand, leaves)
     if isinstance(node, ast.Call):
-        arg = _build(node.args[0], leaves)
-        return ops.function(node.func.id)(arg)
+        name = node.func.id
+        args = [_build(arg, leaves) for arg in node.args]
+        if ops.RULES[name].inputs[-1] == "k" and isinstance(args[-1], Value):  # leaky_relu(x, 0.01)
+            raise ExpressionError(f"the last argument of {name} (k) must be a number, not one with names")
+        return ops.function(name)(*args)
     a, b = _build(node.left, leaves), _build(node.right, leaves)
     name = _BINARY[type(node.op)]
     if isinstance(a, Value) or isinstance(b, Value):

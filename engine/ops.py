@@ -10,7 +10,7 @@ which is what gives higher derivatives for free.
 The rows ending in ``k`` are the same ops with one input a plain number k:
 ``x * 3`` makes one node bound to 3 (see ``Op.bind``), not a node for the 3, and
 no gradient flows to k; ``rsubk``, ``rdivk`` and ``rpowk`` are ``k - a``,
-``k / a`` and ``k ** a``. ``sum`` and ``dot`` take any number of inputs.
+``k / a`` and ``k ** a``. ``sum``, ``dot`` and ``logsumexp`` take any number of inputs.
 
 Everything else about an op is a field of its row, so nothing outside this file
 special-cases an op by name: how a formula prints it (``text``), how its
@@ -55,7 +55,8 @@ class Op:
     text: Callable | None = None  # (operand texts, k) -> (text, precedence); None: "name(a)"
     formula_at: Callable | None = None  # (index, n_inputs) -> formula text, for n-ary ops
     domain: tuple = ()  # an Interval per input (or alternatives: tuples of Intervals); () is [-5, 5]
-    guard: Any = None  # what each input needs in random expressions: "positive", "nonzero" or None
+    guard: Any = None  # what each input needs in random expressions: "positive", "nonzero", None,
+    # an open interval (low, high) it must stay inside; or "apart" for all inputs: no two nearly equal
     constants: tuple = ()  # the numbers random expressions bind to a "k" op, simplest first
     constant: float | None = None  # set on an op bound to a number: see ``bind``
     bound: dict = field(default_factory=dict, repr=False)  # k -> this op bound to k
@@ -90,8 +91,9 @@ class Op:
 
     @property
     def is_function(self) -> bool:
-        """True for a unary op written as a call, ``exp(a)``: a Value method and a parser function."""
-        return self.arity == 1 and self.text is None and self.inputs[-1] != "k"
+        """True for an op written as a call, ``exp(a)``, ``maximum(a, b)``, ``leaky_relu(a, k)``:
+        a Value method (``a.maximum(b)``) and a parser function taking its row's inputs."""
+        return self.arity is not None and self.text is None
 
     def formula(self, index: int, n_inputs: int) -> str:
         """Text of ∂out/∂input[index] for a node with ``n_inputs`` inputs."""
@@ -139,29 +141,68 @@ def _row(name, constant):
 
 
 def function(name: str) -> Callable:
-    """``name(x)`` for a float (the row's forward) or a Value (its method), e.g. ``exp = function("exp")``."""
+    """``name(x)`` for a float (the row's forward) or a Value (its method), e.g. ``exp = function("exp")``.
 
-    def f(x):
-        if isinstance(x, (float, int)):
-            return _checked(RULES[name], x)
-        if hasattr(x, "_parents"):  # a Value
-            return getattr(x, name)()
-        if not isinstance(x, numbers.Real):  # numpy.int64, Fraction, ... are numbers too
-            raise TypeError(f"{name}() takes a number or a Value, not {type(x).__name__} {x!r}")
-        try:
-            x = float(x)
-        except OverflowError:
-            raise OverflowError(f"{name}(x): x is too large for a float (about 1.8e308 at most)") from None
-        return _checked(RULES[name], x)
+    A row with more inputs takes them all: ``maximum(a, b)``, ``leaky_relu(a, k)``
+    (k a plain number, bound into the op); a plain number among Values becomes a
+    leaf, as in ``engine.apply``. This is also the Value method of such a row.
+    """
+
+    def f(x, *rest):
+        op = RULES[name]
+        if not rest and op.arity == 1 and op.inputs[-1] != "k":
+            return getattr(x, name)() if hasattr(x, "_parents") else _checked(op, _real(name, x))
+        if 1 + len(rest) != len(op.inputs):
+            raise TypeError(
+                f"{op.format([(a, ATOM) for a in op.inputs])[0]} takes {len(op.inputs)} inputs, got {1 + len(rest)}"
+            )
+        if not any(hasattr(v, "_parents") for v in (x, *rest)):  # numbers only: a float back
+            return _checked(op, *(_real(name, v) for v in (x, *rest)))
+        if op.inputs[-1] == "k":  # leaky_relu(x, 0.01): one node, bound to the number k
+            k = rest[-1]
+            if hasattr(k, "_parents") or not math.isfinite(k := _real(name, k)):
+                raise TypeError(f"{name}: k must be a finite number (not a Value), got {rest[-1]!r}")
+            return op.bind(float(k))(x, *rest[:-1])
+        return op(x, *rest)
 
     f.__name__ = f.__qualname__ = name
-    f.__doc__ = f"{name}(x) for a float or a Value: the rule table's {name!r} row."
+    f.__doc__ = f"{name}(...) for floats or Values: the rule table's {name!r} row."
     return f
+
+
+def _real(name, x):
+    """A number given to a helper as a float: numpy.int64, Fraction, ... are numbers too."""
+    if isinstance(x, (float, int)):
+        return x
+    if not isinstance(x, numbers.Real):
+        raise TypeError(f"{name}() takes a number or a Value, not {type(x).__name__} {x!r}")
+    try:
+        return float(x)
+    except OverflowError:
+        raise OverflowError(f"{name}(x): x is too large for a float (about 1.8e308 at most)") from None
+
+
+def logsumexp(values: Any) -> Any:
+    """log Σ e^x_i as ONE node (a float for floats), stable for any size: ∂out/∂x_i = e^(x_i − out).
+
+    >>> round(logsumexp([1000.0, 1000.0]), 6)  # 1000 + log 2, with no overflow
+    1000.693147
+    """
+    values = tuple(values)
+    if not values:
+        raise ValueError("logsumexp of no values is log 0 = -inf; give at least one value")
+    if all(isinstance(v, (float, int)) for v in values):
+        return _checked(LOGSUMEXP, *values)
+    return LOGSUMEXP(*values)  # type: ignore[operator]  # Op.__call__ is engine.apply: numbers become leaves
 
 
 exp, log, sqrt, tanh, sigmoid, relu, sin, cos = map(
     function, ["exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos"]
 )
+maximum, minimum, leaky_relu, softplus, log1p, expm1, tan, atan, sinh, cosh = map(
+    function,
+    ["maximum", "minimum", "leaky_relu", "softplus", "log1p", "expm1", "tan", "atan", "sinh", "cosh"],
+)  # and abs, defined at the end of this file (abs(k) above is Python's own)
 
 
 # Forward functions that need care: stable formulas and explicit domains.
@@ -211,6 +252,35 @@ def _exp(a):
     return math.exp(a)
 
 
+def _log1p(a):
+    if a <= -1.0:
+        raise ValueError("log1p needs an input > -1")
+    return math.log1p(a)
+
+
+def _softplus(a):  # log(1 + e^a), written so that exp never overflows: max(a, 0) + log(1 + e^-|a|)
+    return (a if a > 0.0 else 0.0) + math.log1p(math.exp(-math.fabs(a)))
+
+
+def _logsumexp(*xs):  # log Σ e^x_i, shifted by the largest x so that exp never overflows
+    m = max(xs)
+    return m + math.log(math.fsum([math.exp(x - m) for x in xs]))
+
+
+def _finite(f):
+    """``f`` with its OverflowError saying what to do (sinh, cosh, expm1 beyond the largest float)."""
+
+    def forward(a):
+        try:
+            return f(a)
+        except OverflowError:
+            raise OverflowError(
+                f"{f.__name__}(a) is larger than the largest float (|a| must be below about 709.78)"
+            ) from None
+
+    return forward
+
+
 # Partials with edge cases that one expression cannot cover.
 def _pow_partials(a, b, out):
     # d/da a**b = b * a**(b-1); at a == b == 0 it is 0 (a**0 is the constant 1).
@@ -233,6 +303,26 @@ def _pow_b_partial(a, out):
 
 def _powk_partials(a, k, out):
     return (0.0 if k == 0 else k * a ** (k - 1),)  # a**0 is constant: slope 0, even at a == 0
+
+
+def _abs_partials(a, out):  # sign(a); 0 at a == 0, as torch.abs
+    return (1.0 if a > 0 else -1.0 if a < 0 else 0.0,)
+
+
+def _maximum_partials(a, b, out):
+    # At a tie a == b the gradient is split, 1/2 to each input, as torch.maximum does.
+    a, b = float(a), float(b)
+    return (1.0 if a > b else 0.5 if a == b else 0.0, 1.0 if b > a else 0.5 if a == b else 0.0)
+
+
+def _minimum_partials(a, b, out):  # the tie as in maximum: 1/2 each
+    a, b = float(a), float(b)
+    return (1.0 if a < b else 0.5 if a == b else 0.0, 1.0 if b < a else 0.5 if a == b else 0.0)
+
+
+def _logsumexp_partials(*args):  # ∂out/∂x_i = e^(x_i - out), the softmax p_i: each <= 1, no overflow
+    out = args[-1]
+    return tuple(exp(x - out) for x in args[:-1])
 
 
 def _sum_partials(*args):
@@ -345,6 +435,16 @@ def _powk_guard(k):  # what a ** k needs of a to be smooth
 
 
 R, R_NONZERO, POSITIVE = Interval(-5.0, 5.0), Interval(0.1, 5.0, signed=True), Interval(0.05, 50.0)
+APART = (
+    tuple(  # two inputs at least 0.1 apart, either one the larger (maximum and minimum are kinked at a tie)
+        alt
+        for low, high in (
+            (Interval(-5.0, -0.05), Interval(0.05, 5.0)),
+            (Interval(1.0, 5.0), Interval(-0.9, 0.9)),
+        )
+        for alt in ((low, high), (high, low))
+    )
+)
 GRID = tuple(sorted({s * i * 0.25 for i in range(13) for s in (1, -1)}, key=lambda k: (abs(k), k < 0)))
 
 # fmt: off
@@ -372,6 +472,21 @@ _TABLE = [
   Op("rsubk",   "-",   ("a", "k"), lambda a, k: k - a, lambda a, k, out: (-1.0,),               ("-1",),            text=prefix("-", 1), constants=GRID, code=("k - a", "-1")),
   Op("rdivk",   "/",   ("a", "k"), lambda a, k: _div(k, a), lambda a, k, out: (-out / a,),      ("-k / a**2",),     text=prefix("/", 2), domain=(R_NONZERO, R), guard=("nonzero",), constants=GRID, code=("k / a", "-out / a")),
   Op("rpowk",   "**",  ("a", "k"), lambda a, k: _pow(k, a), lambda a, k, out: (_pow_b_partial(k, out),), ("out * log(k)",), text=prefix("**", 4, right=3), domain=(Interval(-3.0, 3.0), Interval(0.2, 4.0)), constants=(2.0, 0.5, 3.0, 1.5)),
+  # abs: slope sign(a), 0 at the kink a == 0 (as torch.abs). maximum/minimum: at a tie a == b each
+  # input gets 1/2 (as torch.maximum/torch.minimum), which is also what a central difference gives there.
+  Op("abs",     "abs", ("a",),     math.fabs,     _abs_partials,                                ("1 if a > 0 else -1 if a < 0 else 0",), domain=(Interval(0.01, 5.0, signed=True),), guard=("nonzero",)),
+  Op("maximum", "max", ("a", "b"), max,           _maximum_partials,                            ("1 if a > b else 0.5 if a == b else 0", "1 if b > a else 0.5 if a == b else 0"), domain=APART, guard="apart"),
+  Op("minimum", "min", ("a", "b"), min,           _minimum_partials,                            ("1 if a < b else 0.5 if a == b else 0", "1 if b < a else 0.5 if a == b else 0"), domain=APART, guard="apart"),
+  # leaky_relu(a, k): the slope k for a <= 0 is bound like a constant (x.leaky_relu(0.01)); at 0 the slope is k, as torch's
+  Op("leaky_relu", "LReLU", ("a", "k"), lambda a, k: a if a > 0.0 else k * a, lambda a, k, out: (1.0 if a > 0 else k,), ("1 if a > 0 else k",), domain=(Interval(0.01, 5.0, signed=True), Interval(0.0, 1.0)), guard=("nonzero",), constants=(0.01, 0.1, 0.2)),
+  Op("softplus", "softplus", ("a",), _softplus,   lambda a, out: (sigmoid(a),),                 ("sigmoid(a)",),    domain=(Interval(-20.0, 20.0),)),
+  Op("log1p",   "log1p", ("a",),   _log1p,        lambda a, out: (1 / (1 + a),),                ("1 / (1 + a)",),   domain=(Interval(-0.95, 50.0),), guard=((-1.0, math.inf),)),
+  Op("expm1",   "expm1", ("a",),   _finite(math.expm1), lambda a, out: (out + 1,),              ("out + 1",)),
+  Op("tan",     "tan", ("a",),     math.tan,      lambda a, out: (1 + out * out,),              ("1 + out**2",),    domain=(Interval(-1.4, 1.4),), guard=((-math.pi / 2, math.pi / 2),)),
+  Op("atan",    "atan", ("a",),    math.atan,     lambda a, out: (1 / (1 + a * a),),            ("1 / (1 + a**2)",)),
+  Op("sinh",    "sinh", ("a",),    _finite(math.sinh), lambda a, out: (cosh(a),),               ("cosh(a)",)),
+  Op("cosh",    "cosh", ("a",),    _finite(math.cosh), lambda a, out: (sinh(a),),               ("sinh(a)",)),
+  Op("logsumexp", "logΣexp", ("x_i",), _logsumexp, _logsumexp_partials,                         ("exp(x_i - out)",), text=lambda o, k: (f"logsumexp([{', '.join(t for t, _ in o)}])", ATOM), formula_at=lambda i, n: f"exp(x_{i + 1} - out)"),
 ]
 # fmt: on
 
@@ -387,7 +502,8 @@ FUNCTIONS = functions()  # those of the table as shipped
 ADD, MUL, NEG, ADDK, MULK, SUM, DOT, DIV, DIVK, POWK, POW, EXP, LOG, SQRT, TANH, SIGMOID, RELU, SIN, COS = (
     _TABLE[:19]
 )
-RSUBK, RDIVK, RPOWK = _TABLE[19:]
+RSUBK, RDIVK, RPOWK = _TABLE[19:22]
+ABS, LOGSUMEXP = RULES["abs"], RULES["logsumexp"]
 
 
 def domain_error(op: "Op", exc: Exception, inputs: Any, labels: Any = ()) -> Exception:
@@ -404,3 +520,9 @@ def _checked(op, *xs):
         return op.forward(*xs)
     except (ArithmeticError, ValueError) as exc:
         raise domain_error(op, exc, xs) from None
+
+
+# Python's abs(x) calls the "abs" row on a Value (Value.__abs__); engine.ops.abs is that row's helper
+# too, like the others. It is defined last, so the module above uses the builtin; engine.abs is kept
+# out of engine's __all__, so `from engine import *` never hides the builtin.
+abs = function("abs")

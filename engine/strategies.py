@@ -131,19 +131,41 @@ def _nonzero(a):
 _NEEDS = {None: lambda a: True, "positive": _positive, "nonzero": _nonzero}
 
 
+def _need(need):
+    """One input's need: a name of ``_NEEDS``, or an open interval (low, high) to stay inside."""
+    if isinstance(need, tuple):
+        low, high = need
+        return lambda a: low + _room(a) <= a.data <= high - _room(a)
+    return _NEEDS[need]
+
+
+def _apart(*parents):
+    """No two inputs nearly equal (maximum's kink): each pair is one node or further apart than its room."""
+    return all(
+        p is q or abs(p.data - q.data) >= max(_room(p), _room(q))
+        for i, p in enumerate(parents)
+        for q in parents[i + 1 :]
+    )
+
+
+_JOINT = {"apart": _apart}  # needs of all the inputs together, named by a row's guard
+
+
 def _guard(op):
     """``guard(*parents[, k])`` from the row's ``guard``: is each input where the op is smooth?"""
     spec = op.guard
     if spec is None:
         return None
+    if isinstance(spec, str):
+        return _JOINT[spec]
     if op.inputs[-1] == "k":
 
         def guard(*args):
             needs = spec(args[-1]) if callable(spec) else spec
-            return all(_NEEDS[need](p) for p, need in zip(args[:-1], needs))
+            return all(_need(need)(p) for p, need in zip(args[:-1], needs))
 
         return guard
-    return lambda *parents: all(_NEEDS[need](p) for p, need in zip(parents, spec))
+    return lambda *parents: all(_need(need)(p) for p, need in zip(parents, spec))
 
 
 class Builder(NamedTuple):
@@ -218,8 +240,9 @@ def expressions(
     are assumed smooth wherever their forward function succeeds.
 
     An op is used only where it is safe: inputs of log, sqrt and pow stay
-    positive and of / and relu away from zero, by at least EDGE = 0.1 and at
-    least 1000 finite-difference steps, and every value stays within ±100.
+    positive and of / and relu away from zero (log1p's above -1, tan's inside
+    ±π/2, maximum's two apart), by at least EDGE = 0.1 and at least 1000
+    finite-difference steps, and every value stays within ±100.
     Where the drawn op is not safe, sin of its first parent is used instead.
     """
     names = _op_names(ops)

@@ -122,8 +122,8 @@ class Value:
     def __sub__(self, other):  # a - b is a + (-b)
         return self + (-other)
 
-    # exp, log, sqrt, tanh, sigmoid, relu, sin, cos, ...: one method per function
-    # row of the rule table, added below the class.
+    # One method per function row of the rule table (x.exp(), x.maximum(y)), added below the class;
+    __abs__ = lambda self: unary(ops.ABS, self)  # and abs(x), Python's call of the "abs" row
 
     # Copying and pickling walk the graph iteratively (any depth); shared nodes stay shared.
     __copy__, __deepcopy__ = _copying.copy_node, _copying.deepcopy_graph
@@ -139,11 +139,11 @@ class Value:
         _backward.run(self, gradient)
 
 
-def _function_method(op):
-    def method(self):
-        return unary(op, self)
-
+def _function_method(op):  # x.exp(): one unary node; x.maximum(y), x.leaky_relu(0.01): engine.maximum(x, y)
+    single = op.arity == 1 and op.inputs[-1] != "k"
+    method = (lambda self: unary(op, self)) if single else ops.function(op.name)
     method.__name__, method.__qualname__ = op.name, f"Value.{op.name}"  # so pickle finds Value.exp
+    method.__module__ = __name__  # engine.value, also for a method made by engine.ops.function
     method.__doc__ = f"{op.name}(self): the rule table's {op.name!r} row; ∂out/∂a = {op.formulas[0]}."
     return method
 

@@ -11,7 +11,8 @@
 
 Parts: :mod:`nn.module` (Module, Neuron, Layer, MLP, load_model), :mod:`nn.losses`,
 :mod:`nn.optim` (SGD, Adam, AdamW, LinearDecay), :mod:`nn.train` (fit, History, TrainingDiverged,
-predict), :mod:`nn.data` (datasets), :mod:`nn.examples` (the documents' networks), :mod:`nn.weights`
+predict), :mod:`nn.multiclass` (softmax, log_softmax, cross_entropy), :mod:`nn.data` (datasets),
+:mod:`nn.examples` (the documents' networks), :mod:`nn.weights`
 (the JSON weights file), :mod:`nn.strategies` (hypothesis strategies for networks) and
 :mod:`nn.torch_export` (``nn.to_torch``/``nn.from_torch``, with the torch extra).
 """
@@ -20,6 +21,7 @@ from . import data, losses
 from .examples import Seed002, seed002
 from .losses import bce, half_sse, hinge, l2, mse
 from .module import ACTIVATIONS, MLP, Layer, Module, Neuron, load_model
+from .multiclass import cross_entropy, log_softmax, softmax
 from .optim import SGD, Adam, AdamW, LinearDecay, Optimizer
 from .train import History, TrainingDiverged, fit, predict
 
@@ -35,7 +37,7 @@ def __getattr__(name):
 
 __all__ = [
     "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "load_model",
-    "mse", "half_sse", "bce", "hinge", "l2", "losses",
+    "mse", "half_sse", "bce", "hinge", "l2", "losses", "softmax", "log_softmax", "cross_entropy",
     "Optimizer", "SGD", "Adam", "AdamW", "LinearDecay",
     "fit", "History", "TrainingDiverged", "predict", "data",
     "seed002", "Seed002",

@@ -7,7 +7,9 @@ that lead to a parameter) inside a loop over a batch's rows, and runs that funct
 every iteration: (parameters, rows, targets) -> (losses, outputs, gradients). The mean
 over the batch and the L2 penalty are added exactly as the graph does it, in the
 order ``backward()`` adds them, so the losses, gradients and updates are the graph
-path's (equal to the last bit wherever the additions come in the same order).
+path's (equal to the last bit wherever the additions come in the same order). The
+cross-entropy is generated with one-hot targets (see ``SUPPORTED``): its chain-rule
+steps reach the hidden layers in another order, so it equals the graph up to rounding.
 
     >>> import random, nn
     >>> random.seed(0)
@@ -19,13 +21,28 @@ path's (equal to the last bit wherever the additions come in the same order).
 
 import math
 
+import engine
 from engine import Value
 from engine.compiling import Program, Source, run_source, wrap
 
 from . import losses as _losses
 
 # Losses whose graph has the same shape for every sample (bce branches on the sign of z).
-SUPPORTED = {"mse": _losses.mse, "half_sse": _losses.half_sse, "hinge": _losses.hinge}
+# cross_entropy picks z_y by the label: it is generated as logsumexp(z) − Σ_k t_k·z_k with the
+# one-hot t, the same numbers (the terms t_k·z_k with t_k = 0 add exact zeros).
+SUPPORTED = {
+    "mse": _losses.mse, "half_sse": _losses.half_sse, "hinge": _losses.hinge,
+    "cross_entropy": _losses.LOSSES["cross_entropy"],
+}  # fmt: skip
+
+
+def _one_hot_cross_entropy(pred, ts):
+    """cross_entropy(z, y) written with the one-hot target t of y: logsumexp(z) − Σ t_k z_k."""
+    lse = engine.logsumexp(pred)
+    lse.label = "lse"
+    return lse - engine.dot(ts, pred)
+
+
 _RESERVED = ("batch", "seed", "zip")
 
 
@@ -48,6 +65,10 @@ class BatchStep:
         self.params = model.parameters()
         nin, listed = len(X[0]), isinstance(y[0], (list, tuple))
         nout = len(y[0]) if listed else 1
+        self.classes = None  # cross_entropy: targets become one-hot rows of this many classes
+        if loss_fn is SUPPORTED["cross_entropy"]:
+            self.classes = len(model.layers[-1].neurons)
+            loss_fn, y, listed, nout = _one_hot_cross_entropy, [self.one_hot(y[0])], True, self.classes
         self.nin, self.nout, self.listed = nin, nout, listed
         key = _key(model, loss_fn, nin, nout, listed)
         if key is None or key not in _CACHE:
@@ -119,8 +140,14 @@ class BatchStep:
             return L, [list(o) for o in outputs]
         return L, outputs
 
+    def one_hot(self, label):
+        """A class label as the one-hot row the generated cross-entropy takes."""
+        return [1.0 if k == int(_number(label)) else 0.0 for k in range(self.classes)]
+
     def rows(self, X, y):
         """``X`` and ``y`` as floats, checked against the shapes the step was generated for."""
+        if self.classes is not None:
+            y = [self.one_hot(t) for t in y]
         X = [[_number(v) for v in row] for row in X]
         y = [[_number(v) for v in t] if self.listed else _number(t) for t in y]
         for row, t in zip(X, y):

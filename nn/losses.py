@@ -35,6 +35,8 @@ import numbers
 import engine
 from engine import Value
 
+from .multiclass import cross_entropy
+
 
 def _pairs(pred, target):
     """The prediction and target as two equally long lists."""
@@ -242,3 +244,4 @@ _BCE = _targets(bce, "labels 0 or 1 (or probabilities in [0, 1])", _probability,
 _HINGE = _targets(hinge, "labels -1 or +1", _sign, _hinge_hint)
 
 LOSSES = {"mse": mse, "half_sse": half_sse, "bce": bce, "hinge": hinge}
+LOSSES["cross_entropy"] = cross_entropy  # more than two classes: nn/multiclass.py

@@ -132,8 +132,9 @@ def fit(
     """Train ``model`` on rows ``X`` with targets ``y``; returns a :class:`History`.
 
     ``loss`` is a function of (prediction, target) for one sample, or a name:
-    "mse", "half_sse", "bce" or "hinge". ``optimizer`` defaults to ``SGD(params,
-    lr)``, where ``params`` defaults to all the model's parameters: pass
+    "mse", "half_sse", "bce", "hinge" or "cross_entropy" (integer class labels).
+    ``optimizer`` defaults to ``SGD(params, lr)``, where ``params`` defaults to
+    all the model's parameters: pass
     ``params=[bias]`` to train only that bias (the others stay fixed). ``l2`` adds
     l2·Σp² over all parameters. ``tol`` stops early (see the module notes).
     ``validation=(X_val, y_val)`` records the loss (and accuracy) on those rows
@@ -141,7 +142,7 @@ def fit(
     inside Jupyter); ``progress="text"`` asks for tqdm's text bar even there. ``compile=True``
     trains with one sample's forward and backward pass generated once as Python
     (:mod:`nn.compiled`): the same losses and updates as the graph, many times faster
-    (losses mse, half_sse, hinge).
+    (losses mse, half_sse, hinge; cross_entropy equal to the graph's up to rounding).
 
     Accuracy is recorded for losses that carry an ``is_right(pred, target)``
     rule, or a ``label_threshold`` (hinge: labels ±1, bce: labels 0/1): then a
@@ -345,6 +346,10 @@ def _check_data(model, loss_fn, X, y, names=("X", "y"), width=None):
             loss_fn(model(X[0]), y[0])
         except (OverflowError, FloatingPointError):  # numbers, not shapes: training reports it as divergence
             pass
+    check_outputs = getattr(loss_fn, "check_outputs", None)  # every target against the model's outputs
+    if check_outputs is not None:  # (cross_entropy: each label 0 <= y < k for k outputs)
+        with engine.no_grad():
+            check_outputs(model(X[0]), y)
     return X, y
 
 
@@ -376,15 +381,24 @@ def _evaluate(model, loss_fn, X, y, is_right, l2, all_params):
     return loss, right
 
 
-def predict(model, X):
+def predict(model, X, classes=False):
     """The model's outputs for rows ``X`` as plain floats (or lists of floats), with no graph kept.
+
+    With ``classes=True`` (a model with one output per class, as trained with
+    ``loss="cross_entropy"``) each row's class instead: the index of its largest output.
 
     >>> from nn import MLP
     >>> predict(MLP.from_weights([[[2.0]]], [[1.0]]), [[0.5], [1.0]])
     [2.0, 3.0]
+    >>> predict(MLP.from_weights([[[1.0], [-1.0]]], [[0.0, 0.0]]), [[0.5], [-2.0]], classes=True)
+    [0, 1]
     """
     with engine.no_grad():
         outs = [model(x) for x in X]
+    if classes:
+        if any(not isinstance(out, list) for out in outs):
+            raise ValueError("predict(classes=True) needs a model with one output per class (2 or more)")
+        return [max(range(len(out)), key=lambda k, out=out: out[k].data) for out in outs]
     return [[v.data for v in out] if isinstance(out, list) else out.data for out in outs]
 
 

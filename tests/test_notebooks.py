@@ -108,6 +108,19 @@ EXPECTED = {
         ],
         2,
     ),
+    "08_digits.ipynb": (
+        [
+            "softmax p = [0.7121, 0.15114, 0.13676]",
+            "exp(z1 - lse)",
+            "∂E/∂z1 = 0.71210 - 1.00000 = -0.28790",
+            "p_1 - y_1 = 0.71210 - 1 = -0.28790",
+            "p_2 - y_2 = 0.15114 - 0 = 0.15114",
+            "∂E/∂w21 = ∂E/∂lse · ∂lse/∂z2 · ∂z2/∂w21 = 1.00000 × 0.15114 × 0.50000 = 0.07557",
+            "1438 training and 359 test images of 64 pixels",
+            re.compile(r"test accuracy after 5 epochs: 9[5-9]\.\d%"),
+        ],
+        4,
+    ),
 }
 
 

@@ -22,7 +22,7 @@ def parse(argv):
 def test_subcommand_interface():
     """The module provides HELP, add_arguments and run, as chainrule.cli expects."""
     assert isinstance(chainrule.demo.HELP, str) and "\n" not in chainrule.demo.HELP
-    args = parse([])
+    args = chainrule.demo.recipe(parse([]))
     assert (args.dataset, args.hidden, args.epochs, args.batch_size, args.lr) == (
         "moons",
         [16, 16],
@@ -30,6 +30,8 @@ def test_subcommand_interface():
         None,
         1.0,
     )
+    digits = chainrule.demo.recipe(parse(["--dataset", "digits", "--epochs", "3"]))
+    assert (digits.hidden, digits.epochs, digits.batch_size, digits.lr) == ([32], 3, 32, 0.01)
 
 
 def test_happy_path_writes_plots_and_weights(tmp_path, capsys):
@@ -159,6 +161,27 @@ def test_console_command(tmp_path):
     assert bad.returncode == 2 and "usage:" in bad.stderr
 
 
+@pytest.mark.parametrize("dataset", ["spiral", "yin_yang"])
+def test_three_class_datasets(tmp_path, capsys, dataset):
+    """spiral and yin_yang train one output per class with cross-entropy and draw the three regions."""
+    argv = ["--dataset", dataset, "--samples", "30", "--hidden", "6", "--epochs", "3", "--out", str(tmp_path)]
+    assert chainrule.demo.run(parse([*argv, "--no-progress"])) == 0
+    assert "accuracy" in capsys.readouterr().out
+    assert [len(layer.neurons) for layer in load_model(tmp_path / "model.json").layers] == [6, 3]
+    assert (tmp_path / "boundary.png").read_bytes().startswith(PNG)
+
+
+def test_three_class_evaluation_is_cross_entropy_and_argmax():
+    """evaluate() of a 3-output model is the mean cross-entropy (+ L2) and the arg-max accuracy."""
+    from nn import MLP, cross_entropy
+
+    model = MLP.from_weights([[[1.0, 0.0], [0.0, 1.0], [-1.0, -1.0]]], [[0.0, 0.0, 0.0]])
+    X, y = [[2.0, 0.0], [0.0, 3.0], [1.0, 0.5]], [0, 1, 2]
+    loss, accuracy = chainrule.demo.evaluate(model, X, y)
+    ce = sum(cross_entropy(model(x), t).data for x, t in zip(X, y)) / 3
+    assert loss == pytest.approx(ce + chainrule.demo.L2 * 4.0) and accuracy == pytest.approx(2 / 3)
+
+
 def test_compile_trains_to_the_same_model(tmp_path, capsys):
     """--compile trains with the generated step and prints the same final loss as the graph."""
     printed = []
@@ -171,3 +194,14 @@ def test_compile_trains_to_the_same_model(tmp_path, capsys):
     assert (tmp_path / "graph" / "model.json").read_text() == (
         tmp_path / "compiled" / "model.json"
     ).read_text()
+
+
+def test_compile_trains_the_spiral_to_the_same_model(tmp_path, capsys):
+    """--compile with a cross-entropy set trains with the generated step: the same final loss and accuracy."""
+    printed = []
+    for extra in ([], ["--compile"]):
+        out = tmp_path / ("compiled" if extra else "graph")
+        argv = ["--dataset", "spiral", "--samples", "30", "--epochs", "5", "--hidden", "4", "--out", str(out)]
+        assert chainrule.demo.run(parse([*argv, "--no-progress", *extra])) == 0
+        printed.append(capsys.readouterr().out.splitlines()[1])
+    assert printed[0] == printed[1] and "final loss" in printed[0]

@@ -146,7 +146,7 @@ def test_compiled_at_new_numbers_equals_a_rebuilt_graph(e, data):
     f = compile(e.root, e.leaves)
     new = [data.draw(st.floats(-3.0, 3.0)) for _ in e.leaves]
     namespace = {name: getattr(engine, name) for name in engine.ops.functions()}
-    namespace.update(sum=engine.sum, dot=engine.dot)
+    namespace.update(sum=engine.sum, dot=engine.dot, logsumexp=engine.logsumexp)
     leaves = [Value(x, label=v.label) for x, v in zip(new, e.leaves)]
     namespace.update({v.label: leaf for v, leaf in zip(e.leaves, leaves)})
     lets, _, last = e.text.rpartition("; ")

@@ -9,7 +9,7 @@ from hypothesis import assume, given, settings
 
 import engine
 from engine import RULES, Value, expr
-from engine.expr import ExpressionError, build, names, parse
+from engine.expr import ExpressionError, build, expression_text, names, parse
 from engine.strategies import expressions
 
 
@@ -161,10 +161,14 @@ def test_module_never_runs_user_text():
     tree = ast.parse(inspect.getsource(expr))
     called = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
     assert not called & {"eval", "exec", "compile", "__import__", "getattr", "globals", "vars"}
-    assert set(expr.FUNCTIONS) == {"exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos"}
+    assert set(expr.FUNCTIONS) == {
+        "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos",
+        "abs", "maximum", "minimum", "leaky_relu", "softplus", "log1p", "expm1", "tan", "atan",
+        "sinh", "cosh",
+    }  # fmt: skip
 
 
-_SMOOTH = [name for name in RULES if name not in ("sum", "dot")]  # the parser has no list syntax
+_SMOOTH = [name for name, op in RULES.items() if op.arity is not None]  # the parser has no lists: no sum, dot
 
 
 @settings(max_examples=150)
@@ -178,3 +182,15 @@ def test_rebuilds_the_engines_own_expression_text(e):
     expected = engine.grad(e.root, e.leaves)
     for leaf, g in zip(e.leaves, expected):
         assert leaves[leaf.label].grad == pytest.approx(g, rel=1e-9, abs=1e-9)
+
+
+def test_calls_take_their_rows_inputs():
+    """maximum(a, b) takes two arguments and leaky_relu(a, k) a number k; the printer writes them back."""
+    f, leaves = build("maximum(x, y) + leaky_relu(x, 0.1) * abs(y)", {"x": 0.5, "y": -1.0})
+    assert f.data == 0.5 + 0.5 * 1.0
+    assert expression_text(f) == "maximum(x, y) + leaky_relu(x, 0.1) * abs(y)"
+    with pytest.raises(ExpressionError, match=r"maximum takes 2 arguments, maximum\(a, b\), got 1"):
+        build("maximum(x)", {"x": 1.0})
+    with pytest.raises(ExpressionError, match=r"the last argument of leaky_relu \(k\) must be a number"):
+        build("leaky_relu(x, y)", {"x": 1.0, "y": 0.1})
+    assert build("leaky_relu(x, -0.5 * 0.2)", {"x": -1.0})[0].data == pytest.approx(0.1)

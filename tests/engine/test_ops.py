@@ -102,11 +102,12 @@ def test_formula_text_agrees_with_the_code(name, data):
     n = len(out.parents)
     for i in range(len(locals_)):
         text = op.formula(i, n)
-        names = {"out": out.data, "log": math.log, "cos": math.cos, "sin": math.sin}
-        if op.arity is None:  # sum and dot: x_i / w_i name the matching input
-            ws, xs = numbers[: n // 2], numbers[n // 2 : 2 * (n // 2)]
-            names.update({f"x_{j + 1}": x for j, x in enumerate(xs)})
-            names.update({f"w_{j + 1}": w for j, w in enumerate(ws)})
+        names = {"out": out.data, **{f: getattr(ops, f) for f in ops.functions() if hasattr(ops, f)}}
+        if op.arity is None:  # sum, dot, logsumexp: x_i / w_i name the matching input
+            groups = [g[:-2] for g in op.inputs if g.endswith("_i")]
+            m = n // len(groups)
+            for g, prefix in enumerate(groups):
+                names.update({f"{prefix}_{j + 1}": x for j, x in enumerate(numbers[g * m : (g + 1) * m])})
         else:
             names.update(zip(op.inputs, numbers))
         assert close(eval(text, names), locals_[i], rtol=1e-12, atol=1e-12), (text, locals_[i])
@@ -118,6 +119,8 @@ def test_table_is_flat_and_complete():
         "add", "mul", "div", "neg", "pow", "addk", "mulk", "divk", "powk",
         "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos", "sum", "dot",
         "rsubk", "rdivk", "rpowk",
+        "abs", "maximum", "minimum", "leaky_relu", "softplus", "log1p", "expm1", "tan", "atan",
+        "sinh", "cosh", "logsumexp",
     }  # fmt: skip
     for op in RULES.values():
         assert op.formulas and all(isinstance(t, str) and t for t in op.formulas)
@@ -155,6 +158,79 @@ def test_float_domain_errors_name_the_op():
         ops.log(0.0)
 
 
+def test_maximum_and_minimum_split_a_tie_evenly():
+    """At a tie a == b, maximum and minimum give each input 1/2 (as torch.maximum), also for x.maximum(x)."""
+    for method in ("maximum", "minimum"):
+        a, b = Value(1.5), Value(1.5)
+        getattr(a, method)(b).backward()
+        assert (a.grad, b.grad) == (0.5, 0.5)
+        x = Value(2.0)
+        getattr(x, method)(x).backward()
+        assert x.grad == 1.0
+
+
+def test_abs_has_slope_zero_at_zero():
+    """abs(x) is the rule table's abs row; its slope is sign(x), 0 at the kink (as torch.abs)."""
+    xs = [Value(v) for v in (-2.0, 0.0, 3.0)]
+    outs = [abs(x) for x in xs]
+    assert [o.op.name for o in outs] == ["abs"] * 3 and [o.data for o in outs] == [2.0, 0.0, 3.0]
+    assert engine.grad(engine.sum(outs), xs) == [-1.0, 0.0, 1.0]
+
+
+def test_leaky_relu_binds_its_slope():
+    """x.leaky_relu(k) is one node bound to k: slope k below 0 (and at 0, as torch), 1 above."""
+    x = Value(-2.0)
+    y = x.leaky_relu(0.1)
+    assert y.data == -0.2 and y.parents == (x,) and y.op.constant == 0.1 and y.op.label == "LReLU 0.1"
+    assert engine.grad(y, [x]) == [0.1]
+    z, w = Value(0.0), Value(3.0)
+    assert engine.grad(z.leaky_relu(0.2), [z]) == [0.2] and engine.grad(w.leaky_relu(0.2), [w]) == [1.0]
+    with pytest.raises(TypeError, match=r"leaky_relu\(a, k\) takes 2 inputs, got 1"):
+        x.leaky_relu()
+    with pytest.raises(TypeError, match="leaky_relu\\(\\) takes a number or a Value, not str '0.1'"):
+        x.leaky_relu("0.1")
+
+
+def test_new_functions_work_on_floats_values_and_mixes():
+    """engine.maximum & co. take floats (a float back) or Values; a plain number beside a Value is a leaf."""
+    assert engine.maximum(1.0, 2.0) == 2.0 and engine.leaky_relu(-1.0, 0.5) == -0.5
+    y = Value(3.0)
+    out = engine.maximum(5, y)
+    assert out.data == 5.0 and out.parents[1] is y and engine.grad(out, [y]) == [0.0]
+    assert engine.softplus(Value(0.0)).data == math.log(2.0)
+
+
+def test_stable_at_large_inputs():
+    """softplus and logsumexp never overflow: softplus(1000) = 1000 and logsumexp([1000, 1000]) is fine."""
+    assert engine.softplus(1000.0) == 1000.0 and engine.softplus(-1000.0) == 0.0
+    xs = [Value(1000.0), Value(1000.0)]
+    out = engine.logsumexp(xs)
+    assert out.data == pytest.approx(1000.0 + math.log(2.0))
+    assert engine.grad(out, xs) == pytest.approx([0.5, 0.5])
+
+
+def test_overflow_and_domain_errors_say_what_to_do():
+    """sinh(800) overflows with a message naming the limit; log1p(-1) says it needs an input > -1."""
+    with pytest.raises(OverflowError, match=r"sinh\(a\) is larger than the largest float"):
+        Value(800.0).sinh()
+    with pytest.raises(ValueError, match=r"log1p\(-1.0\): log1p needs an input > -1"):
+        ops.log1p(-1.0)
+    with pytest.raises(ValueError, match="logsumexp of no values"):
+        engine.logsumexp([])
+
+
+def test_logsumexp_partials_are_the_softmax():
+    """∂logsumexp/∂x_i = exp(x_i − out) = softmax_i: they sum to 1, and the formula reads x_i's name."""
+    xs = [Value(v, label=f"z{i}") for i, v in enumerate((1.0, 2.0, -0.5))]
+    out = engine.logsumexp(xs)
+    partials = engine.local_partials(out)
+    total = sum(math.exp(v.data) for v in xs)
+    assert partials == pytest.approx([math.exp(v.data) / total for v in xs])
+    assert sum(partials) == pytest.approx(1.0)
+    names = engine.graph.names(out)
+    assert engine.graph.formula(out, 1, names) == "exp(z1 - L)"
+
+
 def test_function_helpers_take_any_real_number():
     """engine.exp, log, sqrt ... take numpy scalars and Fractions as numbers; other things are TypeErrors."""
     import fractions
@@ -167,3 +243,16 @@ def test_function_helpers_take_any_real_number():
             engine.log(bad)
     with pytest.raises(OverflowError, match="too large for a float"):
         engine.exp(fractions.Fraction(10**400))
+
+
+def test_new_methods_and_graphs_pickle():
+    """Value.maximum and Value.leaky_relu pickle as themselves; a graph of the new ops round-trips."""
+    import pickle
+
+    assert pickle.loads(pickle.dumps(Value.maximum)) is Value.maximum
+    assert pickle.loads(pickle.dumps(Value.leaky_relu)) is Value.leaky_relu
+    x = Value(-1.0, label="x")
+    out = engine.logsumexp([x.leaky_relu(0.1).maximum(Value(0.5)), abs(x)])
+    again = pickle.loads(pickle.dumps(out))
+    x_again = again.parents[1].parents[0]
+    assert again.data == out.data and engine.grad(again, [x_again]) == engine.grad(out, [x])

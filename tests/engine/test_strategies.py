@@ -228,7 +228,8 @@ def test_expressions_respect_their_bounds(e):
 @SOME
 @given(expressions())
 def test_expressions_keep_away_from_kinks_and_domain_edges(e):
-    """Inputs of log, sqrt and pow stay >= 0.1, and of /, relu and negative powers 0.1 from zero."""
+    """Inputs stay 0.1 from kinks and edges: log, sqrt, pow at 0, /, relu, abs, powers at 0, log1p at -1,
+    tan at ±π/2, and maximum's two inputs from each other."""
     for node in interior(e):
         name, args, k = node.op.name, [p.data for p in node.parents], node.op.constant
         if name in ("log", "sqrt", "pow") or (name == "powk" and k != int(k)):
@@ -237,6 +238,14 @@ def test_expressions_keep_away_from_kinks_and_domain_edges(e):
             assert abs(args[0]) >= EDGE
         if name == "div":
             assert abs(args[1]) >= EDGE
+        if name in ("abs", "leaky_relu"):
+            assert abs(args[0]) >= EDGE
+        if name == "log1p":
+            assert args[0] >= -1.0 + EDGE
+        if name == "tan":
+            assert abs(args[0]) <= math.pi / 2 - EDGE
+        if name in ("maximum", "minimum") and node.parents[0] is not node.parents[1]:
+            assert abs(args[0] - args[1]) >= EDGE
 
 
 @SOME

@@ -42,6 +42,19 @@ TORCH = {
     "rsubk": lambda a, k: k - a,
     "rdivk": lambda a, k: k / a,
     "rpowk": lambda a, k: torch.pow(k, a),
+    "abs": torch.abs,
+    "maximum": torch.maximum,
+    "minimum": torch.minimum,
+    "leaky_relu": lambda a, k: torch.nn.functional.leaky_relu(a, k),
+    # torch's softplus is linear above its threshold (default 20): raise it, to compare the exact function
+    "softplus": lambda a: torch.nn.functional.softplus(a, threshold=1000.0),
+    "log1p": torch.log1p,
+    "expm1": torch.expm1,
+    "tan": torch.tan,
+    "atan": torch.atan,
+    "sinh": torch.sinh,
+    "cosh": torch.cosh,
+    "logsumexp": lambda *xs: torch.logsumexp(torch.stack(xs), 0),
 }
 
 
@@ -107,6 +120,23 @@ def test_second_derivatives_equal_torch(e):
             row = [0.0 if h is None else h.item() for h in second]
         for j, (theirs, ours) in enumerate(zip(row, engine.grad(mine, e.leaves))):
             assert close(theirs, ours, rel=1e-8), (i, j, theirs, ours)
+
+
+def test_ties_and_kinks_match_torch():
+    """At maximum/minimum ties and at abs's and leaky_relu's kink (0) the gradients are torch's."""
+    cases = [("maximum", (1.5, 1.5)), ("minimum", (-2.0, -2.0)), ("abs", (0.0,)), ("leaky_relu", (0.0, 0.1))]
+    for name, numbers in cases:
+        op = RULES[name]
+        if op.inputs[-1] == "k":
+            leaves, k = [engine.Value(numbers[0])], numbers[-1]
+            out = op.bind(k)(*leaves)
+            args = [torch.tensor(numbers[0], dtype=torch.float64, requires_grad=True)]
+            theirs = torch.autograd.grad(TORCH[name](*args, k), args)
+        else:
+            leaves = [engine.Value(x) for x in numbers]
+            args = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in numbers]
+            out, theirs = op(*leaves), torch.autograd.grad(TORCH[name](*args), args)
+        assert engine.grad(out, leaves) == [t.item() for t in theirs], name
 
 
 def as_torch_function(e):

@@ -152,3 +152,31 @@ def test_the_step_is_generated_once_per_architecture_and_loss():
     c = BatchStep(nn.MLP(2, [3, 1]), nn.hinge, X, y)
     assert a.function is b.function and a.function is not c.function
     assert "def batch(params, rows, targets, seed):" in a.source
+
+
+def test_cross_entropy_compiled_equals_the_graph_up_to_rounding():
+    """fit(loss="cross_entropy", compile=True) gives the graph's losses, accuracies and weights to 1e-12."""
+    X, y = nn.data.spiral(45, seed=0)
+
+    def build():
+        random.seed(0)
+        model = nn.MLP(2, [6, 6, 3])
+        return model, nn.Adam(model.parameters(), lr=0.05)
+
+    (graph, g), (compiled, c) = train_both(
+        build, X, y, loss="cross_entropy", epochs=4, batch_size=8, l2=1e-4, validation=(X[:9], y[:9])
+    )
+    assert g.accuracy == c.accuracy and g.val_accuracy == c.val_accuracy
+    assert all(close(a, b) for a, b in zip(g.loss + g.val_loss, c.loss + c.val_loss))
+    assert all(close(p.data, q.data) for p, q in zip(graph.parameters(), compiled.parameters()))
+    assert g.loss[0] == c.loss[0]  # the first batch's loss, before any update: the same bits
+
+
+def test_compiled_cross_entropy_checks_labels_first():
+    """A label out of range stops fit(compile=True) before training, as on the graph."""
+    random.seed(0)
+    model = nn.MLP(2, [4, 3])
+    start = [p.data for p in model.parameters()]
+    with pytest.raises(ValueError, match=r"0 ≤ label < 3.*\(row 1\)"):
+        nn.fit(model, [[0.0, 1.0], [1.0, 0.0]], [2, 3], loss="cross_entropy", compile=True, progress=False)
+    assert [p.data for p in model.parameters()] == start

@@ -231,7 +231,7 @@ def test_predict_gives_floats_and_keeps_no_graph():
 @pytest.mark.parametrize(
     "options, message",
     [
-        ({"loss": "cross_entropy"}, "unknown loss"),
+        ({"loss": "huber"}, "unknown loss"),
         ({"epochs": 0}, "epochs"),
         ({"batch_size": 0}, "batch_size"),
         ({"batch_size": 2.5}, "batch_size"),

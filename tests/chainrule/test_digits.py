@@ -1,0 +1,65 @@
+"""Tests for chainrule.digits (``chainrule demo --dataset digits``): a short real run and its pictures."""
+
+import argparse
+import builtins
+import doctest
+
+import pytest
+
+import chainrule.demo
+import chainrule.digits
+from nn import load_model
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def parse(argv):
+    parser = argparse.ArgumentParser(prog="chainrule demo")
+    chainrule.demo.add_arguments(parser)
+    return parser.parse_args(argv)
+
+
+def test_docstring_examples():
+    """The confusion-matrix example in chainrule.digits runs."""
+    assert doctest.testmod(chainrule.digits).failed == 0
+
+
+def test_one_epoch_writes_the_curves_confusion_and_misclassified(tmp_path, capsys):
+    """One epoch on the digits prints the test accuracy and writes three PNGs and the weights."""
+    pytest.importorskip("sklearn", reason="the digits need scikit-learn: pip install 'chainrule[data]'")
+    argv = ["--dataset", "digits", "--hidden", "8", "--epochs", "1", "--out", str(tmp_path), "--no-progress"]
+    assert chainrule.demo.run(parse(argv)) == 0
+    printed = capsys.readouterr().out
+    assert "1438 training and 359 test images" in printed and "test accuracy" in printed
+    for name in ("loss.png", "confusion.png", "misclassified.png"):
+        assert (tmp_path / name).read_bytes().startswith(PNG)
+    assert [len(layer.neurons) for layer in load_model(tmp_path / "model.json").layers] == [8, 10]
+
+
+def test_without_scikit_learn_the_error_says_what_to_install(tmp_path, capsys, monkeypatch):
+    """Without scikit-learn the demo exits 1 with the pip command, before training."""
+    real_import = builtins.__import__
+
+    def no_sklearn(name, *args, **kwargs):
+        if name.startswith("sklearn"):
+            raise ImportError("No module named 'sklearn'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_sklearn)
+    status = chainrule.demo.run(parse(["--dataset", "digits", "--out", str(tmp_path), "--no-progress"]))
+    assert status == 1 and "pip install 'chainrule[data]'" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
+
+
+def test_confusion_matrix_counts_every_image():
+    """confusion(true, predicted)[t][p] counts the pairs; the rows sum to each digit's count."""
+    true, predicted = [0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 0, 2]
+    matrix = chainrule.digits.confusion(true, predicted, classes=3)
+    assert matrix == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
+    assert [sum(row) for row in matrix] == [2, 1, 3]
+
+
+def test_plots_with_nothing_wrong():
+    """A perfect classifier still gets a misclassified figure, saying no image is wrong."""
+    fig = chainrule.digits.plot_misclassified([[0.0] * 64], [3], [3])
+    assert fig._suptitle.get_text() == "no test image wrong"
