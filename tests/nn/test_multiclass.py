@@ -74,7 +74,7 @@ def test_a_trace_shows_p_minus_y_in_two_steps():
         other = engine.explain(zs[k], t)
         assert other.n_paths == 1 and other.total == pytest.approx(ps[k])
     rows = str(t)  # each z_k's step through the logsumexp node reads exp(z_k - logsumexp)
-    assert "exp(z2 - lse)" in rows and "logΣexp" in rows
+    assert "exp(z2 − lse)" in rows and "logΣexp" in rows
 
 
 def test_matches_torch_cross_entropy():
