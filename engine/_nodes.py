@@ -1,13 +1,15 @@
 """How a node is made, quickly: numbers checked, the row's forward run, the thread's mode applied.
 
-These are the speed tricks kept out of ``value.py``: no ``__init__`` call per node,
-one read of the mode, bound ops looked up in their row's cache. Every forward
-value still comes from the op's row of the rule table.
+These are the speed tricks kept out of ``value.py``: no ``__init__`` call per node, no
+read of the mode while no thread has set one, bound ops looked up in their row's cache,
+and one node maker per row whose forward is written inline when it is plain arithmetic
+(``maker``). Every forward value still comes from the op's row of the rule table.
 """
 
 import decimal
 import math
 import numbers
+import re
 
 from . import modes
 from .ops import domain_error
@@ -46,56 +48,52 @@ def node(cls, data, op, parents):
     return out
 
 
-def unary(op, a):
-    """``op`` applied to the Value ``a``."""
-    try:
-        data = op.forward(a.data)
-    except (ArithmeticError, ValueError) as exc:
-        raise _failed(op, exc, (a,)) from None
+_PLAIN = re.compile(r"[abk +*-]+")  # a forward that is plain arithmetic (a * b): inline, it cannot raise
+
+_SOURCE = """\
+def make_{name}({params}):
+{lookup}{compute}
     if _active[0] and _mode() is not _DEFAULT:  # a mode is set in this thread: the general path
-        return node(a.__class__, data, op, (a,))
-    out = _new(a.__class__)  # the usual case, inlined (the hottest path of the engine)
+        return node(a.__class__, data, op, {parents})
+    out = _new(a.__class__)  # the usual case: a bare node
     out.data = data
     out.grad = 0.0
     out.label = out.scope = None
     out._op = op
-    out._parents = (a,)
+    out._parents = {parents}
     return out
+"""
 
 
-def binary(op, a, b):
-    """``op`` applied to the Values ``a`` and ``b``."""
-    try:
-        data = op.forward(a.data, b.data)
-    except (ArithmeticError, ValueError) as exc:
-        raise _failed(op, exc, (a, b)) from None
-    if _active[0] and _mode() is not _DEFAULT:  # a mode is set in this thread: the general path
-        return node(a.__class__, data, op, (a, b))
-    out = _new(a.__class__)  # the usual case, inlined (the hottest path of the engine)
-    out.data = data
-    out.grad = 0.0
-    out.label = out.scope = None
-    out._op = op
-    out._parents = (a, b)
-    return out
+def maker(row):
+    """The function that makes one node of ``row``: ``(a, b)``, ``(a, k)`` for a row bound to k, or ``(a,)``.
 
-
-def bound(row, a, k):
-    """The row's op bound to the number ``k`` (``x * 2``), applied to the Value ``a``: one node."""
-    op = row.bound.get(k) or row.bind(k)
-    try:
-        data = row.forward(a.data, k)
-    except (ArithmeticError, ValueError) as exc:
-        raise _failed(op, exc, (a,)) from None
-    if _active[0] and _mode() is not _DEFAULT:  # a mode is set in this thread: the general path
-        return node(a.__class__, data, op, (a,))
-    out = _new(a.__class__)  # the usual case, inlined (the hottest path of the engine)
-    out.data = data
-    out.grad = 0.0
-    out.label = out.scope = None
-    out._op = op
-    out._parents = (a,)
-    return out
+    Derived from the row, never written beside it: its forward is the row's ``code`` text
+    written inline when that is plain arithmetic (``a * b``), else a call of the row's
+    forward function, whose math errors are turned into one that names the op. Bound ops
+    are looked up in the row's cache (``x * 2`` twice shares one op). Only text of the
+    rule table is compiled here, never anything a user wrote.
+    """
+    bound = row.inputs[-1] == "k"
+    values = ["a", "b"][: row.arity]
+    parents = f"({', '.join(values)},)" if len(values) == 1 else f"({', '.join(values)})"
+    expr = row.code[0] if row.code and isinstance(row.code[0], str) else ""
+    if _PLAIN.fullmatch(expr):
+        compute = "    data = " + re.sub(r"\b([ab])\b", r"\1.data", expr)
+    else:
+        args = ", ".join([f"{v}.data" for v in values] + (["k"] if bound else []))
+        compute = (
+            f"    try:\n        data = forward({args})\n    except (ArithmeticError, ValueError) as exc:\n"
+            f"        raise _failed(op, exc, {parents}) from None"
+        )
+    source = _SOURCE.format(
+        name=row.name, params=", ".join(values + (["k"] if bound else [])), parents=parents, compute=compute,
+        lookup="    op = cache.get(k) or row.bind(k)\n" if bound else "",
+    )  # fmt: skip
+    space = dict(node=node, _new=_new, _active=_active, _mode=_mode, _DEFAULT=_DEFAULT, _failed=_failed,
+                 op=row, row=row, cache=row.bound, forward=row.forward)  # fmt: skip
+    exec(compile(source, f"<engine/_nodes.py: the node maker of {row.name!r}>", "exec"), space)
+    return space[f"make_{row.name}"]
 
 
 def nary(op, parents):

@@ -360,7 +360,10 @@ class Compiled:
         try:
             value, grads = self.function(*xs)
         except (ArithmeticError, ValueError) as exc:
-            raise type(exc)(f"the compiled pass of {self.root_name} failed at {xs!r}: {exc}") from None
+            kind = type(exc)
+            if kind in (ZeroDivisionError, OverflowError) and self._in_backward(exc):
+                kind = FloatingPointError  # a local derivative that is not finite: the graph says the same
+            raise kind(f"the compiled pass of {self.root_name} failed at {xs!r}: {exc}") from None
         if not math.isfinite(value):
             raise FloatingPointError(
                 f"the compiled pass of {self.root_name} gave the non-finite value {value} at {xs!r}"
@@ -371,6 +374,24 @@ class Compiled:
                 f"the compiled pass of {self.root_name} left non-finite gradients on {', '.join(bad[:5])}"
             )
         return value, list(grads)
+
+    def _in_backward(self, exc: BaseException) -> bool:
+        """Whether ``exc`` was raised on a line of the generated backward part (a chain-rule step)."""
+        code = self.function.__code__
+        marker = next(
+            (
+                k
+                for k, line in enumerate(str(self.source).splitlines(), 1)
+                if line.strip().startswith("# backward")
+            ),
+            None,
+        )
+        tb = exc.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code is code:
+                return marker is not None and tb.tb_lineno > marker
+            tb = tb.tb_next
+        return False
 
     def _repr_html_(self):
         return self.source._repr_html_()

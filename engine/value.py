@@ -18,10 +18,15 @@ from collections.abc import Iterable
 
 from . import _copying, modes, ops
 from . import backward as _backward
-from ._nodes import as_float, binary, bound, nary, number, unary
+from ._nodes import as_float, maker, nary, number
 from .ops import ADD, ADDK, DIV, DIVK, DOT, MUL, MULK, NEG, POW, POWK, RDIVK, RPOWK, RSUBK, SUM, Op
 
 Number = float | int
+
+
+# The primitive ops' node makers, one per row of the rule table (engine/_nodes.py derives them).
+_add, _mul, _div, _pow, _neg = map(maker, (ADD, MUL, DIV, POW, NEG))
+_addk, _mulk, _divk, _powk, _rsubk, _rdivk, _rpowk = map(maker, (ADDK, MULK, DIVK, POWK, RSUBK, RDIVK, RPOWK))
 
 
 class Value:
@@ -84,46 +89,46 @@ class Value:
     # is bound into the op (x * 2 is one node, "* 2"), not made a node.
     def __add__(self, other):
         if other.__class__ is Value:
-            return binary(ADD, self, other)
-        return bound(ADDK, self, number(other))
+            return _add(self, other)
+        return _addk(self, number(other))
 
     def __mul__(self, other):
         if other.__class__ is Value:
-            return binary(MUL, self, other)
-        return bound(MULK, self, number(other))
+            return _mul(self, other)
+        return _mulk(self, number(other))
 
     def __truediv__(self, other):
         if other.__class__ is Value:
-            return binary(DIV, self, other)
-        return bound(DIVK, self, number(other))
+            return _div(self, other)
+        return _divk(self, number(other))
 
     def __neg__(self):
-        return unary(NEG, self)
+        return _neg(self)
 
     def __pow__(self, other):
         if other.__class__ is Value:
-            return binary(POW, self, other)
-        return bound(POWK, self, number(other))
+            return _pow(self, other)
+        return _powk(self, number(other))
 
     # Reflected forms: the number comes first.
     __radd__ = __add__  # k + a is a + k
     __rmul__ = __mul__  # k * a is a * k
 
     def __rsub__(self, other):  # k - a
-        return bound(RSUBK, self, number(other))
+        return _rsubk(self, number(other))
 
     def __rtruediv__(self, other):  # k / a
-        return bound(RDIVK, self, number(other))
+        return _rdivk(self, number(other))
 
     def __rpow__(self, other):  # k ** a: the base is a constant, so no gradient flows to it
-        return bound(RPOWK, self, number(other))
+        return _rpowk(self, number(other))
 
     # Derived ops are compositions of the primitives.
     def __sub__(self, other):  # a - b is a + (-b)
         return self + (-other)
 
     # One method per function row of the rule table (x.exp(), x.maximum(y)), added below the class;
-    __abs__ = lambda self: unary(ops.ABS, self)  # and abs(x), Python's call of the "abs" row
+    __abs__ = maker(ops.ABS)  # abs(x): Python's call of the "abs" row
 
     # Copying and pickling walk the graph iteratively (any depth); shared nodes stay shared.
     __copy__, __deepcopy__ = _copying.copy_node, _copying.deepcopy_graph
@@ -141,7 +146,7 @@ class Value:
 
 def _function_method(op):  # x.exp(): one unary node; x.maximum(y), x.leaky_relu(0.01): engine.maximum(x, y)
     single = op.arity == 1 and op.inputs[-1] != "k"
-    method = (lambda self: unary(op, self)) if single else ops.function(op.name)
+    method = maker(op) if single else ops.function(op.name)
     method.__name__, method.__qualname__ = op.name, f"Value.{op.name}"  # so pickle finds Value.exp
     method.__module__ = __name__  # engine.value, also for a method made by engine.ops.function
     method.__doc__ = f"{op.name}(self): the rule table's {op.name!r} row; ∂out/∂a = {op.formulas[0]}."
