@@ -34,6 +34,12 @@ def node(cls, data, op, parents):
         out._parents = parents
         return out
     out.scope = mode.scope
+    return finish(out, op, parents, mode)
+
+
+def finish(out, op, parents, mode):
+    """Record ``out``'s op and parents as ``mode`` says (none inside no_grad), and check it if asked."""
+    data = out.data
     if mode.recording:
         out._op = op
         out._parents = parents
@@ -53,12 +59,17 @@ _PLAIN = re.compile(r"[abk +*-]+")  # a forward that is plain arithmetic (a * b)
 _SOURCE = """\
 def make_{name}({params}):
 {lookup}{compute}
-    if _active[0] and _mode() is not _DEFAULT:  # a mode is set in this thread: the general path
-        return node(a.__class__, data, op, {parents})
-    out = _new(a.__class__)  # the usual case: a bare node
+    out = _new(a.__class__)
     out.data = data
     out.grad = 0.0
-    out.label = out.scope = None
+    out.label = None
+    if _active[0]:  # a mode is set in some thread: this thread's scope (nn's neurons), and the rest
+        mode = _mode()
+        out.scope = mode.scope
+        if not mode.recording or mode.checking:
+            return finish(out, op, {parents}, mode)
+    else:
+        out.scope = None
     out._op = op
     out._parents = {parents}
     return out
@@ -90,7 +101,7 @@ def maker(row):
         name=row.name, params=", ".join(values + (["k"] if bound else [])), parents=parents, compute=compute,
         lookup="    op = cache.get(k) or row.bind(k)\n" if bound else "",
     )  # fmt: skip
-    space = dict(node=node, _new=_new, _active=_active, _mode=_mode, _DEFAULT=_DEFAULT, _failed=_failed,
+    space = dict(finish=finish, _new=_new, _active=_active, _mode=_mode, _failed=_failed,
                  op=row, row=row, cache=row.bound, forward=row.forward)  # fmt: skip
     exec(compile(source, f"<engine/_nodes.py: the node maker of {row.name!r}>", "exec"), space)
     return space[f"make_{row.name}"]

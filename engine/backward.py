@@ -75,8 +75,20 @@ def backprop(
             leaf.grad = 0.0  # a leaf sums this pass's terms from zero; what it held is added at the end
         root.grad = gradient
         for node in reversed(order):  # each node after every node that uses it
-            parents = node._parents
-            locals_ = local_partials(node, True) if create_graph else _partials(node, parents)
+            parents, op = node._parents, node._op
+            try:  # the local derivatives ∂node/∂parent, from the node's row of the rule table
+                if create_graph:
+                    locals_ = local_partials(node, True)
+                elif len(parents) == 2:  # (the usual shapes spelled out: no list made per node)
+                    locals_ = op.partials(parents[0].data, parents[1].data, node.data)
+                elif len(parents) != 1:
+                    locals_ = op.partials(*[p.data for p in parents], node.data)
+                elif op.constant is None:
+                    locals_ = op.partials(parents[0].data, node.data)
+                else:  # an op bound to a number k: its rule takes (a, k, out)
+                    locals_ = op.partials(parents[0].data, op.constant, node.data)
+            except (ArithmeticError, ValueError) as exc:
+                raise backward_error(node, exc) from None
             for parent, local in zip(parents, locals_):
                 parent.grad += node.grad * local  # the chain rule: ∂L/∂parent += ∂L/∂node · ∂node/∂parent
                 if watch:
@@ -102,21 +114,6 @@ def backprop(
     for leaf, held in zip(leaves, before[1]):
         if held:
             leaf.grad = held + leaf.grad
-
-
-def _partials(node, parents):
-    """``local_partials(node)`` without building lists: the loop's speed trick, same rule."""
-    op = node._op
-    try:
-        if len(parents) == 2:
-            return op.partials(parents[0].data, parents[1].data, node.data)
-        if len(parents) != 1:
-            return op.partials(*[p.data for p in parents], node.data)
-        if op.constant is None:
-            return op.partials(parents[0].data, node.data)
-        return op.partials(parents[0].data, op.constant, node.data)  # an op bound to k: (a, k, out)
-    except (ArithmeticError, ValueError) as exc:
-        raise backward_error(node, exc) from None
 
 
 def check_gradient(gradient: object) -> float:

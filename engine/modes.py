@@ -13,10 +13,9 @@ checking off, no scope.
 """
 
 import threading
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, ContextDecorator
 from contextvars import ContextVar
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 
 class Mode(NamedTuple):
@@ -33,22 +32,41 @@ active = [0]  # how many mode blocks are open in any thread: while 0, every thre
 _lock = threading.Lock()
 
 
-@contextmanager
-def _set(**changes: Any) -> Iterator[None]:
-    with _lock:
-        active[0] += 1
-    token = current.set(current.get()._replace(**changes))
-    try:
-        yield
-    finally:
-        current.reset(token)
+_MODES: dict = {}  # (recording, checking, scope) -> its Mode, made once
+
+
+class _Set(ContextDecorator):
+    """A block in which this thread's Mode has some fields changed (one ContextVar set and reset)."""
+
+    def __init__(self, recording: bool | None = None, checking: bool | None = None, scope: str | None = None):
+        self.recording, self.checking, self.scope = recording, checking, scope
+        self.tokens: list = []
+
+    def __enter__(self) -> None:
+        with _lock:
+            active[0] += 1
+        m = current.get()
+        key = (
+            m.recording if self.recording is None else self.recording,
+            m.checking if self.checking is None else self.checking,
+            m.scope if self.scope is None else self.scope,
+        )
+        mode = _MODES.get(key)
+        if mode is None:
+            if len(_MODES) > 4096:  # scopes are few (one per neuron and layer); keep it so
+                _MODES.clear()
+            mode = _MODES[key] = Mode(*key)
+        self.tokens.append(current.set(mode))
+
+    def __exit__(self, *exc: object) -> None:
+        current.reset(self.tokens.pop())
         with _lock:
             active[0] -= 1
 
 
 def no_grad() -> AbstractContextManager[None]:
     """Inside this block operations compute values but record no graph (in this thread)."""
-    return _set(recording=False)
+    return _Set(recording=False)
 
 
 def detect_anomaly() -> AbstractContextManager[None]:
@@ -56,7 +74,7 @@ def detect_anomaly() -> AbstractContextManager[None]:
 
     The error names the op, its inputs and their labels.
     """
-    return _set(checking=True)
+    return _Set(checking=True)
 
 
 def scope(name: str) -> AbstractContextManager[None]:
@@ -67,7 +85,7 @@ def scope(name: str) -> AbstractContextManager[None]:
     if not isinstance(name, str) or not name:
         raise TypeError(f"scope() takes a non-empty name (str), not {name!r}")
     before = current.get().scope
-    return _set(scope=name if before is None else f"{before}/{name}")
+    return _Set(scope=name if before is None else f"{before}/{name}")
 
 
 def is_recording() -> bool:
