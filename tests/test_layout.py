@@ -90,7 +90,7 @@ def test_no_import_cycles():
 
 def test_a_learner_reads_the_core_in_one_sitting():
     """The files a learner opens first stay short, and the chain rule is one commented line of backward.py."""
-    for name, limit in (("engine/value.py", 240), ("engine/backward.py", 200), ("engine/modes.py", 80)):
+    for name, limit in (("engine/value.py", 240), ("engine/backward.py", 200), ("engine/modes.py", 110)):
         assert len((ROOT / name).read_text(encoding="utf-8").splitlines()) <= limit, name
     loop = (ROOT / "engine/backward.py").read_text(encoding="utf-8")
     assert (
