@@ -49,6 +49,7 @@ import inspect
 import math
 import numbers
 from dataclasses import dataclass
+from typing import Any
 
 from . import graph
 from .backward import grad
@@ -64,7 +65,7 @@ _UNDEFINED = (ArithmeticError, ValueError)  # what a forward or backward raises 
 class GradcheckError(AssertionError):
     """A derivative disagreed with its finite difference; ``.report`` holds every comparison."""
 
-    def __init__(self, report):
+    def __init__(self, report: "GradcheckReport") -> None:
         super().__init__(report.describe_failures())
         self.report = report
 
@@ -100,25 +101,25 @@ class GradcheckReport:
     strict: bool = False
 
     @property
-    def failures(self):
+    def failures(self) -> list[Check]:
         bad = ("failed", "kink", "skipped") if self.strict else ("failed",)
         return [c for c in self.checks if c.status in bad]
 
     @property
-    def kinks(self):
+    def kinks(self) -> list[Check]:
         return [c for c in self.checks if c.status == "kink"]
 
     @property
-    def skipped(self):
+    def skipped(self) -> list[Check]:
         return [c for c in self.checks if c.status == "skipped"]
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         """True when no derivative failed (kinks and skips count only with ``strict``)."""
         return not self.failures
 
     @property
-    def max_error(self):
+    def max_error(self) -> float:
         """The largest |analytic - numeric| among the derivatives compared."""
         return max((c.error for c in self.checks if c.status != "skipped"), default=0.0)
 
@@ -159,7 +160,7 @@ class GradcheckReport:
         lines.append(f"  {self._counts()}")
         return "\n".join(lines)
 
-    def describe_failures(self):
+    def describe_failures(self) -> str:
         """The failed derivatives, each with its analytic and numeric values and the error."""
         failures = self.failures
         lines = [f"{self._title()}: {len(failures)} of {len(self.checks)} derivatives disagree"]
@@ -175,7 +176,16 @@ class GradcheckReport:
         return "\n".join(lines)
 
 
-def gradcheck(f, inputs=None, *, eps=EPS, atol=ATOL, rtol=RTOL, strict=False, raise_exception=True):
+def gradcheck(
+    f: Any,
+    inputs: Any = None,
+    *,
+    eps: float = EPS,
+    atol: float = ATOL,
+    rtol: float = RTOL,
+    strict: bool = False,
+    raise_exception: bool = True,
+) -> GradcheckReport:
     """Check every ∂out/∂input from backward against a central finite difference.
 
     ``f`` is a function of Values with ``inputs`` (numbers or Values), a Value
@@ -191,7 +201,16 @@ def gradcheck(f, inputs=None, *, eps=EPS, atol=ATOL, rtol=RTOL, strict=False, ra
     return _check(1, f, inputs, eps, atol, rtol, strict, raise_exception)
 
 
-def gradgradcheck(f, inputs=None, *, eps=EPS, atol=ATOL, rtol=RTOL, strict=False, raise_exception=True):
+def gradgradcheck(
+    f: Any,
+    inputs: Any = None,
+    *,
+    eps: float = EPS,
+    atol: float = ATOL,
+    rtol: float = RTOL,
+    strict: bool = False,
+    raise_exception: bool = True,
+) -> GradcheckReport:
     """Check every ∂²out/∂x_i∂x_j from ``engine.grad(create_graph=True)`` against finite differences.
 
     The numeric reference is the central difference of the first derivatives

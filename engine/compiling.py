@@ -45,7 +45,7 @@ import keyword
 import linecache
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from . import graph, ops
@@ -157,7 +157,7 @@ def partial_code(node: Any, index: int, names: dict) -> str:
     return f"RULES[{op.name!r}].partials({_call_args(node, names, names[node])})[{index}]"
 
 
-def accumulate(grad, upstream, local, assign=False):
+def accumulate(grad: str, upstream: str, local: str, assign: bool = False) -> str:
     """``grad += upstream * local`` as code (``+= upstream`` for a local of 1, ``-=`` for -1)."""
     if local in ("1", "-1"):
         if assign:
@@ -179,7 +179,15 @@ class Program:
     them run only ``if`` its gradient is not 0 (they would add zeros): faster, same numbers.
     """
 
-    def __init__(self, root, inputs, wanted=None, first_assigns=False, reserved=(), guard=None):
+    def __init__(
+        self,
+        root: Any,
+        inputs: Iterable,
+        wanted: Collection | None = None,
+        first_assigns: bool = False,
+        reserved: Iterable[str] = (),
+        guard: int | None = None,
+    ) -> None:
         check_root(root)
         inputs = list(inputs)
         for v in inputs:
@@ -247,11 +255,11 @@ class Program:
         used = set(re.findall(r"\b([A-Za-z_]\w*)\(", text))
         self.imports = sorted(({"RULES"} if "RULES" in text else set()) | (used & set(ops.functions())))
 
-    def import_line(self):
+    def import_line(self) -> str | None:
         """``from engine.ops import ...`` for what the code calls, or None."""
         return f"from engine.ops import {', '.join(self.imports)}" if self.imports else None
 
-    def step_lines(self, indent, comments=True):
+    def step_lines(self, indent: str, comments: bool = True) -> list[str]:
         """The chain-rule steps as lines; a guarded node's steps inside ``if g_node:``."""
         lines, current = [], None
         for _, node, _, line, comment, guarded in self.steps:
@@ -261,10 +269,11 @@ class Program:
             lines += wrap(line, indent + "    " * guarded, comment if comments else None)
         return lines
 
-    def zero_lines(self, indent, nodes=None):
+    def zero_lines(self, indent: str, nodes: Iterable | None = None) -> list[str]:
         """``g_a = g_b = ... = 0.0``, wrapped: every gradient but the root's starts at 0."""
         names = [f"g_{self.names[n]}" for n in (self.zeros if nodes is None else nodes)]
-        lines, line = [], []
+        lines: list[str] = []
+        line: list[str] = []
         for name in names:
             if line and len(indent) + len(" = ".join([*line, name])) + 6 > WIDTH:
                 lines.append(indent + " = ".join(line) + " = 0.0")

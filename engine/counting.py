@@ -94,12 +94,12 @@ class Count(NamedTuple):
         return Count(*(a + b for a, b in zip(self, other)))
 
 
-def forward_count(node):
+def forward_count(node: Any) -> Count:
     """The arithmetic of computing ``node`` from its inputs, as its row's forward function does it.
 
     A function row (exp, σ, tanh, ...) or a power is one function evaluation.
     """
-    c = Counter()
+    c: Counter[str] = Counter()
     *inputs, _ = _tallies(node, c)
     op = node._op
     result = op.forward(*inputs)
@@ -108,13 +108,13 @@ def forward_count(node):
     return Count(1, c["mul"], c["add"], c["fn"] + (not isinstance(result, _Tally)))
 
 
-def partials_count(node):
+def partials_count(node: Any) -> Count:
     """The arithmetic of the node's local derivatives ∂node/∂parent, as its row's partials compute them.
 
     Calls of function rows inside a partial (sin's cos(a), pow's log(a)) are read off the
     rule's formula text, one evaluation each.
     """
-    c = Counter()
+    c: Counter[str] = Counter()
     op = node._op
     *inputs, out = _tallies(node, c)
     if op.constant is not None:
@@ -153,7 +153,7 @@ class Cost:
     forward_mode_all: Count
     forward_mode_sparse: Count
 
-    def ratios(self):
+    def ratios(self) -> tuple[float, float]:
         """(reverse ÷ forward pass, forward mode for all n ÷ reverse), counting × and + together."""
         ops_ = lambda c: c.mul + c.add
         back = ops_(self.reverse) / max(1, ops_(self.forward))
@@ -166,7 +166,7 @@ class Cost:
     def _caption(self):
         return f"Cost of ∂{self.root_name}/∂(each of n = {self.n} leaves), {self.edges} edges"
 
-    def text(self):
+    def text(self) -> str:
         """The counts as an aligned text table, with the two ratios below."""
         head, rows = self._rows()
         widths = [max(len(r[c]) for r in [head, *rows]) for c in range(len(head))]
@@ -258,11 +258,11 @@ class Reuse:
     reused_at: tuple  # names of the nodes whose ∂L/∂node is reused
 
     @property
-    def saved(self):
+    def saved(self) -> tuple[int, int]:
         """Multiplications backpropagation saved, in all and from the marked groups alone."""
         return self.written[0] - self.backprop[0], self.groups_written - self.groups_backprop
 
-    def text(self):
+    def text(self) -> str:
         L, ps = self.root_name, ", ".join(self.params)
         total, groups = self.saved
         at = ", ".join(f"∂{L}/∂{n}" for n in self.reused_at)

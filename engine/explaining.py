@@ -68,12 +68,14 @@ class Explanation:
     all, ``total`` the gradient itself (this backward pass's ∂L/∂param, over every path).
     """
 
-    def __init__(self, root, param, names, paths, n_paths, total, max_paths):
+    def __init__(
+        self, root: Any, param: Any, names: dict, paths: list, n_paths: int, total: float, max_paths: int
+    ) -> None:
         self.root, self.param, self.names = root, param, names
         self.paths, self.n_paths, self.total, self.max_paths = paths, n_paths, total, max_paths
 
     @property
-    def name(self):
+    def name(self) -> str:
         """The gradient's name, e.g. ``∂E/∂w5``."""
         return f"∂{self.names[self.root]}/∂{self.names[self.param]}"
 
@@ -111,7 +113,7 @@ class Explanation:
             notes.append(f"reused: {what}, already computed for ∂{L}/∂{source}")
         return notes
 
-    def text(self, digits=DIGITS, width=None):
+    def text(self, digits: int = DIGITS, width: int | None = None) -> str:
         """The explanation as plain text (``str()`` gives the same with 5 decimals).
 
         ``width`` (characters, e.g. the terminal's) wraps longer lines between factors,

@@ -16,6 +16,8 @@ with its row's inputs (a bound constant k as a number). Nothing is ever passed t
 import ast
 import math
 import operator
+from collections.abc import Mapping
+from typing import Any
 
 from . import graph, ops
 from .modes import detect_anomaly
@@ -72,7 +74,7 @@ class ExpressionError(ValueError):
     """The formula text is not one that :func:`build` accepts; the message says why."""
 
 
-def parse(text):
+def parse(text: str) -> ast.Expression:
     """Parse ``text`` and check every node against the whitelist; return the ``ast.Expression``.
 
     The tree is only ever walked by :func:`build`, never compiled or run.
@@ -94,7 +96,7 @@ def parse(text):
     return tree
 
 
-def names(text):
+def names(text: str) -> list[str]:
     """The variable names used in ``text``, in order of first appearance (function names excluded).
 
     >>> names("tanh(x*w + b) * x")
@@ -112,7 +114,7 @@ def _names(tree):
     return sorted(seen, key=seen.get)
 
 
-def build(text, values):
+def build(text: str, values: Mapping[str, Any]) -> tuple[Value, dict[str, Value]]:
     """Build the Value graph of ``text``; ``values`` maps each name to a number (or a Value).
 
     Returns ``(result, leaves)``: the result (a Value, or a Value leaf if the text
@@ -273,7 +275,7 @@ def _constant(name, a, b):
 # The printer: a graph as the Python text that rebuilds it
 
 
-def expression_text(root):
+def expression_text(root: Value) -> str:
     """The graph below ``root`` as Python text that rebuilds it with engine's functions.
 
     Leaves appear by label (``x{i}`` if unlabelled), constants bound into an op
@@ -288,7 +290,9 @@ def expression_text(root):
     """
     order = graph.topological_order(root)
     uses = graph.uses(root)
-    texts, lets, leaf_count = {}, [], 0
+    texts: dict = {}
+    lets: list[str] = []
+    leaf_count = 0
     for node in reversed(order):
         if not node._parents:
             texts[node] = (node.label if node.label is not None else f"x{leaf_count}", ops.ATOM)

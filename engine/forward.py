@@ -17,7 +17,7 @@ leaf. ``engine.cost`` counts what that difference means for a network's n parame
 """
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -180,7 +180,15 @@ class ForwardTrace(Trace):
     ∂node/∂wrt. Nothing here runs a pass again.
     """
 
-    def __init__(self, root, steps, wrt, names=None, locals_=None, tangents=None):
+    def __init__(
+        self,
+        root: Any,
+        steps: Sequence[Step],
+        wrt: Any,
+        names: dict | None = None,
+        locals_: dict | None = None,
+        tangents: dict | None = None,
+    ) -> None:
         super().__init__(root, steps, 1.0, None, names)
         self.wrt = wrt
         self._locals = dict(locals_) if locals_ is not None else {(s.node, s.index): s.local for s in steps}
@@ -198,24 +206,24 @@ class ForwardTrace(Trace):
         )
 
     @property
-    def value(self):
+    def value(self) -> float:
         """∂root/∂wrt, the pass's result (0.0 when the root does not depend on ``wrt``)."""
         return self.tangents.get(self.root, 0.0)
 
-    def to(self, node):
+    def to(self, node: Any) -> "ForwardTrace":
         """The steps on the paths from ``wrt`` up to ``node`` (a Value or its label), as a ForwardTrace."""
         node = self.find(node)
         below = set(graph.topological_order(node))
         kept = [s for s in self.steps if s.node in below]
         return ForwardTrace(self.root, kept, self.wrt, self.names, self._locals, self.tangents)
 
-    def above(self, param):
+    def above(self, param: Any) -> set:
         raise TypeError(
             "a forward-mode trace holds ∂node/∂w for one leaf w, not ∂L/∂node; explain() reads a backward "
             "pass: engine.trace(root)"
         )
 
-    def state(self, i):
+    def state(self, i: int) -> tuple[dict, Step | None]:
         """What is known after step ``i``: ``(known, step)``; ``known`` maps nodes to ∂node/∂wrt.
 
         At step 0 only the seed is known, ∂wrt/∂wrt = 1; a node with several inputs shows its
@@ -233,24 +241,24 @@ class ForwardTrace(Trace):
             known[s.node] = s.grad
         return known, self.steps[i - 1] if i else None
 
-    def locals(self):
+    def locals(self) -> dict:
         """{(node, index): ∂node/∂parent[index]} for every edge (forward mode computes them all)."""
         return dict(self._locals)
 
     @property
-    def quantity(self):
+    def quantity(self) -> str:  # type: ignore[override]  # Trace.quantity is a plain class attribute; only read
         """The number each box shows: ∂(box)/∂wrt."""
         return f"∂/∂{self.names[self.wrt]}"
 
-    def box_legend(self):
+    def box_legend(self) -> str:
         w = self.names[self.wrt]
         return f"∂/∂{w} = ∂(box)/∂{w}, the tangent carried up from {w}"
 
-    def rule_legend(self):
+    def rule_legend(self) -> str:
         w = self.names[self.wrt]
         return f"forward mode: ∂out/∂{w} += ∂out/∂in × ∂in/∂{w}, summed over the edges into an op"
 
-    def start_caption(self, digits=DIGITS):
+    def start_caption(self, digits: int = DIGITS) -> str:
         w = self.names[self.wrt]
         return f"step 0: the start; only ∂{w}/∂{w} = {fmt(1.0, digits)} is known (every leaf else: 0)"
 
@@ -267,7 +275,7 @@ class ForwardTrace(Trace):
             ])  # fmt: skip
         return head, rows
 
-    def table(self, digits=DIGITS):
+    def table(self, digits: int = DIGITS) -> str:  # type: ignore[override]  # no width: forward tables do not wrap
         """The steps as an aligned text table, one line per product."""
         if not self.steps:
             return f"(no forward-mode steps from {self.names[self.wrt]})"

@@ -16,6 +16,7 @@ import html
 import math
 import re
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from .ops import ATOM
@@ -205,7 +206,7 @@ _POW1 = re.compile(r"\*\*1(?![\d.])")
 _NEG_NEG = re.compile(r"-\(-(\d+(?:\.\d+)?)\)")
 
 
-def simplify(text):
+def simplify(text: str) -> str:
     """A formula with its bound constants folded: ``2 * x**(2 - 1)`` reads ``2 * x``.
 
     Only arithmetic on written numbers is done (``(2 - 1)`` -> ``1``, ``x**1`` -> ``x``,
@@ -260,7 +261,7 @@ def _split_top(text, sep=", "):
     return parts + [text[start:]]
 
 
-def pretty(text):
+def pretty(text: str) -> str:
     """A formula as the documents print it: ``(0.05 - outY1) ** 2 * 0.5`` -> ``½·(0.05 − outY1)²``.
 
     Squares and cubes as ², ³; a product by a number with the number first (½ for 0.5);
@@ -287,7 +288,7 @@ def pretty(text):
     return text.replace(" * ", " · ")
 
 
-def expression(node, names):
+def expression(node: Any, names: dict) -> str:
     """How ``node`` was computed from its inputs, each named as the graph names it: ``0.05 - outY1``."""
     if not node._parents:
         return names[node]
@@ -295,7 +296,7 @@ def expression(node, names):
     return node._op.format(operands, node._op.constant)[0]
 
 
-def key(nodes, names):
+def key(nodes: Iterable, names: dict) -> list[tuple[Any, str]]:
     """``[(node, "n3 = 0.05 - outY1"), ...]``: what each unlabelled node among ``nodes`` computes.
 
     The generated names n1, n2, ... mean nothing on their own; this is their legend, in
@@ -306,7 +307,7 @@ def key(nodes, names):
     return [(v, f"{names[v]} = {pretty(expression(v, names))}") for v in unnamed]
 
 
-def written(root, names):
+def written(root: Any, names: dict) -> str | None:
     """``root`` as one formula over its named nodes, unlabelled nodes written out: the documents' E.
 
     ``E = 0.5 * (0.05 - outY1)**2 + 0.5 * (0.82 - outY2)**2`` for seed 002's loss; None
@@ -314,7 +315,7 @@ def written(root, names):
     """
     if not any(p.label is None and p._parents for p in root._parents):
         return None
-    texts = {}
+    texts: dict = {}
     for v in postorder(root)[0]:
         operands = []
         for p in v._parents:
@@ -331,7 +332,7 @@ def written(root, names):
 _SCRIPT = re.compile(r"(\^|_)(\([^()]*\)|\{[^{}]*\}|[A-Za-z0-9]+)")
 
 
-def markup(text):
+def markup(text: str) -> str:
     """``text`` as HTML (for HTML tables and Graphviz's HTML-like labels), ``^`` and ``_`` as real
     super- and subscripts: ``w^(2)_{1,2}`` -> ``w<sup>(2)</sup><sub>1,2</sub>``. Plain text
     (terminals) keeps the ``^``/``_`` form.
@@ -356,7 +357,7 @@ class StaleGraphError(ValueError):
     """A leaf (a weight, an input) changed after the forward pass: the graph's numbers no longer agree."""
 
 
-def check_fresh(root):
+def check_fresh(root: Any) -> None:
     """Raise :class:`StaleGraphError` if a node's data is not what its inputs now give.
 
     Each interior node's forward is run again on its inputs' current data (the rule

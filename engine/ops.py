@@ -397,7 +397,7 @@ def _dot_text(ops_, k):
     return f"dot([{ws}], [{xs}]{bias})", ATOM
 
 
-def code_literal(k):
+def code_literal(k: float) -> str:
     """A bound constant as generated code writes it: its repr, in parentheses when negative."""
     text = repr(float(k))
     return f"({text})" if text.startswith("-") else text

@@ -19,6 +19,7 @@
     ...     gradcheck(e)
 """
 
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from hypothesis import strategies as st
@@ -202,7 +203,7 @@ class Expression:
 
     __slots__ = ("root", "leaves", "text", "_repr")
 
-    def __init__(self, root, leaves):
+    def __init__(self, root: Value, leaves: Iterable[Value]) -> None:
         self.root, self.leaves = root, tuple(leaves)
         self.text = expression_text(root)
         values = ", ".join(f"{v.label}={v.data!r}" for v in self.leaves)

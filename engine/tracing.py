@@ -17,7 +17,7 @@ again or recomputes a derivative.
 import html
 import math
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from . import graph
@@ -74,7 +74,14 @@ class Trace(Sequence):
     is what is known after step i (what a frame draws).
     """
 
-    def __init__(self, root, steps, gradient=1.0, target=None, names=None):
+    def __init__(
+        self,
+        root: Any,
+        steps: Iterable[Step],
+        gradient: float = 1.0,
+        target: Any = None,
+        names: dict | None = None,
+    ) -> None:
         self.root = root
         self.steps = list(steps)
         self.gradient = gradient
@@ -93,7 +100,7 @@ class Trace(Sequence):
         to = f" to {self.names[self.target]}" if self.target is not None else ""
         return f"<Trace of {len(self.steps)} chain-rule steps from {self.names[self.root]}{to}>"
 
-    def find(self, label):
+    def find(self, label: Any) -> Any:
         """The node labelled ``label`` in this trace (a string is looked up; a Value is returned)."""
         if hasattr(label, "_parents"):
             return label
@@ -108,7 +115,7 @@ class Trace(Sequence):
             raise KeyError(f"no node labelled {label!r} below {self.names[self.root]}; its labels: {some}")
         raise KeyError(f"{len(found)} nodes are labelled {label!r}; pass the Value itself")
 
-    def to(self, param):
+    def to(self, param: Any) -> "Trace":
         """The steps on the paths from the root to ``param`` (a Value or its label), as a Trace.
 
         These are the steps whose parent is ``param`` or lies above it; their numbers are
@@ -120,9 +127,9 @@ class Trace(Sequence):
             self.root, [s for s in self.steps if s.parent in above], self.gradient, param, self.names
         )
 
-    def above(self, param):
+    def above(self, param: Any) -> set:
         """``param`` and every node with a path down to it."""
-        users = {}
+        users: dict[Any, list] = {}
         for s in self.steps:
             users.setdefault(s.parent, []).append(s.node)
         if param is not self.root and param not in users:
@@ -139,7 +146,7 @@ class Trace(Sequence):
                     stack.append(user)
         return above
 
-    def state(self, i):
+    def state(self, i: int) -> tuple[dict, Step | None]:
         """What is known after step ``i``: ``(known, step)``.
 
         ``known`` maps each node that has received a gradient by then to it (the root from
@@ -158,7 +165,7 @@ class Trace(Sequence):
             known[s.parent] = s.grad
         return known, self.steps[i - 1] if i else None
 
-    def locals(self):
+    def locals(self) -> dict:
         """{(node, index): ∂node/∂parent[index]} for every step recorded (each edge of the graph)."""
         return {(s.node, s.index): s.local for s in self.steps}
 
@@ -166,22 +173,22 @@ class Trace(Sequence):
 
     quantity = "grad"  # the number each box shows, by name
 
-    def box_legend(self):
+    def box_legend(self) -> str:
         """What a box's number is."""
         return f"grad = ∂{self.names[self.root]}/∂(box)"
 
-    def rule_legend(self):
+    def rule_legend(self) -> str:
         """How a step uses an edge's local derivative."""
         return "chain rule: grad(in) += grad(out) × ∂out/∂in, summed over the edges out of a box"
 
-    def start_caption(self, digits=DIGITS):
+    def start_caption(self, digits: int = DIGITS) -> str:
         """Step 0's headline: only the seed is known."""
         L = self.names[self.root]
         return f"step 0: the start; only grad({L}) = ∂{L}/∂{L} = {fmt(self.gradient, digits)} is known"
 
     # -- display
 
-    def key(self):
+    def key(self) -> list[str]:
         """What each unlabelled node computes, ``["n3 = 0.05 − outY1", ...]``, the root written out first."""
         if self.target is None:
             nodes = graph.topological_order(self.root)
@@ -206,7 +213,7 @@ class Trace(Sequence):
             ])  # fmt: skip
         return head, rows
 
-    def table(self, digits=DIGITS, width=None):
+    def table(self, digits: int = DIGITS, width: int | None = None) -> str:
         """The steps as an aligned text table, one line per chain-rule step, then the key of n1, n2, ...
 
         Each number column has one format (enough decimals for its smallest number, or
@@ -300,7 +307,7 @@ class Trace(Sequence):
         return "\n".join(out)
 
 
-def numbers(values, digits=DIGITS):
+def numbers(values: Sequence[float], digits: int = DIGITS) -> list[str]:
     """One column of numbers in one format: ``digits`` decimals, more if its small numbers need them
     to keep ``digits`` significant digits, or, past ``digits + 4`` decimals, all in scientific notation.
 

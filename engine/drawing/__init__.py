@@ -32,6 +32,7 @@ shows itself as SVG.
 
 import warnings
 import weakref
+from collections.abc import Iterable
 from typing import Any
 
 from .. import graph
@@ -49,17 +50,17 @@ HARD_LIMIT = 2_000  # Values: collapse=False refuses more (an unreadable tangle,
 def draw(
     root: Any,
     *,
-    rankdir="LR",
-    edge_labels=None,
-    formulas=False,
-    highlight=(),
-    highlight_edges=(),
-    collapse=None,
-    max_nodes=FULL_LIMIT,
-    step=None,
-    precision=graph.DIGITS,
-    legend=True,
-    only=None,
+    rankdir: str = "LR",
+    edge_labels: bool | None = None,
+    formulas: bool = False,
+    highlight: Value | Iterable[Value] = (),
+    highlight_edges: Iterable = (),
+    collapse: bool | None = None,
+    max_nodes: int = FULL_LIMIT,
+    step: int | None = None,
+    precision: int = graph.DIGITS,
+    legend: bool = True,
+    only: Value | str | None = None,
 ) -> Drawing:
     """Draw the graph below ``root``: Values as ``name | data | grad`` boxes, ops as small ovals.
 

@@ -16,10 +16,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from .. import graph
-from ..tracing import record
+from ..tracing import Trace, record
 from . import draw
 from . import render as _render
-from ._base import STEP, UNKNOWN_FILL, UNKNOWN_FONT
+from ._base import STEP, UNKNOWN_FILL, UNKNOWN_FONT, Drawing
 
 
 class Frames(Sequence):
@@ -39,7 +39,7 @@ class Frames(Sequence):
     each (:func:`forward_frame`), then frame ``offset + i`` is step i of the backward pass.
     """
 
-    def __init__(self, root, *, scale: float = 1.0, forward: bool = False, **options):
+    def __init__(self, root: Any, *, scale: float = 1.0, forward: bool = False, **options: Any) -> None:
         self.trace = record(root)
         self.root, self.options = self.trace.root, options
         self.scale = _positive(scale, "scale")
@@ -73,7 +73,7 @@ class Frames(Sequence):
     def __repr__(self):
         return f"<Frames: {self._n} drawings of the backward pass from {self.trace.names[self.root]}>"
 
-    def slider(self):
+    def slider(self) -> Any:
         """An ipywidgets slider that scrubs through the frames (needs ipywidgets and a live kernel)."""
         return slider(self)
 
@@ -120,7 +120,7 @@ class Frames(Sequence):
         return {"text/html": self.player(), "image/png": still(self), "text/plain": repr(self)}
 
 
-def forward_frame(trace, k, computed, **options):
+def forward_frame(trace: Trace, k: int, computed: Sequence, **options: Any) -> Drawing:
     """The drawing after the forward pass has computed ``k`` values (``computed[:k]``); no gradient yet.
 
     It is ``draw(trace, step=0)`` with the values not computed yet greyed (``data ?``), the

@@ -52,7 +52,7 @@ INSTALL_HINT = (
 class RenderError(RuntimeError):
     """Rendering failed; ``.source`` holds the DOT text, so it can still be saved or rendered elsewhere."""
 
-    def __init__(self, message, source=None):
+    def __init__(self, message: str, source: str | None = None) -> None:
         super().__init__(message)
         self.source = source
 
@@ -69,12 +69,12 @@ class Renderer:
     path: str
 
     @property
-    def formats(self):
+    def formats(self) -> tuple[str, ...]:
         """The formats the program writes itself (through graphviz-pure, PDF is converted from SVG)."""
         return FORMATS if self.name == "dot" else ("svg", "png", "jpeg")
 
 
-def candidates():
+def candidates() -> list[Renderer]:
     """Every Graphviz program found, in the order they are tried: system ``dot`` first."""
     found = []
     dot = shutil.which("dot")
@@ -94,7 +94,7 @@ def candidates():
     return found
 
 
-def find_renderer():
+def find_renderer() -> Renderer:
     """The first Graphviz program that answers ``-V``, or raise :class:`RendererNotFound`."""
     tried = []
     for renderer in candidates():
@@ -116,7 +116,7 @@ def _not_found(source, tried):
     )
 
 
-def pipe(source, fmt="svg", renderer=None):
+def pipe(source: str, fmt: str = "svg", renderer: Renderer | None = None) -> bytes:
     """Render DOT ``source`` to ``fmt`` ("svg", "png", "jpeg" or "pdf") and return the bytes.
 
     ``renderer`` (a :class:`Renderer`) picks the program; by default each of
@@ -188,7 +188,7 @@ def _pdf_from_svg(svg, source):
     return renderPDF.drawToString(drawing, invariant=1)  # invariant: no timestamp, same bytes each run
 
 
-def format_of(path):
+def format_of(path: str | os.PathLike[str]) -> str:
     """The output format for a file name, from its extension ("graph.png" -> "png")."""
     ext = Path(path).suffix.lower().lstrip(".")
     if ext not in EXTENSIONS:
@@ -198,7 +198,7 @@ def format_of(path):
     return EXTENSIONS[ext]
 
 
-def save(source, path, renderer=None):
+def save(source: str, path: str | os.PathLike[str], renderer: Renderer | None = None) -> Path:
     """Render ``source`` to the file ``path``, in the format its extension names; return the Path.
 
     The file is written whole or not at all (a temporary file in the same directory,
