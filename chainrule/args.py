@@ -3,10 +3,11 @@
 import argparse
 import keyword
 import math
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 
-def whole(least=None, most=None, example="5"):
+def whole(least: int | None = None, most: int | None = None, example: str = "5") -> Callable[[str], int]:
     """An int type for argparse, optionally within [least, most]."""
 
     def parse(text):
@@ -27,7 +28,7 @@ def whole(least=None, most=None, example="5"):
     return parse
 
 
-def positive(what="the learning rate", example="0.01"):
+def positive(what: str = "the learning rate", example: str = "0.01") -> Callable[[str], float]:
     """A float type for argparse that must be positive and finite."""
 
     def parse(text):
@@ -44,7 +45,7 @@ def positive(what="the learning rate", example="0.01"):
     return parse
 
 
-def sizes(text):
+def sizes(text: str) -> list[int]:
     """Layer sizes such as 16,16."""
     parts = [p.strip() for p in text.split(",")]
     try:
@@ -58,7 +59,7 @@ def sizes(text):
     return out
 
 
-def folder(text):
+def folder(text: str) -> Path:
     """An output folder: it may not exist yet, but it may not be a file."""
     path = Path(text)
     if path.exists() and not path.is_dir():
@@ -66,7 +67,7 @@ def folder(text):
     return path
 
 
-def assignment(reserved=()):
+def assignment(reserved: Sequence[str] = ()) -> Callable[[str], tuple[str, float]]:
     """NAME=NUMBER -> (name, float); ``reserved`` names (the formula functions) are refused."""
 
     def parse(text):
@@ -89,7 +90,7 @@ def assignment(reserved=()):
     return parse
 
 
-def animation(text):
+def animation(text: str) -> Path:
     """An animation file: .gif or .html, in a folder that exists."""
     path = Path(text)
     if path.suffix.lower() not in (".gif", ".html", ".htm"):

@@ -15,26 +15,32 @@ class and the cross-entropy loss; ``boundary.png`` then shows the three regions.
     chainrule demo --dataset spiral --samples 150 --out runs/spiral
 """
 
+import argparse
 import io
 import math
 import random
 import sys
 import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import engine
 from engine.files import write_atomic
-from nn import MLP, SGD, LinearDecay, cross_entropy, data, fit, predict
+from nn import MLP, SGD, History, LinearDecay, cross_entropy, data, fit, predict
 
 from . import args as types
 from . import digits
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 HELP = (
     "train a small MLP on moons, circles, xor, spiral, yin_yang or the handwritten digits "
     "with a progress bar; save loss and boundary (digits: confusion) plots"
 )
 
-DATASETS = {
+DATASETS: dict[str, Callable[[int, int], tuple[list[list[float]], list[int]]]] = {
     "moons": lambda n, seed: data.moons(n, noise=0.1, seed=seed),
     "circles": lambda n, seed: data.circles(n, noise=0.08, factor=0.5, seed=seed),
     "xor": lambda n, seed: data.xor(n, noise=0.15, seed=seed),
@@ -48,7 +54,7 @@ RECIPE = {"hidden": [16, 16], "epochs": 100, "lr": 1.0, "batch_size": None}
 DIGITS_RECIPE = {"hidden": [32], "epochs": 10, "lr": 0.01, "batch_size": 32}
 
 
-def add_arguments(parser):
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The demo's options (argparse reports a bad one as a usage error)."""
     parser.add_argument(
         "--dataset", choices=sorted([*DATASETS, "digits"]), default="moons", help="default: moons"
@@ -109,7 +115,7 @@ def add_arguments(parser):
     )  # fmt: skip
 
 
-def recipe(args):
+def recipe(args: argparse.Namespace) -> argparse.Namespace:
     """The options with the dataset's defaults filled in where none was given."""
     defaults = DIGITS_RECIPE if args.dataset == "digits" else RECIPE
     for name, value in defaults.items():
@@ -118,7 +124,7 @@ def recipe(args):
     return args
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
     """Train, report, plot; returns the exit status."""
     args = recipe(args)
     names = digits.FILES if args.dataset == "digits" else ("loss.png", "boundary.png", "model.json")
@@ -163,7 +169,7 @@ def run(args):
     return 0
 
 
-def writable(folder, paths):
+def writable(folder: Path, paths: Sequence[Path]) -> str | None:
     """Why ``paths`` in ``folder`` cannot be written (None if they can): tried by writing a scratch file."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -177,7 +183,7 @@ def writable(folder, paths):
     return None
 
 
-def evaluate(model, X, y):
+def evaluate(model: MLP, X: Sequence[Sequence[float]], y: Sequence[int]) -> tuple[float, float]:
     """The training objective (mean hinge or cross-entropy, + L2) and the accuracy of ``model`` on (X, y)."""
     scores = predict(model, X)
     if isinstance(scores[0], list):  # one output per class: cross-entropy, arg-max accuracy
@@ -193,7 +199,7 @@ def evaluate(model, X, y):
     return hinge + penalty, accuracy
 
 
-def plot_loss(history, what="hinge + L2"):
+def plot_loss(history: History, what: str = "hinge + L2") -> "Figure":
     """A matplotlib Figure of the loss per iteration and per epoch."""
     from matplotlib.figure import Figure
 
@@ -209,7 +215,9 @@ def plot_loss(history, what="hinge + L2"):
     return fig
 
 
-def plot_boundary(model, X, y, title, steps=60):
+def plot_boundary(
+    model: MLP, X: Sequence[Sequence[float]], y: Sequence[int], title: str, steps: int = 60
+) -> "Figure":
     """A matplotlib Figure of the regions the model assigns to each class, with the data on top."""
     from matplotlib.figure import Figure
 

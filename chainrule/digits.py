@@ -13,19 +13,25 @@ accuracies), ``confusion.png`` (the confusion matrix of the test images),
     chainrule demo --dataset digits --hidden 32 --epochs 10 --out runs/digits
 """
 
+import argparse
 import io
 import random
 import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, cast
 
 from engine.files import write_atomic
-from nn import MLP, Adam, data, fit, predict
+from nn import MLP, Adam, History, data, fit, predict
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 SIDE = 8  # the images are 8 × 8 pixels
 SHOWN = 24  # misclassified.png shows at most this many images
 FILES = ("loss.png", "confusion.png", "misclassified.png", "model.json")  # what the demo writes
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
     """Train on the digits, report the test accuracy, write the plots; returns the exit status."""
     try:
         X, y, X_test, y_test = data.digits(test_size=0.2, seed=args.seed)
@@ -55,7 +61,7 @@ def run(args):
     accuracy = sum(p == t for p, t in zip(predicted, y_test)) / len(y_test)
     print(
         f"test accuracy {accuracy:.1%} ({sum(p != t for p, t in zip(predicted, y_test))} of {len(y_test)} "
-        f"wrong), test loss {history.val_loss[-1]:.4f}, after {history.iterations} updates"
+        f"wrong), test loss {cast(list, history.val_loss)[-1]:.4f}, after {history.iterations} updates"
     )
     try:
         args.out.mkdir(parents=True, exist_ok=True)
@@ -71,7 +77,7 @@ def run(args):
     return 0
 
 
-def confusion(true, predicted, classes=10):
+def confusion(true: Sequence[int], predicted: Sequence[int], classes: int = 10) -> list[list[int]]:
     """The confusion matrix as a list of rows: ``matrix[t][p]`` counts images of digit t predicted p.
 
     >>> confusion([0, 1, 1], [0, 1, 0], classes=2)
@@ -83,7 +89,7 @@ def confusion(true, predicted, classes=10):
     return matrix
 
 
-def plot_curves(history):
+def plot_curves(history: History) -> "Figure":
     """The train and test cross-entropy per epoch, and the accuracies, side by side."""
     from matplotlib.figure import Figure
 
@@ -102,7 +108,7 @@ def plot_curves(history):
     return fig
 
 
-def plot_confusion(matrix, accuracy):
+def plot_confusion(matrix: Sequence[Sequence[int]], accuracy: float) -> "Figure":
     """The confusion matrix as a heat map with its counts; the diagonal holds the right answers."""
     from matplotlib.figure import Figure
 
@@ -122,7 +128,9 @@ def plot_confusion(matrix, accuracy):
     return fig
 
 
-def plot_misclassified(X, y, predicted, limit=SHOWN):
+def plot_misclassified(
+    X: Sequence[Sequence[float]], y: Sequence[int], predicted: Sequence[int], limit: int = SHOWN
+) -> "Figure":
     """The test images the model got wrong (at most ``limit``), each titled true → predicted."""
     from matplotlib.figure import Figure
 

@@ -28,7 +28,7 @@ HELP = "draw seed 002's network, or a formula you give, as a computation graph i
 DEFAULT_OUTPUT = "graph.svg"
 
 
-def add_arguments(parser):
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "expression", nargs="?",
         help="a formula such as 'tanh(x*w + b)': numbers, names, + - * / ** and "
@@ -106,7 +106,7 @@ def _inputs(root, args):
     return [n for n in engine.graph.leaves(root) if n.label is not None]
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
     parser = args._graph_parser
     if args.code:
         root, _, _ = _graph(args, parser.error)

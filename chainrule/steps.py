@@ -5,6 +5,7 @@ backward pass, ∂E/∂w written as products of factors (w5 and w1 unless ``--pa
 otherwise) and the weights after one step of gradient descent.
 """
 
+import argparse
 import shutil
 import textwrap
 
@@ -19,7 +20,7 @@ PARAMS = ("w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8", "b1", "b2")
 DEFAULT_PARAMS = ("w5", "w1")
 
 
-def add_arguments(parser):
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--lr", type=types.positive(), default=0.01, metavar="ALPHA",
         help="learning rate α of the gradient-descent update (default: 0.01)",
@@ -123,7 +124,7 @@ def _fit(text, width):
     return "\n".join(out)
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
     width = shutil.get_terminal_size().columns  # COLUMNS, the terminal's width, or 80
     net = nn.seed002()
     if getattr(args, "forward", None):

@@ -20,12 +20,17 @@ steps reach the hidden layers in another order, so it equals the graph up to rou
 """
 
 import math
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 import engine
 from engine import Value
 from engine.compiling import Program, Source, run_source, wrap
 
 from . import losses as _losses
+
+if TYPE_CHECKING:
+    from .module import MLP
 
 # Losses whose graph has the same shape for every sample (bce branches on the sign of z).
 # cross_entropy picks z_y by the label: it is generated as logsumexp(z) − Σ_k t_k·z_k with the
@@ -55,7 +60,9 @@ class BatchStep:
     ``step.source`` is the generated function.
     """
 
-    def __init__(self, model, loss_fn, X, y):
+    def __init__(
+        self, model: "MLP", loss_fn: Callable[..., Value], X: Sequence[Sequence[float]], y: Sequence[Any]
+    ) -> None:
         if loss_fn not in SUPPORTED.values():
             names = ", ".join(SUPPORTED)
             raise ValueError(
@@ -140,11 +147,13 @@ class BatchStep:
             return L, [list(o) for o in outputs]
         return L, outputs
 
-    def one_hot(self, label):
+    def one_hot(self, label: float) -> list[float]:
         """A class label as the one-hot row the generated cross-entropy takes."""
-        return [1.0 if k == int(_number(label)) else 0.0 for k in range(self.classes)]
+        return [1.0 if k == int(_number(label)) else 0.0 for k in range(cast(int, self.classes))]
 
-    def rows(self, X, y):
+    def rows(
+        self, X: Sequence[Sequence[float]], y: Sequence[Any]
+    ) -> tuple[Sequence[Sequence[float]], Sequence[Any]]:
         """``X`` and ``y`` as floats, checked against the shapes the step was generated for."""
         if self.classes is not None:
             y = [self.one_hot(t) for t in y]

@@ -32,6 +32,7 @@ as they can (their counts differ by at most one).
 
 import math
 import random
+from collections.abc import Sequence
 
 
 def _linspace(start, stop, n, endpoint=True):
@@ -60,7 +61,9 @@ def _finish(points, classes, noise, labels, rng, shuffle=True):
     return [list(r) for r, _ in pairs], [label for _, label in pairs]
 
 
-def moons(n=100, noise=0.1, seed=0, labels=(-1, 1)):
+def moons(
+    n: int = 100, noise: float = 0.1, seed: int = 0, labels: Sequence[int] = (-1, 1)
+) -> tuple[list[list[float]], list[int]]:
     """Two interleaving half circles: the upper moon is class 0 (label −1), the lower class 1 (+1).
 
     ``noise`` is the standard deviation of the Gaussian noise added to each coordinate.
@@ -73,7 +76,9 @@ def moons(n=100, noise=0.1, seed=0, labels=(-1, 1)):
     return _finish(upper + lower, [0] * n_upper + [1] * n_lower, noise, labels, rng)
 
 
-def circles(n=100, noise=0.05, factor=0.5, seed=0, labels=(-1, 1)):
+def circles(
+    n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: int = 0, labels: Sequence[int] = (-1, 1)
+) -> tuple[list[list[float]], list[int]]:
     """A circle of radius ``factor`` (class 1, label +1) inside one of radius 1 (class 0, label −1)."""
     _check(n, noise)
     if not 0.0 < factor < 1.0:
@@ -88,7 +93,9 @@ def circles(n=100, noise=0.05, factor=0.5, seed=0, labels=(-1, 1)):
     return _finish(outer + inner, [0] * n_outer + [1] * n_inner, noise, labels, rng)
 
 
-def xor(n=4, noise=0.0, seed=0, labels=(-1, 1)):
+def xor(
+    n: int = 4, noise: float = 0.0, seed: int = 0, labels: Sequence[int] = (-1, 1)
+) -> tuple[list[list[float]], list[int]]:
     """Points at the corners (a, b) of the unit square, class a XOR b; row i sits at corner i mod 4.
 
     The default, n=4 without noise, is the truth table itself:
@@ -123,7 +130,7 @@ ICE_CREAM = (
 )
 
 
-def ice_cream(scaled=True):
+def ice_cream(scaled: bool = True) -> tuple[list[list[float]], list[float]]:
     """Seed 000's regression shape: X = [temperature, weekday], y = revenue, 10 rows.
 
     With ``scaled`` (the default) every column is min-max scaled to [0, 1], the
@@ -133,7 +140,7 @@ def ice_cream(scaled=True):
     >>> len(X), min(y), max(y)
     (10, 0.0, 1.0)
     """
-    columns = list(zip(*ICE_CREAM))
+    columns: Sequence[Sequence[float]] = list(zip(*ICE_CREAM))
     if scaled:
         columns = [[(v - min(c)) / (max(c) - min(c)) for v in c] for c in columns]
     else:
@@ -141,12 +148,12 @@ def ice_cream(scaled=True):
     return [list(r) for r in zip(columns[0], columns[1])], list(columns[2])
 
 
-def seed002_sample():
+def seed002_sample() -> tuple[list[list[float]], list[list[float]]]:
     """Seed 002's one training sample: X = [[0.95, 0.06]], y = [[0.05, 0.82]]."""
     return [[0.95, 0.06]], [[0.05, 0.82]]
 
 
-def seed003(seed=0):
+def seed003(seed: int = 0) -> tuple[list[list[float]], list[list[float]]]:
     """Seed 003's shape: 6 rows, 3 inputs in [0, 1] → 2 outputs (smooth functions of the inputs).
 
     Six rows give 1, 6 or 3 iterations per epoch at batch sizes None, 1 and 2.
@@ -166,7 +173,9 @@ def _check_classes(n, classes):
         )
 
 
-def spiral(n=300, classes=3, noise=0.2, seed=0):
+def spiral(
+    n: int = 300, classes: int = 3, noise: float = 0.2, seed: int = 0
+) -> tuple[list[list[float]], list[int]]:
     """``classes`` spiral arms from the centre out to radius 1, labelled 0 to classes − 1 (CS231n's set).
 
     Arm j's points sit at radius r from 0 to 1 and angle 2πj/classes + 4r (each
@@ -194,7 +203,7 @@ def spiral(n=300, classes=3, noise=0.2, seed=0):
 YIN_YANG_DOT = 0.2  # the radius of the two dots, in a symbol of radius 1 (the original set's ratio)
 
 
-def yin_yang_class(x, y):
+def yin_yang_class(x: float, y: float) -> int:
     """The class of a point of the unit disc in the yin-yang symbol: 0 yin, 1 yang, 2 a dot.
 
     The symbol is centred at the origin; its dots (radius 0.2) sit at (±0.5, 0).
@@ -211,7 +220,7 @@ def yin_yang_class(x, y):
     return 0 if d_left <= 0.5 or (y > 0.0 and d_right > 0.5) else 1
 
 
-def yin_yang(n=300, seed=0):
+def yin_yang(n: int = 300, seed: int = 0) -> tuple[list[list[float]], list[int]]:
     """Points drawn uniformly in the yin-yang symbol of radius 1: classes 0 (yin), 1 (yang), 2 (the dots).
 
     Each class gets n/3 rows (the dots as many as yin and yang, though they are
@@ -234,7 +243,9 @@ def yin_yang(n=300, seed=0):
     return _finish(points, labels, 0.0, range(3), rng)
 
 
-def digits(test_size=0.2, seed=0):
+def digits(
+    test_size: float = 0.2, seed: int = 0
+) -> tuple[list[list[float]], list[int], list[list[float]], list[int]]:
     """scikit-learn's 8×8 handwritten digits, as (X_train, y_train, X_test, y_test) of plain lists.
 
     Each row holds the 64 pixels in reading order, scaled from 0..16 to [0, 1];

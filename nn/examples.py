@@ -6,6 +6,7 @@
 """
 
 from dataclasses import dataclass
+from typing import cast
 
 import engine
 from engine import Value
@@ -61,8 +62,9 @@ def seed002() -> Seed002:
         p.label = f"w{i}"
         params[p.label] = p
     for k, layer in enumerate(model.layers, 1):
-        layer.bias.label = f"b{k}"
-        params[layer.bias.label] = layer.bias
+        bias = cast(Value, layer.bias)  # seed 002's layers share one bias
+        bias.label = f"b{k}"
+        params[bias.label] = bias
         for neuron in layer.neurons:
             neuron.z_label, neuron.a_label = f"z{neuron.name}", f"out{neuron.name}"
     x = [Value(v, label=f"x{i}") for i, v in enumerate(SEED002_INPUT, 1)]

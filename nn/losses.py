@@ -31,6 +31,7 @@ given to hinge fail at once instead of training quietly on the wrong convention.
 import decimal
 import math
 import numbers
+from collections.abc import Callable, Iterable, Sequence
 
 import engine
 from engine import Value
@@ -106,7 +107,7 @@ def _total(terms):
     return terms[0] if len(terms) == 1 else engine.sum(terms)
 
 
-def mean(values):
+def mean(values: Sequence[Value]) -> Value:
     """The mean of a list of Values: one Σ node, then × 1/n (as micrograd's demo).
 
     >>> mean([Value(1.0), Value(2.0)]).data
@@ -119,7 +120,7 @@ def mean(values):
     return engine.sum(values) * (1.0 / len(values))
 
 
-def mse(pred, target):
+def mse(pred: Value | Sequence[Value], target: float | Value | Sequence[float | Value]) -> Value:
     """Mean squared error, mean over the outputs of (pred − true)².
 
     >>> mse(Value(3.0), 1.0).data
@@ -130,7 +131,7 @@ def mse(pred, target):
     return mean([(p - t) ** 2 for p, t in zip(preds, targets)])
 
 
-def half_sse(pred, target):
+def half_sse(pred: Value | Sequence[Value], target: float | Value | Sequence[float | Value]) -> Value:
     """Half the sum of squares, ½Σ(pred − true)², built as Σ ½(true − pred)² as seed 002 writes E.
 
     Its derivative with respect to each prediction is simply (pred − true).
@@ -140,7 +141,7 @@ def half_sse(pred, target):
     return _total([0.5 * (t - p) ** 2 for p, t in zip(preds, targets)])
 
 
-def bce(logit, target):
+def bce(logit: Value | Sequence[Value], target: float | Value | Sequence[float | Value]) -> Value:
     """Binary cross-entropy from a logit z (the pre-sigmoid score) and a label y in {0, 1}.
 
     A soft target, a probability y in [0, 1], is allowed too (the same formula,
@@ -170,7 +171,7 @@ def bce(logit, target):
 bce.label_threshold = 0.5  # type: ignore[attr-defined] # for accuracy: a label > 0.5 is the positive class, scored by z > 0
 
 
-def hinge(score, target):
+def hinge(score: Value | Sequence[Value], target: float | Value | Sequence[float | Value]) -> Value:
     """Hinge (max-margin) loss max(0, 1 − y·score) for a label y in {−1, +1}, as in micrograd's demo.
 
     >>> hinge(Value(0.5), 1).data
@@ -186,7 +187,7 @@ def hinge(score, target):
 hinge.label_threshold = 0.0  # type: ignore[attr-defined] # for accuracy: labels are −1/+1, scored by score > 0
 
 
-def l2(params, alpha=1e-4):
+def l2(params: Iterable[Value], alpha: float = 1e-4) -> Value:
     """The L2 penalty α·Σp² over ``params`` (add it to the data loss).
 
     >>> l2([Value(1.0), Value(-2.0)], alpha=0.5).data
@@ -199,7 +200,7 @@ def l2(params, alpha=1e-4):
     return alpha * engine.sum([p * p for p in params])
 
 
-def check_penalty(alpha, what="the L2 penalty"):
+def check_penalty(alpha: float, what: str = "the L2 penalty") -> None:
     """A penalty weight must be a finite number >= 0 (0 means no penalty); else ValueError."""
     if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 <= alpha < math.inf:
         raise ValueError(f"{what} must be a finite number >= 0 (0 for none), got {alpha!r}")
@@ -243,5 +244,5 @@ _HALF_SSE = _targets(half_sse, "finite numbers as targets", _finite)
 _BCE = _targets(bce, "labels 0 or 1 (or probabilities in [0, 1])", _probability, _bce_hint)
 _HINGE = _targets(hinge, "labels -1 or +1", _sign, _hinge_hint)
 
-LOSSES = {"mse": mse, "half_sse": half_sse, "bce": bce, "hinge": hinge}
+LOSSES: dict[str, Callable[..., Value]] = {"mse": mse, "half_sse": half_sse, "bce": bce, "hinge": hinge}
 LOSSES["cross_entropy"] = cross_entropy  # more than two classes: nn/multiclass.py

@@ -50,9 +50,12 @@ Weights are saved as JSON (never pickle): ``model.save(path)`` writes atomically
 
 import math
 import numbers
+import os
 import random
+from collections.abc import Sequence
 from contextlib import nullcontext
 from operator import methodcaller
+from typing import Any, cast
 
 import engine
 from engine import Value
@@ -110,28 +113,28 @@ def _short(v):
 class Module:
     """What every model part shares: its parameters, their gradients and their file form."""
 
-    def named_parameters(self):
+    def named_parameters(self) -> list[tuple[str, Value]]:
         """(name, Value) pairs in a stable order; a Value shared by several neurons appears once."""
         return []
 
-    def parameters(self):
+    def parameters(self) -> list[Value]:
         """All trainable Values, in micrograd's order (per layer, per neuron, weights then bias)."""
         return [p for _, p in self.named_parameters()]
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         """Set every parameter's grad to 0 (leaves accumulate across backward passes)."""
         for p in self.parameters():
             p.grad = 0.0
 
-    def config(self):
+    def config(self) -> dict[str, Any]:
         """The architecture as a JSON-safe dict (saved with the weights, checked on load)."""
         raise NotImplementedError
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, float]:
         """The parameters as a JSON-safe dict: name -> float."""
         return {name: p.data for name, p in self.named_parameters()}
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: dict[str, float]) -> None:
         """Set every parameter from ``state`` (name -> number).
 
         Every name must be present, none extra, every value a finite number; all
@@ -161,7 +164,7 @@ class Module:
         for name, p in params.items():  # everything checked: now assign
             p.data = values[name]
 
-    def save(self, path):
+    def save(self, path: str | os.PathLike[str]) -> None:
         """Write the architecture and weights to ``path`` as JSON, atomically.
 
         The file is written next to its destination and then renamed over it, so
@@ -169,7 +172,7 @@ class Module:
         """
         weights.write(path, self.config(), self.state_dict())
 
-    def load(self, path):
+    def load(self, path: str | os.PathLike[str]) -> "Module":
         """Set the weights from a file written by ``save``; returns the model.
 
         A file that is not valid JSON, is not a chainrule weights file, or was
@@ -201,7 +204,16 @@ class Neuron(Module):
     0.5384240912
     """
 
-    def __init__(self, nin, activation="relu", fused=True, *, w=None, b=None, name=None):
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "relu",
+        fused: bool = True,
+        *,
+        w: Sequence[float | Value] | None = None,
+        b: float | Value | None = None,
+        name: str | None = None,
+    ) -> None:
         _check_count("a neuron's number of inputs", nin)
         self.activation = _check_activation(activation)
         self.fused = fused
@@ -216,7 +228,7 @@ class Neuron(Module):
         self._act = _ACTIVATION_NODE[activation]
         self.relabel()
 
-    def relabel(self, layer=None, j=None, scope=None):
+    def relabel(self, layer: int | None = None, j: int | None = None, scope: str | None = None) -> None:
         """Label the parameters and the nodes this neuron makes: neuron ``j`` of layer ``layer``.
 
         ``scope`` is the group name for drawings (default "neuron j" or the
@@ -262,10 +274,10 @@ class Neuron(Module):
             a.label = self.a_label
         return a
 
-    def named_parameters(self):
+    def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f"w{i}", w) for i, w in enumerate(self.w, 1)] + [("b", self.b)]
 
-    def config(self):
+    def config(self) -> dict[str, Any]:
         return {"type": "Neuron", "nin": len(self.w), "activation": self.activation}
 
     def __repr__(self):
@@ -281,8 +293,17 @@ class Layer(Module):
     """
 
     def __init__(
-        self, nin, nout, activation="relu", fused=True, *, shared_bias=False, w=None, b=None, name=None
-    ):
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "relu",
+        fused: bool = True,
+        *,
+        shared_bias: bool = False,
+        w: Sequence[Sequence[float | Value]] | None = None,
+        b: float | Value | Sequence[float | Value] | None = None,
+        name: str | None = None,
+    ) -> None:
         _check_count("a layer's number of inputs", nin)
         _check_count("a layer's number of neurons", nout)
         if w is not None and len(w) != nout:
@@ -295,17 +316,17 @@ class Layer(Module):
                 f"for one bias shared by all), got {b!r}"
             )
         self.name = name  # a document name such as "hidden layer", used in the scope
-        self.bias = None
+        self.bias: Value | None = None
         if shared_bias:
             self.bias = Value(0.0) if b is None else _as_value(_number("a bias", b))
         self.neurons = []
         for j in range(nout):
-            bias = self.bias if shared_bias else None if b is None else b[j]
+            bias = self.bias if shared_bias else None if b is None else cast(Sequence[float | Value], b)[j]
             wj = None if w is None else w[j]
             self.neurons.append(Neuron(nin, activation, fused, w=wj, b=bias))
         self.relabel()
 
-    def relabel(self, layer=None):
+    def relabel(self, layer: int | None = None) -> None:
         """Label this layer's parameters and nodes as layer ``layer`` (see the module notes)."""
         scope = self.name or (f"layer {layer}" if layer is not None else None)
         for j, n in enumerate(self.neurons, 1):
@@ -317,7 +338,7 @@ class Layer(Module):
     def __call__(self, x):
         return [n(x) for n in self.neurons]
 
-    def named_parameters(self):
+    def named_parameters(self) -> list[tuple[str, Value]]:
         out = []
         for j, n in enumerate(self.neurons, 1):
             out += [(f"neuron{j}.w{i}", w) for i, w in enumerate(n.w, 1)]
@@ -327,7 +348,7 @@ class Layer(Module):
             out.append(("b", self.bias))
         return out
 
-    def config(self):
+    def config(self) -> dict[str, Any]:
         n = self.neurons[0]
         return {
             "type": "Layer",
@@ -352,16 +373,16 @@ class MLP(Module):
 
     def __init__(
         self,
-        nin,
-        sizes,
-        activation="relu",
-        output_activation="linear",
-        fused=True,
+        nin: int,
+        sizes: Sequence[int],
+        activation: str = "relu",
+        output_activation: str = "linear",
+        fused: bool = True,
         *,
-        shared_bias=False,
-        weights=None,
-        biases=None,
-    ):
+        shared_bias: bool | Sequence[bool] = False,
+        weights: Sequence[Sequence[Sequence[float | Value]]] | None = None,
+        biases: Sequence[float | Value | Sequence[float | Value]] | None = None,
+    ) -> None:
         nin = _check_count("the number of inputs", nin)
         sizes = list(sizes)
         if not sizes:
@@ -388,7 +409,14 @@ class MLP(Module):
         self.relabel()
 
     @classmethod
-    def from_weights(cls, weights, biases=None, activation="relu", output_activation="linear", fused=True):
+    def from_weights(
+        cls,
+        weights: Sequence[Sequence[Sequence[float | Value]]],
+        biases: Sequence[float | Value | Sequence[float | Value]] | None = None,
+        activation: str = "relu",
+        output_activation: str = "linear",
+        fused: bool = True,
+    ) -> "MLP":
         """An MLP with every weight and bias given: no random numbers are drawn.
 
         ``weights[l][j][i]`` is w^(l+1)_{j+1,i+1}. ``biases[l]`` is a list with one
@@ -416,7 +444,7 @@ class MLP(Module):
             biases=biases,
         )
 
-    def relabel(self):
+    def relabel(self) -> None:
         """Label parameters and nodes layer by layer (see the module notes)."""
         for l, layer in enumerate(self.layers, 1):  # noqa: E741 (l is the documents' layer index)
             layer.relabel(l)
@@ -430,14 +458,14 @@ class MLP(Module):
             x = [n(x) for n in layer.neurons]
         return x[0] if len(x) == 1 else x
 
-    def named_parameters(self):
+    def named_parameters(self) -> list[tuple[str, Value]]:
         return [
             (f"layer{l}.{name}", p)
             for l, layer in enumerate(self.layers, 1)  # noqa: E741
             for name, p in layer.named_parameters()
         ]
 
-    def config(self):
+    def config(self) -> dict[str, Any]:
         first = self.layers[0].neurons[0]
         return {
             "type": "MLP",
@@ -460,7 +488,7 @@ class MLP(Module):
         return f"MLP({nin}, {sizes}, activation={hidden!r}, output_activation={out!r})"
 
 
-def load_model(path):
+def load_model(path: str | os.PathLike[str]) -> Module:
     """Rebuild the MLP saved at ``path`` (architecture and weights).
 
     >>> # model.save("model.json"); same = load_model("model.json")

@@ -29,6 +29,8 @@ accuracy, and ``nn.predict(model, X, classes=True)`` gives the arg-max classes.
 
 import math
 import numbers
+from collections.abc import Sequence
+from typing import cast
 
 import engine
 from engine import Value
@@ -59,7 +61,7 @@ def log_softmax(logits: list) -> list:
     return [z - lse for z in zs]
 
 
-def label(target, classes=None, row=None):
+def label(target: float | Value, classes: int | None = None, row: int | None = None) -> int:
     """A class label as an int, checked: an integer 0 ≤ label < classes (when known); else ValueError."""
     where = f" (row {row})" if row is not None else ""
     if isinstance(target, Value):
@@ -72,7 +74,7 @@ def label(target, classes=None, row=None):
             f"cross_entropy needs integer class labels 0, 1, ..., k - 1, got {target!r}{where}; "
             "give each row the index of its class"
         )
-    y = int(target)
+    y = int(cast(float, target))  # checked above: an integral number
     if y < 0 or (classes is not None and y >= classes):
         bound = f"0 ≤ label < {classes} ({classes} classes, one per output)" if classes else "0 ≤ label"
         raise ValueError(f"cross_entropy needs {bound}, got {y}{where}")
@@ -91,7 +93,7 @@ def cross_entropy(logits: list, class_index: int) -> Value:
     return lse - zs[y]
 
 
-def argmax(scores) -> int:
+def argmax(scores: Sequence[Value | float]) -> int:
     """The index of the largest score (Values or floats); the first one at a tie."""
     values = [s.data if isinstance(s, Value) else s for s in scores]
     return max(range(len(values)), key=values.__getitem__)

@@ -23,6 +23,7 @@ optimizer is made (momentum and betas in [0, 1), eps > 0, weight decay >= 0).
 
 import math
 import numbers
+from collections.abc import Callable, Iterable
 
 from engine import Value
 
@@ -49,7 +50,7 @@ class LinearDecay:
     0.55
     """
 
-    def __init__(self, start, end, steps):
+    def __init__(self, start: float, end: float, steps: int) -> None:
         for what, rate in (("start", start), ("end", end)):
             _check(f"LinearDecay's {what} rate", rate, "a finite number >= 0 (a learning rate)")
         if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
@@ -66,7 +67,7 @@ class LinearDecay:
 class Optimizer:
     """The shared part: the parameters, the step count ``k`` and the learning rate."""
 
-    def __init__(self, params, lr):
+    def __init__(self, params: Iterable[Value], lr: float | Callable[[int], float]) -> None:
         params = list(params)
         if not params:
             raise ValueError("the optimizer got no parameters; pass model.parameters() or a list of Values")
@@ -85,7 +86,7 @@ class Optimizer:
         self.k = 0  # steps taken
 
     @property
-    def lr(self):
+    def lr(self) -> float:
         """The learning rate the next step will use; a schedule's is checked (finite, >= 0) here."""
         if not callable(self.schedule):
             return self.schedule
@@ -97,12 +98,12 @@ class Optimizer:
             )
         return lr
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         """Set the grad of every parameter to 0."""
         for p in self.params:
             p.grad = 0.0
 
-    def step(self):
+    def step(self) -> None:
         """Update every parameter from its grad, then count the step."""
         raise NotImplementedError
 
@@ -114,13 +115,19 @@ class SGD(Optimizer):
     decay, as PyTorch's SGD): the gradient of the penalty ½λ·Σp².
     """
 
-    def __init__(self, params, lr=0.1, momentum=0.0, weight_decay=0.0):
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float | Callable[[int], float] = 0.1,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+    ) -> None:
         super().__init__(params, lr)
         self.momentum = _check("momentum", momentum, "a number in [0, 1)", below=1.0)
         self.weight_decay = _check("weight_decay", weight_decay, "a finite number >= 0 (0 for none)")
         self.velocity = [0.0] * len(self.params)
 
-    def step(self):
+    def step(self) -> None:
         lr, wd = self.lr, self.weight_decay
         if self.momentum:
             mu, v = self.momentum, self.velocity
@@ -147,7 +154,13 @@ class Adam(Optimizer):
     p ← p − lr · m̂ / (√v̂ + ε)  with m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ) at step t = 1, 2, ...
     """
 
-    def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8):
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float | Callable[[int], float] = 0.001,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+    ) -> None:
         super().__init__(params, lr)
         name = type(self).__name__
         if not (
@@ -161,7 +174,7 @@ class Adam(Optimizer):
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
 
-    def step(self):
+    def step(self) -> None:
         self._adam(self.lr)
 
     def _adam(self, lr):
@@ -191,11 +204,18 @@ class AdamW(Adam):
     0.01, as in PyTorch.
     """
 
-    def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01):
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float | Callable[[int], float] = 0.001,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.01,
+    ) -> None:
         super().__init__(params, lr, betas, eps)
         self.weight_decay = _check("weight_decay", weight_decay, "a finite number >= 0 (0 for none)")
 
-    def step(self):
+    def step(self) -> None:
         lr = self.lr
         if self.weight_decay:
             shrink = 1.0 - lr * self.weight_decay

@@ -48,13 +48,16 @@ import numbers
 import random
 import sys
 import warnings
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import engine
 from engine import Value
 
 from . import losses as _losses
-from .optim import SGD
+from .module import MLP
+from .optim import SGD, Optimizer
 
 DIVERGED_FACTOR = 1e6  # a loss over this × max(1, the first loss) has exploded
 
@@ -67,7 +70,9 @@ class TrainingDiverged(FloatingPointError):
     rate of the last update, and ``history`` what was recorded until then.
     """
 
-    def __init__(self, message, *, epoch, step, loss, lr, history):
+    def __init__(
+        self, message: str, *, epoch: int, step: int, loss: float | None, lr: float, history: "History"
+    ) -> None:
         super().__init__(message)
         self.epoch, self.step, self.loss, self.lr, self.history = epoch, step, loss, lr, history
 
@@ -100,35 +105,35 @@ class History:
     val_accuracy: list | None = None
 
     @property
-    def epochs(self):
+    def epochs(self) -> int:
         """How many epochs ran."""
         return len(self.epoch_loss)
 
     @property
-    def iterations(self):
+    def iterations(self) -> int:
         """How many updates were made."""
         return len(self.loss)
 
 
 def fit(
-    model,
-    X,
-    y,
-    loss="mse",
-    optimizer=None,
-    epochs=100,
-    batch_size=None,
+    model: MLP,
+    X: Sequence[Sequence[float]],
+    y: Sequence[Any],
+    loss: str | Callable[..., Value] = "mse",
+    optimizer: Optimizer | None = None,
+    epochs: int = 100,
+    batch_size: int | None = None,
     *,
-    lr=0.1,
-    params=None,
-    l2=0.0,
-    shuffle=True,
-    seed=0,
-    tol=None,
-    validation=None,
-    progress=True,
-    compile=False,
-):
+    lr: float | Callable[[int], float] = 0.1,
+    params: Iterable[Value] | None = None,
+    l2: float = 0.0,
+    shuffle: bool = True,
+    seed: int | None = 0,
+    tol: float | None = None,
+    validation: tuple[Sequence[Sequence[float]], Sequence[Any]] | None = None,
+    progress: bool | str = True,
+    compile: bool = False,
+) -> History:
     """Train ``model`` on rows ``X`` with targets ``y``; returns a :class:`History`.
 
     ``loss`` is a function of (prediction, target) for one sample, or a name:
@@ -204,7 +209,7 @@ def fit(
     n = len(X)
     size = n if batch_size is None else min(batch_size, n)
     batches = [range(start, min(start + size, n)) for start in range(0, n, size)]
-    is_right = getattr(loss_fn, "is_right", None)
+    is_right: Any = getattr(loss_fn, "is_right", None)
     threshold = getattr(loss_fn, "label_threshold", None)
     if is_right is None and threshold is not None:
         is_right = lambda pred, target: _is_right(pred, target, threshold)
@@ -286,14 +291,14 @@ def fit(
             history.update.append(max(changes))
             postfix = {"loss": f"{total / n:.4g}"}
             if classifies:
-                history.accuracy.append(right / n)
+                cast(list, history.accuracy).append(right / n)
                 postfix["accuracy"] = f"{right / n:.1%}"
             if validation is not None:
                 val_loss, val_right = _evaluate(model, loss_fn, X_val, y_val, is_right, l2, all_params)
-                history.val_loss.append(val_loss)
+                cast(list, history.val_loss).append(val_loss)
                 postfix["val_loss"] = f"{val_loss:.4g}"
                 if classifies:
-                    history.val_accuracy.append(val_right / len(X_val))
+                    cast(list, history.val_accuracy).append(val_right / len(X_val))
             bar.set_postfix(postfix, refresh=False)
             bar.update(1)
             if tol is not None and history.update[-1] < tol:
@@ -381,7 +386,7 @@ def _evaluate(model, loss_fn, X, y, is_right, l2, all_params):
     return loss, right
 
 
-def predict(model, X, classes=False):
+def predict(model: MLP, X: Sequence[Sequence[float]], classes: bool = False) -> list[Any]:
     """The model's outputs for rows ``X`` as plain floats (or lists of floats), with no graph kept.
 
     With ``classes=True`` (a model with one output per class, as trained with
@@ -394,11 +399,14 @@ def predict(model, X, classes=False):
     [0, 1]
     """
     with engine.no_grad():
-        outs = [model(x) for x in X]
+        outs: list[Any] = [model(x) for x in X]
     if classes:
         if any(not isinstance(out, list) for out in outs):
             raise ValueError("predict(classes=True) needs a model with one output per class (2 or more)")
-        return [max(range(len(out)), key=lambda k, out=out: out[k].data) for out in outs]
+        return [
+            max(range(len(out)), key=cast(Callable[[int], float], lambda k, out=out: out[k].data))
+            for out in outs
+        ]
     return [[v.data for v in out] if isinstance(out, list) else out.data for out in outs]
 
 

@@ -6,7 +6,9 @@ architecture and every parameter before it changes anything.
 """
 
 import json
+import os
 from pathlib import Path
+from typing import Any
 
 from engine.files import write_atomic
 
@@ -14,13 +16,13 @@ FILE_FORMAT = "chainrule-weights"
 FILE_VERSION = 1
 
 
-def write(path, config, parameters):
+def write(path: str | os.PathLike[str], config: dict[str, Any], parameters: dict[str, float]) -> None:
     """Write a model's architecture (``config``) and ``parameters`` to ``path`` as JSON, atomically."""
     doc = {"format": FILE_FORMAT, "version": FILE_VERSION, "model": config, "parameters": parameters}
     write_atomic(path, json.dumps(doc, indent=1) + "\n")
 
 
-def describe(cfg):
+def describe(cfg: object) -> str:
     """An architecture in words, for error messages."""
     if not isinstance(cfg, dict):
         return repr(cfg)
@@ -43,7 +45,7 @@ def _reject_duplicates(pairs):
     return dict(pairs)
 
 
-def read(path):
+def read(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Parse and check the outer form of a weights file; the parameters are checked on load."""
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -78,7 +80,7 @@ def read(path):
     return doc
 
 
-def expected_size(cfg):
+def expected_size(cfg: object) -> int | None:
     """How many parameters the MLP described by ``cfg`` has, from its sizes alone (None: not an MLP).
 
     ``nn.load_model`` compares it with the parameters in the file before building
@@ -88,7 +90,7 @@ def expected_size(cfg):
         return None
     total, nin = 0, cfg.get("nin")
     for layer in cfg["layers"]:
-        nout = layer.get("nout") if isinstance(layer, dict) else None
+        nout: Any = layer.get("nout") if isinstance(layer, dict) else None
         if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in (nin, nout)):
             return None  # not sizes at all: rebuilding the model says what is wrong
         total += nin * nout + (1 if layer.get("shared_bias") is True else nout)
