@@ -99,3 +99,27 @@ def test_a_learner_reads_the_core_in_one_sitting():
         )
         == 1
     )
+
+
+def test_every_public_signature_has_type_hints():
+    """Each public function and method of engine, nn and chainrule annotates its parameters and return."""
+    missing = []
+    for pkg in PACKAGES:
+        for path in (ROOT / pkg).rglob("*.py"):
+            if any(part.startswith("_") and part != "__init__.py" for part in path.relative_to(ROOT).parts):
+                continue  # private modules
+            for node in ast.parse(path.read_text(encoding="utf-8")).body:
+                if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+                    functions = [node]
+                elif isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                    public = lambda f: not f.name.startswith("_") or f.name == "__init__"
+                    functions = [f for f in node.body if isinstance(f, ast.FunctionDef) and public(f)]
+                else:
+                    continue
+                for f in functions:
+                    args = [a for a in f.args.args + f.args.kwonlyargs if a.arg not in ("self", "cls")]
+                    if (f.returns is None and f.name != "__init__") or any(
+                        a.annotation is None for a in args
+                    ):
+                        missing.append(f"{path.relative_to(ROOT)}:{f.lineno} {f.name}")
+    assert not missing
