@@ -84,6 +84,8 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
     ids = {v: f"v{i}" for i, v in enumerate(order)}
     known, taken = frame if frame is not None else (None, None)
     step_edge = (taken.node, taken.parent) if taken is not None else None
+    updated = taken.updated if taken is not None else None
+    word = trace.quantity if trace is not None else "grad"
     # One width for every grad cell, wide enough for any number it shows in any frame of the
     # trace: the boxes keep their size, so no node moves from one frame to the next.
     if trace is not None:
@@ -108,7 +110,7 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
         if tokens:
             attrs, text = f"@@A{ids[v]}@@", f"@@T{ids[v]}@@"
         else:
-            attrs, text = grad_cell(v, known, step_edge, precision)
+            attrs, text = grad_cell(v, known, updated, precision, word)
         grad = f"<td{width}{attrs}>{text}</td>"
         return [f"<td>{_title(v, names)}</td>", f"<td>data {_num(v.data, precision)}</td>", grad]
 
@@ -184,24 +186,25 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
     if legend:
         where = "to its right" if rankdir == "LR" else "below it"
         top = names[root]
-        lines.append(
-            f"box: name | data | grad, where grad = ∂{top}/∂(box);  oval: the op that made the box {where}"
-        )
+        meaning = trace.box_legend() if trace is not None else f"grad = ∂{top}/∂(box)"
+        lines.append(f"box: name | data | {word}, where {meaning};  oval: the op that made the box {where}")
         if edge_labels:
-            lines.append(
-                "edge: the local derivative ∂out/∂in;  chain rule: grad(in) += grad(out) × ∂out/∂in, "
-                "summed over the edges out of a box"
+            rule = (
+                trace.rule_legend()
+                if trace is not None
+                else "chain rule: grad(in) += grad(out) × ∂out/∂in, summed over the edges out of a box"
             )
+            lines.append(f"edge: the local derivative ∂out/∂in;  {rule}")
         lines += _key_lines(root, order, names)
         if step is not None:
             lines.append(
                 "grey: a gradient not known yet at this step;  orange: this step's edge and the grad it set"
             )
-    headline = _step_caption(step, taken, known, names, precision) if step is not None else None
+    title = headline(trace, step, taken, known, names, precision) if step is not None else None
     if tokens:
-        headline = "@@H@@"
+        title = "@@H@@"
     if only is not None and step is None:
-        headline = f"the paths from {names[root]} to {names[only.param]}, as engine.explain writes them"
+        title = f"the paths from {names[root]} to {names[only.param]}, as engine.explain writes them"
         lines = (
             only.text(precision).splitlines()
             + (
@@ -211,18 +214,26 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
             )
             + lines
         )
-    _caption(g, lines, top=frame is not None or only is not None, headline=headline)
+    _caption(g, lines, top=frame is not None or only is not None, headline=title)
     return g
 
 
-def grad_cell(v, known, step_edge, precision):
-    """A box's grad cell in one frame: (its extra attributes, its text)."""
+def grad_cell(v, known, updated, precision, word="grad"):
+    """A box's grad cell in one frame: (its extra attributes, its text); ``updated`` is the node the
+    frame's step changed, ``word`` what the boxes hold (grad, or a forward-mode trace's tangent)."""
     if known is None:
         return "", f"grad {_num(v.grad, precision)}"
     if v in known:
-        fill = f' bgcolor="{UPDATED_FILL}"' if step_edge is not None and v is step_edge[1] else ""
-        return fill, f"grad {_num(known[v], precision)}"
-    return f' bgcolor="{UNKNOWN_FILL}"', f'<font color="{UNKNOWN_FONT}">grad ?</font>'
+        fill = f' bgcolor="{UPDATED_FILL}"' if v is updated else ""
+        return fill, f"{word} {_num(known[v], precision)}"
+    return f' bgcolor="{UNKNOWN_FILL}"', f'<font color="{UNKNOWN_FONT}">{word} ?</font>'
+
+
+def headline(trace, step, taken, known, names, precision):
+    """A frame's headline: what its step did, as the trace words it (backward or forward mode)."""
+    if trace is None:
+        return _step_caption(step, taken, known, names, precision)
+    return trace.start_caption(precision) if taken is None else taken.caption(precision)
 
 
 def outline(v, marked_nodes, step_edge, reused):
@@ -285,7 +296,7 @@ class FrameTemplate:
         for token in tokens:
             kind, v, index = self.slots[token]
             if kind == "H":
-                text = _step_caption(i, taken, known, self.names, self.precision)
+                text = headline(trace, i, taken, known, self.names, self.precision)
                 values[token] = _scripts(_unicode_scripts(text))
             elif kind in "CW":  # an edge into v's op (from parent ``index``) or out of it
                 on = step_edge is not None and step_edge[0] is v
@@ -296,7 +307,8 @@ class FrameTemplate:
                 colour = outline(v, self.marked_nodes, step_edge, ())
                 values[token] = colour or ("black" if kind == "K" else "transparent")
             else:
-                attrs, text = grad_cell(v, known, step_edge, self.precision)
+                updated = taken.updated if taken is not None else None
+                attrs, text = grad_cell(v, known, updated, self.precision, trace.quantity)
                 values[token] = attrs if kind == "A" else text
         self.last = (i, step_edge, values)
         d = self.drawing.copy()

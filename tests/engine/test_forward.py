@@ -137,9 +137,10 @@ def test_draw_and_frames_read_the_forward_trace():
     t = forward_trace(net.E, "w1")
     before = backward.passes
     d = engine.draw(t, step=3)
-    assert "grad 0.04250" in d.source  # ∂zY1/∂w1, set by step 3
-    assert "grad ?" in d.source  # outY1's tangent is not known yet
-    assert "grad 0.0047464" in engine.draw(t).source
+    assert "∂/∂w1 0.04250" in d.source  # ∂zY1/∂w1, set by step 3: boxes hold tangents, so named
+    assert "∂/∂w1 ?" in d.source and "grad" not in d.source.split("label=<<font")[0]  # outY1's not known yet
+    assert "step 3: ∂zY1/∂w1 += ∂zY1/∂outH1 × ∂outH1/∂w1" in d.source  # the headline reads forward
+    assert "∂/∂w1 0.0047464" in engine.draw(t).source
     f = engine.frames(t)
     assert len(f) == 15 and f.trace is t
     assert backward.passes == before
