@@ -61,6 +61,7 @@ def draw(
     precision: int = graph.DIGITS,
     legend: bool = True,
     only: Value | str | None = None,
+    headline: bool = True,
 ) -> Drawing:
     """Draw the graph below ``root``: Values as ``name | data | grad`` boxes, ops as small ovals.
 
@@ -82,6 +83,8 @@ def draw(
     - ``only``: a parameter (a Value or its label, e.g. ``"w5"``): draw just the paths from the
       root down to it, the nodes whose gradient a later layer already needed outlined in
       gold, captioned with ``engine.explain(only, root)``.
+    - ``headline``: a step's frame opens with a bold line saying what the step did; False leaves
+      it out (the HTML player and the slider show that line as their one caption).
 
     Every frame of one trace puts each node at the same place (grad cells have one width).
     A graph whose leaves changed after the forward pass (``optimizer.step()``) is refused
@@ -103,7 +106,9 @@ def draw(
         raise ValueError(f"rankdir must be 'LR' (left to right) or 'TB' (top to bottom), not {rankdir!r}")
     if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
         raise ValueError(f"precision is a number of decimals from 1 to 17, not {precision!r}")
-    key = (rankdir, edge_labels, formulas, precision, legend)
+    if not isinstance(headline, bool):
+        raise TypeError(f"headline is True (a step's frame says what it did) or False, not {headline!r}")
+    key = (rankdir, edge_labels, formulas, precision, legend, headline)
     if t is not None and step is not None and only is None and not highlight and not highlight_edges:
         template = _TEMPLATES.get(t, {}).get(key)
         if template is not None:  # a later frame of the same trace: fill in the template
@@ -162,13 +167,13 @@ def draw(
         if key not in templates:
             drawing = full(
                 root, order, names, rankdir, edge_labels, formulas, marked, precision, legend, frame, step,
-                locals_, t, None, tokens=True,
+                locals_, t, None, tokens=True, headline_on=headline,
             )  # fmt: skip
             templates[key] = FrameTemplate(drawing, order, names, marked[0], precision)
         return templates[key].frame(t, step)
     return full(
         root, order, names, rankdir, edge_labels, formulas, marked, precision, legend, frame, step, locals_,
-        t, explanation,
+        t, explanation, headline_on=headline,
     )  # fmt: skip
 
 

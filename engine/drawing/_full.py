@@ -65,13 +65,14 @@ def _chains(order, scope_of):
 
 
 def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, legend, frame, step, locals_,
-         trace=None, only=None, tokens=False):  # fmt: skip
+         trace=None, only=None, tokens=False, headline_on=True):  # fmt: skip
     """Every Value a box, every op an oval; ``frame`` = (known, step) draws the state after a step.
 
     ``order`` may be part of the graph (``only``: the explanation of one parameter's
     gradient, whose paths are drawn); edges run only between the nodes drawn. With
     ``tokens`` what changes from frame to frame (grad cells, outlines, the step's edges, the
-    headline) is left as placeholders: see :class:`FrameTemplate`.
+    headline) is left as placeholders: see :class:`FrameTemplate`. ``headline_on=False`` leaves a
+    frame's bold first line out (a player or slider shows it as its caption).
     """
     g = _new_drawing(root, names, rankdir)
     g.nodes = g.boxes = len(order)
@@ -200,8 +201,9 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
             lines.append(
                 "grey: a gradient not known yet at this step;  orange: this step's edge and the grad it set"
             )
-    title = headline(trace, step, taken, known, names, precision) if step is not None else None
-    if tokens:
+    shown = step is not None and headline_on
+    title = headline(trace, step, taken, known, names, precision) if shown else None
+    if tokens and headline_on:
         title = "@@H@@"
     if only is not None and step is None:
         title = f"the paths from {names[root]} to {names[only.param]}, as engine.explain writes them"

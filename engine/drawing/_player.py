@@ -162,7 +162,8 @@ def counters(frames):
     ]
 
 
-def _table(frames, digits):
+def table_rows(frames, digits):
+    """The trace table as the player shows it: its header and one row per frame (forward frames first)."""
     trace = frames.trace
     head, rows = trace._rows(digits)
     head = head[:5] + ["∂node/∂parent"] + head[8:10]
@@ -178,14 +179,20 @@ def _table(frames, digits):
     body.append(["0", L, "", "(start)", "", "", "", f"{trace.gradient:g}"])
     for r in rows:
         body.append(r[:5] + [f"{r[5]} = {r[7]}", r[8], f"{r[9]} {r[10]}".rstrip()])
+    return head, body
+
+
+def table(head, body, now=None):
+    """An HTML table of the rows ``body`` under ``head``; row ``now`` (an index) is marked."""
     numeric = {0, 4, 6, 7}
     out = ['<table class="crp-table"><thead><tr>']
     out += [f"<th>{_h(c)}</th>" for c in head]
     out.append("</tr></thead><tbody>")
-    for r in body:
+    for k, r in enumerate(body):
         cells = "".join(f'<td class="crp-num">{_h(c)}</td>' if i in numeric else f"<td>{_h(c)}</td>"
                         for i, c in enumerate(r))  # fmt: skip
-        out.append(f'<tr class="crp-row">{cells}</tr>')
+        mark = " crp-now" if k == now else ""
+        out.append(f'<tr class="crp-row{mark}">{cells}</tr>')
     out.append("</tbody></table>")
     return "".join(out)
 
@@ -224,7 +231,7 @@ def player(frames, svgs, *, duration=0.8, digits=5, scale=1.0, page=False):
         label = f'<p class="crp-static">{_h(texts[k])}</p>' if static and k else ""
         parts.append(f'<div class="crp-frame"{hidden}>{label}{picture}</div>')
     parts.append("</div>")
-    parts.append(_table(frames, digits))
+    parts.append(table(*table_rows(frames, digits)))
     script = SCRIPT % {
         "id": json.dumps(ident),
         "captions": json.dumps(texts).replace("</", "<\\/"),
@@ -245,6 +252,15 @@ def page(frames, svgs, title, **options):
         f'<title>{_h(title)}</title></head>\n<body style="margin:12px">\n'
         f'<h1 style="font:bold 18px Helvetica,Arial,sans-serif">{_h(title)}</h1>\n{body}\n</body></html>\n'
     )
+
+
+def bare(f):
+    """``f``'s frames without their bold headline: the player shows it as its one caption (kept on f)."""
+    if f.options.get("headline") is False:
+        return f
+    if getattr(f, "_bare", None) is None:
+        f._bare = type(f)(f.trace, scale=f.scale, forward=f.forward, **{**f.options, "headline": False})
+    return f._bare
 
 
 def fitted(f):

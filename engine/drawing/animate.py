@@ -81,10 +81,10 @@ def animate(
         f = Frames(root, scale=scale, forward=forward, **options)
     if len(f) > _player.MAX_FRAMES:
         raise ValueError(_player.too_many(f, "animate(engine.trace({L}).to(w), path)"))
-    f = _player.fitted(f)
     if kind == "gif":
-        data = gif(f, duration, pause, width)
-    else:
+        data = gif(_player.fitted(f), duration, pause, width)
+    else:  # the player's caption says what each step did: the pictures leave their headline out
+        f = _player.fitted(_player.bare(f))
         title = f"Backpropagation from {f.trace.names[f.root]}: {len(f.trace)} chain-rule steps"
         if f.forward:
             title = f"The forward pass ({len(f.computed)} values), then b{title[1:]}"

@@ -8,6 +8,7 @@
 (3, <Drawing of L: 2 values, full view, after step 1>)
 """
 
+import html
 import math
 import os
 import re
@@ -53,6 +54,7 @@ class Frames(Sequence):
         self._cache: dict = {}
         self._rendered: dict = {}  # (fmt, dpi, k) -> bytes
         self._fitted = None  # the same frames in the orientation that fits a page (see the player)
+        self._bare = None  # the same frames without headlines: the player's caption says it once
 
     def __len__(self):
         return self._n
@@ -104,9 +106,9 @@ class Frames(Sequence):
 
     def player(self, *, duration: float = 0.8, digits: int = 5) -> str:
         """The HTML player (inline SVG and script) for a notebook or a page: see :func:`engine.animate`."""
-        from ._player import fitted, player
+        from ._player import bare, fitted, player
 
-        f = fitted(self)  # top to bottom when that fits the page better (unless rankdir was given)
+        f = fitted(bare(self))  # top to bottom when that fits the page better (unless rankdir was given)
         return player(f, f.render("svg"), duration=duration, digits=digits, scale=self.scale)
 
     def _repr_html_(self):
@@ -164,7 +166,8 @@ def forward_frame(trace: Trace, k: int, computed: Sequence, **options: Any) -> D
     headline = forward_caption(trace, k, computed, digits).replace("&", "&amp;").replace("<", "&lt;")
     for j, line in enumerate(body):
         if line.lstrip("\t").startswith("label=<"):
-            line = re.sub(r"<b>.*?</b>", lambda m: f"<b>{headline}</b>", line, count=1)
+            if options.get("headline", True):
+                line = re.sub(r"<b>.*?</b>", lambda m: f"<b>{headline}</b>", line, count=1)
             line = line.replace("grey: a gradient not known yet at this step", "grey: not known yet")
             body[j] = line.replace("this step's edge and the grad it set", "the value just computed")
     d.body[:] = body
@@ -197,10 +200,13 @@ def frames(root: Any, **options: Any) -> Frames:
 
 
 def slider(root_or_frames: Any, **options: Any) -> Any:
-    """A Jupyter slider (ipywidgets) that shows ``engine.draw(root, step=i)`` as i moves.
+    """A Jupyter widget that steps through the frames with a live kernel, in the HTML player's look.
 
-    Raises ImportError with what to do when ipywidgets is not installed; ``frames(root)``
-    works without it.
+    Previous / play / next buttons and a slider as wide as the cell, a step counter, one
+    caption (the step's sentence, as the trace writes it), the picture (``draw(root, step=i)``
+    without its own headline) and the step's row of the trace table. Raises ImportError
+    with what to do when ipywidgets is not installed; ``frames(root)`` works without it
+    (and its HTML player needs no kernel at all).
     """
     try:
         import ipywidgets as widgets
@@ -211,21 +217,40 @@ def slider(root_or_frames: Any, **options: Any) -> Any:
         ) from None
     from IPython.display import display
 
+    from ._player import STYLE, bare, captions, counters, table, table_rows
+
     f = root_or_frames if isinstance(root_or_frames, Frames) else Frames(root_or_frames, **options)
-    steps = f.trace.steps  # the captions read the same recorded pass as the pictures
-    control = widgets.IntSlider(value=0, min=0, max=len(f) - 1, description="step")
-    caption = widgets.Label()
+    pictures = bare(f)  # the caption above says what the step did: the pictures don't repeat it
+    digits = f.options.get("precision", graph.DIGITS)
+    texts, counts, (head, rows) = captions(f, digits), counters(f), table_rows(f, digits)
+    last = len(f) - 1
+    button = widgets.Layout(width="3em")
+    back = widgets.Button(description="◀", tooltip="previous step", layout=button)
+    ahead = widgets.Button(description="▶", tooltip="next step", layout=button)
+    play = widgets.Play(value=0, min=0, max=last, interval=800, show_repeat=False, tooltip="play / pause")
+    control = widgets.IntSlider(value=0, min=0, max=last, readout=False, description="step",
+                                layout=widgets.Layout(flex="1 1 auto", width="auto"))  # fmt: skip
+    widgets.link((play, "value"), (control, "value"))  # play moves the slider, the slider moves play
+    count = widgets.Label(counts[0])
+    caption = widgets.HTML()
     out = widgets.Output()
+    row = widgets.HTML()
+    style = "<style>" + "".join(line for line in STYLE.splitlines() if "crp-table" in line) + "</style>"
 
     def show(k):
-        caption.value = str(steps[k - 1]) if k else "step 0: start, only the root's gradient is known"
+        count.value = counts[k]
+        caption.value = f"<b>{html.escape(texts[k])}</b>"
+        row.value = style + table(head, [rows[k]], now=0)
         with out:
             out.clear_output(wait=True)
-            display(f[k])
+            display(pictures[k])
 
+    back.on_click(lambda _: setattr(control, "value", max(0, control.value - 1)))
+    ahead.on_click(lambda _: setattr(control, "value", min(last, control.value + 1)))
     control.observe(lambda change: show(change["new"]), names="value")
     show(0)
-    box = widgets.VBox([control, caption, out])
+    bar = widgets.HBox([back, play, ahead, control, count], layout=widgets.Layout(width="100%"))
+    box = widgets.VBox([bar, caption, out, row], layout=widgets.Layout(width="100%"))
     box.frames = f
     return box
 

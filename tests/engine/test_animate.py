@@ -95,6 +95,18 @@ def test_html_is_self_contained(tmp_path):
     assert "<?xml" not in text and "<!-- " not in text
 
 
+def test_player_says_each_step_once(tmp_path):
+    """The player's pictures leave out their headline: the caption above is the one sentence per step."""
+    L = _neuron()
+    t = engine.trace(L)
+    text = animate(t, tmp_path / "neuron.html").read_text(encoding="utf-8")
+    svgs = re.findall(r"<svg.*?</svg>", text, re.S)
+    assert len(svgs) == len(t) + 1 and not any(re.search(r">step \d+", svg) for svg in svgs)
+    assert json.dumps(t[2].text()) in text  # the caption
+    gif_frame = engine.draw(t, step=3).source  # a GIF or a drawing alone keeps its headline
+    assert "step 3: grad(" in gif_frame
+
+
 def test_html_without_script_shows_first_and_last_frame(tmp_path):
     """With scripts stripped, only the first and last frames are visible (the others are display:none)."""
     L = _neuron()

@@ -571,3 +571,13 @@ def test_frames_of_a_trace_are_filled_templates_equal_to_full_drawings():
             direct = full(E, order, t.names, rankdir, True, False, (set(), set()), 5, True, t.state(i), i,
                           t.locals(), t)  # fmt: skip
             assert plain(draw(t, step=i, rankdir=rankdir).source) == direct.source
+
+
+def test_headline_can_be_left_out():
+    """draw(trace, step=i, headline=False) drops the step's bold line and nothing else; a non-bool is refused."""
+    t = trace(nn.seed002().E)
+    with_line, without = draw(t, step=8).source, draw(t, step=8, headline=False).source
+    assert "step 8: grad(w6)" in with_line and "step 8" not in without
+    assert re.sub(r'<font point-size="14"><b>[^<]*</b></font><br align="left"/>', "", with_line) == without
+    with pytest.raises(TypeError, match="headline is True"):
+        draw(t, step=8, headline="no")

@@ -511,19 +511,37 @@ def test_frames_without_ipywidgets(monkeypatch):
 
 
 def test_slider_scrubs_through_the_frames(monkeypatch):
-    """With ipywidgets, moving the slider shows draw(root, step=i) and the text of step i."""
+    """With ipywidgets, the slider, play and the buttons show draw(root, step=i), one caption and its row."""
     widgets = pytest.importorskip("ipywidgets")
-    monkeypatch.setattr("engine.drawing.frames.draw", lambda root, step, **kw: f"frame {step}")
+    drawn = []
+    monkeypatch.setattr(
+        "engine.drawing.frames.draw", lambda root, step, **kw: drawn.append(kw) or f"frame {step}"
+    )
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
     net = nn.seed002()
     box = slider(net.E)
-    control, caption, _ = box.children
-    assert isinstance(control, widgets.IntSlider) and (control.min, control.max) == (0, count_steps(net.E))
-    assert shown[-1] == "frame 0" and caption.value.startswith("step 0")
+    bar, caption, _, row = box.children
+    back, play, ahead, control, count = bar.children
+    n = count_steps(net.E)
+    assert isinstance(control, widgets.IntSlider) and (control.min, control.max) == (0, n)
+    assert isinstance(play, widgets.Play) and play.max == n and control.layout.flex == "1 1 auto"
+    assert all(kw.get("headline") is False for kw in drawn)  # the caption is the only one
+    assert shown[-1] == "frame 0" and caption.value.startswith("<b>step 0") and count.value == f"step 0 / {n}"
     i = next(s.number for s in trace(nn.seed002().E) if s.parent_name == "w5")
     control.value = i
-    assert shown[-1] == f"frame {i}" and caption.value.startswith(f"step {i}: ∂E/∂w5 += ∂E/∂zY1")
+    assert shown[-1] == f"frame {i}" and caption.value.startswith(f"<b>step {i}: ∂E/∂w5 += ∂E/∂zY1")
+    assert row.value.count("<tr class=") == 1 and f'<td class="crp-num">{i}</td>' in row.value
+    ahead.click()
+    assert control.value == i + 1 and shown[-1] == f"frame {i + 1}" and count.value == f"step {i + 1} / {n}"
+    back.click()
+    back.click()
+    assert control.value == i - 1 and shown[-1] == f"frame {i - 1}"
+    play.value = 3  # what the play button does, a tick at a time
+    assert control.value == 3 and shown[-1] == "frame 3"
+    control.value = 0
+    back.click()
+    assert control.value == 0  # no step before the start
     assert net.params["w5"].grad == 0.0  # scrubbing changes no .grad
 
 
