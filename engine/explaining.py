@@ -236,7 +236,7 @@ def explain(param: Any, root: Any, max_paths: int | None = None) -> "Explanation
     for s in t.steps:
         edges.setdefault(s.node, []).append((s.parent, s.local))
         order.setdefault(s.node, s.number)  # nodes are processed after every node that uses them
-    named = lambda n: n is root or n is param or n.label is not None
+    named = lambda n: n is root or n is param or bool(n.label)
 
     def factors_below(upper, within):
         """{lower named node: ∂upper/∂lower through unlabelled nodes}, in order of discovery."""
@@ -279,9 +279,9 @@ def explain(param: Any, root: Any, max_paths: int | None = None) -> "Explanation
                     continue
                 seen.add(parent)
                 if not parent._parents:
-                    if parent.label is not None and parent is not param:
+                    if parent.label and parent is not param:
                         out.append(parent)
-                elif parent.label is None:
+                elif not parent.label:
                     stack.append(parent)
         return out
 

@@ -122,13 +122,24 @@ def count_steps(root: Any) -> int:
 
 def root_name(root: Any) -> str:
     """The loss's name: its label, or L."""
-    return root.label if root.label is not None else "L"
+    return printable(root.label) if root.label else "L"
+
+
+_PICTURES = {c: 0x2400 + c for c in range(32)} | {0x7F: 0x2421}  # U+0000 -> ␀, tab -> ␉, newline -> ␊
+_UNSHOWABLE = re.compile(r"[\ud800-\udfff\x80-\x9f\u2028\u2029]")  # lone surrogates, C1 controls, breaks
+
+
+def printable(text: str) -> str:
+    """A label as every view can show it on one line: control characters as their pictures
+    (``"a\\tb"`` -> ``"a␉b"``), lone surrogates and other unshowable characters as �."""
+    return _UNSHOWABLE.sub("\ufffd", text.translate(_PICTURES))
 
 
 def names(root: Any) -> dict:
     """A display name for every node below ``root``: its label, or n1, n2, ... as its formula reads.
 
     The root without a label is L; a label used by several nodes gets #2, #3, ... after the first.
+    Labels are shown :func:`printable` (a control character as its picture, ␀).
     """
     out: dict = {}
     used: Counter = Counter()
@@ -137,9 +148,10 @@ def names(root: Any) -> dict:
         if node is root:
             out[node] = root_name(node)
             used[out[node]] += 1
-        elif node.label is not None:
-            used[node.label] += 1
-            out[node] = node.label if used[node.label] == 1 else f"{node.label}#{used[node.label]}"
+        elif node.label:  # an empty label names nothing: the node is named like an unlabelled one
+            label = printable(node.label)
+            used[label] += 1
+            out[node] = label if used[label] == 1 else f"{label}#{used[label]}"
         else:
             k += 1
             out[node] = f"n{k}"
@@ -150,7 +162,7 @@ def describe(v: Any) -> str:
     """A Value in a sentence: its label, or Value(its number)."""
     if not hasattr(v, "_parents"):
         return repr(v)
-    return v.label if v.label is not None else f"Value({v.data!r})"
+    return printable(v.label) if v.label else f"Value({v.data!r})"
 
 
 # ---------------------------------------------------------------------------
@@ -302,7 +314,7 @@ def key(nodes: Iterable, names: dict) -> list[tuple[Any, str]]:
     The generated names n1, n2, ... mean nothing on their own; this is their legend, in
     the order of the names.
     """
-    unnamed = [v for v in nodes if v.label is None and v._parents and names.get(v, "").startswith("n")]
+    unnamed = [v for v in nodes if not v.label and v._parents and names.get(v, "").startswith("n")]
     unnamed.sort(key=lambda v: int(names[v][1:]) if names[v][1:].isdigit() else 0)
     return [(v, f"{names[v]} = {pretty(expression(v, names))}") for v in unnamed]
 
@@ -313,13 +325,13 @@ def written(root: Any, names: dict) -> str | None:
     ``E = 0.5 * (0.05 - outY1)**2 + 0.5 * (0.82 - outY2)**2`` for seed 002's loss; None
     when the formula would be long (more than 160 characters) or ``root`` has no unlabelled input.
     """
-    if not any(p.label is None and p._parents for p in root._parents):
+    if not any(not p.label and p._parents for p in root._parents):
         return None
     texts: dict = {}
     for v in postorder(root)[0]:
         operands = []
         for p in v._parents:
-            if p._parents and p.label is None and p in texts:
+            if p._parents and not p.label and p in texts:
                 operands.append(texts[p])
             else:
                 operands.append((names[p], ATOM))

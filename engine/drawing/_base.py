@@ -5,7 +5,7 @@ import re
 
 import graphviz
 
-from ..graph import fmt, markup
+from ..graph import fmt, markup, printable
 from ..value import Value
 from . import render as _render
 
@@ -123,7 +123,7 @@ def scope_title(path):
     "hidden layer/H1" -> "hidden neuron H1", "layer 1/neuron 2" -> "layer 1 · neuron 2",
     "hidden layer" -> "hidden layer".
     """
-    parts = path.split("/")
+    parts = printable(path).split("/")
     last = parts[-1]
     if len(parts) == 1:
         return last
@@ -194,7 +194,7 @@ def _place(g, clusters, loose, rankdir):
 
 def _title(v, names):
     """A box's title: the label in bold (``w^(2)_1`` with real scripts), or the generated name in italics."""
-    return f"<b>{_scripts(v.label)}</b>" if v.label is not None else f"<i>{_esc(names[v])}</i>"
+    return f"<b>{_scripts(printable(v.label))}</b>" if v.label else f"<i>{_esc(names[v])}</i>"
 
 
 def _scripts(text):
