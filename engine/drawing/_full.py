@@ -161,7 +161,16 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
                 # renderers measure well); HTML scripts where Unicode has no such character
                 plain = _unicode_scripts(text)
                 rich = _scripts(plain)
-                label = f"<{rich}>" if "<sub>" in rich or "<sup>" in rich else graphviz.escape(plain)
+                # top to bottom, "∂zH1/∂w1" above "= 0.95": the labels side by side between two
+                # ranks are half as wide, so each sits beside its own edge and the picture narrows
+                two = rankdir == "TB" and " = " in plain
+                if "<sub>" in rich or "<sup>" in rich:
+                    label = f"<{rich.replace(' = ', '<br/>= ', 1) if two else rich}>"
+                elif two:
+                    first, rest = plain.split(" = ", 1)
+                    label = graphviz.escape(first) + "\\n= " + graphviz.escape(rest)
+                else:
+                    label = graphviz.escape(plain)
                 # decorate: the label underlined and tied to its own edge by a thin line, so that
                 # it can be matched to its curve where edges run close together
                 attrs.update(label=label, fontcolor=EDGE_TEXT, decorate="true")

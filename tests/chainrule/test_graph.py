@@ -48,8 +48,8 @@ def test_seed002_to_svg_by_default(capsys, tmp_path):
     assert code == 0 and err == ""
     assert out.startswith("wrote graph.svg: seed 002's network after one backward pass, E = 0.1849793830")
     texts = svg_texts(tmp_path / "graph.svg")
-    for text in ("hidden neuron H1", "w5", "grad 0.07295", "∂zY1/∂w5 = 0.53842", "E", "grad 1.00000"):
-        assert text in texts
+    for text in ("hidden neuron H1", "w5", "grad 0.07295", "∂zY1/∂w5", "= 0.53842", "E", "grad 1.00000"):
+        assert text in texts  # top to bottom, an edge's label is two lines: ∂zY1/∂w5 above = 0.53842
 
 
 def test_seed002_to_png(capsys, tmp_path):
@@ -84,7 +84,7 @@ def test_options(capsys, tmp_path):
     plain = (tmp_path / "a.gv").read_text()
     assert "rankdir=LR" in plain and 'label="∂' not in plain
     run(capsys, "--formulas", "-o", "b.gv")
-    assert "∂zY1/∂w5 = outH1 = 0.53842" in (tmp_path / "b.gv").read_text()
+    assert "∂zY1/∂w5\\n= outH1 = 0.53842" in (tmp_path / "b.gv").read_text()  # two lines, top to bottom
     code, out, _ = run(capsys, "--step", "0", "-o", "c.gv")
     assert code == 0 and "after step 0" in out
     assert "step 0: the start" in (tmp_path / "c.gv").read_text()

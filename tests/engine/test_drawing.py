@@ -581,3 +581,14 @@ def test_headline_can_be_left_out():
     assert re.sub(r'<font point-size="14"><b>[^<]*</b></font><br align="left"/>', "", with_line) == without
     with pytest.raises(TypeError, match="headline is True"):
         draw(t, step=8, headline="no")
+
+
+def test_top_to_bottom_edge_labels_are_two_lines(no_system_dot):
+    """Top to bottom, ∂zH1/∂w1 sits above = 0.95000 (labels side by side are half as wide); LR keeps one line."""
+    E = nn.seed002().E
+    E.backward()
+    tb, lr = draw(E, rankdir="TB"), draw(E)
+    assert '"∂zH1/∂w1\\n= 0.95000"' in tb.source and '"∂zH1/∂w1 = 0.95000"' in lr.source
+    texts = text_positions(tb.svg())
+    assert "∂zH1/∂w1" in texts and "= 0.95000" in texts
+    assert texts["= 0.95000"][1] > texts["∂zH1/∂w1"][1]  # below it
