@@ -16,6 +16,7 @@ with its row's inputs (a bound constant k as a number). Nothing is ever passed t
 import ast
 import math
 import operator
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -290,21 +291,47 @@ def expression_text(root: Value) -> str:
     """
     order = graph.topological_order(root)
     uses = graph.uses(root)
-    texts: dict = {}
-    lets: list[str] = []
+    # Each node's text is first a template in which every operand stands as a mark \x00k\x00 for
+    # the k-th node's text; the marks are filled in once at the end, so a deep chain costs
+    # linear time (pasting whole operand texts into each node would copy them again and again).
+    templates: list[str] = []
+    operand: dict = {}  # node -> (its mark, or its name t_i if shared or a leaf's name; precedence)
+    lets: list[tuple[str, int]] = []  # (t_i, the template its line defines)
     leaf_count = 0
     for node in reversed(order):
         if not node._parents:
-            texts[node] = (node.label if node.label is not None else f"x{leaf_count}", ops.ATOM)
+            operand[node] = (graph.printable(node.label) if node.label else f"x{leaf_count}", ops.ATOM)
             leaf_count += 1
             continue
-        text = node._op.format([texts[p] for p in node._parents], node._op.constant)
+        text, precedence = node._op.format([operand[p] for p in node._parents], node._op.constant)
+        templates.append(text)
         if uses.get(node, 0) > 1:
             name = f"t{len(lets)}"
-            lets.append(f"{name} = {text[0]}")
-            text = (name, ops.ATOM)
-        texts[node] = text
-    return "; ".join(lets + [texts[root][0]])
+            lets.append((name, len(templates) - 1))
+            operand[node] = (name, ops.ATOM)
+        else:
+            operand[node] = (f"\x00{len(templates) - 1}\x00", precedence)
+    top = operand[root][0]
+    lines = [f"{name} = {_fill(templates[k], templates)}" for name, k in lets]
+    return "; ".join(lines + [_fill(top, templates)])
+
+
+_MARK = re.compile("\x00(\\d+)\x00")
+
+
+def _fill(text: str, templates: list[str]) -> str:
+    """``text`` with every mark replaced by its template, itself filled in (iteratively)."""
+    out: list[str] = []
+    stack: list[tuple[bool, str]] = [(True, text)]  # (a template to fill?, text)
+    while stack:
+        fill, piece = stack.pop()
+        if not fill:
+            out.append(piece)
+            continue
+        parts = _MARK.split(piece)  # text, k, text, k, ..., text
+        for j in reversed(range(len(parts))):
+            stack.append((True, templates[int(parts[j])]) if j % 2 else (False, parts[j]))
+    return "".join(out)
 
 
 __all__ = ["ExpressionError", "FUNCTIONS", "build", "names", "parse", "expression_text"]

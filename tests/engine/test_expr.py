@@ -184,6 +184,21 @@ def test_rebuilds_the_engines_own_expression_text(e):
         assert leaves[leaf.label].grad == pytest.approx(g, rel=1e-9, abs=1e-9)
 
 
+def test_prints_a_deep_chain_whole():
+    """A 50,000-op chain prints without recursion, every op in place, innermost first (in linear time)."""
+    x = Value(2.0, label="x")
+    y = x
+    for _ in range(25_000):
+        y = (y * 3).tanh()
+    text = expression_text(y)
+    assert text == "tanh(" * 25_000 + "x" + " * 3)" * 25_000
+    shared = x * 3  # a shared node deep inside: named once, on its own line
+    z = shared + shared
+    for _ in range(10_000):
+        z = z.sin()
+    assert expression_text(z) == "t0 = x * 3; " + "sin(" * 10_000 + "t0 + t0" + ")" * 10_000
+
+
 def test_calls_take_their_rows_inputs():
     """maximum(a, b) takes two arguments and leaky_relu(a, k) a number k; the printer writes them back."""
     f, leaves = build("maximum(x, y) + leaky_relu(x, 0.1) * abs(y)", {"x": 0.5, "y": -1.0})
