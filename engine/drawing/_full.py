@@ -207,8 +207,9 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
             lines.append(f"edge: the local derivative ∂out/∂in;  {rule}")
         lines += _key_lines(root, order, names)
         if step is not None:
+            noun = "gradient" if word == "grad" else word  # a forward-mode trace's boxes hold ∂(box)/∂w
             lines.append(
-                "grey: a gradient not known yet at this step;  orange: this step's edge and the grad it set"
+                f"grey: a {noun} not known yet at this step;  orange: this step's edge and the {word} it set"
             )
     shown = step is not None and headline_on
     title = headline(trace, step, taken, known, names, precision) if shown else None

@@ -140,6 +140,7 @@ def test_draw_and_frames_read_the_forward_trace():
     assert "∂/∂w1 0.04250" in d.source  # ∂zY1/∂w1, set by step 3: boxes hold tangents, so named
     assert "∂/∂w1 ?" in d.source and "grad" not in d.source.split("label=<<font")[0]  # outY1's not known yet
     assert "step 3: ∂zY1/∂w1 += ∂zY1/∂outH1 × ∂outH1/∂w1" in d.source  # the headline reads forward
+    assert "grey: a ∂/∂w1 not known yet" in d.source and "gradient" not in d.source  # so does the legend
     assert "∂/∂w1 0.0047464" in engine.draw(t).source
     f = engine.frames(t)
     assert len(f) == 15 and f.trace is t
