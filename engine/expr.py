@@ -59,10 +59,20 @@ _KIND = {
 }
 
 
+def _lists() -> dict:
+    """The rows taking any number of inputs (sum, dot, logsumexp): called with lists, as the printer
+    writes them; an input named ``x_i`` is a list ``[...]``, any other a value that may be left out
+    at the end (``dot([w1, w2], [x1, x2])`` has no bias)."""
+    return {name: op for name, op in ops.RULES.items() if op.arity is None}
+
+
+def _signature(op):
+    return f"{op.name}({', '.join(f'[{i[:-2]}1, ...]' if i.endswith('_i') else i for i in op.inputs)})"
+
+
 def _allowed():
-    return "allowed: numbers, names, + - * / **, unary -, and " + ", ".join(
-        f"{f}(...)" for f in ops.functions()
-    )
+    calls = [f"{f}(...)" for f in ops.functions()] + [_signature(op) for op in _lists().values()]
+    return "allowed: numbers, names, + - * / **, unary -, and " + ", ".join(calls)
 
 
 _TOO_DEEP = (
@@ -109,7 +119,7 @@ def names(text: str) -> list[str]:
 def _names(tree):
     seen = {}  # name -> where it first appears
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id not in ops.functions():
+        if isinstance(node, ast.Name) and node.id not in ops.functions() and node.id not in _lists():
             where = (node.lineno, node.col_offset)
             seen[node.id] = min(where, seen.get(node.id, where))
     return sorted(seen, key=seen.get)
@@ -189,6 +199,8 @@ def _check(node, text, depth):
     if isinstance(node, ast.Name):
         if node.id in ops.functions():
             raise ExpressionError(f"{node.id} is a function: call it, as in {node.id}(x)")
+        if node.id in _lists():
+            raise ExpressionError(f"{node.id} is a function: call it, as in {_signature(ops.RULES[node.id])}")
         return
     if isinstance(node, ast.BinOp):
         if type(node.op) not in _BINARY:
@@ -202,15 +214,19 @@ def _check(node, text, depth):
         _check(node.operand, text, depth + 1)
         return
     if isinstance(node, ast.Call):
-        if not isinstance(node.func, ast.Name) or node.func.id not in ops.functions():
+        lists = _lists()
+        if not isinstance(node.func, ast.Name) or node.func.id not in (*ops.functions(), *lists):
             func = node.func
             called = func.id if isinstance(func, ast.Name) else ast.get_source_segment(text, func)
             raise ExpressionError(
                 f"calling {called} is not allowed: {_where(node, text)}; only "
-                f"{', '.join(ops.functions())} can be called"
+                f"{', '.join((*ops.functions(), *lists))} can be called"
             )
         if node.keywords:
             _refuse(node, text, "keyword arguments are")
+        if node.func.id in lists:
+            _check_list_call(node, lists[node.func.id], text, depth)
+            return
         inputs = ops.RULES[node.func.id].inputs  # a call takes its row's inputs: exp(a), maximum(a, b)
         if len(node.args) != len(inputs):
             name = node.func.id
@@ -226,6 +242,33 @@ def _check(node, text, depth):
             _check(arg, text, depth + 1)
         return
     _refuse(node, text, _KIND.get(type(node), f"{type(node).__name__} is"))
+
+
+def _check_list_call(node, op, text, depth):
+    """``sum([a, b])``, ``dot([w1, w2], [x1, x2], b)``: a list for each x_i input, of equal lengths."""
+    lists = [i for i in op.inputs if i.endswith("_i")]
+    if not len(lists) <= len(node.args) <= len(op.inputs):
+        raise ExpressionError(
+            f"{op.name} is written {_signature(op)}, not with {len(node.args)} argument(s): "
+            + _where(node, text)
+        )
+    sizes = set()
+    for arg, name in zip(node.args, op.inputs):
+        if name.endswith("_i"):
+            if not isinstance(arg, ast.List) or not arg.elts:
+                raise ExpressionError(
+                    f"{op.name} takes a list of one or more values for {name}, as in {_signature(op)}: "
+                    f"{_where(arg, text)}"
+                )
+            sizes.add(len(arg.elts))
+            for item in arg.elts:
+                if isinstance(item, ast.Starred):
+                    _refuse(item, text, "starred arguments are")
+                _check(item, text, depth + 1)
+        else:
+            _check(arg, text, depth + 1)
+    if len(sizes) > 1:
+        raise ExpressionError(f"the lists of {op.name} must have the same length: {_where(node, text)}")
 
 
 def _op_text(op):
@@ -246,6 +289,16 @@ def _build(node, leaves):
         return -_build(node.operand, leaves)
     if isinstance(node, ast.Call):
         name = node.func.id
+        if name in _lists():  # a row of any number of inputs: its lists, flattened
+            op = ops.RULES[name]
+            items = [x for a in node.args for x in (a.elts if isinstance(a, ast.List) else [a])]
+            flat = [_build(x, leaves) for x in items]
+            if not any(isinstance(x, Value) for x in flat):
+                try:
+                    return op.forward(*flat)
+                except (ArithmeticError, ValueError) as exc:
+                    raise ops.domain_error(op, exc, flat) from None
+            return op(*flat)  # a plain number among Values becomes a leaf, as in engine.apply
         args = [_build(arg, leaves) for arg in node.args]
         if ops.RULES[name].inputs[-1] == "k" and isinstance(args[-1], Value):  # leaky_relu(x, 0.01)
             raise ExpressionError(f"the last argument of {name} (k) must be a number, not one with names")

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given, settings
 
 import engine
-from engine import RULES, Value, expr
+from engine import Value, expr
 from engine.expr import ExpressionError, build, expression_text, names, parse
 from engine.strategies import expressions
 
@@ -168,13 +168,11 @@ def test_module_never_runs_user_text():
     }  # fmt: skip
 
 
-_SMOOTH = [name for name, op in RULES.items() if op.arity is not None]  # the parser has no lists: no sum, dot
-
-
 @settings(max_examples=150)
-@given(expressions(ops=_SMOOTH))
+@given(expressions())
 def test_rebuilds_the_engines_own_expression_text(e):
-    """The text of a random expression graph parses back to the same value and the same gradients."""
+    """The text of a random expression graph (every row, sum, dot and logsumexp too) parses back to the
+    same value and the same gradients."""
     assume(";" not in e.text)  # shared nodes are written with `t0 = ...;`, which is not a formula
     f, leaves = build(e.text, e.values)
     assert f.data == pytest.approx(e.root.data, rel=1e-12, abs=1e-12)
@@ -209,3 +207,36 @@ def test_calls_take_their_rows_inputs():
     with pytest.raises(ExpressionError, match=r"the last argument of leaky_relu \(k\) must be a number"):
         build("leaky_relu(x, y)", {"x": 1.0, "y": 0.1})
     assert build("leaky_relu(x, -0.5 * 0.2)", {"x": -1.0})[0].data == pytest.approx(0.1)
+
+
+def test_lists_for_the_rows_of_any_number_of_inputs():
+    """sum([...]), dot([w...], [x...], b) and logsumexp([...]) parse as one node each, as printed."""
+    values = {"x": 0.5, "y": -1.0, "w1": 0.3, "w2": 0.2, "b": 0.1}
+    f, leaves = build("dot([w1, w2], [x, y], b) + sum([x, y * 2]) * logsumexp([x, y])", values)
+    z = engine.dot([leaves["w1"], leaves["w2"]], [leaves["x"], leaves["y"]], leaves["b"])
+    expected = z + engine.sum([leaves["x"], leaves["y"] * 2]) * engine.logsumexp([leaves["x"], leaves["y"]])
+    assert f.data == expected.data
+    assert [p._op.name for p in f._parents] == ["dot", "mul"]
+    assert expression_text(f) == "dot([w1, w2], [x, y], b) + sum([x, y * 2]) * logsumexp([x, y])"
+    assert build("dot([w1], [y])", values)[0].data == 0.3 * -1.0  # no bias
+    assert build("sum([1, 2.5])", {})[0].data == 3.5  # numbers only: a number
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("sum(x)", r"sum takes a list of one or more values for x_i, as in sum\(\[x1, \.\.\.\]\)"),
+        ("sum([])", "a list of one or more values"),
+        ("dot([w1], [x, y])", "the lists of dot must have the same length"),
+        ("dot([w1])", r"dot is written dot\(\[w1, \.\.\.\], \[x1, \.\.\.\], b\), not with 1 argument"),
+        ("logsumexp([x], [y])", "not with 2 argument"),
+        ("sum", r"sum is a function: call it, as in sum\(\[x1, \.\.\.\]\)"),
+        ("sum([*x])", "starred arguments are not allowed"),
+        ("[x, y]", "lists are not allowed"),
+        ("exp([x])", "lists are not allowed"),
+    ],
+)
+def test_list_calls_refuse_what_they_cannot_mean(text, message):
+    """A list call with no list, an empty one, unequal lists or the wrong count says how to write it."""
+    with pytest.raises(ExpressionError, match=message):
+        build(text, {"x": 1.0, "y": 2.0, "w1": 0.5})
