@@ -330,7 +330,7 @@ class Watch:
                 due = self.spent + self.cost <= SHARE * (time.perf_counter() - self.began)
             else:
                 due = n % self.every == 0
-            if due or n == 1:
+            if (due or n == 1) and n < self.total:  # the last update's picture is drawn by end()
                 self.redraw(n)
 
     def end(self) -> None:
@@ -340,7 +340,7 @@ class Watch:
         if snaps is not None and snaps.steps[-1] != n:
             self.keep(n)
         if self.live:
-            if self.drawn_at != n:
+            if self.drawn_at != n:  # the last picture, with the last epoch's mean loss too
                 self.redraw(n)
             del self.picture  # the figure is not pyplot's: nothing else holds it
 

@@ -136,11 +136,18 @@ def test_drawing_changes_no_weight_gradient_or_result(jupyter, monkeypatch):
 
 def test_every_k_updates_plus_the_first_and_last(jupyter, monkeypatch):
     """live_every=k draws after update 1, every k-th and the last; the default draws the first and last."""
-    drawn = []
+    drawn, epochs = [], []
     redraw = live.Watch.redraw
-    monkeypatch.setattr(live.Watch, "redraw", lambda self, n: (drawn.append(n), redraw(self, n)))
-    small_fit(live=True, live_every=4)  # 18 updates
+
+    def recorded(self, n):
+        drawn.append(n)
+        epochs.append(len(self.history.epoch_loss))
+        redraw(self, n)
+
+    monkeypatch.setattr(live.Watch, "redraw", recorded)
+    small_fit(live=True, live_every=4)  # 18 updates in 6 epochs
     assert drawn == [1, 4, 8, 12, 16, 18] and len(jupyter) == 6
+    assert epochs[-1] == 6  # the last picture has the last epoch's mean loss
     drawn.clear()
     small_fit(live=True)
     assert drawn[0] == 1 and drawn[-1] == 18 and drawn == sorted(set(drawn))
