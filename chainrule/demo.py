@@ -145,8 +145,7 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     names = digits.FILES if args.dataset == "digits" else ("loss.png", "boundary.png", "model.json")
-    names += ("training.gif",) if animate else ()
-    paths = [args.out / name for name in names]
+    paths = [args.out / name for name in names] + ([args.out / "training.gif"] if animate else [])
     problem = writable(args.out, paths)  # before training, not after
     if problem:
         print(f"chainrule demo: error: cannot write to {args.out}: {problem}", file=sys.stderr)

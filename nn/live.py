@@ -114,7 +114,8 @@ class Scene:
     ``X`` and ``y`` are the training rows and targets (references, not copies); ``acts``
     the layers' activations (None: the model is not an MLP of 2 inputs, so no boundary);
     ``threshold`` the label above which a one-output model's target counts as the +
-    class; ``what`` names the loss on the curve's axis.
+    class and ``level`` the score above which its prediction does (the boundary);
+    ``what`` names the loss on the curve's axis.
     """
 
     X: Sequence[Sequence[float]]
@@ -122,7 +123,45 @@ class Scene:
     acts: list[str] | None
     threshold: float = 0.0
     what: str = "loss"
-    classes: int = 1  # outputs of the model: 1 (a score, > 0 is the + class) or one per class
+    classes: int = 1  # outputs of the model: 1 (a score, > level is the + class) or one per class
+    level: float = 0.0
+
+    @classmethod
+    def of(
+        cls, model: Any, X: Sequence[Sequence[float]], y: Sequence[Any], loss_fn: Any, l2: float
+    ) -> "Scene":
+        """The scene of ``fit(model, X, y, loss_fn, l2=l2)``.
+
+        A classification loss says its labels' threshold (hinge: 0 for labels ±1, bce: 0.5
+        for 0/1) and its boundary is score 0; for another loss (mse on two labels, say)
+        both are halfway between the smallest and largest target.
+        """
+        acts = activations(model)
+        outputs = len(model.layers[-1].neurons) if acts else 1
+        what = getattr(loss_fn, "__name__", "loss") + (" + L2" if l2 else "")
+        scene = cls(X, y, acts, 0.0, what, outputs)
+        threshold = getattr(loss_fn, "label_threshold", None)
+        if threshold is not None:
+            scene.threshold = float(threshold)
+        elif outputs == 1:
+            values = [scene.value(t) for t in y]
+            scene.threshold = scene.level = (min(values) + max(values)) / 2
+        return scene
+
+    @staticmethod
+    def value(t: Any) -> float:
+        """A one-output target as a number (its first entry if it is a list)."""
+        return float(t[0] if isinstance(t, (list, tuple)) else t)
+
+    def names(self) -> list[str]:
+        """The legend's name of each class: "class c", or for one output the two labels (y = −1, y = +1)."""
+        if self.classes > 1:
+            return [f"class {c}" for c in range(self.classes)]
+        values = sorted({self.value(t) for t in self.y})
+        if len(values) == 2:
+            sign = "+" if values[0] < 0 else ""  # y = −1, y = +1; y = 0, y = 1
+            return [f"y = {v:{sign}g}".replace("-", "−") for v in values]
+        return [f"y ≤ {self.threshold:g}", f"y > {self.threshold:g}"]
 
     @property
     def boundary(self) -> bool:
@@ -131,15 +170,14 @@ class Scene:
 
     def labels(self) -> list[int]:
         """Each row's class: its target for one output per class, target > threshold (0 or 1) for one."""
-        out = []
-        for t in self.y:
-            if isinstance(t, (list, tuple)):  # a target vector: its largest entry
-                out.append(max(range(len(t)), key=[float(v) for v in t].__getitem__))
-            elif self.classes > 1:
-                out.append(int(t))
-            else:
-                out.append(int(float(t) > self.threshold))
-        return out
+        if self.classes == 1:
+            return [int(self.value(t) > self.threshold) for t in self.y]
+        return [
+            max(range(len(t)), key=[float(v) for v in t].__getitem__)
+            if isinstance(t, (list, tuple))
+            else int(t)
+            for t in self.y
+        ]  # a target vector's class is its largest entry
 
     def picture(self, per_epoch: int, total: int) -> "Picture":
         """A new picture of this training (``per_epoch`` updates an epoch, ``total`` in all)."""
@@ -192,9 +230,8 @@ class Picture:
         self.line: Any = None
         handles = []
         if scene.classes == 1:
-            handles += ax.plot([], [], color="k", lw=1, label="boundary (score 0)")
-        names = ["class 0", "class 1"] if scene.classes > 1 or scene.threshold else ["y = −1", "y = +1"]
-        names += [f"class {c}" for c in range(2, k)]
+            handles += ax.plot([], [], color="k", lw=1, label=f"boundary (score {scene.level:g})")
+        names = scene.names()
         for c in range(k):
             mask = self.labels == c
             handles.append(ax.scatter(X[mask, 0], X[mask, 1], s=18, color=POINTS[c], edgecolors="white",
@@ -204,7 +241,7 @@ class Picture:
         ax.set_xlabel("x_1")
         ax.set_ylabel("x_2")
         self.board_title = ax.set_title("decision boundary", y=1.01)
-        ax.legend(handles=handles, loc="upper right", framealpha=0.8)
+        ax.legend(handles=handles, loc=_emptiest_corner(X, x0, x1, y0, y1), framealpha=0.8)
 
     def update(self, layers: Layers | None, loss: Sequence[float], epoch_loss: Sequence[float]) -> None:
         """Show the loss of the first ``len(loss)`` updates and the boundary the weights ``layers`` draw."""
@@ -225,8 +262,9 @@ class Picture:
         grid, mine = scores(layers, acts, self.points), scores(layers, acts, self.X)
         if self.scene.classes > 1:  # one output per class: the arg-max class's region
             region, right = grid.argmax(axis=1), mine.argmax(axis=1) == self.labels
-        else:  # one score: + where it is > 0
-            region, right = (grid[:, 0] > 0).astype(int), (mine[:, 0] > 0).astype(int) == self.labels
+        else:  # one score: + where it is > the level (0 for a classification loss)
+            level = self.scene.level
+            region, right = (grid[:, 0] > level).astype(int), (mine[:, 0] > level).astype(int) == self.labels
         region = region.reshape(GRID, GRID)
         self.regions.set_data(self.fills[region])
         if self.line is not None:
@@ -234,12 +272,21 @@ class Picture:
             self.line = None
         if self.scene.classes == 1 and region.min() != region.max():
             score = grid[:, 0].reshape(GRID, GRID)
-            self.line = self.board.contour(self.gx, self.gy, score, levels=[0.0], colors="k", linewidths=1)
+            self.line = self.board.contour(self.gx, self.gy, score, levels=[level], colors="k", linewidths=1)
         self.board_title.set_text(f"decision boundary: {right.mean():.0%} of the points right")
 
     def png(self) -> bytes:
         """The picture as PNG bytes."""
         return png(self.fig)
+
+
+def _emptiest_corner(X: Any, x0: float, x1: float, y0: float, y1: float) -> str:
+    """The corner of the panel with the fewest points in its third, for the legend (fixed: no jumping)."""
+    left, low = X[:, 0] < x0 + (x1 - x0) / 3, X[:, 1] < y0 + (y1 - y0) / 3
+    right, high = X[:, 0] > x1 - (x1 - x0) / 3, X[:, 1] > y1 - (y1 - y0) / 3
+    corners = {"upper right": right & high, "upper left": left & high, "lower right": right & low,
+               "lower left": left & low}  # fmt: skip
+    return min(corners, key=lambda c: int(corners[c].sum()))
 
 
 def png(fig: Any) -> bytes:
@@ -295,10 +342,7 @@ class Watch:
         epochs: int, *, live: bool, every: int | None, snapshots: int | None, l2: float = 0.0,
     ) -> None:  # fmt: skip
         self.model, self.history = model, history
-        acts = activations(model)
-        outputs = len(model.layers[-1].neurons) if acts else 1
-        what = getattr(loss_fn, "__name__", "loss") + (" + L2" if l2 else "")
-        self.scene = Scene(X, y, acts, float(getattr(loss_fn, "label_threshold", 0.0) or 0.0), what, outputs)
+        self.scene = Scene.of(model, X, y, loss_fn, l2)
         self.total = epochs * history.iterations_per_epoch
         self.live = live and in_jupyter()
         self.every = every

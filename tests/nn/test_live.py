@@ -273,3 +273,42 @@ def test_live_view_in_a_real_kernel(tmp_path):
     picture = base64.b64decode(images[0]["data"]["image/png"])
     assert picture.startswith(PNG)
     (tmp_path / "live.png").write_bytes(picture)  # the last picture, as the notebook keeps it
+
+
+@pytest.mark.parametrize(
+    "loss, labels, threshold, level, names",
+    [
+        ("hinge", (-1, 1), 0.0, 0.0, ["y = −1", "y = +1"]),
+        ("bce", (0, 1), 0.5, 0.0, ["y = 0", "y = 1"]),
+        ("mse", (0, 1), 0.5, 0.5, ["y = 0", "y = 1"]),  # no classification rule: halfway between the labels
+        ("mse", (-1, 1), 0.0, 0.0, ["y = −1", "y = +1"]),
+    ],
+)
+def test_scene_reads_the_labels_from_the_loss(loss, labels, threshold, level, names):
+    """The + class and the boundary's score come from the loss's label threshold, else the targets' middle."""
+    X, y = data.moons(20, noise=0.1, seed=2)
+    y = [labels[t > 0] for t in y]
+    scene = live.Scene.of(moons_model(), X, y, nn_loss(loss), 0.0)
+    assert (scene.threshold, scene.level, scene.names(), scene.what) == (threshold, level, names, loss)
+    assert scene.labels() == [int(t == labels[1]) for t in y]
+
+
+def nn_loss(name):
+    """The loss function called ``name``."""
+    from nn.losses import LOSSES
+
+    return LOSSES[name]
+
+
+def test_live_view_without_two_inputs_draws_the_loss_alone(jupyter):
+    """A model with 3 inputs gets the loss curve only, in a picture half as wide."""
+    import io
+
+    from PIL import Image
+
+    random.seed(0)
+    X, y = data.seed003()
+    fit(MLP(3, [5, 2]), X, y, loss="half_sse", epochs=3, progress=False, live=True, live_every=1)
+    assert len(jupyter) == 3
+    with Image.open(io.BytesIO(jupyter[-1])) as picture:
+        assert picture.size == (480, 400)
