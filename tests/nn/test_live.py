@@ -312,3 +312,20 @@ def test_live_view_without_two_inputs_draws_the_loss_alone(jupyter):
     assert len(jupyter) == 3
     with Image.open(io.BytesIO(jupyter[-1])) as picture:
         assert picture.size == (480, 400)
+
+
+def test_the_figure_is_let_go_after_fit(jupyter, monkeypatch):
+    """The live view's matplotlib figure is not kept anywhere once fit returns (no figure leaks)."""
+    import weakref
+
+    figures = []
+    make = live.Picture.__init__
+
+    def kept(self, *args):
+        make(self, *args)
+        figures.append(weakref.ref(self.fig))
+
+    monkeypatch.setattr(live.Picture, "__init__", kept)
+    small_fit(live=True)
+    gc.collect()
+    assert len(figures) == 1 and figures[0]() is None
