@@ -94,6 +94,9 @@ class History:
     mean per-row loss on the validation rows with the weights at the end of the
     epoch (plus the L2 penalty, as in ``epoch_loss``), and ``val_accuracy``
     (classification only); both None without validation.
+
+    With ``fit(..., snapshots=k)``: ``snapshots``, the weights every k updates
+    (:class:`nn.live.Snapshots`) that :meth:`animate` draws; else None.
     """
 
     iterations_per_epoch: int

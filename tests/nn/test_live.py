@@ -329,3 +329,38 @@ def test_the_figure_is_let_go_after_fit(jupyter, monkeypatch):
     small_fit(live=True)
     gc.collect()
     assert len(figures) == 1 and figures[0]() is None
+
+
+def test_default_interval_keeps_drawing_to_a_tenth_of_the_time(jupyter, monkeypatch):
+    """By default pictures are drawn while they take at most 10% of the time so far, plus the last one."""
+    import types
+
+    clock = {"now": 0.0}
+
+    def tick():  # every reading of the clock is one second later: an update, or half a picture
+        clock["now"] += 1.0
+        return clock["now"]
+
+    monkeypatch.setattr(live, "time", types.SimpleNamespace(perf_counter=tick))
+    drawn = []
+    redraw = live.Watch.redraw
+    monkeypatch.setattr(live.Watch, "redraw", lambda self, n: (drawn.append(n), redraw(self, n)))
+    _, history = small_fit(live=True, batch_size=1, epochs=10)  # 300 updates
+    assert drawn[0] == 1 and drawn[-1] == history.iterations == 300
+    pictures = len(drawn) - 1  # each took one second (two readings); all but the last within the share
+    assert 0.09 * clock["now"] <= pictures <= 0.1 * clock["now"]
+
+
+def test_in_jupyter_needs_a_kernel(monkeypatch):
+    """in_jupyter is True only when IPython runs a kernel, not in a terminal IPython or plain Python."""
+    import sys
+    import types
+
+    def ipython(shell):
+        monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
+        return live.in_jupyter()
+
+    assert ipython(types.SimpleNamespace(config={"IPKernelApp": {}}))
+    assert ipython(types.SimpleNamespace(config={}, kernel=object()))
+    assert not ipython(types.SimpleNamespace(config={"TerminalIPythonApp": {}}))
+    assert not ipython(None)
