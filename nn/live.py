@@ -3,8 +3,9 @@
 ``fit(..., live=True)`` inside Jupyter shows ONE picture and redraws it in place (one
 display handle, a PNG drawn by matplotlib's Agg renderer: no flicker, no growing output):
 the loss per iteration and per epoch and, for a model with 2 inputs, the regions it
-assigns to each class with the data on top (one output: score > 0; one output per
-class: the arg-max class). Outside Jupyter there is nothing to draw in, and ``fit``
+assigns to each class with the data on top (one output: score > 0, or for a loss
+without classes such as mse score > halfway between the labels; one output per class:
+the arg-max class). Outside Jupyter there is nothing to draw in, and ``fit``
 shows its progress bar instead.
 
 How often: ``live_every=k`` redraws every k updates; by default (None) the picture is
@@ -141,11 +142,19 @@ class Scene:
         what = getattr(loss_fn, "__name__", "loss") + (" + L2" if l2 else "")
         scene = cls(X, y, acts, 0.0, what, outputs)
         threshold = getattr(loss_fn, "label_threshold", None)
-        if threshold is not None:
-            scene.threshold = float(threshold)
-        elif outputs == 1:
-            values = [scene.value(t) for t in y]
-            scene.threshold = scene.level = (min(values) + max(values)) / 2
+        try:
+            if threshold is not None:
+                scene.threshold = float(threshold)
+            elif outputs == 1:
+                values = [scene.value(t) for t in y]
+                scene.threshold = scene.level = (min(values) + max(values)) / 2
+            scene.labels()
+        except (
+            TypeError,
+            ValueError,
+            IndexError,
+        ):  # targets that are not labels (a custom loss's): no boundary
+            scene.acts = None
         return scene
 
     @staticmethod
@@ -411,7 +420,10 @@ def animate(history: Any, path: str | Path, *, duration: float = 0.1, pause: flo
             "no snapshots were recorded: pass snapshots=k to fit to keep the weights every k updates"
         )
     if snaps.scene.acts is None:
-        raise ValueError("animate draws the decision boundary of a network of neurons such as nn.MLP")
+        raise ValueError(
+            "animate draws the decision boundary of a network of neurons such as nn.MLP, "
+            "trained on targets that are numbers or class labels"
+        )
     if not snaps.scene.boundary:
         raise ValueError(
             "animate draws the decision boundary of a network with 2 inputs; "

@@ -364,3 +364,19 @@ def test_in_jupyter_needs_a_kernel(monkeypatch):
     assert ipython(types.SimpleNamespace(config={}, kernel=object()))
     assert not ipython(types.SimpleNamespace(config={"TerminalIPythonApp": {}}))
     assert not ipython(None)
+
+
+def test_targets_that_are_not_labels_get_the_loss_curve_only(jupyter, tmp_path):
+    """A custom loss with targets that are not numbers trains live with the loss curve alone; no GIF."""
+    import io
+
+    from PIL import Image
+
+    X, y = data.moons(12, noise=0.1, seed=2)
+    targets = [{"label": t} for t in y]
+    history = fit(moons_model(), X, targets, loss=lambda p, t: (p - t["label"]) ** 2, epochs=2,
+                  progress=False, live=True, snapshots=1)  # fmt: skip
+    with Image.open(io.BytesIO(jupyter[-1])) as picture:
+        assert picture.size == (480, 400)
+    with pytest.raises(ValueError, match="targets that are numbers or class labels"):
+        history.animate(tmp_path / "t.gif")
