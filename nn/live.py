@@ -34,7 +34,7 @@ from typing import Any
 from engine.files import write_atomic
 
 SHARE = 0.1  # by default, drawing takes at most this share of the time (plus the last picture)
-GRID = 100  # points per side of the grid the regions are computed on
+GRID = 160  # points per side of the grid the regions are computed on
 SIZE, DPI = (9.6, 4.0), 100  # inches and pixels per inch: a 960×400 picture, 10-point text is 14 px
 REGIONS = ["#f4b6b6", "#b6d0f4", "#bfe3b4", "#f6dfa6", "#d9c2ec"]  # class 0 (or −), 1 (or +), 2, ...: fills
 POINTS = ["#c62828", "#1565c0", "#2e7d32", "#ef8f00", "#6a1b9a"]  # and the data points of each class
@@ -235,7 +235,7 @@ class Picture:
         k = self.k = max(scene.classes, 2)
         self.fills = np.array([[int(c[i : i + 2], 16) / 255 for i in (1, 3, 5)] for c in REGIONS[:k]])
         self.regions = ax.imshow(np.ones((GRID, GRID, 3)), origin="lower", extent=(x0, x1, y0, y1),
-                                 aspect="auto", interpolation="bilinear")  # fmt: skip
+                                 aspect="auto", interpolation="nearest")  # fmt: skip
         self.line: Any = None
         handles = []
         if scene.classes == 1:
