@@ -22,6 +22,7 @@ The boundary is computed from the weights' numbers (``p.data``) with numpy, neve
 through Values: drawing records no graph and changes no weight or gradient.
 """
 
+import functools
 import io
 import math
 import sys
@@ -38,6 +39,10 @@ GRID = 160  # points per side of the grid the regions are computed on
 SIZE, DPI = (9.6, 4.0), 100  # inches and pixels per inch: a 960×400 picture, 10-point text is 14 px
 REGIONS = ["#f4b6b6", "#b6d0f4", "#bfe3b4", "#f6dfa6", "#d9c2ec"]  # class 0 (or −), 1 (or +), 2, ...: fills
 POINTS = ["#c62828", "#1565c0", "#2e7d32", "#ef8f00", "#6a1b9a"]  # and the data points of each class
+
+# The picture's own look, whatever style the notebook set (its margins are fixed: a redraw lays out nothing)
+STYLE = {"font.size": 10, "axes.titlesize": 12, "axes.labelsize": 10, "xtick.labelsize": 10,
+         "ytick.labelsize": 10, "legend.fontsize": 10, "figure.titlesize": 13}  # fmt: skip
 
 Layers = list[tuple[list[list[float]], list[float]]]  # per layer: the weights (one row per neuron), biases
 
@@ -193,6 +198,19 @@ class Scene:
         return Picture(self, per_epoch, total)
 
 
+def _styled(method: Callable) -> Callable:
+    """Run ``method`` in matplotlib's default style with STYLE's text sizes (tick labels are made at draw)."""
+
+    @functools.wraps(method)
+    def run(*args, **kwargs):
+        import matplotlib.style
+
+        with matplotlib.style.context(["default", STYLE]):
+            return method(*args, **kwargs)
+
+    return run
+
+
 class Picture:
     """One matplotlib Figure of training: the loss curve and (2-D) the boundary, updated in place.
 
@@ -201,6 +219,7 @@ class Picture:
     costs little. The live view and ``History.animate`` draw with it: the same picture.
     """
 
+    @_styled
     def __init__(self, scene: Scene, per_epoch: int, total: int) -> None:
         import numpy as np
         from matplotlib.figure import Figure
@@ -212,7 +231,7 @@ class Picture:
         self.fig.subplots_adjust(
             left=0.07 if boundary else 0.14, right=0.98, bottom=0.13, top=0.85, wspace=0.22
         )
-        self.caption = self.fig.suptitle("", fontsize=13)
+        self.caption = self.fig.suptitle("")
         ax = self.curve = axes[0]  # the loss: per iteration (thin), per epoch (thick, at its last update)
         self.per_iteration = ax.plot([], [], lw=0.8, alpha=0.5, color="#1565c0", label="per iteration")[0]
         self.per_iteration.set_visible(per_epoch > 1)
@@ -252,6 +271,7 @@ class Picture:
         self.board_title = ax.set_title("decision boundary", y=1.01)
         ax.legend(handles=handles, loc=_emptiest_corner(X, x0, x1, y0, y1), framealpha=0.8)
 
+    @_styled
     def update(self, layers: Layers | None, loss: Sequence[float], epoch_loss: Sequence[float]) -> None:
         """Show the loss of the first ``len(loss)`` updates and the boundary the weights ``layers`` draw."""
         step, per_epoch = len(loss), self.per_epoch
@@ -284,6 +304,7 @@ class Picture:
             self.line = self.board.contour(self.gx, self.gy, score, levels=[level], colors="k", linewidths=1)
         self.board_title.set_text(f"decision boundary: {right.mean():.0%} of the points right")
 
+    @_styled
     def png(self) -> bytes:
         """The picture as PNG bytes."""
         return png(self.fig)

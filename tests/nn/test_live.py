@@ -380,3 +380,20 @@ def test_targets_that_are_not_labels_get_the_loss_curve_only(jupyter, tmp_path):
         assert picture.size == (480, 400)
     with pytest.raises(ValueError, match="targets that are numbers or class labels"):
         history.animate(tmp_path / "t.gif")
+
+
+def test_the_picture_ignores_the_notebooks_style():
+    """A notebook's own matplotlib settings (bigger text, a dark style) leave the picture as it is."""
+    import matplotlib
+
+    _, history = small_fit(snapshots=6)
+    snaps = history.snapshots
+
+    def picture():
+        p = snaps.scene.picture(history.iterations_per_epoch, history.iterations)
+        p.update(snaps.weights[-1], history.loss, history.epoch_loss)
+        return p.png()
+
+    plain = picture()
+    with matplotlib.rc_context({"font.size": 20, "axes.titlesize": 30, "axes.facecolor": "black"}):
+        assert picture() == plain
