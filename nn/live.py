@@ -42,7 +42,8 @@ POINTS = ["#c62828", "#1565c0", "#2e7d32", "#ef8f00", "#6a1b9a"]  # and the data
 
 # The picture's own look, whatever style the notebook set (its margins are fixed: a redraw lays out nothing)
 STYLE = {"font.size": 10, "axes.titlesize": 12, "axes.labelsize": 10, "xtick.labelsize": 10,
-         "ytick.labelsize": 10, "legend.fontsize": 10, "figure.titlesize": 13}  # fmt: skip
+         "ytick.labelsize": 10, "legend.fontsize": 10, "figure.titlesize": 13,
+         "axes.formatter.limits": (-3, 4)}  # fmt: skip # ticks of 5 digits or more: × 10^n, they stay narrow
 
 Layers = list[tuple[list[list[float]], list[float]]]  # per layer: the weights (one row per neuron), biases
 
@@ -280,7 +281,9 @@ class Picture:
         self.caption.set_text(caption)
         self.per_iteration.set_data(range(1, step + 1), loss)
         self.per_epoch_line.set_data([per_epoch * (e + 1) for e in range(len(epoch_loss))], epoch_loss)
-        if step:
+        if not step:
+            self.curve.set_ylim(0, 1)  # no loss yet
+        else:
             top = max(max(loss), max(epoch_loss, default=0.0))
             low = min(0.0, min(loss))
             if math.isfinite(top) and math.isfinite(low) and top > low:
