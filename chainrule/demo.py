@@ -7,6 +7,10 @@ needed): ``loss.png`` (loss per iteration and per epoch), ``boundary.png`` (the
 decision regions with the data) and ``model.json`` (the weights; reload them
 with ``nn.load_model``).
 
+``--animate`` also writes ``training.gif``: the decision boundary and the loss as the
+model trains, about 50 frames (``nn.fit(snapshots=k)`` and ``History.animate``). It
+draws 2-D data, so ``--dataset digits --animate`` is refused as a usage error.
+
 The three-class sets (spiral, yin_yang) use the same recipe with one output per
 class and the cross-entropy loss; ``boundary.png`` then shows the three regions.
 ``--dataset digits`` trains a digit classifier instead (see :mod:`chainrule.digits`).
@@ -52,6 +56,7 @@ L2 = 1e-4
 # The defaults of --hidden, --epochs, --lr and --batch-size: the 2-D sets', and the digits'
 RECIPE = {"hidden": [16, 16], "epochs": 100, "lr": 1.0, "batch_size": None}
 DIGITS_RECIPE = {"hidden": [32], "epochs": 10, "lr": 0.01, "batch_size": 32}
+FRAMES = 50  # about this many snapshots in training.gif (--animate), plus the first
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -113,6 +118,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--compile", action="store_true",
         help="train with the step generated once as Python (nn.fit(compile=True)): same numbers, faster",
     )  # fmt: skip
+    parser.add_argument(
+        "--animate", action="store_true",
+        help="also write training.gif: the decision boundary and the loss as it trains (not for digits)",
+    )  # fmt: skip
 
 
 def recipe(args: argparse.Namespace) -> argparse.Namespace:
@@ -127,8 +136,16 @@ def recipe(args: argparse.Namespace) -> argparse.Namespace:
 def run(args: argparse.Namespace) -> int:
     """Train, report, plot; returns the exit status."""
     args = recipe(args)
+    animate = getattr(args, "animate", False)
+    if animate and args.dataset == "digits":
+        print(
+            "chainrule demo: error: --animate draws the decision boundary of 2-D data; digits has 64 "
+            "pixels per image: drop --animate or choose another --dataset",
+            file=sys.stderr,
+        )
+        return 2
     names = digits.FILES if args.dataset == "digits" else ("loss.png", "boundary.png", "model.json")
-    paths = [args.out / name for name in names]
+    paths = [args.out / name for name in names] + ([args.out / "training.gif"] if animate else [])
     problem = writable(args.out, paths)  # before training, not after
     if problem:
         print(f"chainrule demo: error: cannot write to {args.out}: {problem}", file=sys.stderr)
@@ -141,6 +158,7 @@ def run(args: argparse.Namespace) -> int:
     model = MLP(2, [*args.hidden, classes or 1], activation=args.activation)
     optimizer = SGD(model.parameters(), lr=LinearDecay(args.lr, args.lr / 10, args.epochs))
     print(f"training {model} on {args.dataset} ({len(X)} points), {len(model.parameters())} parameters")
+    updates = args.epochs * math.ceil(len(X) / min(args.batch_size or len(X), len(X)))
     history = fit(
         model,
         X,
@@ -153,6 +171,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         progress=not args.no_progress,
         compile=args.compile,
+        snapshots=max(1, round(updates / FRAMES)) if animate else None,
     )
     loss, accuracy = evaluate(model, X, y)
     print(f"final loss {loss:.4f}, accuracy {accuracy:.1%} (after {history.iterations} updates)")
@@ -162,6 +181,8 @@ def run(args: argparse.Namespace) -> int:
         write_atomic(paths[0], _png(plot_loss(history, "cross-entropy + L2" if classes else "hinge + L2")))
         write_atomic(paths[1], _png(plot_boundary(model, X, y, f"{args.dataset}: accuracy {accuracy:.1%}")))
         model.save(paths[2])
+        if animate:
+            history.animate(paths[3])
     except OSError as exc:
         print(f"chainrule demo: error: cannot write to {args.out}: {exc.strerror or exc}", file=sys.stderr)
         return 1

@@ -12,8 +12,8 @@
 Parts: :mod:`nn.module` (Module, Neuron, Layer, MLP, load_model), :mod:`nn.losses`,
 :mod:`nn.optim` (SGD, Adam, AdamW, LinearDecay), :mod:`nn.train` (fit, History, TrainingDiverged,
 predict), :mod:`nn.multiclass` (softmax, log_softmax, cross_entropy), :mod:`nn.data` (datasets),
-:mod:`nn.examples` (the documents' networks), :mod:`nn.weights`
-(the JSON weights file), :mod:`nn.strategies` (hypothesis strategies for networks) and
+:mod:`nn.examples` (the documents' networks), :mod:`nn.live` (fit's live view, the training GIF),
+:mod:`nn.weights` (the JSON weights file), :mod:`nn.strategies` (hypothesis strategies for networks) and
 :mod:`nn.torch_export` (``nn.to_torch``/``nn.from_torch``, with the torch extra).
 """
 

@@ -50,11 +50,13 @@ import sys
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, cast
 
 import engine
 from engine import Value
 
+from . import live as _live
 from . import losses as _losses
 from .module import MLP
 from .optim import SGD, Optimizer
@@ -92,6 +94,9 @@ class History:
     mean per-row loss on the validation rows with the weights at the end of the
     epoch (plus the L2 penalty, as in ``epoch_loss``), and ``val_accuracy``
     (classification only); both None without validation.
+
+    With ``fit(..., snapshots=k)``: ``snapshots``, the weights every k updates
+    (:class:`nn.live.Snapshots`) that :meth:`animate` draws; else None.
     """
 
     iterations_per_epoch: int
@@ -103,6 +108,7 @@ class History:
     stopped_early: bool = False
     val_loss: list | None = None
     val_accuracy: list | None = None
+    snapshots: "_live.Snapshots | None" = None
 
     @property
     def epochs(self) -> int:
@@ -113,6 +119,16 @@ class History:
     def iterations(self) -> int:
         """How many updates were made."""
         return len(self.loss)
+
+    def animate(self, path: str | Path, *, duration: float = 0.1, pause: float = 2.0) -> Path:
+        """Write the decision boundary's evolution as an animated GIF at ``path``; returns the Path.
+
+        One frame per snapshot (``fit(..., snapshots=k)`` keeps the weights every k
+        updates): the loss so far and the boundary, as the live view draws them;
+        ``duration`` seconds per frame, ``pause`` more on the last. Needs a model with
+        2 inputs; the file is written whole or not at all.
+        """
+        return _live.animate(self, path, duration=duration, pause=pause)
 
 
 def fit(
@@ -133,6 +149,9 @@ def fit(
     validation: tuple[Sequence[Sequence[float]], Sequence[Any]] | None = None,
     progress: bool | str = True,
     compile: bool = False,
+    live: bool = False,
+    live_every: int | None = None,
+    snapshots: int | None = None,
 ) -> History:
     """Train ``model`` on rows ``X`` with targets ``y``; returns a :class:`History`.
 
@@ -148,6 +167,13 @@ def fit(
     trains with one sample's forward and backward pass generated once as Python
     (:mod:`nn.compiled`): the same losses and updates as the graph, many times faster
     (losses mse, half_sse, hinge; cross_entropy equal to the graph's up to rounding).
+
+    ``live=True`` inside Jupyter shows, instead of the progress bar, one picture redrawn in
+    place: the loss curve and, for 2 inputs, the decision boundary (:mod:`nn.live`), every
+    ``live_every`` updates, or by default as often as keeps drawing to about 10% of the
+    time. Outside Jupyter ``live=True`` changes nothing: the progress bar shows as usual.
+    ``snapshots=k`` keeps the weights every k updates in ``history.snapshots`` for
+    :meth:`History.animate`.
 
     Accuracy is recorded for losses that carry an ``is_right(pred, target)``
     rule, or a ``label_threshold`` (hinge: labels ±1, bce: labels 0/1): then a
@@ -184,6 +210,7 @@ def fit(
     if tol is not None and not (isinstance(tol, numbers.Real) and not isinstance(tol, bool) and tol >= 0):
         raise ValueError(f"tol must be a number >= 0, got {tol!r}")
     _losses.check_penalty(l2, "fit's l2 (the penalty weight)")
+    _live.check(live, live_every, snapshots)
     X, y = _check_data(model, loss_fn, X, y)
     if validation is not None:
         if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
@@ -240,7 +267,12 @@ def fit(
             epoch=epoch, step=step, loss=loss, lr=last_lr, history=history,
         )  # fmt: skip
 
-    bar = _progress_bar(progress, total=epochs, disable=not progress, desc="training", unit="epoch")
+    watch = None
+    if live or snapshots:  # the live view and the snapshots (nn.live)
+        watch = _live.Watch(model, X, y, loss_fn, history, epochs, live=live, every=live_every,
+                            snapshots=snapshots, l2=l2)  # fmt: skip
+    shown = progress and not (watch and watch.live)  # the live picture replaces the bar
+    bar = _progress_bar(progress, total=epochs, disable=not shown, desc="training", unit="epoch")
     try:
         for epoch in range(1, epochs + 1):
             if shuffle and len(batches) > 1:
@@ -281,6 +313,8 @@ def fit(
                 history.lr.append(lr_now)
                 good = [p.data for p in trained]
                 optimizer.step()
+                if watch:
+                    watch.step()
                 total += loss_now * len(rows)
                 if classifies:
                     right += sum(is_right(p, y[r]) for p, r in zip(preds, rows))
@@ -306,6 +340,8 @@ def fit(
                 break
     finally:
         bar.close()
+    if watch:
+        watch.end()
     return history
 
 

@@ -78,7 +78,7 @@ EXPECTED = {
             "fused=False: 979 nodes",
             "<b>fused=False</b>: 10 values",  # the two neurons drawn side by side as SVG, in HTML
         ],
-        2,
+        3,  # the training plot, the boundary and the live view's last picture
     ),
     "06_property_based_checks.ipynb": (
         [

@@ -205,3 +205,52 @@ def test_compile_trains_the_spiral_to_the_same_model(tmp_path, capsys):
         assert chainrule.demo.run(parse([*argv, "--no-progress", *extra])) == 0
         printed.append(capsys.readouterr().out.splitlines()[1])
     assert printed[0] == printed[1] and "final loss" in printed[0]
+
+
+def test_animate_writes_the_training_gif(tmp_path, capsys):
+    """--animate writes training.gif beside the plots: the first weights and one frame per update here."""
+    from PIL import Image
+
+    argv = ["--epochs", "4", "--hidden", "4", "--out", str(tmp_path), "--no-progress", "--animate"]
+    assert chainrule.demo.run(parse(argv)) == 0
+    assert "training.gif" in capsys.readouterr().out
+    with Image.open(tmp_path / "training.gif") as gif:
+        assert gif.n_frames == 5  # 4 updates (fewer than 50): before training, then after each
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "boundary.png",
+        "loss.png",
+        "model.json",
+        "training.gif",
+    ]
+
+
+def test_animate_keeps_about_fifty_frames(tmp_path, monkeypatch):
+    """With many updates --animate asks fit for a snapshot every updates/50 of them."""
+    asked = []
+    fit = chainrule.demo.fit
+    monkeypatch.setattr(
+        chainrule.demo, "fit", lambda *a, **kw: (asked.append(kw["snapshots"]), fit(*a, **kw))[1]
+    )
+    argv = ["--samples", "20", "--epochs", "30", "--batch-size", "5", "--hidden", "2", "--out", str(tmp_path)]
+    assert chainrule.demo.run(parse([*argv, "--no-progress", "--animate"])) == 0
+    assert asked == [2]  # 120 updates: one snapshot every 2 (61 frames)
+
+
+def test_animate_refuses_digits_before_training(tmp_path, capsys, monkeypatch):
+    """--dataset digits --animate is refused in one line (status 2) before anything is loaded or trained."""
+    monkeypatch.setattr(chainrule.digits, "run", lambda args: pytest.fail("digits ran"))
+    status = chainrule.demo.run(parse(["--dataset", "digits", "--animate", "--out", str(tmp_path / "o")]))
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1
+    assert err.startswith("chainrule demo: error: --animate draws the decision boundary of 2-D data")
+    assert not (tmp_path / "o").exists()
+
+
+def test_animate_output_that_is_a_folder_is_found_before_training(tmp_path, capsys, monkeypatch):
+    """training.gif is checked with the other outputs before training when --animate is given."""
+    (tmp_path / "training.gif").mkdir()
+    monkeypatch.setattr(chainrule.demo, "fit", lambda *a, **kw: pytest.fail("trained"))
+    status = chainrule.demo.run(
+        parse(["--hidden", "2", "--out", str(tmp_path), "--no-progress", "--animate"])
+    )
+    assert status == 1 and "training.gif exists and is not a regular file" in capsys.readouterr().err
