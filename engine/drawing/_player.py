@@ -107,6 +107,8 @@ def slim_svg(svg, scale=1.0):
     text = re.sub(r">\s+<", "><", text)
     text = _DEFAULTS.sub("", text)  # the style sheet sets the font and keeps spaces (white-space:pre)
     text = _COORDINATES.sub(lambda m: m.group(1) + _NUMBER.sub(_short, m.group(2)) + '"', text)
+    text = _INVISIBLE.sub("", text)  # a table's transparent border: no fill, no stroke
+    text = _POLYGON.sub(_rect, text)  # a cell, a box: a rectangle says it in half the text
 
     def size(match):
         w, h = (float(x) * 4 / 3 * scale for x in match.groups())  # pt -> CSS px
@@ -117,10 +119,27 @@ def slim_svg(svg, scale=1.0):
 
 _DEFAULTS = re.compile(
     r'\s(?:id|class)="[^"]*"|\s(?:xml:space="preserve"|font-family="Helvetica,sans-Serif"|fill="black"'
-    r'|stroke="none"|text-anchor="start")'
+    r'|stroke="none"|stroke="transparent"|text-anchor="start")'
 )
-_COORDINATES = re.compile(r'(\s(?:d|points|x|y|rx|ry|cx|cy|transform)=")([^"]*)"')
+_COORDINATES = re.compile(r'(\s(?:d|points|x|y|rx|ry|cx|cy|transform|font-size|stroke-width)=")([^"]*)"')
 _NUMBER = re.compile(r"-?\d+\.\d+")
+
+
+_INVISIBLE = re.compile(r'<polygon fill="none"(?: stroke-width="[^"]*")? points="[^"]*"/>')
+_POLYGON = re.compile(r'<polygon ([^>]*?)points="([^"]*)"/>')
+
+
+def _rect(match):
+    """An axis-aligned rectangle polygon (5 points, closed) as a <rect>; any other polygon as it was."""
+    attrs, points = match.group(1), match.group(2).split()
+    if len(points) != 5 or points[0] != points[4]:
+        return match.group(0)
+    xy = [tuple(p.split(",")) for p in points[:4]]
+    xs, ys = sorted({x for x, _ in xy}, key=float), sorted({y for _, y in xy}, key=float)
+    if len(xs) != 2 or len(ys) != 2 or sorted(xy) != sorted((x, y) for x in xs for y in ys):
+        return match.group(0)
+    w, h = (f"{float(b) - float(a):.1f}".rstrip("0").rstrip(".") for a, b in (xs, ys))
+    return f'<rect {attrs}x="{xs[0]}" y="{ys[0]}" width="{w}" height="{h}"/>'
 
 
 def _short(match):

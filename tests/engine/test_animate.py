@@ -195,6 +195,21 @@ def test_slim_svg_keeps_text_and_shortens_coordinates():
     assert 'x="1.2"' in out and "<title>" not in out and "id=" not in out and "<!--" not in out
 
 
+def test_slim_svg_writes_rectangles_as_rect_and_drops_invisible_borders():
+    """A closed axis-aligned polygon becomes a <rect>; a transparent border goes; an arrowhead stays."""
+    svg = (
+        '<svg width="10pt" height="10pt"><polygon fill="none" stroke="black" points="270.5,-1485.25 '
+        '270.5,-1506.3 379.5,-1506.3 379.5,-1485.25 270.5,-1485.25"/>'
+        '<polygon fill="none" stroke="transparent" stroke-width="2" points="1,1 1,5 5,5 5,1 1,1"/>'
+        '<polygon fill="black" stroke="black" points="231.51,-1390.92 224.21,-1389.62 229.11,-1395.19 '
+        '231.51,-1390.92"/></svg>'
+    )
+    out = _player.slim_svg(svg)
+    assert '<rect fill="none" stroke="black" x="270.5" y="-1506.3" width="109" height="21.1"/>' in out
+    assert out.count("<polygon") == 1 and 'points="231.5,-1390.9 224.2,-1389.6' in out  # the arrowhead
+    assert "stroke-width" not in out  # the invisible border is gone
+
+
 # --- in a real browser ----------------------------------------------------------------
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
