@@ -155,12 +155,15 @@ def _caption(g, lines, top, headline=None):
         g.attr(label=f"<{text}>", labelloc="t" if top else "b", labeljust="l")
 
 
-def _place(g, clusters, loose, rankdir):
+def _place(g, clusters, loose, rankdir, unboxed=()):
     """Declare the nodes: ``clusters`` maps a scope path to its ``(name, attrs)`` node specs.
 
     Every prefix of a path is an enclosing cluster ("layer 1/neuron 2" sits in
     "layer 1"); clusters are numbered in order of first appearance. ``loose`` nodes
-    belong to no cluster.
+    belong to no cluster. A scope in ``unboxed`` (a layer whose parameters are drawn as one
+    table, top to bottom) groups its nodes without a box: its neurons' boxes already say which
+    layer they are in, and a box would have to stand beside the previous layer's (their ranks
+    meet), making the picture twice as wide.
     """
     children = {}  # path -> child paths, in order of first appearance
     for path in clusters:
@@ -175,9 +178,12 @@ def _place(g, clusters, loose, rankdir):
 
     def build(path, depth):
         fill, line = CLUSTER_STYLE[min(depth, len(CLUSTER_STYLE) - 1)]
-        sub = graphviz.Digraph(name=ids[path])
-        sub.attr(label=graphviz.escape(scope_title(path)), style="rounded,filled", fillcolor=fill, color=line,
-                 labeljust="l")  # fmt: skip
+        if path in unboxed:  # a layer drawn as its table of parameters: a plain group, not a box
+            sub = graphviz.Digraph(name=ids[path].replace("cluster_", "group_"))
+        else:
+            sub = graphviz.Digraph(name=ids[path])
+            sub.attr(label=graphviz.escape(scope_title(path)), style="rounded,filled", fillcolor=fill,
+                     color=line, labeljust="l")  # fmt: skip
         specs = clusters.get(path, ())
         for name, attrs in specs:
             sub.node(name, **attrs)

@@ -1,6 +1,7 @@
 """The full view: every Value a ``name | data | grad`` box, every op an oval, every edge its ∂out/∂in."""
 
 import re
+from collections import Counter
 
 import graphviz
 
@@ -32,6 +33,7 @@ from ._base import (
 
 REUSED = "#d08a00"  # a node whose ∂L/∂node a later layer's gradient already needed (as explain marks it)
 KEY_LIMIT = 12  # unlabelled nodes: up to this many, the caption says what each computes
+LAYER_TABLE = 48  # top to bottom, a layer with up to this many parameters draws them as one table
 
 
 def _edge_text(node, parent, index, local, names, formulas, precision):
@@ -97,10 +99,31 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
     width = f' width="{_cell_width(texts)}"'
     # The leaf inputs of one op in one cluster (w1, w2 of a neuron; x1, x2) share one table, a
     # row (LR) or column (TB) each, in input order: no renderer can reorder them.
-    scope_of = {v: v.scope for v in order}
+    # Top to bottom, a layer's parameters share one table above its neurons, in index order
+    # (w1, w2, b1, w3, w4): its ports fix the neurons' order for both renderers, and the layer
+    # needs no box (see _place), so the layers stack instead of standing side by side.
+    holders = {sc.rsplit("/", 1)[0] for sc in (v.scope for v in order) if sc is not None and "/" in sc}
+
+    def layer_of(v):  # the layer whose table a leaf would join, or None
+        sc = v.scope
+        if v._parents or sc is None:
+            return None
+        layer = sc.rsplit("/", 1)[0] if "/" in sc else sc
+        return layer if layer in holders else None
+
+    sizes = Counter(layer_of(v) for v in order)
+    tables = {k for k, n in sizes.items() if k is not None and n <= LAYER_TABLE} if rankdir == "TB" else set()
+
+    def home(v):  # the scope a box is drawn in
+        layer = layer_of(v)
+        return layer if layer in tables else v.scope
+
+    scope_of = {v: home(v) for v in order}
+    chains = _chains(order, scope_of)
+    chains = {k: [[p for c in cs for p in c]] if k in tables else cs for k, cs in chains.items()}
     port = {}  # leaf -> "g3:p1:e", where its edges start
     groups = {}  # first leaf of a group -> the group's leaves
-    for chain in (c for cs in _chains(order, scope_of).values() for c in cs if len(c) > 1):
+    for chain in (c for cs in chains.values() for c in cs if len(c) > 1):
         gid = f"g{len(groups)}"
         groups[chain[0]] = chain
         for j, leaf in enumerate(chain):
@@ -131,8 +154,9 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
             specs = [(ids[v], {"label": _table(cells_of(v), rankdir, fill, border_of(v)), "shape": "plain"})]
         if v._parents:
             specs.append((ids[v] + "op", {"label": graphviz.escape(v._op.label), **OP_STYLE}))
-        (clusters.setdefault(v.scope, []) if v.scope is not None else loose).extend(specs)
-    _place(g, clusters, loose, rankdir)
+        box = home(v)
+        (clusters.setdefault(box, []) if box is not None else loose).extend(specs)
+    _place(g, clusters, loose, rankdir, unboxed=tables)
 
     # Without labels, dot and graphviz-pure break ties between sibling clusters (neurons) in
     # opposite ways; a blank label on each edge into an op makes both keep them in index order.
@@ -191,6 +215,19 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
         elif on_step:
             out.update(color=STEP, penwidth="3")
         g.edge(vid + "op", vid, **out)
+
+    if tables:
+        # A layer's parameter table one rank below the previous layer's outputs: the layers stack
+        # one under the other, the next one's edges passing beside its table.
+        below = {}  # (output, table) -> None: an ordered set
+        for v in order:
+            inner = [p for p in v._parents if p._parents and p in drawn]
+            for p in v._parents:
+                if p in drawn and p in port and scope_of[p] in tables:
+                    for q in inner:
+                        below[ids[q], port[p].split(":")[0]] = None
+        for a, b in below:
+            g.edge(a, b, style="invis")
 
     lines = []
     if legend:

@@ -289,6 +289,26 @@ def test_player_fits_a_notebook_width(browser, tmp_path):
     page.close()
 
 
+def test_seed002_player_text_is_legible_at_a_notebook_width(browser, tmp_path):
+    """Seed 002's player in a 1,000-px page: no sideways scrolling, and its smallest text is 10 px or more."""
+    import nn
+
+    page, errors = _open(browser, animate(nn.seed002().E, tmp_path / "seed002.html"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1000
+    smallest = page.eval_on_selector(
+        ".crp-frame svg",
+        """s => {  // font size in px: its size in the viewBox's units times the units' size on screen
+          const unit = s.getBoundingClientRect().width / s.viewBox.baseVal.width;
+          const sizes = [...s.querySelectorAll('text')].map(t => parseFloat(t.getAttribute('font-size')));
+          return unit * Math.min(...sizes);
+        }""",
+    )
+    assert smallest >= 10, f"the smallest text is {smallest:.1f} px high"
+    page.screenshot(path=str(tmp_path / "seed002.png"), full_page=True)
+    assert errors == []
+    page.close()
+
+
 def test_two_players_in_one_notebook_page(browser, tmp_path):
     """Two Frames shown in one page (as in a notebook) play independently; keys go to the focused one."""
     a, b = frames(_neuron()), frames(_neuron(), scale=0.5)

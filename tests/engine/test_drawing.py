@@ -592,3 +592,35 @@ def test_top_to_bottom_edge_labels_are_two_lines(no_system_dot):
     texts = text_positions(tb.svg())
     assert "∂zH1/∂w1" in texts and "= 0.95000" in texts
     assert texts["= 0.95000"][1] > texts["∂zH1/∂w1"][1]  # below it
+
+
+def _stacked_and_narrow(svg):
+    """Seed 002's SVG: (width in pt, output layer's weights below both hidden outputs)."""
+    width = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
+    pos = text_positions(svg)
+    return width, all(pos["w5"][1] > pos[h][1] and pos["w7"][1] > pos[h][1] for h in ("outH1", "outH2"))
+
+
+def test_top_to_bottom_layers_stack_as_tables(no_system_dot):
+    """Top to bottom, a layer's parameters are one table (w1 w2 b1 w3 w4) and the layers stack: seed 002
+    is at most 1,000 pt wide, so in a 1,000-px notebook its smallest text (10 pt) is 10 px or more."""
+    E = seed002().E
+    E.backward()
+    d = draw(E, rankdir="TB")
+    assert re.search(
+        r"g\d+ \[label=<<table[^\n]*<b>w1</b>.*<b>w2</b>.*<b>b1</b>.*<b>w3</b>.*<b>w4</b>", d.source
+    )
+    assert "hidden layer" not in d.source and "hidden neuron H1" in d.source  # the neurons are boxed
+    assert "output layer" in draw(E).source  # left to right, layers keep their boxes
+    width, stacked = _stacked_and_narrow(d.svg())
+    assert width <= 1000 and stacked
+
+
+@pytest.mark.skipif(not __import__("shutil").which("dot"), reason="system Graphviz dot is not installed")
+def test_top_to_bottom_layers_stack_with_system_dot():
+    """With Graphviz's own dot the layers stack as narrowly as with graphviz-pure."""
+    E = seed002().E
+    E.backward()
+    svg = render.pipe(draw(E, rankdir="TB").source, "svg", render.candidates()[0]).decode()
+    width, stacked = _stacked_and_narrow(svg)
+    assert width <= 1000 and stacked
