@@ -114,9 +114,21 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
     sizes = Counter(layer_of(v) for v in order)
     tables = {k for k, n in sizes.items() if k is not None and n <= LAYER_TABLE} if rankdir == "TB" else set()
 
+    # Left to right, inputs that feed one layer only (x1, x2) sit in that layer's box, beside its
+    # shared bias: between the neurons they feed, not below them all.
+    feeds: dict = {}
+    for v in order:
+        for p in v._parents:
+            if not p._parents and p.scope is None and v.scope is not None:
+                feeds.setdefault(p, set()).add(v.scope.rsplit("/", 1)[0] if "/" in v.scope else None)
+
     def home(v):  # the scope a box is drawn in
         layer = layer_of(v)
-        return layer if layer in tables else v.scope
+        if layer in tables:
+            return layer
+        if rankdir == "LR" and len(feeds.get(v, ())) == 1 and next(iter(feeds[v])) in holders:
+            return next(iter(feeds[v]))
+        return v.scope
 
     scope_of = {v: home(v) for v in order}
     chains = _chains(order, scope_of)

@@ -88,7 +88,8 @@ digraph chainrule {
 """
 
 # Seed 002's hidden neuron H1 alone (after outH1.backward()): zH1 = w1·x1 + w2·x2 + b1, outH1 = σ(zH1).
-# The leaf inputs of one op in one cluster share one table, in input order (w1, w2; x1, x2).
+# The leaf inputs of one op in one cluster share one table, in input order (w1, w2); inputs that
+# feed one layer only sit in its box with its shared bias (x1, x2, b1).
 GOLDEN_NEURON = """\
 digraph chainrule {
 	fontname=Helvetica fontsize=11 nodesep=0.3 rankdir=LR ranksep=0.35
@@ -96,7 +97,7 @@ digraph chainrule {
 	edge [arrowsize=0.7 fontname=Helvetica fontsize=10]
 	subgraph cluster_0 {
 		color="#9db3cc" fillcolor="#f3f6fa" label="hidden layer" labeljust=l style="rounded,filled"
-		v4 [label=[#e8f1fb: <b>b1</b> | data 0.05000 | grad 0.24852 (84)] shape=plain]
+		g1 [label=<<table border="2" color="transparent" cellborder="1" cellspacing="0" cellpadding="3" bgcolor="#e8f1fb"><tr><td color="black"><b>x1</b></td><td color="black">data 0.95000</td><td color="black" port="p0" width="84">grad 0.02485</td></tr><tr><td color="black"><b>x2</b></td><td color="black">data 0.06000</td><td color="black" port="p1" width="84">grad 0.03728</td></tr><tr><td color="black"><b>b1</b></td><td color="black">data 0.05000</td><td color="black" port="p2" width="84">grad 0.24852</td></tr></table>> shape=plain]
 		subgraph cluster_1 {
 			color="#b0b0b0" fillcolor="#ffffff" label="hidden neuron H1" labeljust=l style="rounded,filled"
 			g0 [label=<<table border="2" color="transparent" cellborder="1" cellspacing="0" cellpadding="3" bgcolor="#e8f1fb"><tr><td color="black"><b>w1</b></td><td color="black">data 0.10000</td><td color="black" port="p0" width="84">grad 0.23610</td></tr><tr><td color="black"><b>w2</b></td><td color="black">data 0.15000</td><td color="black" port="p1" width="84">grad 0.01491</td></tr></table>> shape=plain]
@@ -106,12 +107,11 @@ digraph chainrule {
 			v6op [label="σ" OP]
 		}
 	}
-	g1 [label=<<table border="2" color="transparent" cellborder="1" cellspacing="0" cellpadding="3" bgcolor="#e8f1fb"><tr><td color="black"><b>x1</b></td><td color="black">data 0.95000</td><td color="black" port="p0" width="84">grad 0.02485</td></tr><tr><td color="black"><b>x2</b></td><td color="black">data 0.06000</td><td color="black" port="p1" width="84">grad 0.03728</td></tr></table>> shape=plain]
 	g0:p0:e -> v5op [label="∂zH1/∂w1 = 0.95000" decorate=true fontcolor="#1f4e79"]
 	g0:p1:e -> v5op [label="∂zH1/∂w2 = 0.06000" decorate=true fontcolor="#1f4e79"]
 	g1:p0:e -> v5op [label="∂zH1/∂x1 = 0.10000" decorate=true fontcolor="#1f4e79"]
 	g1:p1:e -> v5op [label="∂zH1/∂x2 = 0.15000" decorate=true fontcolor="#1f4e79"]
-	v4 -> v5op [label="∂zH1/∂b1 = 1.00000" decorate=true fontcolor="#1f4e79"]
+	g1:p2:e -> v5op [label="∂zH1/∂b1 = 1.00000" decorate=true fontcolor="#1f4e79"]
 	v5op -> v5
 	v5 -> v6op [label="∂outH1/∂zH1 = 0.24852" decorate=true fontcolor="#1f4e79"]
 	v6op -> v6
@@ -624,3 +624,23 @@ def test_top_to_bottom_layers_stack_with_system_dot():
     svg = render.pipe(draw(E, rankdir="TB").source, "svg", render.candidates()[0]).decode()
     width, stacked = _stacked_and_narrow(svg)
     assert width <= 1000 and stacked
+
+
+@pytest.mark.parametrize("system_dot", [False, True])
+def test_left_to_right_inputs_sit_between_the_neurons_they_feed(no_system_dot, system_dot, monkeypatch):
+    """Left to right, x1 and x2 share the hidden layer's box and table with b1, between H1 and H2."""
+    E = seed002().E
+    E.backward()
+    d = draw(E)
+    assert re.search(
+        r'label="hidden layer"[^\n]*\n\t\tg\d+ \[label=<<table[^\n]*<b>x1</b>.*<b>x2</b>.*<b>b1</b>', d.source
+    )
+    if system_dot:
+        monkeypatch.undo()  # the real PATH
+        if not __import__("shutil").which("dot"):
+            pytest.skip("system Graphviz dot is not installed")
+        svg = render.pipe(d.source, "svg", render.candidates()[0]).decode()
+    else:
+        svg = d.svg()
+    pos = text_positions(svg)
+    assert pos["w2"][1] < pos["x1"][1] < pos["x2"][1] < pos["w3"][1]  # top to bottom: H1, the inputs, H2
