@@ -66,6 +66,57 @@ def _chains(order, scope_of):
     return chains
 
 
+def _homes(order, rankdir):
+    """The scope each node's box is drawn in, and the layers drawn as one table of parameters.
+
+    Top to bottom, a layer's parameters share one table above its neurons, in index order
+    (w1, w2, b1, w3, w4): its ports fix the neurons' order for both renderers, and the layer
+    needs no box (see _place), so the layers stack instead of standing side by side. Left to
+    right, inputs that feed one layer only (x1, x2) sit in that layer's box, beside its shared
+    bias: between the neurons they feed, not below them all.
+    """
+    holders = {sc.rsplit("/", 1)[0] for sc in (v.scope for v in order) if sc is not None and "/" in sc}
+
+    def layer_of(v):  # the layer whose table a leaf would join, or None
+        sc = v.scope
+        if v._parents or sc is None:
+            return None
+        layer = sc.rsplit("/", 1)[0] if "/" in sc else sc
+        return layer if layer in holders else None
+
+    sizes = Counter(layer_of(v) for v in order)
+    tables = {k for k, n in sizes.items() if k is not None and n <= LAYER_TABLE} if rankdir == "TB" else set()
+    feeds: dict = {}  # an unscoped leaf -> the layers of the ops it feeds
+    for v in order:
+        for p in v._parents:
+            if not p._parents and p.scope is None and v.scope is not None:
+                feeds.setdefault(p, set()).add(v.scope.rsplit("/", 1)[0] if "/" in v.scope else None)
+
+    def home(v):
+        layer = layer_of(v)
+        if layer in tables:
+            return layer
+        if rankdir == "LR" and len(feeds.get(v, ())) == 1 and next(iter(feeds[v])) in holders:
+            return next(iter(feeds[v]))
+        return v.scope
+
+    return {v: home(v) for v in order}, tables
+
+
+def _stack(g, order, drawn, ids, port, scope_of, tables):
+    """Put each layer's parameter table one rank below the previous layer's outputs (invisible
+    edges): the layers stack one under the other, the next one's edges passing beside its table."""
+    below = {}  # (output, table) -> None: an ordered set
+    for v in order:
+        inner = [p for p in v._parents if p._parents and p in drawn]
+        for p in v._parents:
+            if p in drawn and p in port and scope_of[p] in tables:
+                for q in inner:
+                    below[ids[q], port[p].split(":")[0]] = None
+    for a, b in below:
+        g.edge(a, b, style="invis")
+
+
 def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, legend, frame, step, locals_,
          trace=None, only=None, tokens=False, headline_on=True):  # fmt: skip
     """Every Value a box, every op an oval; ``frame`` = (known, step) draws the state after a step.
@@ -99,38 +150,7 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
     width = f' width="{_cell_width(texts)}"'
     # The leaf inputs of one op in one cluster (w1, w2 of a neuron; x1, x2) share one table, a
     # row (LR) or column (TB) each, in input order: no renderer can reorder them.
-    # Top to bottom, a layer's parameters share one table above its neurons, in index order
-    # (w1, w2, b1, w3, w4): its ports fix the neurons' order for both renderers, and the layer
-    # needs no box (see _place), so the layers stack instead of standing side by side.
-    holders = {sc.rsplit("/", 1)[0] for sc in (v.scope for v in order) if sc is not None and "/" in sc}
-
-    def layer_of(v):  # the layer whose table a leaf would join, or None
-        sc = v.scope
-        if v._parents or sc is None:
-            return None
-        layer = sc.rsplit("/", 1)[0] if "/" in sc else sc
-        return layer if layer in holders else None
-
-    sizes = Counter(layer_of(v) for v in order)
-    tables = {k for k, n in sizes.items() if k is not None and n <= LAYER_TABLE} if rankdir == "TB" else set()
-
-    # Left to right, inputs that feed one layer only (x1, x2) sit in that layer's box, beside its
-    # shared bias: between the neurons they feed, not below them all.
-    feeds: dict = {}
-    for v in order:
-        for p in v._parents:
-            if not p._parents and p.scope is None and v.scope is not None:
-                feeds.setdefault(p, set()).add(v.scope.rsplit("/", 1)[0] if "/" in v.scope else None)
-
-    def home(v):  # the scope a box is drawn in
-        layer = layer_of(v)
-        if layer in tables:
-            return layer
-        if rankdir == "LR" and len(feeds.get(v, ())) == 1 and next(iter(feeds[v])) in holders:
-            return next(iter(feeds[v]))
-        return v.scope
-
-    scope_of = {v: home(v) for v in order}
+    scope_of, tables = _homes(order, rankdir)
     chains = _chains(order, scope_of)
     chains = {k: [[p for c in cs for p in c]] if k in tables else cs for k, cs in chains.items()}
     port = {}  # leaf -> "g3:p1:e", where its edges start
@@ -166,7 +186,7 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
             specs = [(ids[v], {"label": _table(cells_of(v), rankdir, fill, border_of(v)), "shape": "plain"})]
         if v._parents:
             specs.append((ids[v] + "op", {"label": graphviz.escape(v._op.label), **OP_STYLE}))
-        box = home(v)
+        box = scope_of[v]
         (clusters.setdefault(box, []) if box is not None else loose).extend(specs)
     _place(g, clusters, loose, rankdir, unboxed=tables)
 
@@ -228,18 +248,7 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
             out.update(color=STEP, penwidth="3")
         g.edge(vid + "op", vid, **out)
 
-    if tables:
-        # A layer's parameter table one rank below the previous layer's outputs: the layers stack
-        # one under the other, the next one's edges passing beside its table.
-        below = {}  # (output, table) -> None: an ordered set
-        for v in order:
-            inner = [p for p in v._parents if p._parents and p in drawn]
-            for p in v._parents:
-                if p in drawn and p in port and scope_of[p] in tables:
-                    for q in inner:
-                        below[ids[q], port[p].split(":")[0]] = None
-        for a, b in below:
-            g.edge(a, b, style="invis")
+    _stack(g, order, drawn, ids, port, scope_of, tables)
 
     lines = []
     if legend:
