@@ -86,7 +86,7 @@ def _homes(order, rankdir):
 
     sizes = Counter(layer_of(v) for v in order)
     tables = {k for k, n in sizes.items() if k is not None and n <= LAYER_TABLE} if rankdir == "TB" else set()
-    feeds: dict = {}  # an unscoped leaf -> the layers of the ops it feeds
+    feeds = {}  # an unscoped leaf -> the layers of the ops it feeds
     for v in order:
         for p in v._parents:
             if not p._parents and p.scope is None and v.scope is not None:
