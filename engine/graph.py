@@ -397,6 +397,6 @@ def check_fresh(root: Any) -> None:
 
 __all__ = [
     "postorder", "topological_order", "preorder", "leaves", "forward_order", "uses", "count_steps",
-    "root_name", "names", "describe", "fmt", "formula", "DIGITS",
+    "root_name", "names", "printable", "describe", "fmt", "formula", "DIGITS",
     "simplify", "pretty", "expression", "key", "written", "markup", "StaleGraphError", "check_fresh",
 ]  # fmt: skip
