@@ -155,7 +155,7 @@ def _caption(g, lines, top, headline=None):
         g.attr(label=f"<{text}>", labelloc="t" if top else "b", labeljust="l")
 
 
-def _place(g, clusters, loose, rankdir, unboxed=()):
+def _place(g, clusters, loose, unboxed=()):
     """Declare the nodes: ``clusters`` maps a scope path to its ``(name, attrs)`` node specs.
 
     Every prefix of a path is an enclosing cluster ("layer 1/neuron 2" sits in

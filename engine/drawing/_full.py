@@ -188,7 +188,7 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
             specs.append((ids[v] + "op", {"label": graphviz.escape(v._op.label), **OP_STYLE}))
         box = scope_of[v]
         (clusters.setdefault(box, []) if box is not None else loose).extend(specs)
-    _place(g, clusters, loose, rankdir, unboxed=tables)
+    _place(g, clusters, loose, unboxed=tables)
 
     # Without labels, dot and graphviz-pure break ties between sibling clusters (neurons) in
     # opposite ways; a blank label on each edge into an op makes both keep them in index order.
