@@ -24,7 +24,7 @@ from _common import median_time  # noqa: E402
 
 import engine  # noqa: E402
 import nn  # noqa: E402
-from engine.drawing import render  # noqa: E402
+from engine.views.drawing import render  # noqa: E402
 
 
 def main(argv=None):

@@ -22,8 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import median_time  # noqa: E402
 
 import engine  # noqa: E402
-from engine import Value, expr  # noqa: E402
-from engine.drawing import render  # noqa: E402
+from engine import Value
+from engine.tools import expr  # noqa: E402
+from engine.views.drawing import render  # noqa: E402
 
 
 def formula(n):

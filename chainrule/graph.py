@@ -2,7 +2,7 @@
 
 Without a formula it draws seed 002's 2-2-2 sigmoid network after one backward pass;
 with one, such as ``"tanh(x*w + b)" x=0.5 w=-1 b=0.2``, it builds the formula from the
-numbers given (with :mod:`engine.expr`'s safe parser: nothing is evaluated as Python),
+numbers given (with :mod:`engine.tools.expr`'s safe parser: nothing is evaluated as Python),
 runs backward and draws it. The output file's extension picks the format: .svg .png
 .jpg .pdf, or .gv/.dot for the DOT text, which needs no renderer. ``--code`` prints
 instead the Python program the backward pass amounts to (``engine.codegen``).
@@ -19,8 +19,8 @@ import warnings
 
 import engine
 import nn
-from engine.drawing import CollapsedWarning, draw, render
-from engine.expr import FUNCTIONS, ExpressionError, build
+from engine.tools.expr import FUNCTIONS, ExpressionError, build
+from engine.views.drawing import CollapsedWarning, draw, render
 
 from . import args as types
 
@@ -101,9 +101,9 @@ def _graph(args, usage_error):
 def _inputs(root, args):
     """The leaves the generated function takes: seed 002's parameters, or the formula's names."""
     if args.expression is None:
-        params = [n for n in engine.graph.leaves(root) if n.label and n.label[0] in "wb"]
+        params = [n for n in engine.walks.leaves(root) if n.label and n.label[0] in "wb"]
         return sorted(params, key=lambda n: (n.label[0] == "b", int(n.label[1:])))  # w1..w8, b1, b2
-    return [n for n in engine.graph.leaves(root) if n.label is not None]
+    return [n for n in engine.walks.leaves(root) if n.label is not None]
 
 
 def run(args: argparse.Namespace) -> int:

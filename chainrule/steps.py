@@ -108,8 +108,8 @@ def _forward_mode(net, name, digits):
     return "\n\n".join([
         f"Forward mode from {name}: {len(t)} chain-rule steps, each adding ∂node/∂parent × ∂parent/∂{name} "
         f"to ∂node/∂{name}\n" + t.table(digits),
-        f"∂E/∂{name} = {engine.graph.fmt(t.value, digits)} by forward mode (one pass per weight), "
-        f"{engine.graph.fmt(g, digits)} by backward (one pass for all)",
+        f"∂E/∂{name} = {engine.vocab.fmt(t.value, digits)} by forward mode (one pass per weight), "
+        f"{engine.vocab.fmt(g, digits)} by backward (one pass for all)",
         engine.cost(net.E, net.params.values()).text(),
         engine.reuse(net.E, ["w1", "w2", "w3", "w4"]).text(),
     ])  # fmt: skip

@@ -11,16 +11,19 @@ derivative comes from one rule table, :mod:`engine.ops`.
     >>> round(a.grad, 6), round(b.grad, 6)
     (-3.0, 2.049787)
 
-The core, in the order a learner reads it: ``ops.py`` (the rule table), ``value.py``
-(the Value), ``backward.py`` (the loop where the chain rule happens), ``modes.py``
-(no_grad, detect_anomaly, scope). The views read one recorded pass: ``steps.py``,
-``tracing.py``, ``explaining.py``, ``drawing/``; ``graph.py`` is their shared vocabulary.
+The core sits here, in the order a learner reads it: ``ops.py`` (the rule table),
+``value.py`` (the Value), ``backward.py`` (the loop where the chain rule happens),
+``modes.py`` (no_grad, detect_anomaly, scope), ``walks.py`` (the orders a pass visits
+nodes in). ``vocab.py`` and ``markup.py`` are the shared vocabulary (names, numbers,
+formulas, HTML). The other layers are subpackages, each importing only the ones below it:
+``record/`` (one recorded pass: steps, Trace, forward mode), ``views/`` (tables,
+explanations, cost, drawings and players) and ``tools/`` (gradcheck, strategies, generated
+code, the formula parser).
 """
 
 from importlib import import_module
 
 from .backward import backprop, grad, local_partials
-from .graph import topological_order
 from .modes import detect_anomaly, is_recording, no_grad, scope
 from .ops import (
     RULES,
@@ -47,43 +50,48 @@ from .ops import (
     tanh,
 )
 from .value import Value, apply, dot, register, sum
+from .walks import topological_order
 
 __version__ = "0.2.0"
 
 # Heavier parts load on first use, so `import engine` stays light. No module here
 # shares its name with a function it provides (engine.draw is the function in
-# engine/drawing/, engine.trace the one in engine/tracing.py), so importing a
+# engine/views/drawing/, engine.trace the one in engine/record/tracing.py), so importing a
 # submodule never hides a function.
 _LAZY = {
-    "draw": (".drawing", "draw"),
-    "frames": (".drawing.frames", "frames"),
-    "slider": (".drawing.frames", "slider"),
-    "backward_steps": (".steps", "backward_steps"),
-    "trace": (".tracing", "trace"),
-    "Trace": (".tracing", "Trace"),
-    "explain": (".explaining", "explain"),
-    "gradcheck": (".checking", "gradcheck"),
-    "gradgradcheck": (".checking", "gradgradcheck"),
-    "GradcheckError": (".checking", "GradcheckError"),
-    "strategies": (".strategies", None),
-    "steps": (".steps", None),
-    "drawing": (".drawing", None),
-    "checking": (".checking", None),
-    "expr": (".expr", None),
-    "tracing": (".tracing", None),
-    "explaining": (".explaining", None),
-    "codegen": (".compiling", "codegen"),
-    "compile": (".compiling", "compile"),
-    "compiling": (".compiling", None),
-    "jvp": (".forward", "jvp"),
-    "forward_steps": (".forward", "forward_steps"),
-    "forward_trace": (".forward", "forward_trace"),
-    "ForwardTrace": (".forward", "ForwardTrace"),
-    "cost": (".counting", "cost"),
-    "reuse": (".counting", "reuse"),
-    "forward": (".forward", None),
-    "counting": (".counting", None),
-    "animate": (".drawing.animate", "animate"),
+    "draw": (".views.drawing", "draw"),
+    "frames": (".views.drawing.frames", "frames"),
+    "slider": (".views.drawing.frames", "slider"),
+    "animate": (".views.drawing.animate", "animate"),
+    "backward_steps": (".record.steps", "backward_steps"),
+    "trace": (".record.tracing", "trace"),
+    "Trace": (".record.tracing", "Trace"),
+    "StaleGraphError": (".record.fresh", "StaleGraphError"),
+    "jvp": (".record.forward", "jvp"),
+    "forward_steps": (".record.forward", "forward_steps"),
+    "forward_trace": (".record.forward", "forward_trace"),
+    "ForwardTrace": (".record.forward", "ForwardTrace"),
+    "explain": (".views.explaining", "explain"),
+    "cost": (".views.counting", "cost"),
+    "reuse": (".views.counting", "reuse"),
+    "gradcheck": (".tools.checking", "gradcheck"),
+    "gradgradcheck": (".tools.checking", "gradgradcheck"),
+    "GradcheckError": (".tools.checking", "GradcheckError"),
+    "codegen": (".tools.compiling", "codegen"),
+    "compile": (".tools.compiling", "compile"),
+    # the modules, by the short names they have always had (engine.strategies.expressions())
+    "steps": (".record.steps", None),
+    "tracing": (".record.tracing", None),
+    "forward": (".record.forward", None),
+    "explaining": (".views.explaining", None),
+    "counting": (".views.counting", None),
+    "drawing": (".views.drawing", None),
+    "checking": (".tools.checking", None),
+    "strategies": (".tools.strategies", None),
+    "compiling": (".tools.compiling", None),
+    "expr": (".tools.expr", None),
+    "vocab": (".vocab", None),
+    "markup": (".markup", None),
 }
 
 
@@ -111,6 +119,6 @@ __all__ = [
     "logsumexp",
     "codegen",
     "jvp", "forward_steps", "forward_trace", "ForwardTrace", "cost", "reuse",
-    "animate",
+    "animate", "StaleGraphError",
 ]  # fmt: skip
 # engine.compile is not in __all__, so `from engine import *` never hides the builtin compile.

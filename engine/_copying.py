@@ -12,7 +12,7 @@ import copy
 import threading
 import weakref
 
-from .graph import postorder
+from .walks import postorder
 
 _new = object.__new__
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from . import modes
 from ._nodes import backward_error, describe, name
-from .graph import postorder, topological_order
+from .walks import postorder, topological_order
 
 _isfinite = math.isfinite
 passes = 0  # backward passes run so far in this process (tests count them: views must not re-run)

@@ -15,7 +15,7 @@ no gradient flows to k; ``rsubk``, ``rdivk`` and ``rpowk`` are ``k - a``,
 Everything else about an op is a field of its row, so nothing outside this file
 special-cases an op by name: how a formula prints it (``text``), how its
 partial reads for input i of n (``formula_at``), and where random tests may
-evaluate it (``domain``, ``guard``, ``constants``; see ``engine.strategies``).
+evaluate it (``domain``, ``guard``, ``constants``; see ``engine.tools.strategies``).
 A unary row written as a call (``exp(a)``) is also a ``Value`` method, a
 function of :mod:`engine` and a function the formula parser accepts. ``code`` says
 how :func:`engine.codegen` writes the row as Python (the same floats, bit for bit).

@@ -2,7 +2,7 @@
 
 ``nn.fit(..., compile=True)`` builds the graph of ONE sample once (the model on
 inputs x_1, x_2, ... and the loss against targets t_1, t_2, ...), writes it out with
-:mod:`engine.compiling` (one line per node, one per chain-rule step, only the steps
+:mod:`engine.tools.compiling` (one line per node, one per chain-rule step, only the steps
 that lead to a parameter) inside a loop over a batch's rows, and runs that function at
 every iteration: (parameters, rows, targets) -> (losses, outputs, gradients). The mean
 over the batch and the L2 penalty are added exactly as the graph does it, in the
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import engine
 from engine import Value
-from engine.compiling import Program, Source, run_source, wrap
+from engine.tools.compiling import Program, Source, run_source, wrap
 
 from . import losses as _losses
 

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from hypothesis import strategies as st
 
-from engine.strategies import reals
+from engine.tools.strategies import reals
 
 from .module import ACTIVATIONS, MLP
 

@@ -20,7 +20,7 @@ import pytest
 import engine
 import nn
 from engine import Value
-from engine.drawing import render
+from engine.views.drawing import render
 
 INTERNAL = (AttributeError, IndexError, KeyError, RecursionError, NameError, UnboundLocalError)
 

@@ -123,3 +123,80 @@ def test_every_public_signature_has_type_hints():
                     ):
                         missing.append(f"{path.relative_to(ROOT)}:{f.lineno} {f.name}")
     assert not missing
+
+
+# The engine's layers, lowest first: each may import its own layer and the ones below it.
+CORE = {
+    "engine", "engine.ops", "engine.value", "engine.backward", "engine.modes", "engine.walks",
+    "engine._nodes", "engine._copying", "engine.files",
+}  # fmt: skip
+VOCABULARY = {"engine.vocab", "engine.markup"}
+
+
+def _layer(module):
+    """0 core, 1 vocabulary, 2 record, 3 views and tools (None outside engine)."""
+    if module in CORE:
+        return 0
+    if module in VOCABULARY:
+        return 1
+    if module.startswith("engine.record"):
+        return 2
+    if module.startswith(("engine.views", "engine.tools")):
+        return 3
+    return None
+
+
+def _engine_imports():
+    for path in (ROOT / "engine").rglob("*.py"):
+        name = _module_name(path)
+        yield name, {m for m in _imports(path) if m.split(".")[0] == "engine" and m != name}
+
+
+def test_every_engine_module_has_a_layer():
+    """Each module of engine/ is in the core, the vocabulary, record/, views/ or tools/."""
+    assert not [name for name, _ in _engine_imports() if _layer(name) is None]
+
+
+def test_the_core_imports_nothing_from_the_other_layers():
+    """The core's modules import only the core (engine/__init__'s lazy table is strings, not imports)."""
+    wrong = []
+    for name, imported in _engine_imports():
+        if _layer(name) == 0:
+            wrong += [f"{name} imports {m}" for m in imported if (_layer(m) or 0) > 0]
+    assert not wrong
+
+
+def test_each_layer_imports_only_layers_below_it():
+    """The vocabulary imports the core, the record no view or tool, and views and tools at most the record."""
+    wrong = []
+    for name, imported in _engine_imports():
+        layer = _layer(name)
+        for m in imported:
+            theirs = _layer(m)
+            if theirs is not None and theirs > layer:
+                wrong.append(f"{name} imports {m}")
+    assert not wrong
+
+
+def test_the_readme_map_lists_every_module():
+    """The "How it is built" map names every module of engine, nn and chainrule, each under its own folder."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## How it is built") :]
+    block = section[section.index("```\n") + 4 :]
+    block = block[: block.index("```")]
+    listed, folders = set(), []
+    for line in block.splitlines():
+        depth = (len(line) - len(line.lstrip(" "))) // 2
+        words = line.split()
+        if not words:
+            continue
+        del folders[depth:]
+        if words[0].endswith("/"):
+            folders.append(words[0].rstrip("/"))
+            continue
+        for word in words:
+            if not word.endswith(".py"):
+                break
+            listed.add("/".join([*folders, word]))
+    modules = {str(p.relative_to(ROOT)) for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")}
+    assert sorted(modules - listed) == []

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from chainrule import cli
-from engine.drawing import render
+from engine.views.drawing import render
 
 
 @pytest.fixture(autouse=True)

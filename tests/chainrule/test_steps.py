@@ -5,7 +5,7 @@ import pytest
 import nn
 from chainrule import cli
 from engine import trace
-from engine.graph import count_steps
+from engine.walks import count_steps
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Tests for engine.animate (engine/drawing/animate.py), the HTML player and Frames in Jupyter."""
+"""Tests for engine.animate (engine/views/drawing/animate.py), the HTML player and Frames in Jupyter."""
 
 import io
 import json
@@ -11,9 +11,9 @@ from PIL import Image
 
 import engine
 from engine import Value, backward
-from engine.drawing import _player
-from engine.drawing.animate import animate
-from engine.drawing.frames import Frames, frames
+from engine.views.drawing import _player
+from engine.views.drawing.animate import animate
+from engine.views.drawing.frames import Frames, frames
 
 STEP_RGB = (0xE6, 0x55, 0x0D)  # the orange of the step being taken (engine.drawing._base.STEP)
 
@@ -364,7 +364,7 @@ def test_animate_a_part_of_the_pass(tmp_path):
 
 def test_too_many_frames_is_a_clear_error(tmp_path, monkeypatch):
     """Past MAX_FRAMES frames animate and Jupyter draw nothing and say how to show a part."""
-    monkeypatch.setattr("engine.drawing._player.MAX_FRAMES", 5)
+    monkeypatch.setattr("engine.views.drawing._player.MAX_FRAMES", 5)
     with pytest.raises(ValueError, match=r"7 frames\).*at most 5.*\.to\(w\)"):
         animate(_neuron(), tmp_path / "x.gif")
     assert list(tmp_path.iterdir()) == []

@@ -4,7 +4,7 @@ import pytest
 
 import engine
 from engine import Value, backward
-from engine.graph import count_steps
+from engine.walks import count_steps
 
 
 def _seed002():
@@ -30,7 +30,7 @@ def counted(monkeypatch):
         return original(node, as_values)
 
     monkeypatch.setattr(backward, "local_partials", counting)
-    monkeypatch.setattr("engine.drawing._full.local_partials", counting)
+    monkeypatch.setattr("engine.views.drawing._full.local_partials", counting)
     before = backward.passes
     yield lambda: (backward.passes - before, calls["partials"])
 

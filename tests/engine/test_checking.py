@@ -9,9 +9,9 @@ from hypothesis import assume, find, given, settings
 
 import engine
 from engine import RULES, Value, ops
-from engine.checking import GradcheckError, expression_text, gradcheck, gradgradcheck
 from engine.ops import Op
-from engine.strategies import expressions
+from engine.tools.checking import GradcheckError, expression_text, gradcheck, gradgradcheck
+from engine.tools.strategies import expressions
 
 QUIET = settings(database=None, max_examples=300, deadline=None, derandomize=True)  # same result every run
 

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 import engine
 import nn
 from engine import RULES, Value
-from engine.compiling import code_names, codegen, compile
-from engine.strategies import expressions, op_inputs
-from engine.tracing import trace
+from engine.record.tracing import trace
+from engine.tools.compiling import code_names, codegen, compile
+from engine.tools.strategies import expressions, op_inputs
 
 GOLDEN = Path(__file__).parent / "data" / "seed002_codegen.txt"
 

@@ -7,10 +7,10 @@ from hypothesis import given
 
 import engine
 import nn
-from engine import Value, graph
-from engine.counting import Count, cost, forward_count, partials_count, reuse
-from engine.forward import forward_trace
-from engine.strategies import expressions
+from engine import Value, walks
+from engine.record.forward import forward_trace
+from engine.tools.strategies import expressions
+from engine.views.counting import Count, cost, forward_count, partials_count, reuse
 
 
 def test_hand_counted_graph():
@@ -50,7 +50,7 @@ def test_seed002_costs():
     """Seed 002 with its 10 parameters: 32 edges; one reverse pass 32 ×, forward mode 10 × 32."""
     net = nn.seed002()
     c = cost(net.E, net.params.values())
-    assert c.n == 10 and c.edges == graph.count_steps(net.E) == 32
+    assert c.n == 10 and c.edges == walks.count_steps(net.E) == 32
     assert c.forward == Count(15, 10, 11, 6)  # 4 dots (2 ×, 2 + each), ½(T − out)² twice, E's one +
     assert c.reverse == Count(15, 32, 6, 0)  # b1, b2, outH1, outH2, x1, x2 each feed two nodes
     assert c.forward_mode_all == Count(150, 320, 170, 0)
@@ -71,7 +71,7 @@ def test_mlp_forward_mode_grows_with_parameters_reverse_does_not():
         model = nn.MLP(2, [width, width, 1])
         L = (model([0.5, -1.0]) - 1.0) ** 2
         c = cost(L, model.parameters())
-        assert c.reverse.mul == c.edges == graph.count_steps(L)
+        assert c.reverse.mul == c.edges == walks.count_steps(L)
         assert c.forward_mode_all.mul == c.n * c.edges
         ratios.append(c.ratios())
     assert all(1 <= back <= 3 for back, _ in ratios)
@@ -83,7 +83,7 @@ def test_mlp_forward_mode_grows_with_parameters_reverse_does_not():
 def test_reverse_counts_one_product_per_edge(e):
     """On random expressions the reverse row is one × per chain-rule step, and forward mode n times that."""
     c = cost(e.root)
-    assert c.reverse.mul == graph.count_steps(e.root) == c.edges
+    assert c.reverse.mul == walks.count_steps(e.root) == c.edges
     assert c.forward_mode_all.mul == len(e.leaves) * c.edges
     assert c.forward_mode_sparse.mul == sum(len(forward_trace(e.root, x)) for x in e.leaves)
 

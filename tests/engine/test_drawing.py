@@ -11,9 +11,10 @@ import pytest
 
 import engine
 import nn
-from engine import Value, drawing, trace
-from engine.drawing import CollapsedWarning, Drawing, draw, render, scope_title
-from engine.graph import fmt
+from engine import Value, trace
+from engine.views import drawing
+from engine.views.drawing import CollapsedWarning, Drawing, draw, render, scope_title
+from engine.vocab import fmt
 
 # The golden texts below abbreviate what every box and every op oval repeat: a box
 # <<table border="2" color="transparent" ... bgcolor="F"><tr><td color="black">A</td><td color="black">B</td>
@@ -548,13 +549,13 @@ def test_stale_graph_is_refused():
     """After a weight changes, drawing the old graph raises StaleGraphError saying to rebuild it."""
     net = seed002()
     net.params["w1"].data -= 0.01
-    with pytest.raises(engine.graph.StaleGraphError, match="Rebuild the forward pass"):
+    with pytest.raises(engine.StaleGraphError, match="Rebuild the forward pass"):
         draw(net.E)
 
 
 def test_frames_of_a_trace_are_filled_templates_equal_to_full_drawings():
     """Each frame made from the trace's template is the DOT text of a full drawing of that step, in any order."""
-    from engine.drawing._full import full
+    from engine.views.drawing._full import full
 
     def plain(source):  # the template spells out the edges' default colour and pen width
         return (
@@ -565,7 +566,7 @@ def test_frames_of_a_trace_are_filled_templates_equal_to_full_drawings():
 
     E = seed002().E
     t = trace(E)
-    order = engine.graph.forward_order(E)
+    order = engine.walks.forward_order(E)
     for rankdir in ("LR", "TB"):
         for i in [*range(len(t) + 1), 9, 3, len(t), 0]:
             direct = full(E, order, t.names, rankdir, True, False, (set(), set()), 5, True, t.state(i), i,

@@ -8,9 +8,10 @@ import pytest
 from hypothesis import assume, given, settings
 
 import engine
-from engine import Value, expr
-from engine.expr import ExpressionError, build, expression_text, names, parse
-from engine.strategies import expressions
+from engine import Value
+from engine.tools import expr
+from engine.tools.expr import ExpressionError, build, expression_text, names, parse
+from engine.tools.strategies import expressions
 
 
 def test_builds_values_and_gradients():
@@ -157,7 +158,7 @@ def test_not_a_string():
 
 
 def test_module_never_runs_user_text():
-    """engine.expr calls no eval, exec, compile, __import__ or getattr: it only walks ast.parse's tree."""
+    """engine.tools.expr calls no eval, exec, compile, __import__ or getattr: it walks ast.parse's tree."""
     tree = ast.parse(inspect.getsource(expr))
     called = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
     assert not called & {"eval", "exec", "compile", "__import__", "getattr", "globals", "vars"}

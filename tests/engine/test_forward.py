@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 
 import engine
 import nn
-from engine import RULES, Value, backward, graph
-from engine.forward import ForwardStep, ForwardTrace, forward_steps, forward_trace, jvp
-from engine.strategies import expressions
+from engine import RULES, Value, backward, vocab, walks
+from engine.record.forward import ForwardStep, ForwardTrace, forward_steps, forward_trace, jvp
+from engine.tools.strategies import expressions
 
 PROFILE = settings().max_examples
 PER_OP = settings(max_examples=max(PROFILE // 4, 25))
@@ -19,7 +19,7 @@ PER_OP = settings(max_examples=max(PROFILE // 4, 25))
 def path_bound(root, tangents):
     """Σ over paths of |product of partials · tangent|: the size rounding errors scale with."""
     size = {leaf: abs(t) for leaf, t in tangents.items()}
-    for node in graph.forward_order(root):
+    for node in walks.forward_order(root):
         if node._parents:
             parts = backward.local_partials(node)
             size[node] = sum(abs(d) * size.get(p, 0.0) for p, d in zip(node._parents, parts))
@@ -75,7 +75,7 @@ def test_seed002_forward_steps_for_w1():
     assert len(t) == 14
     assert (t[0].node_name, t[0].parent_name, t[0].local, t[0].grad) == ("zH1", "w1", 0.95, 0.95)
     assert t[-1].node is net.E and t[-1].final and not t[-2].final
-    assert graph.fmt(t.value) == "0.0047464"
+    assert vocab.fmt(t.value) == "0.0047464"
     assert math.isclose(t.value, engine.grad(net.E, [net.params["w1"]])[0], rel_tol=1e-14)
     assert str(t[1]) == (
         "step 2: ∂outH1/∂w1 += ∂outH1/∂zH1 · ∂zH1/∂w1 = 0.24852 (outH1 * (1 - outH1)) × 0.95000 = 0.23610; "
@@ -151,11 +151,11 @@ def test_no_gradient_changes():
     """jvp, forward_steps and forward_trace leave every .grad as it was."""
     net = nn.seed002()
     net.E.backward()
-    before = {n: n.grad for n in graph.topological_order(net.E)}
+    before = {n: n.grad for n in walks.topological_order(net.E)}
     jvp(net.E, {"w1": 1.0, "b2": -2.0})
     forward_trace(net.E, "w3")
     list(forward_steps(net.E, "b1"))
-    assert {n: n.grad for n in graph.topological_order(net.E)} == before
+    assert {n: n.grad for n in walks.topological_order(net.E)} == before
 
 
 def test_jvp_sums_directions_and_takes_labels():

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 import engine
 from engine import Value
-from engine.graph import names, printable
+from engine.vocab import names, printable
 
 
 def test_control_characters_show_as_their_pictures():

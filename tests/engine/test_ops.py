@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import engine
 from engine import RULES, Value, ops
-from engine.strategies import DOMAINS, op_inputs
+from engine.tools.strategies import DOMAINS, op_inputs
 
 
 def build(name, numbers):
@@ -227,8 +227,8 @@ def test_logsumexp_partials_are_the_softmax():
     total = sum(math.exp(v.data) for v in xs)
     assert partials == pytest.approx([math.exp(v.data) / total for v in xs])
     assert sum(partials) == pytest.approx(1.0)
-    names = engine.graph.names(out)
-    assert engine.graph.formula(out, 1, names) == "exp(z1 - L)"
+    names = engine.vocab.names(out)
+    assert engine.vocab.formula(out, 1, names) == "exp(z1 - L)"
 
 
 def test_function_helpers_take_any_real_number():

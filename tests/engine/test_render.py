@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from engine.drawing import render
+from engine.views.drawing import render
 
 SOURCE = 'digraph { rankdir=LR; a [label="x·w"]; b [label="∂L/∂w = 0.25"]; a -> b }'
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

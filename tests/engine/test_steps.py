@@ -11,13 +11,13 @@ from hypothesis import strategies as st
 
 import engine
 import nn
-from engine import Value, graph
-from engine.drawing.frames import Frames, frames, slider
-from engine.explaining import explain
-from engine.graph import count_steps
-from engine.steps import Step, backward_steps
-from engine.strategies import expressions, reals
-from engine.tracing import Trace, trace
+from engine import Value, vocab
+from engine.record.steps import Step, backward_steps
+from engine.record.tracing import Trace, trace
+from engine.tools.strategies import expressions, reals
+from engine.views.drawing.frames import Frames, frames, slider
+from engine.views.explaining import explain
+from engine.walks import count_steps
 
 # Seed 002's exact numbers (from the seeds' README)
 DE_DOUTY1 = 0.5837097788
@@ -64,12 +64,12 @@ def three_layer():
 def test_each_step_is_one_edge_of_the_chain_rule():
     """Every Step names a node and its parent at ``index``, with the rule's formula and upstream × local."""
     net = nn.seed002()
-    names = graph.names(net.E)
+    names = vocab.names(net.E)
     for s in backward_steps(net.E):
         assert isinstance(s, Step)
         assert s.node.parents[s.index] is s.parent
         assert s.rule == s.node.op.formula(s.index, len(s.node.parents))
-        assert s.formula == graph.formula(s.node, s.index, names)
+        assert s.formula == vocab.formula(s.node, s.index, names)
         assert s.product == s.upstream * s.local
         assert s.upstream == s.node.grad  # ∂E/∂node is complete once the node is processed
         assert s.grad == s.parent.grad  # ∂E/∂parent so far, right after this step
@@ -484,7 +484,7 @@ def test_frames_are_lazy_drawings_of_each_step(monkeypatch):
     """frames(root)[i] is draw(root, step=i); there is one frame per step plus the start."""
     calls = []
     fake_draw = lambda root, **kw: calls.append(kw) or f"frame {kw['step']}"
-    monkeypatch.setattr("engine.drawing.frames.draw", fake_draw)
+    monkeypatch.setattr("engine.views.drawing.frames.draw", fake_draw)
     net = nn.seed002()
     f = frames(net.E, precision=3)
     n = count_steps(net.E)
@@ -500,7 +500,7 @@ def test_frames_are_lazy_drawings_of_each_step(monkeypatch):
 def test_frames_without_ipywidgets(monkeypatch):
     """Without ipywidgets the slider says what to do, and frames are still a plain sequence."""
     monkeypatch.setitem(sys.modules, "ipywidgets", None)  # makes `import ipywidgets` fail
-    monkeypatch.setattr("engine.drawing.frames.draw", lambda root, step, **kw: f"frame {step}")
+    monkeypatch.setattr("engine.views.drawing.frames.draw", lambda root, step, **kw: f"frame {step}")
     a = Value(2.0, label="a")
     L = a * a
     with pytest.raises(ImportError, match="needs ipywidgets.*frames\\(root\\)\\[i\\]"):
@@ -515,7 +515,7 @@ def test_slider_scrubs_through_the_frames(monkeypatch):
     widgets = pytest.importorskip("ipywidgets")
     drawn = []
     monkeypatch.setattr(
-        "engine.drawing.frames.draw", lambda root, step, **kw: drawn.append(kw) or f"frame {step}"
+        "engine.views.drawing.frames.draw", lambda root, step, **kw: drawn.append(kw) or f"frame {step}"
     )
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))

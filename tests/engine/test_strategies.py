@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 import engine
 from engine import RULES, Value
-from engine.checking import gradcheck, gradgradcheck
 from engine.ops import Op
-from engine.strategies import BUILDERS, EDGE, LIMIT, Expression, expressions, reals
+from engine.tools.checking import gradcheck, gradgradcheck
+from engine.tools.strategies import BUILDERS, EDGE, LIMIT, Expression, expressions, reals
 from nn.strategies import mlps
 
 PROFILE = settings().max_examples  # 60 (dev) or 400 (CI)
@@ -183,7 +183,7 @@ def test_a_new_row_is_picked_up_everywhere(monkeypatch):
     import math
 
     import engine
-    from engine.expr import build
+    from engine.tools.expr import build
 
     softsign = Op(
         "softsign", "softsign", ("a",), lambda a: a / (1 + abs(a)), lambda a, out: ((1 - abs(out)) ** 2,),
@@ -341,7 +341,7 @@ def test_import_engine_does_not_import_hypothesis():
 
 def test_margin_is_enforced_even_for_fast_moving_inputs():
     """A relu input that moves fast with its leaves needs more room than EDGE to be used."""
-    from engine.strategies import _room
+    from engine.tools.strategies import _room
 
     x = Value(0.5, label="x")
     fast = x * 1e6 * 1e3

@@ -11,7 +11,7 @@ from hypothesis import strategies as st  # noqa: E402
 
 import engine  # noqa: E402
 from engine import RULES  # noqa: E402
-from engine.strategies import expressions  # noqa: E402
+from engine.tools.strategies import expressions  # noqa: E402
 
 PROFILE = settings().max_examples
 MANY = settings(max_examples=5 * PROFILE)  # CI: 2,000 expressions
@@ -160,7 +160,7 @@ def as_torch_function(e):
 @given(expressions(), st.data())
 def test_jvp_equals_torch_func_jvp(e, data):
     """Forward mode (engine.jvp) along a random direction equals torch.func.jvp in float64 to 1e-9."""
-    from engine.forward import jvp
+    from engine.record.forward import jvp
 
     v = [data.draw(st.floats(-3, 3), label=leaf.label) for leaf in e.leaves]
     primals = tuple(torch.tensor(leaf.data, dtype=torch.float64) for leaf in e.leaves)

@@ -7,8 +7,10 @@ import pytest
 import engine
 import nn
 from engine import Value, trace
-from engine.graph import StaleGraphError, check_fresh, markup, pretty, simplify
-from engine.tracing import numbers, record
+from engine.markup import markup
+from engine.record.fresh import StaleGraphError, check_fresh
+from engine.record.tracing import numbers, record
+from engine.vocab import pretty, simplify
 
 
 def stepped_seed002():

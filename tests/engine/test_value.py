@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import engine
 from engine import Value
-from engine.strategies import reals
+from engine.tools.strategies import reals
 
 # --- construction and bad input -------------------------------------------------
 
@@ -522,7 +522,7 @@ def _deep_graph(n):
 
 def _same_graph(a, b):
     """Both graphs have equal numbers, ops and labels node by node, and share no node."""
-    na, nb = engine.graph.topological_order(a), engine.graph.topological_order(b)
+    na, nb = engine.walks.topological_order(a), engine.walks.topological_order(b)
     assert [n.data for n in na] == [n.data for n in nb] and [n.label for n in na] == [n.label for n in nb]
     assert [(n.op.name, n.op.constant) if n.op else None for n in na] == [
         (n.op.name, n.op.constant) if n.op else None for n in nb
@@ -539,7 +539,7 @@ def test_a_10k_node_graph_copies_and_pickles(copy_of):
     x, y = _deep_graph(5000)
     c = copy.deepcopy(y) if copy_of == "deepcopy" else pickle.loads(pickle.dumps(y))
     _same_graph(y, c)
-    (cx,) = engine.graph.leaves(c)
+    (cx,) = engine.walks.leaves(c)
     y.backward()
     c.backward()
     assert cx.label == "x" and cx.grad == x.grad != 0.0

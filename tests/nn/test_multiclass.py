@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import engine
 import nn.multiclass
 from engine import Value
-from engine.checking import gradcheck, gradgradcheck
+from engine.tools.checking import gradcheck, gradgradcheck
 from nn import MLP, Adam, cross_entropy, data, fit, log_softmax, predict, softmax
 
 logits = st.lists(st.floats(-30.0, 30.0, allow_nan=False), min_size=2, max_size=6)

@@ -4,8 +4,8 @@
 one assignment per node in the order the forward pass ran them (each row of the rule
 table says how it reads as code: ``Op.code``), then one accumulation per chain-rule
 step, in the order ``backward_steps`` takes them, each with a comment giving the step
-number and its local derivative (``engine.graph.formula``). Nodes keep the names the
-trace gives them (``engine.graph.names``); a label that is not a plain identifier
+number and its local derivative (``engine.vocab.formula``). Nodes keep the names the
+trace gives them (``engine.vocab.names``); a label that is not a plain identifier
 becomes ``n<k>``, so no text from a label other than an identifier ever reaches the
 code. Constants bound into ops, and leaves that are not inputs, appear as literals.
 
@@ -48,9 +48,9 @@ import re
 from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
-from . import graph, ops
-from ._nodes import as_float
-from .steps import check_root
+from .. import ops, vocab, walks
+from .._nodes import as_float
+from ..record.steps import check_root
 
 FUNCTION = "forward_backward"  # the generated function's name
 WIDTH = 100  # longest generated line before it is wrapped
@@ -81,7 +81,7 @@ def code_names(root: Any, reserved: Iterable[str] = ()) -> dict:
     and not starting with ``g_`` (gradients) or ``__``. Otherwise, or when two nodes
     share a name, the node gets the next free ``n<k>``.
     """
-    shown = graph.names(root)
+    shown = vocab.names(root)
     taken = set(RESERVED) | set(ops.functions()) | set(reserved)
     out, used = {}, set()
     for node, name in shown.items():
@@ -111,7 +111,7 @@ def row(node: Any) -> ops.Op:
     found = ops.RULES.get(getattr(op, "name", ""))
     if found is None or (found is not op if op.constant is None else found.partials is not op.partials):
         raise TypeError(
-            f"{graph.describe(node)} was made by {op!r}, which is not a row of engine.RULES, so it cannot be "
+            f"{vocab.describe(node)} was made by {op!r}, which is not a row of engine.RULES, so it cannot be "
             "written as code; add the op to the rule table (engine.ops) or use the graph (backward())"
         )
     return op
@@ -149,7 +149,7 @@ def partial_code(node: Any, index: int, names: dict) -> str:
     """The Python text of ∂node/∂parent[index], from its row: ``outH1``, ``out * (1 - out)`` filled in."""
     op = row(node)
     if op.arity is None and len(op.code) == 1:  # n-ary rows: each partial is an input or 1 (formula_at)
-        return graph.formula(node, index, names)
+        return vocab.formula(node, index, names)
     entry = op.code[1 + index] if len(op.code) > 1 + index else None
     text = _template(entry, node, names, names[node])
     if text is not None:
@@ -195,12 +195,12 @@ class Program:
             if v._parents:
                 raise ValueError(
                     f"the inputs of generated code are leaves (Values computed from nothing); "
-                    f"{graph.describe(v)} is computed from {len(v._parents)} others"
+                    f"{vocab.describe(v)} is computed from {len(v._parents)} others"
                 )
         if len(set(map(id, inputs))) != len(inputs):
             raise ValueError("an input is listed twice; give each leaf once")
         self.root, self.inputs = root, inputs
-        order = graph.forward_order(root)
+        order = walks.forward_order(root)
         self.names = code_names(root, reserved)
         k = len(self.names)
         for v in inputs:  # inputs the root does not depend on still get a name (their gradient is 0)
@@ -219,10 +219,10 @@ class Program:
         needs = None
         if wanted is not None:
             needs = {id(v) for v in wanted}
-            for node in reversed(graph.topological_order(root)):  # leaves first
+            for node in reversed(walks.topological_order(root)):  # leaves first
                 if any(id(p) in needs for p in node._parents):
                     needs.add(id(node))
-        interior, _ = graph.postorder(root)
+        interior, _ = walks.postorder(root)
         counts = {}
         for node in interior:
             counts[node] = sum(1 for p in node._parents if needs is None or id(p) in needs)
@@ -240,11 +240,11 @@ class Program:
                 seen.add(parent)
                 line = accumulate(f"g_{names[parent]}", f"g_{names[node]}", local, assign)
                 comment = (
-                    f"step {number}: ∂{names[node]}/∂{names[parent]} = {graph.formula(node, index, names)}"
+                    f"step {number}: ∂{names[node]}/∂{names[parent]} = {vocab.formula(node, index, names)}"
                 )
                 self.steps.append((number, node, parent, line, comment, guarded))
         grads = [
-            n for n in graph.topological_order(root) if n is not root and (n._parents or not first_assigns)
+            n for n in walks.topological_order(root) if n is not root and (n._parents or not first_assigns)
         ]
         if needs is not None:
             grads = [n for n in grads if id(n) in needs]
@@ -329,7 +329,7 @@ def codegen(root: Any, inputs: Iterable[Any], gradient: float = 1.0) -> Source:
 
 
 def _source(p, gradient):
-    from .backward import check_gradient
+    from ..backward import check_gradient
 
     gradient = check_gradient(gradient)
     names, r = p.names, p.names[p.root]

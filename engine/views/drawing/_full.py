@@ -5,8 +5,8 @@ from collections import Counter
 
 import graphviz
 
-from .. import graph
-from ..backward import local_partials
+from ... import vocab, walks
+from ...backward import local_partials
 from ._base import (
     EDGE_TEXT,
     HIGHLIGHT,
@@ -29,7 +29,7 @@ from ._base import (
     _table_tag,
     _title,
     _unicode_scripts,
-)  # fmt: skip
+)
 
 REUSED = "#d08a00"  # a node whose ∂L/∂node a later layer's gradient already needed (as explain marks it)
 KEY_LIMIT = 12  # unlabelled nodes: up to this many, the caption says what each computes
@@ -41,7 +41,7 @@ def _edge_text(node, parent, index, local, names, formulas, precision):
     value = "undefined" if local is None else _num(local, precision)
     parts = [f"∂{names[node]}/∂{names[parent]}"]
     if formulas:
-        formula = graph.formula(node, index, names, precision)
+        formula = vocab.formula(node, index, names, precision)
         if formula != value:
             parts.append(formula)
     parts.append(value)
@@ -409,14 +409,14 @@ def _group(leaves, cells_of, border_of, rankdir):
 
 def _key_lines(root, order, names):
     """What the unlabelled nodes compute (``n3 = 0.05 − outY1``), and the root written out."""
-    key = graph.key(order, names)
+    key = vocab.key(order, names)
     if not key:
         return []
     if len(key) > KEY_LIMIT:
         return [f"n1 … n{len(key)}: unlabelled values, named as engine.trace names them"]
     lines = []
-    written = graph.written(root, names)
-    if written is not None and all(p in set(order) for p in graph.topological_order(root)):
+    written = vocab.written(root, names)
+    if written is not None and all(p in set(order) for p in walks.topological_order(root)):
         lines.append(written)
     texts = [text for _, text in key]
     for i in range(0, len(texts), 4):

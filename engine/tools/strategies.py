@@ -12,8 +12,8 @@
   (``mlps()``) are in ``nn.strategies``.
 
     >>> from hypothesis import given
-    >>> from engine.checking import gradcheck
-    >>> from engine.strategies import expressions
+    >>> from engine.tools.checking import gradcheck
+    >>> from engine.tools.strategies import expressions
     >>> @given(expressions())
     ... def test_gradients(e):
     ...     gradcheck(e)
@@ -24,12 +24,12 @@ from typing import NamedTuple
 
 from hypothesis import strategies as st
 
-from . import graph, ops
-from .backward import grad
+from .. import ops, walks
+from ..backward import grad
+from ..value import Value, apply
+from ..walks import topological_order
 from .checking import EPS
 from .expr import expression_text
-from .graph import topological_order
-from .value import Value, apply
 
 MARGIN = 1e-2  # how far op_inputs stay from kinks and domain edges
 
@@ -283,7 +283,7 @@ def _expressions(draw, names, max_leaves, max_nodes, max_depth, max_width):
     leaves = [Value(draw(reals(-3.0, 3.0)), label=f"x{i}") for i in range(n_leaves)]
     state = _State(names, max_width, dict.fromkeys(leaves, 0), [max_nodes])
     root = draw(_subexpression(state, max_depth))
-    leaves = graph.leaves(root)
+    leaves = walks.leaves(root)
     for i, v in enumerate(leaves):  # number the leaves that appear, in reading order
         v.label = f"x{i}"
     return Expression(root, leaves)

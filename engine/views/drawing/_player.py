@@ -14,7 +14,7 @@ import itertools
 import json
 import re
 
-from ..graph import fmt
+from ...vocab import fmt
 
 PAGE = (720.0, 540.0)  # points (960 × 720 px): the box the orientation is chosen to fit
 MAX_FRAMES = 400  # more than this makes a file too big to share and takes minutes to render

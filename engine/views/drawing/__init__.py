@@ -26,7 +26,7 @@ a backward pass, step by step, and the slider), ``render`` (dot or graphviz-pure
     >>> d.save("y.svg")  # doctest: +SKIP
 
 Rendering uses Graphviz's ``dot`` if it is installed, else the ``graphviz-pure``
-program installed with chainrule (see :mod:`engine.drawing.render`); in Jupyter a drawing
+program installed with chainrule (see :mod:`engine.views.drawing.render`); in Jupyter a drawing
 shows itself as SVG.
 """
 
@@ -35,9 +35,10 @@ import weakref
 from collections.abc import Iterable
 from typing import Any
 
-from .. import graph
-from ..tracing import Trace, record
-from ..value import Value
+from ... import vocab, walks
+from ...record import fresh
+from ...record.tracing import Trace, record
+from ...value import Value
 from ._base import CollapsedWarning, Drawing, _highlights, scope_title
 from ._collapsed import collapsed
 from ._full import FrameTemplate, full
@@ -58,7 +59,7 @@ def draw(
     collapse: bool | None = None,
     max_nodes: int = FULL_LIMIT,
     step: int | None = None,
-    precision: int = graph.DIGITS,
+    precision: int = vocab.DIGITS,
     legend: bool = True,
     only: Value | str | None = None,
     headline: bool = True,
@@ -88,7 +89,7 @@ def draw(
 
     Every frame of one trace puts each node at the same place (grad cells have one width).
     A graph whose leaves changed after the forward pass (``optimizer.step()``) is refused
-    with :class:`engine.graph.StaleGraphError`: its numbers would mix old and new values.
+    with :class:`engine.record.fresh.StaleGraphError`: its numbers would mix old and new values.
 
     >>> from engine import Value
     >>> a = Value(2.0, label="a"); L = a * a; L.label = "L"; L.backward()
@@ -113,8 +114,8 @@ def draw(
         template = _TEMPLATES.get(t, {}).get(key)
         if template is not None:  # a later frame of the same trace: fill in the template
             return template.frame(t, step)
-    graph.check_fresh(root)
-    order = graph.forward_order(root)
+    fresh.check_fresh(root)
+    order = walks.forward_order(root)
     explanation = None
     if only is not None:
         from ..explaining import explain
@@ -137,7 +138,7 @@ def draw(
     if auto:
         collapse = len(order) > max_nodes and frame is None
     marked = _highlights(highlight, highlight_edges, order)
-    names = t.names if t is not None else graph.names(root)
+    names = t.names if t is not None else vocab.names(root)
     if collapse:
         if frame is not None:
             raise ValueError(

@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from . import backward, graph
-from .graph import fmt
+from .. import backward, vocab, walks
+from ..vocab import fmt
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -49,7 +49,7 @@ class Step:
     parent_name: str
     root_name: str
 
-    def text(self, digits: int = graph.DIGITS) -> str:
+    def text(self, digits: int = vocab.DIGITS) -> str:
         """The step as one sentence, numbers with ``digits`` decimals."""
         L, n, p = self.root_name, self.node_name, self.parent_name
         so_far = "" if self.final else " so far"
@@ -69,7 +69,7 @@ class Step:
         """The node whose number this step changed: the parent, whose ∂L/∂parent it added to."""
         return self.parent
 
-    def caption(self, digits: int = graph.DIGITS) -> str:
+    def caption(self, digits: int = vocab.DIGITS) -> str:
         """What the step did, as a frame's headline: grad(parent) += grad(node) × ∂node/∂parent."""
         n, p = self.node_name, self.parent_name
         return (
@@ -84,16 +84,16 @@ def backward_steps(root: Any, gradient: float = 1.0, names: dict | None = None) 
 
     Gradients change exactly as in ``root.backward(gradient)`` (leaves accumulate), so when
     the generator is exhausted every ``.grad`` is what ``backward()`` leaves. Stopping early
-    leaves the gradients of the steps taken so far. ``names`` (default ``graph.names(root)``)
+    leaves the gradients of the steps taken so far. ``names`` (default ``vocab.names(root)``)
     names the nodes.
     """
     check_root(root)  # now, not at the first next()
     gradient = backward.check_gradient(gradient)
-    return _steps(root, gradient, names if names is not None else graph.names(root))
+    return _steps(root, gradient, names if names is not None else vocab.names(root))
 
 
 def _steps(root, gradient, names):
-    uses = graph.uses(root)
+    uses = walks.uses(root)
     seen = Counter()
     root_name = names[root]
     last, index, number = None, 0, 0
@@ -104,7 +104,7 @@ def _steps(root, gradient, names):
         seen[parent] += 1
         upstream, local = float(node.grad), float(local)
         yield Step(
-            number, node, parent, index, upstream, local, graph.formula(node, index, names),
+            number, node, parent, index, upstream, local, vocab.formula(node, index, names),
             node._op.formula(index, len(node._parents)), upstream * local, float(parent.grad),
             seen[parent] == uses[parent], names[node], names[parent], root_name,
         )  # fmt: skip

@@ -21,7 +21,7 @@ from ._base import (
     _table_tag,
     _title,
     scope_title,
-)  # fmt: skip
+)
 
 _MIXED = object()
 

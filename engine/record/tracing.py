@@ -20,8 +20,9 @@ import textwrap
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from . import graph
-from .graph import DIGITS, fmt
+from .. import markup, vocab, walks
+from ..vocab import DIGITS, fmt
+from . import fresh
 from .steps import Step, backward_steps, check_root
 
 
@@ -33,14 +34,14 @@ def trace(root: Any, gradient: float = 1.0) -> "Trace":
     makes the same Trace and leaves every ``.grad`` as it was.
 
     A graph whose leaves changed after its forward pass (``optimizer.step()`` then no new
-    forward pass) is refused with :class:`engine.graph.StaleGraphError`. ``backward()``
+    forward pass) is refused with :class:`engine.record.fresh.StaleGraphError`. ``backward()``
     itself does not check (it stays as quick as micrograd's): on such a graph it multiplies
     the new weights with the old activations and returns a gradient of no function at all
     (seed 002 after an SGD step of lr 0.5: ∂E/∂w1 0.0034831 instead of 0.0033518).
     """
     check_root(root)
-    graph.check_fresh(root)
-    names = graph.names(root)
+    fresh.check_fresh(root)
+    names = vocab.names(root)
     return Trace(root, list(backward_steps(root, gradient, names)), gradient, names=names)
 
 
@@ -52,7 +53,7 @@ def record(root: Any, gradient: float = 1.0) -> "Trace":
     if isinstance(root, Trace):
         return root
     check_root(root)
-    nodes = graph.topological_order(root)
+    nodes = walks.topological_order(root)
     saved = [n.grad for n in nodes]
     try:
         for n in nodes:
@@ -86,7 +87,7 @@ class Trace(Sequence):
         self.steps = list(steps)
         self.gradient = gradient
         self.target = target  # the parameter a filtered trace leads to, if any
-        self.names = names if names is not None else graph.names(root)
+        self.names = names if names is not None else vocab.names(root)
 
     def __len__(self):
         return len(self.steps)
@@ -135,7 +136,7 @@ class Trace(Sequence):
         if param is not self.root and param not in users:
             L = self.names[self.root]
             raise ValueError(
-                f"{graph.describe(param)} is not in the graph below {L}, so ∂{L}/∂{graph.describe(param)} "
+                f"{vocab.describe(param)} is not in the graph below {L}, so ∂{L}/∂{vocab.describe(param)} "
                 f"is 0; pass a Value that {L} was computed from"
             )
         above, stack = {param}, [param]
@@ -191,11 +192,11 @@ class Trace(Sequence):
     def key(self) -> list[str]:
         """What each unlabelled node computes, ``["n3 = 0.05 − outY1", ...]``, the root written out first."""
         if self.target is None:
-            nodes = graph.topological_order(self.root)
+            nodes = walks.topological_order(self.root)
         else:  # a filtered trace: the nodes its steps name
             nodes = list(dict.fromkeys(n for s in self.steps for n in (s.node, s.parent)))
-        lines = [text for _, text in graph.key(nodes, self.names)]
-        written = graph.written(self.root, self.names) if self.target is None else None
+        lines = [text for _, text in vocab.key(nodes, self.names)]
+        written = vocab.written(self.root, self.names) if self.target is None else None
         return ([written] if written and lines else []) + lines
 
     def _rows(self, digits):
@@ -208,7 +209,7 @@ class Trace(Sequence):
         for k, s in enumerate(self.steps):
             rows.append([
                 str(s.number), s.node_name, s.node._op.label, s.parent_name, columns[4][k],
-                graph.pretty(s.formula), "=", columns[7][k], columns[8][k], columns[9][k],
+                vocab.pretty(s.formula), "=", columns[7][k], columns[8][k], columns[9][k],
                 "" if s.final else "so far",
             ])  # fmt: skip
         return head, rows
@@ -284,22 +285,22 @@ class Trace(Sequence):
             caption += f" on the paths to {self.names[self.target]}"
         out = [
             '<table class="chainrule-trace" style="white-space:nowrap">',
-            f"<caption>{graph.markup(caption)}</caption>",
-            "<thead><tr>" + "".join(f"<th>{graph.markup(c)}</th>" for c in head) + "</tr></thead>",
+            f"<caption>{markup.markup(caption)}</caption>",
+            "<thead><tr>" + "".join(f"<th>{markup.markup(c)}</th>" for c in head) + "</tr></thead>",
             "<tbody>",
         ]
         for r in rows:
             cells = r[:5] + [f"{r[5]} = {r[7]}", r[8], f"{r[9]} {r[10]}".rstrip()]
             tds = "".join(
-                f'<td style="text-align:right">{graph.markup(c)}</td>' if i in (0, 4, 6, 7)
-                else f"<td>{graph.markup(c)}</td>"
+                f'<td style="text-align:right">{markup.markup(c)}</td>' if i in (0, 4, 6, 7)
+                else f"<td>{markup.markup(c)}</td>"
                 for i, c in enumerate(cells)
             )  # fmt: skip
             out.append(f"<tr>{tds}</tr>")
         out.append("</tbody>")
         key = self.key()
         if key:
-            text = "<br/>".join(graph.markup(k) for k in key)
+            text = "<br/>".join(markup.markup(k) for k in key)
             out.append(
                 f'<tfoot><tr><td colspan="{len(head)}" style="text-align:left">{text}</td></tr></tfoot>'
             )

@@ -1,123 +1,24 @@
-"""The shared vocabulary: walks over a graph, the names of its nodes, how numbers and formulas read.
+"""The shared vocabulary: the names of a graph's nodes, and how numbers and formulas read.
 
-Every view (trace tables, explanations, drawings, frames) names a node, rounds a
-number and fills in a derivative's formula through this module, so one step
-reads the same everywhere. All walks are iterative (a million-node chain is
-fine) and deterministic: parents are taken in their tuple order.
+Every record and view (trace tables, explanations, drawings, frames, generated code)
+names a node, rounds a number and fills in a derivative's formula through this module,
+so one step reads the same everywhere.
 
     >>> from engine import Value
+    >>> from engine.walks import preorder
     >>> x, w = Value(0.5, label="x"), Value(-2.0, label="w")
     >>> y = (x * w).tanh()
     >>> [names(y)[n] for n in preorder(y)]
     ['L', 'n1', 'x', 'w']
 """
 
-import html
-import math
 import re
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
 from .ops import ATOM
-
-# ---------------------------------------------------------------------------
-# Walks
-
-_EXIT = object()  # marks, on the stack of postorder, that a node's inputs are all done
-
-
-def postorder(root: Any) -> tuple[list, list]:
-    """Interior nodes below ``root``, each after all of its inputs; and the leaves, as found.
-
-    An iterative depth-first search: a node is placed once every input is placed.
-    """
-    if not root._parents:
-        return [], [root]
-    order, leaves, seen = [], [], set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node is _EXIT:
-            order.append(stack.pop())
-        elif node not in seen:
-            seen.add(node)
-            stack += (node, _EXIT)
-            for parent in node._parents:
-                if parent not in seen:
-                    if parent._parents:
-                        stack.append(parent)
-                    else:
-                        seen.add(parent)
-                        leaves.append(parent)
-    return order, leaves
-
-
-def topological_order(root: Any) -> list:
-    """Every node below ``root``, each before the nodes it was computed from (root first).
-
-    The interior nodes in reverse post-order, then the leaves.
-    """
-    interior, leaves = postorder(root)
-    interior.reverse()
-    return interior + leaves
-
-
-def preorder(root: Any) -> list:
-    """Every node below ``root`` once, depth first, parents in tuple order: as its formula reads."""
-    out, seen, stack = [], set(), [root]
-    while stack:
-        node = stack.pop()
-        if node not in seen:
-            seen.add(node)
-            out.append(node)
-            stack.extend(reversed(node._parents))
-    return out
-
-
-def leaves(root: Any) -> list:
-    """The leaves below ``root`` in reading order (as they first appear in its formula)."""
-    return [n for n in preorder(root) if not n._parents]
-
-
-def forward_order(root: Any) -> list:
-    """Every node below ``root`` once, each after its inputs, as the forward pass ran: root last.
-
-    Depth first, inputs in order, each leaf placed just before its first use, so
-    x1, w1 ... come before the neuron that uses them.
-    """
-    order, done = [], set()
-    stack = [(root, 0)]
-    while stack:
-        node, i = stack.pop()
-        parents = node._parents
-        while i < len(parents) and (parents[i] in done or not parents[i]._parents):
-            i += 1
-        if i < len(parents):  # an input still to place: place it (and its inputs) first
-            stack += ((node, i + 1), (parents[i], 0))
-            continue
-        for p in parents:  # leaves not yet placed, then the node itself
-            if p not in done:
-                done.add(p)
-                order.append(p)
-        if node not in done:
-            done.add(node)
-            order.append(node)
-    return order
-
-
-def uses(root: Any) -> Counter:
-    """How many edges lead into each node below ``root``: how many chain-rule steps add to its grad."""
-    return Counter(p for n in topological_order(root) for p in n._parents)
-
-
-def count_steps(root: Any) -> int:
-    """How many chain-rule steps ``root``'s backward pass takes: one per edge of the graph."""
-    return sum(len(n._parents) for n in postorder(root)[0])
-
-
-# ---------------------------------------------------------------------------
-# Names
+from .walks import postorder, preorder
 
 
 def root_name(root: Any) -> str:
@@ -341,62 +242,7 @@ def written(root: Any, names: dict) -> str | None:
     return f"{names[root]} = {pretty(texts[root][0])}"
 
 
-_SCRIPT = re.compile(r"(\^|_)(\([^()]*\)|\{[^{}]*\}|[A-Za-z0-9]+)")
-
-
-def markup(text: str) -> str:
-    """``text`` as HTML (for HTML tables and Graphviz's HTML-like labels), ``^`` and ``_`` as real
-    super- and subscripts: ``w^(2)_{1,2}`` -> ``w<sup>(2)</sup><sub>1,2</sub>``. Plain text
-    (terminals) keeps the ``^``/``_`` form.
-
-    >>> markup("w^(2)_{1,2}"), markup("a < b")
-    ('w<sup>(2)</sup><sub>1,2</sub>', 'a &lt; b')
-    """
-    out, last = [], 0
-    for m in _SCRIPT.finditer(text):
-        out.append(html.escape(text[last : m.start()], quote=False))
-        body = m.group(2)
-        if body.startswith("{"):
-            body = body[1:-1]
-        tag = "sup" if m.group(1) == "^" else "sub"
-        out.append(f"<{tag}>{html.escape(body, quote=False)}</{tag}>")
-        last = m.end()
-    out.append(html.escape(text[last:], quote=False))
-    return "".join(out)
-
-
-class StaleGraphError(ValueError):
-    """A leaf (a weight, an input) changed after the forward pass: the graph's numbers no longer agree."""
-
-
-def check_fresh(root: Any) -> None:
-    """Raise :class:`StaleGraphError` if a node's data is not what its inputs now give.
-
-    Each interior node's forward is run again on its inputs' current data (the rule
-    table's forward, so a fresh graph agrees exactly). A weight changed by
-    ``optimizer.step()`` after the loss was computed makes the nodes above it stale:
-    their data and every local derivative read from it mix old and new numbers.
-    """
-    nodes = names_ = None
-    for v in postorder(root)[0]:
-        args = [p.data for p in v._parents]
-        try:
-            again = v._op.forward(*args)
-        except (ArithmeticError, ValueError):
-            again = math.nan
-        if again != v.data and not (again != again and v.data != v.data):  # nan equals nan here
-            nodes = nodes or names(root)
-            names_ = ", ".join(f"{nodes[p]} = {p.data!r}" for p in v._parents)
-            raise StaleGraphError(
-                f"the graph below {nodes[root]} is stale: {nodes[v]} holds {v.data!r} but its inputs "
-                f"({names_}) now give {again!r}, so a leaf (a weight or an input) changed after the "
-                f"forward pass (optimizer.step() does this). Rebuild the forward pass (compute "
-                f"{nodes[root]} again) before tracing, explaining or drawing it"
-            )
-
-
 __all__ = [
-    "postorder", "topological_order", "preorder", "leaves", "forward_order", "uses", "count_steps",
     "root_name", "names", "printable", "describe", "fmt", "formula", "DIGITS",
-    "simplify", "pretty", "expression", "key", "written", "markup", "StaleGraphError", "check_fresh",
+    "simplify", "pretty", "expression", "key", "written",
 ]  # fmt: skip

@@ -19,9 +19,9 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any
 
-from . import graph
-from .graph import DIGITS, fmt
-from .tracing import record
+from .. import markup, walks
+from ..record.tracing import record
+from ..vocab import DIGITS, fmt
 
 MAX_PATHS = 16  # explain() lists at most this many paths; the total always counts them all
 
@@ -183,7 +183,7 @@ class Explanation:
         lines[0] += "</p>"
         lines.append("<ol>" if self.n_paths > 1 else "<ul>")
         for path in self.paths:
-            notes = "".join(f"<br/><small>{graph.markup(n)}</small>" for n in self._notes(path, DIGITS))
+            notes = "".join(f"<br/><small>{markup.markup(n)}</small>" for n in self._notes(path, DIGITS))
             lines.append(
                 f"<li>{factors(path, False)}<br/>= {factors(path, True)} = {_h(fmt(path.value))}{notes}</li>"
             )
@@ -298,7 +298,7 @@ def explain(param: Any, root: Any, max_paths: int | None = None) -> "Explanation
             single[node] = paths.get(node, 0) == 1
         return single[node]
 
-    rank = {n: k for k, n in enumerate(graph.preorder(root))}  # paths are listed as the formula reads
+    rank = {n: k for k, n in enumerate(walks.preorder(root))}  # paths are listed as the formula reads
     fed: dict = {}
     paths: list = []
     stack: list = [(root, (), 1.0)]  # depth first, in parent order
@@ -339,7 +339,7 @@ def _h(text):
 
 def _nowrap(text):
     """A name or number for HTML: real sub/superscripts, and never broken across lines."""
-    return f'<span style="white-space:nowrap">{graph.markup(str(text))}</span>'
+    return f'<span style="white-space:nowrap">{markup.markup(str(text))}</span>'
 
 
 __all__ = ["explain", "Explanation", "Factor", "Reuse", "Path", "MAX_PATHS"]

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from .. import graph
-from ..tracing import Trace, record
+from ... import vocab, walks
+from ...record.tracing import Trace, record
 from . import draw
 from . import render as _render
 from ._base import STEP, UNKNOWN_FILL, UNKNOWN_FONT, Drawing
@@ -48,7 +48,7 @@ class Frames(Sequence):
             raise TypeError(f"forward is True (the forward pass first) or False, not {forward!r}")
         self.forward = forward
         # with forward=True: frame k < offset computes the k-th value; then frame offset + i is step i
-        self.computed = [v for v in graph.forward_order(self.root) if v._parents] if forward else []
+        self.computed = [v for v in walks.forward_order(self.root) if v._parents] if forward else []
         self.offset = len(self.computed) + 1 if forward else 0
         self._n = self.offset + len(self.trace) + 1
         self._cache: dict = {}
@@ -129,8 +129,8 @@ def forward_frame(trace: Trace, k: int, computed: Sequence, **options: Any) -> D
     root's gradient not set yet, and the value just computed and the edges into it in orange.
     """
     d = draw(trace, step=0, **options)
-    digits = options.get("precision", graph.DIGITS)
-    order = graph.forward_order(trace.root)
+    digits = options.get("precision", vocab.DIGITS)
+    order = walks.forward_order(trace.root)
     ids = {v: f"v{i}" for i, v in enumerate(order)}
     body = "".join(d.body).splitlines(keepends=True)  # one line per statement
 
@@ -146,7 +146,7 @@ def forward_frame(trace: Trace, k: int, computed: Sequence, **options: Any) -> D
         )
 
     def cell(word, x):  # a box's data or grad cell, whatever attributes it carries
-        return rf"<td(?: [^>]*)?>{word} {re.escape(graph.fmt(x, digits))}</td>"
+        return rf"<td(?: [^>]*)?>{word} {re.escape(vocab.fmt(x, digits))}</td>"
 
     unknown = f'<td bgcolor="{UNKNOWN_FILL}"><font color="{UNKNOWN_FONT}">{{}} ?</font></td>'
     for v in computed[k:]:
@@ -221,7 +221,7 @@ def slider(root_or_frames: Any, **options: Any) -> Any:
 
     f = root_or_frames if isinstance(root_or_frames, Frames) else Frames(root_or_frames, **options)
     pictures = bare(f)  # the caption above says what the step did: the pictures don't repeat it
-    digits = f.options.get("precision", graph.DIGITS)
+    digits = f.options.get("precision", vocab.DIGITS)
     texts, counts, (head, rows) = captions(f, digits), counters(f), table_rows(f, digits)
     last = len(f) - 1
     button = widgets.Layout(width="3em")

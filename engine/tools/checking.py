@@ -21,7 +21,7 @@ What is checked can be given three ways:
   from the rule table at the shifted points; it must be up to date (a leaf
   changed after the forward pass is reported as an error).
 - ``gradcheck(e)`` for anything with ``.root`` and ``.leaves``, such as an
-  expression drawn by ``engine.strategies.expressions()``.
+  expression drawn by ``engine.tools.strategies.expressions()``.
 
 Kinks and domain edges. A finite difference is only a fair reference where the
 function is smooth. When the central difference disagrees, the one-sided
@@ -51,12 +51,12 @@ import numbers
 from dataclasses import dataclass
 from typing import Any
 
-from . import graph
-from .backward import grad
+from .. import walks
+from ..backward import grad
+from ..ops import Op, domain_error
+from ..value import Value, apply
+from ..walks import topological_order
 from .expr import expression_text
-from .graph import topological_order
-from .ops import Op, domain_error
-from .value import Value, apply
 
 EPS, ATOL, RTOL = 1e-6, 1e-5, 1e-3
 _UNDEFINED = (ArithmeticError, ValueError)  # what a forward or backward raises outside its domain
@@ -274,7 +274,7 @@ class _Graph:
         self.root = root
         order = topological_order(root)
         if inputs is None:
-            inputs = graph.leaves(root)
+            inputs = walks.leaves(root)
         elif isinstance(inputs, Value):
             inputs = [inputs]
         inputs = list(inputs)

@@ -24,8 +24,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from ..files import write_atomic
-from ..graph import DIGITS
+from ...files import write_atomic
+from ...vocab import DIGITS
 from . import _player
 from .frames import Frames, _positive
 

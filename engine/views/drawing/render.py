@@ -26,7 +26,7 @@ import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..files import write_atomic  # the one writer: follows symlinks, never replaces a FIFO or device
+from ...files import write_atomic  # the one writer: follows symlinks, never replaces a FIFO or device
 
 # File extension -> output format. "gv" is the DOT text itself: no program needed.
 EXTENSIONS = {

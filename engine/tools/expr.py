@@ -20,9 +20,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from . import graph, ops
-from .modes import detect_anomaly
-from .value import Value
+from .. import ops, vocab, walks
+from ..modes import detect_anomaly
+from ..value import Value
 
 FUNCTIONS = ops.FUNCTIONS  # the functions a formula may call: the function rows of the rule table
 MAX_LENGTH = 10_000  # characters
@@ -342,8 +342,8 @@ def expression_text(root: Value) -> str:
     >>> expression_text((t + t).log() - 1.5)
     't0 = x * 3; log(t0 + t0) - 1.5'
     """
-    order = graph.topological_order(root)
-    uses = graph.uses(root)
+    order = walks.topological_order(root)
+    uses = walks.uses(root)
     # Each node's text is first a template in which every operand stands as a mark \x00k\x00 for
     # the k-th node's text; the marks are filled in once at the end, so a deep chain costs
     # linear time (pasting whole operand texts into each node would copy them again and again).
@@ -353,7 +353,7 @@ def expression_text(root: Value) -> str:
     leaf_count = 0
     for node in reversed(order):
         if not node._parents:
-            operand[node] = (graph.printable(node.label) if node.label else f"x{leaf_count}", ops.ATOM)
+            operand[node] = (vocab.printable(node.label) if node.label else f"x{leaf_count}", ops.ATOM)
             leaf_count += 1
             continue
         text, precedence = node._op.format([operand[p] for p in node._parents], node._op.constant)

@@ -20,8 +20,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from . import graph, ops
-from .steps import check_root
+from .. import ops, vocab, walks
+from ..record.steps import check_root
 
 # ---------------------------------------------------------------------------
 # A number that counts the arithmetic done on it
@@ -212,26 +212,29 @@ def cost(root: Any, wrt: Any = None) -> Cost:
     products on nodes that depend on the seeded leaf; it is counted by running those n
     passes, so a graph of thousands of parameters takes a few seconds.
     """
-    from .forward import _push, seeds  # forward mode's own loop: counting its products counts its work
+    from ..record.forward import (  # forward mode's own loop: counting its products counts its work
+        _push,
+        seeds,
+    )
 
     check_root(root)
     if hasattr(wrt, "_parents"):
         wrt = [wrt]
-    order = [n for n in graph.forward_order(root) if n._parents]
-    leaves = graph.leaves(root) if wrt is None else list(seeds(root, {w: 1.0 for w in wrt}))
+    order = [n for n in walks.forward_order(root) if n._parents]
+    leaves = walks.leaves(root) if wrt is None else list(seeds(root, {w: 1.0 for w in wrt}))
     n = len(leaves)
     edges = sum(len(v._parents) for v in order)
     fwd = sum((forward_count(v) for v in order), Count(0, 0, 0))
     partials = sum((partials_count(v) for v in order), Count(0, 0, 0))
     partials = partials._replace(nodes=len(order))
-    uses = graph.uses(root)
+    uses = walks.uses(root)
     reverse = Count(len(order), edges, sum(k - 1 for k in uses.values()))
     one = Count(len(order), edges, sum(len(v._parents) - 1 for v in order))
     sparse = Count(0, 0, 0)
     for leaf in leaves:
         fan_in = Counter(step[0] for step in _push(root, {leaf: 1.0}))
         sparse += Count(len(fan_in), fan_in.total(), sum(k - 1 for k in fan_in.values()))
-    return Cost(graph.root_name(root), n, edges, fwd, partials, reverse, one, one * n, sparse)
+    return Cost(vocab.root_name(root), n, edges, fwd, partials, reverse, one, one * n, sparse)
 
 
 # ---------------------------------------------------------------------------
@@ -284,8 +287,8 @@ def reuse(root: Any, params: Any) -> Reuse:
     makes each product of factors from the root down to a named node once: one × per factor
     (upper → lower) not leaving the root, and a node reached from k uppers sums k terms.
     """
+    from ..record.tracing import record
     from .explaining import explain
-    from .tracing import record
 
     t = record(root)
     written_mul = written_add = 0

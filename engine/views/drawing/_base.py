@@ -5,8 +5,9 @@ import re
 
 import graphviz
 
-from ..graph import fmt, markup, printable
-from ..value import Value
+from ...markup import markup
+from ...value import Value
+from ...vocab import fmt, printable
 from . import render as _render
 
 MAX_BOXES = 150  # collapsed view: most boxes before grouping more coarsely
@@ -204,7 +205,7 @@ def _title(v, names):
 
 
 def _scripts(text):
-    """Text for an HTML-like label, ``^``/``_`` as smaller super- and subscripts (engine.graph.markup)."""
+    """Text for an HTML-like label, ``^``/``_`` as smaller super- and subscripts (engine.markup.markup)."""
     return (
         markup(str(text))
         .replace("<sup>", '<font point-size="8"><sup>')
@@ -295,5 +296,5 @@ def _highlights(nodes, edges, order):
 
 
 def _num(x, precision):
-    """A number as every view rounds it (engine.graph.fmt), ``precision`` decimals."""
+    """A number as every view rounds it (engine.vocab.fmt), ``precision`` decimals."""
     return fmt(x, precision)

@@ -21,9 +21,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import graph
-from .backward import local_partials
-from .graph import DIGITS, fmt
+from .. import vocab, walks
+from ..backward import local_partials
+from ..vocab import DIGITS, fmt
 from .steps import Step, check_root
 from .tracing import Trace, _h
 
@@ -33,7 +33,7 @@ from .tracing import Trace, _h
 
 def _leaf(root, leaf, labels):
     """``leaf`` (a Value or a label) as a leaf below ``root``, or a clear error."""
-    L = graph.root_name(root)
+    L = vocab.root_name(root)
     if isinstance(leaf, str):
         found = labels.get(leaf, [])
         if len(found) != 1:
@@ -57,7 +57,7 @@ def seeds(root: Any, tangents: Any) -> dict:
             f"tangents maps leaves (Values or labels) to numbers, e.g. {{w5: 1.0}}, or is one leaf; "
             f"got {type(tangents).__name__} {tangents!r}"
         )
-    below = set(graph.topological_order(root))
+    below = set(walks.topological_order(root))
     labels: dict = {}
     for n in below:
         if not n._parents and n.label is not None:
@@ -66,16 +66,16 @@ def seeds(root: Any, tangents: Any) -> dict:
     for key, t in tangents.items():
         leaf = _leaf(root, key, labels)
         if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t):
-            raise TypeError(f"the tangent of {graph.describe(leaf)} must be a finite number, not {t!r}")
+            raise TypeError(f"the tangent of {vocab.describe(leaf)} must be a finite number, not {t!r}")
         if leaf not in below:
-            L = graph.root_name(root)
+            L = vocab.root_name(root)
             raise ValueError(
-                f"{graph.describe(leaf)} is not in the graph below {L}, so it has no effect on {L}; "
+                f"{vocab.describe(leaf)} is not in the graph below {L}, so it has no effect on {L}; "
                 f"seed a Value that {L} was computed from"
             )
         if leaf._parents:
             raise ValueError(
-                f"{graph.describe(leaf)} was computed from other Values; forward mode seeds leaves "
+                f"{vocab.describe(leaf)} was computed from other Values; forward mode seeds leaves "
                 "(inputs and parameters), whose tangents the pass then carries up"
             )
         out[leaf] = out.get(leaf, 0.0) + float(t)
@@ -91,7 +91,7 @@ def _push(root, tangent, locals_=None):
     parent, tangent of node so far, final)``. ``locals_``, if given, receives ∂node/∂parent of
     every edge, as the rule table gives them to the backward pass.
     """
-    for node in graph.forward_order(root):
+    for node in walks.forward_order(root):
         parents = node._parents
         if not parents:
             continue
@@ -136,13 +136,13 @@ def jvp(root: Any, tangents: Any) -> float:
 class ForwardStep(Step):
     """One forward-mode product: ∂node/∂w += ∂node/∂parent · ∂parent/∂w.
 
-    The fields are :class:`engine.steps.Step`'s, read forwards: ``upstream`` is the
+    The fields are :class:`engine.record.steps.Step`'s, read forwards: ``upstream`` is the
     tangent coming in, ∂parent/∂w; ``local`` is ∂node/∂parent (the same number the
     backward pass multiplies on this edge); ``grad`` is the tangent of ``node`` so far,
     final on the node's last product; ``root_name`` names the seeded leaf w.
     """
 
-    def text(self, digits: int = graph.DIGITS) -> str:
+    def text(self, digits: int = vocab.DIGITS) -> str:
         """The step as one sentence, numbers with ``digits`` decimals."""
         w, n, p = self.root_name, self.node_name, self.parent_name
         so_far = "" if self.final else " so far"
@@ -160,7 +160,7 @@ class ForwardStep(Step):
         """The node whose number this step changed: ``node``, whose tangent it added to."""
         return self.node
 
-    def caption(self, digits: int = graph.DIGITS) -> str:
+    def caption(self, digits: int = vocab.DIGITS) -> str:
         """What the step did, as a frame's headline: ∂node/∂w += ∂node/∂parent × ∂parent/∂w."""
         w, n, p = self.root_name, self.node_name, self.parent_name
         return (
@@ -213,7 +213,7 @@ class ForwardTrace(Trace):
     def to(self, node: Any) -> "ForwardTrace":
         """The steps on the paths from ``wrt`` up to ``node`` (a Value or its label), as a ForwardTrace."""
         node = self.find(node)
-        below = set(graph.topological_order(node))
+        below = set(walks.topological_order(node))
         kept = [s for s in self.steps if s.node in below]
         return ForwardTrace(self.root, kept, self.wrt, self.names, self._locals, self.tangents)
 
@@ -299,7 +299,7 @@ def forward_steps(root: Any, wrt: Any, names: dict | None = None) -> Iterator[Fo
     :func:`forward_trace` keeps every step in a :class:`ForwardTrace`.
     """
     (leaf,) = seeds(root, {wrt: 1.0})  # checked now, not at the first next()
-    return _steps(root, leaf, names if names is not None else graph.names(root), {leaf: 1.0})
+    return _steps(root, leaf, names if names is not None else vocab.names(root), {leaf: 1.0})
 
 
 def _steps(root, leaf, names, tangent, locals_=None):
@@ -307,7 +307,7 @@ def _steps(root, leaf, names, tangent, locals_=None):
     for number, (node, index, parent, local, t, acc, final) in enumerate(_push(root, tangent, locals_), 1):
         t, local = float(t), float(local)
         yield ForwardStep(
-            number, node, parent, index, t, local, graph.formula(node, index, names),
+            number, node, parent, index, t, local, vocab.formula(node, index, names),
             node._op.formula(index, len(node._parents)), local * t, float(acc), final,
             names[node], names[parent], w,
         )  # fmt: skip
@@ -316,11 +316,11 @@ def _steps(root, leaf, names, tangent, locals_=None):
 def forward_trace(root: Any, wrt: Any) -> ForwardTrace:
     """Forward mode from the leaf ``wrt`` up to ``root``, every step kept, as a :class:`ForwardTrace`.
 
-    The twin of :func:`engine.trace` (and like :func:`engine.tracing.record`, it changes no
+    The twin of :func:`engine.trace` (and like :func:`engine.record.tracing.record`, it changes no
     ``.grad``): tables, ``engine.draw(trace, step=i)`` and ``engine.frames(trace)`` read it.
     """
     (leaf,) = seeds(root, {wrt: 1.0})
-    names = graph.names(root)
+    names = vocab.names(root)
     tangent: dict = {leaf: 1.0}
     locals_: dict = {}
     steps = list(_steps(root, leaf, names, tangent, locals_))
