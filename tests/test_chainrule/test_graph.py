@@ -177,7 +177,7 @@ def test_code_prints_seed002_generated_source(capsys):
     """--code prints seed 002's backward pass as Python, the golden source, and draws nothing."""
     from pathlib import Path
 
-    golden = Path(__file__).resolve().parent.parent / "engine" / "data" / "seed002_codegen.txt"
+    golden = Path(__file__).resolve().parent.parent / "test_engine" / "tools" / "data" / "seed002_codegen.txt"
     code, out, err = run(capsys, "--code")
     assert code == 0 and err == ""
     assert out == golden.read_text(encoding="utf-8")

@@ -507,7 +507,7 @@ def test_frames_without_ipywidgets(monkeypatch):
         slider(L)
     f = frames(L)
     assert list(f) == ["frame 0", "frame 1", "frame 2"]
-    assert not hasattr(f, "_ipython_display_")  # Jupyter shows the HTML player (tests/engine/test_animate.py)
+    assert not hasattr(f, "_ipython_display_")  # Jupyter shows the HTML player (test_animate.py)
 
 
 def test_slider_scrubs_through_the_frames(monkeypatch):
