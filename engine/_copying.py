@@ -41,7 +41,7 @@ class _Written:
 def _shell(cls, data, grad, label, scope, op):
     """A node restored from a pickle, without its parents yet (``__setstate__`` adds them)."""
     out = _new(cls)
-    out.data, out.grad, out.label, out.scope, out._op, out._parents = data, grad, label, scope, op, ()
+    out.data, out.grad, out.label, out.scope, out.op, out.parents = data, grad, label, scope, op, ()
     return out
 
 
@@ -49,7 +49,7 @@ def copy_node(self):
     """``copy.copy(v)``: a new node with the same number, op and parents (the graph below is shared)."""
     out = _new(self.__class__)
     out.data, out.grad, out.label, out.scope = self.data, self.grad, self.label, self.scope
-    out._op, out._parents = self._op, self._parents
+    out.op, out.parents = self.op, self.parents
     return out
 
 
@@ -61,7 +61,7 @@ def deepcopy_graph(self, memo):
         for node in leaves + interior:  # each node after its inputs
             if id(node) not in memo:
                 memo[id(node)] = out = copy_node(node)
-                out._parents = tuple(memo[id(p)] for p in node._parents)
+                out.parents = tuple(memo[id(p)] for p in node.parents)
                 if node.grad.__class__ is not float:  # a Value gradient of create_graph
                     out.grad = copy.deepcopy(node.grad, memo)
         memo.setdefault(id(memo), []).append(self)  # keep the originals alive while memo is used
@@ -71,20 +71,20 @@ def deepcopy_graph(self, memo):
 
 def reduce_graph(self, protocol):
     """How pickle writes a node: its fields, then its parents (all nodes below, for the first node)."""
-    fields = (self.__class__, self.data, self.grad, self.label, self.scope, self._op)
-    if not self._parents:
+    fields = (self.__class__, self.data, self.grad, self.label, self.scope, self.op)
+    if not self.parents:
         return _shell, fields
     pending = _pickling.pending
     if self in pending:  # inside a graph being pickled: its inputs are written already
         pending.discard(self)
-        return _shell, fields, self._parents
+        return _shell, fields, self.parents
     # The first node of a graph: write every node below first, inputs before the nodes
     # using them, so no node's parents are written by recursion (any depth is fine).
     interior, leaves = postorder(self)
     pending.update(interior[:-1])
-    return _shell, fields, [leaves + interior[:-1], self._parents, _Written(interior)]
+    return _shell, fields, [leaves + interior[:-1], self.parents, _Written(interior)]
 
 
 def set_parents(self, state):
     """How pickle restores a node's parents, once they are restored."""
-    self._parents = state[1] if state.__class__ is list else state
+    self.parents = state[1] if state.__class__ is list else state

@@ -30,8 +30,8 @@ def node(cls, data, op, parents):
     mode = _mode()
     if mode is _DEFAULT:  # the usual case: record, no checks, no scope
         out.scope = None
-        out._op = op
-        out._parents = parents
+        out.op = op
+        out.parents = parents
         return out
     out.scope = mode.scope
     return finish(out, op, parents, mode)
@@ -41,11 +41,11 @@ def finish(out, op, parents, mode):
     """Record ``out``'s op and parents as ``mode`` says (none inside no_grad), and check it if asked."""
     data = out.data
     if mode.recording:
-        out._op = op
-        out._parents = parents
+        out.op = op
+        out.parents = parents
     else:
-        out._op = None
-        out._parents = ()
+        out.op = None
+        out.parents = ()
     if mode.checking and not _isfinite(data):
         raise FloatingPointError(
             f"detect_anomaly: {describe(op, parents)} gave {data} (not finite); "
@@ -70,8 +70,8 @@ def make_{name}({params}):
             return finish(out, op, {parents}, mode)
     else:
         out.scope = None
-    out._op = op
-    out._parents = {parents}
+    out.op = op
+    out.parents = {parents}
     return out
 """
 
@@ -124,10 +124,10 @@ def _failed(op, exc, parents):
 def backward_error(node, exc):
     """The error for a rule that fails in backward: an infinite or too large slope is non-finite."""
     where = f"node {node.label!r}" if node.label is not None else "a node"
-    at = f"backward through {where} = {describe(node._op, node._parents)}"
+    at = f"backward through {where} = {describe(node.op, node.parents)}"
     if isinstance(exc, (ZeroDivisionError, OverflowError)):  # a slope that is infinite or beyond a float
-        n = len(node._parents)
-        rule = " and ".join(dict.fromkeys(node._op.formula(i, n) for i in range(n)))
+        n = len(node.parents)
+        rule = " and ".join(dict.fromkeys(node.op.formula(i, n) for i in range(n)))
         what = "infinite (a domain edge)" if isinstance(exc, ZeroDivisionError) else "too large for a float"
         return FloatingPointError(
             f"{at}: the local derivative {rule} is {what} at these inputs, so the gradient would not "
@@ -156,7 +156,7 @@ def as_float(x):
     if x.__class__ is float:
         if x - x == 0.0:  # not NaN or ±inf
             return x
-    elif hasattr(x, "data") and hasattr(x, "_parents"):
+    elif hasattr(x, "data") and hasattr(x, "parents"):
         return x.data  # Value(Value(2)) holds 2.0: a new leaf, not a nested Value
     elif isinstance(x, (str, bytes)) or not isinstance(x, (numbers.Real, decimal.Decimal)):
         hint = " (parse it first: Value(float(s)))" if isinstance(x, str) else ""

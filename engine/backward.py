@@ -32,8 +32,8 @@ def local_partials(node: Any, as_values: bool = False) -> tuple:
     With ``as_values`` the partials are Values built from the graph itself, so
     they can be differentiated again.
     """
-    op = node._op
-    inputs = node._parents if as_values else [p.data for p in node._parents]
+    op = node.op
+    inputs = node.parents if as_values else [p.data for p in node.parents]
     if op.constant is not None:
         inputs = [*inputs, op.constant]
     try:
@@ -75,7 +75,7 @@ def backprop(
             leaf.grad = 0.0  # a leaf sums this pass's terms from zero; what it held is added at the end
         root.grad = gradient
         for node in reversed(order):  # each node after every node that uses it
-            parents, op = node._parents, node._op
+            parents, op = node.parents, node.op
             try:  # the local derivatives ∂node/∂parent, from the node's row of the rule table
                 if create_graph:
                     locals_ = local_partials(node, True)
@@ -94,7 +94,7 @@ def backprop(
                 if watch:
                     if checking and not _isfinite(float(parent.grad)):
                         raise FloatingPointError(
-                            f"detect_anomaly: backward through {describe(node._op, parents)} "
+                            f"detect_anomaly: backward through {describe(node.op, parents)} "
                             f"gave the gradient {parent.grad} for {name(parent)}"
                         )
                     if record:
@@ -150,9 +150,9 @@ def grad(output: Any, inputs: Iterable[Any], create_graph: bool = False) -> list
     """
     inputs = list(inputs)
     for i, v in enumerate(inputs):
-        if not hasattr(v, "_parents"):
+        if not hasattr(v, "parents"):
             raise TypeError(f"grad(output, inputs): input {i} is {v!r}; give the Values the output came from")
-    if not hasattr(output, "_parents"):
+    if not hasattr(output, "parents"):
         if not isinstance(output, numbers.Real):
             raise TypeError(f"grad(output, inputs): the output must be a Value, not {type(output).__name__}")
         # A number is a constant: its derivative is 0 for every input, as in autograd.

@@ -151,16 +151,16 @@ def function(name: str) -> Callable:
     def f(x, *rest):
         op = RULES[name]
         if not rest and op.arity == 1 and op.inputs[-1] != "k":
-            return getattr(x, name)() if hasattr(x, "_parents") else _checked(op, _real(name, x))
+            return getattr(x, name)() if hasattr(x, "parents") else _checked(op, _real(name, x))
         if 1 + len(rest) != len(op.inputs):
             raise TypeError(
                 f"{op.format([(a, ATOM) for a in op.inputs])[0]} takes {len(op.inputs)} inputs, got {1 + len(rest)}"
             )
-        if not any(hasattr(v, "_parents") for v in (x, *rest)):  # numbers only: a float back
+        if not any(hasattr(v, "parents") for v in (x, *rest)):  # numbers only: a float back
             return _checked(op, *(_real(name, v) for v in (x, *rest)))
         if op.inputs[-1] == "k":  # leaky_relu(x, 0.01): one node, bound to the number k
             k = rest[-1]
-            if hasattr(k, "_parents") or not math.isfinite(k := _real(name, k)):
+            if hasattr(k, "parents") or not math.isfinite(k := _real(name, k)):
                 raise TypeError(f"{name}: k must be a finite number (not a Value), got {rest[-1]!r}")
             return op.bind(float(k))(x, *rest[:-1])
         return op(x, *rest)

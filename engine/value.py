@@ -37,7 +37,9 @@ class Value:
     made it (an nn neuron, or ``engine.scope``) for drawings.
     """
 
-    __slots__ = ("data", "grad", "label", "scope", "_op", "_parents", "__weakref__")
+    # op: the rule (an engine.ops.Op) that made this node, None for a leaf; parents: its
+    # inputs, in order (a tuple). Both are set once, when the node is made.
+    __slots__ = ("data", "grad", "label", "scope", "op", "parents", "__weakref__")
 
     def __init__(self, data: Number, label: str | None = None):
         self.data = as_float(data)
@@ -46,18 +48,8 @@ class Value:
             raise TypeError(f"a label is a str such as 'w5' (or None), not {type(label).__name__} {label!r}")
         self.label = label
         self.scope = modes.current.get().scope
-        self._op = None
-        self._parents = ()
-
-    @property
-    def op(self) -> Op | None:
-        """The rule (an ``engine.ops.Op``) that made this node, or None for a leaf."""
-        return self._op
-
-    @property
-    def parents(self) -> tuple[Value, ...]:
-        """The inputs of the op that made this node, in order (a tuple)."""
-        return self._parents
+        self.op = None
+        self.parents = ()
 
     def __repr__(self):
         label = f", label={self.label!r}" if self.label is not None else ""

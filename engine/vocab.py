@@ -61,7 +61,7 @@ def names(root: Any) -> dict:
 
 def describe(v: Any) -> str:
     """A Value in a sentence: its label, or Value(its number)."""
-    if not hasattr(v, "_parents"):
+    if not hasattr(v, "parents"):
         return repr(v)
     return printable(v.label) if v.label else f"Value({v.data!r})"
 
@@ -94,7 +94,7 @@ def formula(node: Any, index: int, names: dict, digits: int = DIGITS) -> str:
     parents' names and a bound constant ``k`` its value: dot's ``x_1`` for w5 reads
     ``outH1``, powk's ``k * a**(k - 1)`` for x**2 reads ``2 * x**(2 - 1)``.
     """
-    op, parents = node._op, node._parents
+    op, parents = node.op, node.parents
     shown: dict[str, str] = {"out": names[node]}
     if op.arity is None:  # n-ary: groups such as w_1..w_n, x_1..x_n, then any fixed inputs (b)
         groups = [g[:-2] for g in op.inputs if g.endswith("_i")]
@@ -203,10 +203,10 @@ def pretty(text: str) -> str:
 
 def expression(node: Any, names: dict) -> str:
     """How ``node`` was computed from its inputs, each named as the graph names it: ``0.05 - outY1``."""
-    if not node._parents:
+    if not node.parents:
         return names[node]
-    operands = [(names[p], ATOM) for p in node._parents]
-    return node._op.format(operands, node._op.constant)[0]
+    operands = [(names[p], ATOM) for p in node.parents]
+    return node.op.format(operands, node.op.constant)[0]
 
 
 def key(nodes: Iterable, names: dict) -> list[tuple[Any, str]]:
@@ -215,7 +215,7 @@ def key(nodes: Iterable, names: dict) -> list[tuple[Any, str]]:
     The generated names n1, n2, ... mean nothing on their own; this is their legend, in
     the order of the names.
     """
-    unnamed = [v for v in nodes if not v.label and v._parents and names.get(v, "").startswith("n")]
+    unnamed = [v for v in nodes if not v.label and v.parents and names.get(v, "").startswith("n")]
     unnamed.sort(key=lambda v: int(names[v][1:]) if names[v][1:].isdigit() else 0)
     return [(v, f"{names[v]} = {pretty(expression(v, names))}") for v in unnamed]
 
@@ -226,17 +226,17 @@ def written(root: Any, names: dict) -> str | None:
     ``E = 0.5 * (0.05 - outY1)**2 + 0.5 * (0.82 - outY2)**2`` for seed 002's loss; None
     when the formula would be long (more than 160 characters) or ``root`` has no unlabelled input.
     """
-    if not any(not p.label and p._parents for p in root._parents):
+    if not any(not p.label and p.parents for p in root.parents):
         return None
     texts: dict = {}
     for v in postorder(root)[0]:
         operands = []
-        for p in v._parents:
-            if p._parents and not p.label and p in texts:
+        for p in v.parents:
+            if p.parents and not p.label and p in texts:
                 operands.append(texts[p])
             else:
                 operands.append((names[p], ATOM))
-        texts[v] = v._op.format(operands, v._op.constant)
+        texts[v] = v.op.format(operands, v.op.constant)
         if len(texts[v][0]) > 160:
             return None
     return f"{names[root]} = {pretty(texts[root][0])}"

@@ -21,7 +21,7 @@ def postorder(root: Any) -> tuple[list, list]:
 
     An iterative depth-first search: a node is placed once every input is placed.
     """
-    if not root._parents:
+    if not root.parents:
         return [], [root]
     order, leaves, seen = [], [], set()
     stack = [root]
@@ -32,9 +32,9 @@ def postorder(root: Any) -> tuple[list, list]:
         elif node not in seen:
             seen.add(node)
             stack += (node, _EXIT)
-            for parent in node._parents:
+            for parent in node.parents:
                 if parent not in seen:
-                    if parent._parents:
+                    if parent.parents:
                         stack.append(parent)
                     else:
                         seen.add(parent)
@@ -60,13 +60,13 @@ def preorder(root: Any) -> list:
         if node not in seen:
             seen.add(node)
             out.append(node)
-            stack.extend(reversed(node._parents))
+            stack.extend(reversed(node.parents))
     return out
 
 
 def leaves(root: Any) -> list:
     """The leaves below ``root`` in reading order (as they first appear in its formula)."""
-    return [n for n in preorder(root) if not n._parents]
+    return [n for n in preorder(root) if not n.parents]
 
 
 def forward_order(root: Any) -> list:
@@ -79,8 +79,8 @@ def forward_order(root: Any) -> list:
     stack = [(root, 0)]
     while stack:
         node, i = stack.pop()
-        parents = node._parents
-        while i < len(parents) and (parents[i] in done or not parents[i]._parents):
+        parents = node.parents
+        while i < len(parents) and (parents[i] in done or not parents[i].parents):
             i += 1
         if i < len(parents):  # an input still to place: place it (and its inputs) first
             stack += ((node, i + 1), (parents[i], 0))
@@ -97,12 +97,12 @@ def forward_order(root: Any) -> list:
 
 def uses(root: Any) -> Counter:
     """How many edges lead into each node below ``root``: how many chain-rule steps add to its grad."""
-    return Counter(p for n in topological_order(root) for p in n._parents)
+    return Counter(p for n in topological_order(root) for p in n.parents)
 
 
 def count_steps(root: Any) -> int:
     """How many chain-rule steps ``root``'s backward pass takes: one per edge of the graph."""
-    return sum(len(n._parents) for n in postorder(root)[0])
+    return sum(len(n.parents) for n in postorder(root)[0])
 
 
 __all__ = ["postorder", "topological_order", "preorder", "leaves", "forward_order", "uses", "count_steps"]

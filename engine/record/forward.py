@@ -41,7 +41,7 @@ def _leaf(root, leaf, labels):
             why = "no leaf" if not found else f"{len(found)} leaves"
             raise KeyError(f"{why} labelled {leaf!r} below {L}; pass the Value itself (its leaves: {some})")
         return found[0]
-    if not hasattr(leaf, "_parents"):
+    if not hasattr(leaf, "parents"):
         what = f"{type(leaf).__name__} {leaf!r}"
         raise TypeError(f"a tangent is seeded on a Value or its label (str), not {what}")
     return leaf
@@ -50,7 +50,7 @@ def _leaf(root, leaf, labels):
 def seeds(root: Any, tangents: Any) -> dict:
     """``tangents`` ({leaf or label: number}, or one leaf for tangent 1) checked against ``root``'s graph."""
     check_root(root)
-    if isinstance(tangents, str) or hasattr(tangents, "_parents"):
+    if isinstance(tangents, str) or hasattr(tangents, "parents"):
         tangents = {tangents: 1.0}
     elif not isinstance(tangents, dict):
         raise TypeError(
@@ -60,7 +60,7 @@ def seeds(root: Any, tangents: Any) -> dict:
     below = set(walks.topological_order(root))
     labels: dict = {}
     for n in below:
-        if not n._parents and n.label is not None:
+        if not n.parents and n.label is not None:
             labels.setdefault(n.label, []).append(n)
     out: dict = {}
     for key, t in tangents.items():
@@ -73,7 +73,7 @@ def seeds(root: Any, tangents: Any) -> dict:
                 f"{vocab.describe(leaf)} is not in the graph below {L}, so it has no effect on {L}; "
                 f"seed a Value that {L} was computed from"
             )
-        if leaf._parents:
+        if leaf.parents:
             raise ValueError(
                 f"{vocab.describe(leaf)} was computed from other Values; forward mode seeds leaves "
                 "(inputs and parameters), whose tangents the pass then carries up"
@@ -92,7 +92,7 @@ def _push(root, tangent, locals_=None):
     every edge, as the rule table gives them to the backward pass.
     """
     for node in walks.forward_order(root):
-        parents = node._parents
+        parents = node.parents
         if not parents:
             continue
         live = [i for i, p in enumerate(parents) if p in tangent]
@@ -269,7 +269,7 @@ class ForwardTrace(Trace):
         rows = []
         for s in self.steps:
             rows.append([
-                str(s.number), s.node_name, s.node._op.label, s.parent_name, fmt(s.upstream, digits),
+                str(s.number), s.node_name, s.node.op.label, s.parent_name, fmt(s.upstream, digits),
                 s.formula, "=", fmt(s.local, digits), fmt(s.product, digits), fmt(s.grad, digits),
                 "" if s.final else "so far",
             ])  # fmt: skip
@@ -308,7 +308,7 @@ def _steps(root, leaf, names, tangent, locals_=None):
         t, local = float(t), float(local)
         yield ForwardStep(
             number, node, parent, index, t, local, vocab.formula(node, index, names),
-            node._op.formula(index, len(node._parents)), local * t, float(acc), final,
+            node.op.formula(index, len(node.parents)), local * t, float(acc), final,
             names[node], names[parent], w,
         )  # fmt: skip
 

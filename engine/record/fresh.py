@@ -21,14 +21,14 @@ def check_fresh(root: Any) -> None:
     """
     nodes = names_ = None
     for v in postorder(root)[0]:
-        args = [p.data for p in v._parents]
+        args = [p.data for p in v.parents]
         try:
-            again = v._op.forward(*args)
+            again = v.op.forward(*args)
         except (ArithmeticError, ValueError):
             again = math.nan
         if again != v.data and not (again != again and v.data != v.data):  # nan equals nan here
             nodes = nodes or names(root)
-            names_ = ", ".join(f"{nodes[p]} = {p.data!r}" for p in v._parents)
+            names_ = ", ".join(f"{nodes[p]} = {p.data!r}" for p in v.parents)
             raise StaleGraphError(
                 f"the graph below {nodes[root]} is stale: {nodes[v]} holds {v.data!r} but its inputs "
                 f"({names_}) now give {again!r}, so a leaf (a weight or an input) changed after the "

@@ -105,14 +105,14 @@ def _steps(root, gradient, names):
         upstream, local = float(node.grad), float(local)
         yield Step(
             number, node, parent, index, upstream, local, vocab.formula(node, index, names),
-            node._op.formula(index, len(node._parents)), upstream * local, float(parent.grad),
+            node.op.formula(index, len(node.parents)), upstream * local, float(parent.grad),
             seen[parent] == uses[parent], names[node], names[parent], root_name,
         )  # fmt: skip
 
 
 def check_root(root: Any) -> None:
     """Refuse anything but a Value as the root of a backward pass, saying what was given."""
-    if not hasattr(root, "_parents") or not hasattr(root, "data"):
+    if not hasattr(root, "parents") or not hasattr(root, "data"):
         raise TypeError(f"expected the Value to differentiate (the loss), got {type(root).__name__} {root!r}")
 
 

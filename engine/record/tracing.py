@@ -57,7 +57,7 @@ def record(root: Any, gradient: float = 1.0) -> "Trace":
     saved = [n.grad for n in nodes]
     try:
         for n in nodes:
-            if not n._parents:
+            if not n.parents:
                 n.grad = 0.0
         return trace(root, gradient)
     finally:
@@ -103,7 +103,7 @@ class Trace(Sequence):
 
     def find(self, label: Any) -> Any:
         """The node labelled ``label`` in this trace (a string is looked up; a Value is returned)."""
-        if hasattr(label, "_parents"):
+        if hasattr(label, "parents"):
             return label
         if not isinstance(label, str):
             raise TypeError(f"expected a Value or a label (str), got {type(label).__name__} {label!r}")
@@ -208,7 +208,7 @@ class Trace(Sequence):
         rows = []
         for k, s in enumerate(self.steps):
             rows.append([
-                str(s.number), s.node_name, s.node._op.label, s.parent_name, columns[4][k],
+                str(s.number), s.node_name, s.node.op.label, s.parent_name, columns[4][k],
                 vocab.pretty(s.formula), "=", columns[7][k], columns[8][k], columns[9][k],
                 "" if s.final else "so far",
             ])  # fmt: skip

@@ -299,7 +299,7 @@ class _Graph:
         moved = set(inputs)
         self.order = []
         for node in reversed(order):
-            if node not in moved and any(p in moved for p in node._parents):
+            if node not in moved and any(p in moved for p in node.parents):
                 moved.add(node)
                 self.order.append(node)
         self.expression = expression if expression is not None else _short_text(root, len(order))
@@ -315,11 +315,11 @@ class _Graph:
         """The output's value with the inputs set to ``xs`` (floats only, no graph)."""
         data = dict(zip(self.inputs, xs))
         for node in self.order:
-            args = [data[p] if p in data else p.data for p in node._parents]
+            args = [data[p] if p in data else p.data for p in node.parents]
             try:
-                data[node] = node._op.forward(*args)
+                data[node] = node.op.forward(*args)
             except _UNDEFINED as exc:
-                raise domain_error(node._op, exc, args) from None
+                raise domain_error(node.op, exc, args) from None
         return data.get(self.root, self.root.data)
 
     def build(self, xs):
@@ -327,7 +327,7 @@ class _Graph:
         leaves = [Value(x, label=label) for x, label in zip(xs, self.labels)]
         made = dict(zip(self.inputs, leaves))
         for node in self.order:
-            made[node] = apply(node._op, *[made.get(p, p) for p in node._parents])
+            made[node] = apply(node.op, *[made.get(p, p) for p in node.parents])
         return made.get(self.root, self.root), leaves
 
 

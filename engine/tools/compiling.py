@@ -107,7 +107,7 @@ def code_names(root: Any, reserved: Iterable[str] = ()) -> dict:
 
 def row(node: Any) -> ops.Op:
     """The op that made ``node``, if it is a row of ``engine.RULES`` (or one bound to a constant)."""
-    op = node._op
+    op = node.op
     found = ops.RULES.get(getattr(op, "name", ""))
     if found is None or (found is not op if op.constant is None else found.partials is not op.partials):
         raise TypeError(
@@ -119,7 +119,7 @@ def row(node: Any) -> ops.Op:
 
 def _template(entry, node, names, out):
     """One entry of a row's ``code`` filled in with this node's names, or None (call the row)."""
-    op, args = node._op, [names[p] for p in node._parents]
+    op, args = node.op, [names[p] for p in node.parents]
     if entry is None:
         return None
     if callable(entry):
@@ -132,9 +132,9 @@ def _template(entry, node, names, out):
 
 
 def _call_args(node, names, out=None):
-    args = [names[p] for p in node._parents]
-    if node._op.constant is not None:
-        args.append(ops.code_literal(node._op.constant))
+    args = [names[p] for p in node.parents]
+    if node.op.constant is not None:
+        args.append(ops.code_literal(node.op.constant))
     return ", ".join(args + ([out] if out is not None else []))
 
 
@@ -192,10 +192,10 @@ class Program:
         inputs = list(inputs)
         for v in inputs:
             check_root(v)
-            if v._parents:
+            if v.parents:
                 raise ValueError(
                     f"the inputs of generated code are leaves (Values computed from nothing); "
-                    f"{vocab.describe(v)} is computed from {len(v._parents)} others"
+                    f"{vocab.describe(v)} is computed from {len(v.parents)} others"
                 )
         if len(set(map(id, inputs))) != len(inputs):
             raise ValueError("an input is listed twice; give each leaf once")
@@ -212,7 +212,7 @@ class Program:
         names, is_input = self.names, set(map(id, inputs))
         self.forward = []
         for node in order:
-            if node._parents:
+            if node.parents:
                 self.forward.append((node, f"{names[node]} = {forward_code(node, names)}"))
             elif id(node) not in is_input:
                 self.forward.append((node, f"{names[node]} = {node.data!r}  # held fixed"))
@@ -220,22 +220,22 @@ class Program:
         if wanted is not None:
             needs = {id(v) for v in wanted}
             for node in reversed(walks.topological_order(root)):  # leaves first
-                if any(id(p) in needs for p in node._parents):
+                if any(id(p) in needs for p in node.parents):
                     needs.add(id(node))
         interior, _ = walks.postorder(root)
         counts = {}
         for node in interior:
-            counts[node] = sum(1 for p in node._parents if needs is None or id(p) in needs)
+            counts[node] = sum(1 for p in node.parents if needs is None or id(p) in needs)
         self.steps, seen, number, late = [], set(), 0, []
         for node in reversed(interior):  # as engine.backward.backprop takes them
             guarded = guard is not None and counts[node] >= guard
-            for index, parent in enumerate(node._parents):
+            for index, parent in enumerate(node.parents):
                 number += 1
                 if needs is not None and id(parent) not in needs:
                     continue
                 local = partial_code(node, index, names)
-                assign = first_assigns and bool(parent._parents) and parent not in seen and not guarded
-                if first_assigns and parent._parents and parent not in seen and guarded:
+                assign = first_assigns and bool(parent.parents) and parent not in seen and not guarded
+                if first_assigns and parent.parents and parent not in seen and guarded:
                     late.append(parent)  # its first term may be skipped: it starts at 0 instead
                 seen.add(parent)
                 line = accumulate(f"g_{names[parent]}", f"g_{names[node]}", local, assign)
@@ -244,12 +244,12 @@ class Program:
                 )
                 self.steps.append((number, node, parent, line, comment, guarded))
         grads = [
-            n for n in walks.topological_order(root) if n is not root and (n._parents or not first_assigns)
+            n for n in walks.topological_order(root) if n is not root and (n.parents or not first_assigns)
         ]
         if needs is not None:
             grads = [n for n in grads if id(n) in needs]
         grads += [v for v in (inputs if wanted is None else wanted) if v not in grads and v is not root]
-        self.zeros = [n for n in grads if not (first_assigns and n._parents)]
+        self.zeros = [n for n in grads if not (first_assigns and n.parents)]
         self.late_zeros = late
         text = " ".join(line for _, line in self.forward) + " ".join(s[3] for s in self.steps)
         used = set(re.findall(r"\b([A-Za-z_]\w*)\(", text))

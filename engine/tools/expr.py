@@ -352,11 +352,11 @@ def expression_text(root: Value) -> str:
     lets: list[tuple[str, int]] = []  # (t_i, the template its line defines)
     leaf_count = 0
     for node in reversed(order):
-        if not node._parents:
+        if not node.parents:
             operand[node] = (vocab.printable(node.label) if node.label else f"x{leaf_count}", ops.ATOM)
             leaf_count += 1
             continue
-        text, precedence = node._op.format([operand[p] for p in node._parents], node._op.constant)
+        text, precedence = node.op.format([operand[p] for p in node.parents], node.op.constant)
         templates.append(text)
         if uses.get(node, 0) > 1:
             name = f"t{len(lets)}"

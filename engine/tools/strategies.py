@@ -114,9 +114,9 @@ LIMIT = 100.0  # every node's value stays within ±LIMIT, so no overflow and mod
 
 def _room(a):
     """How far ``a`` must stay from an edge: EDGE, or more when a moves fast with the leaves."""
-    if not a._parents:
+    if not a.parents:
         return max(EDGE, SAFETY * EPS)
-    leaves = [n for n in topological_order(a) if not n._parents]
+    leaves = [n for n in topological_order(a) if not n.parents]
     slope = sum(abs(g) for g in grad(a, leaves))
     return max(EDGE, SAFETY * EPS * slope)
 
@@ -217,12 +217,12 @@ class Expression:
     @property
     def ops(self) -> set:
         """The names of the ops used (bound ops by their own names, e.g. "mulk")."""
-        return {n._op.name for n in topological_order(self.root) if n._parents}
+        return {n.op.name for n in topological_order(self.root) if n.parents}
 
     @property
     def size(self) -> int:
         """The number of op nodes."""
-        return sum(1 for n in topological_order(self.root) if n._parents)
+        return sum(1 for n in topological_order(self.root) if n.parents)
 
     def __repr__(self):
         return self._repr
@@ -309,7 +309,7 @@ def _subexpression(draw, state, depth):
         return draw(st.sampled_from([n for n in height if height[n] < depth]))
 
     made = _node(draw, draw(st.sampled_from(state.names)), operand, state.max_width)
-    state.height[made] = 1 + max(state.height[p] for p in made._parents)
+    state.height[made] = 1 + max(state.height[p] for p in made.parents)
     return made
 
 

@@ -65,7 +65,7 @@ _Tally.__pos__ = lambda self: self  # type: ignore[method-assign]
 def _tallies(node, c):
     """The node's inputs and output as counting numbers sharing the Counter ``c``."""
     out = []
-    for v in [*(p.data for p in node._parents), node.data]:
+    for v in [*(p.data for p in node.parents), node.data]:
         t = _Tally(v)
         t.c = c
         out.append(t)
@@ -101,7 +101,7 @@ def forward_count(node: Any) -> Count:
     """
     c: Counter[str] = Counter()
     *inputs, _ = _tallies(node, c)
-    op = node._op
+    op = node.op
     result = op.forward(*inputs)
     if op.is_function:
         return Count(1, 0, 0, 1)
@@ -115,13 +115,13 @@ def partials_count(node: Any) -> Count:
     rule's formula text, one evaluation each.
     """
     c: Counter[str] = Counter()
-    op = node._op
+    op = node.op
     *inputs, out = _tallies(node, c)
     if op.constant is not None:
         inputs.append(op.constant)
     op.partials(*inputs, out)
     names = set(ops.functions())
-    n = len(node._parents)
+    n = len(node.parents)
     calls = sum(1 for i in range(n) for f in _CALL.findall(op.formula(i, n)) if f in names)
     return Count(1, c["mul"], c["add"], c["fn"] + calls)
 
@@ -218,18 +218,18 @@ def cost(root: Any, wrt: Any = None) -> Cost:
     )
 
     check_root(root)
-    if hasattr(wrt, "_parents"):
+    if hasattr(wrt, "parents"):
         wrt = [wrt]
-    order = [n for n in walks.forward_order(root) if n._parents]
+    order = [n for n in walks.forward_order(root) if n.parents]
     leaves = walks.leaves(root) if wrt is None else list(seeds(root, {w: 1.0 for w in wrt}))
     n = len(leaves)
-    edges = sum(len(v._parents) for v in order)
+    edges = sum(len(v.parents) for v in order)
     fwd = sum((forward_count(v) for v in order), Count(0, 0, 0))
     partials = sum((partials_count(v) for v in order), Count(0, 0, 0))
     partials = partials._replace(nodes=len(order))
     uses = walks.uses(root)
     reverse = Count(len(order), edges, sum(k - 1 for k in uses.values()))
-    one = Count(len(order), edges, sum(len(v._parents) - 1 for v in order))
+    one = Count(len(order), edges, sum(len(v.parents) - 1 for v in order))
     sparse = Count(0, 0, 0)
     for leaf in leaves:
         fan_in = Counter(step[0] for step in _push(root, {leaf: 1.0}))

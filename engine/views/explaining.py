@@ -278,7 +278,7 @@ def explain(param: Any, root: Any, max_paths: int | None = None) -> "Explanation
                 if parent in seen:
                     continue
                 seen.add(parent)
-                if not parent._parents:
+                if not parent.parents:
                     if parent.label and parent is not param:
                         out.append(parent)
                 elif not parent.label:

@@ -286,9 +286,9 @@ def _highlights(nodes, edges, order):
         ):
             raise TypeError(f"highlight_edges takes (Value, Value) pairs, not {pair!r}")
         a, b = pair
-        if b in present and any(p is a for p in b._parents):
+        if b in present and any(p is a for p in b.parents):
             pairs.add((a, b))
-        elif a in present and any(p is b for p in a._parents):
+        elif a in present and any(p is b for p in a.parents):
             pairs.add((b, a))
         else:
             raise ValueError(f"highlight_edges: no edge joins {a!r} and {b!r} in the graph being drawn")

@@ -44,7 +44,7 @@ def _group(order, level):
             if k is _MIXED:
                 k = None
         key[v] = k
-        for p in v._parents:
+        for p in v.parents:
             if p not in consumers:
                 consumers[p] = k
             elif consumers[p] is not _MIXED and consumers[p] != k:
@@ -57,7 +57,7 @@ def _depths(order):
     depth = {order[-1]: 0}
     for v in reversed(order):
         d = depth[v] + 1
-        for p in v._parents:
+        for p in v.parents:
             if depth.get(p, -1) < d:
                 depth[p] = d
     return depth
@@ -93,7 +93,7 @@ def _grouping(order):
                 if key[v] is None:
                     key[v] = ("node", i)
         boxes = len(set(key.values()))
-        links = {(key[p], key[v]) for v in order for p in v._parents} if boxes <= MAX_BOXES else ()
+        links = {(key[p], key[v]) for v in order for p in v.parents} if boxes <= MAX_BOXES else ()
         if level == 0 or (boxes <= MAX_BOXES and len(links) <= MAX_BOX_EDGES):
             return key, " and ".join(how) or "every node on its own"
 
@@ -113,14 +113,14 @@ def collapsed(root, order, names, rankdir, precision, legend, marked):
             ids[k] = f"g{len(ids)}"
             ops[k] = Counter()
         members[k] += 1
-        if v._parents:
-            ops[k][v._op.symbol] += 1
+        if v.parents:
+            ops[k][v.op.symbol] += 1
         else:
             leaves[k] += 1
     links, exported, hot = Counter(), {root}, set()
     for v in order:
         kv = key[v]
-        for p in v._parents:
+        for p in v.parents:
             if key[p] != kv:
                 links[(key[p], kv)] += 1
                 exported.add(p)
@@ -137,7 +137,7 @@ def collapsed(root, order, names, rankdir, precision, legend, marked):
         border = HIGHLIGHT if k in marked_boxes else None
         if isinstance(k, tuple) and k[0] == "node":
             v = order[k[1]]
-            fill = ROOT_FILL if v is root else LEAF_FILL if not v._parents else "white"
+            fill = ROOT_FILL if v is root else LEAF_FILL if not v.parents else "white"
             cells = [f"<td>{_title(v, names)}</td>", f"<td>data {_num(v.data, precision)}</td>",
                      f"<td>grad {_num(v.grad, precision)}</td>"]  # fmt: skip
             label = _table(cells, rankdir, fill, border)

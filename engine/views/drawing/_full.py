@@ -57,8 +57,8 @@ def _chains(order, scope_of):
     taken, chains = set(), {}
     for v in order:
         groups = {}
-        for p in v._parents:
-            if not p._parents and p not in taken and p in scope_of:
+        for p in v.parents:
+            if not p.parents and p not in taken and p in scope_of:
                 taken.add(p)
                 groups.setdefault(scope_of[p], []).append(p)
         for scope, leaves in groups.items():
@@ -79,7 +79,7 @@ def _homes(order, rankdir):
 
     def layer_of(v):  # the layer whose table a leaf would join, or None
         sc = v.scope
-        if v._parents or sc is None:
+        if v.parents or sc is None:
             return None
         layer = sc.rsplit("/", 1)[0] if "/" in sc else sc
         return layer if layer in holders else None
@@ -88,8 +88,8 @@ def _homes(order, rankdir):
     tables = {k for k, n in sizes.items() if k is not None and n <= LAYER_TABLE} if rankdir == "TB" else set()
     feeds = {}  # an unscoped leaf -> the layers of the ops it feeds
     for v in order:
-        for p in v._parents:
-            if not p._parents and p.scope is None and v.scope is not None:
+        for p in v.parents:
+            if not p.parents and p.scope is None and v.scope is not None:
                 feeds.setdefault(p, set()).add(v.scope.rsplit("/", 1)[0] if "/" in v.scope else None)
 
     def home(v):
@@ -108,8 +108,8 @@ def _stack(g, order, drawn, ids, port, scope_of, tables):
     edges): the layers stack one under the other, the next one's edges passing beside its table."""
     below = {}  # (output, table) -> None: an ordered set
     for v in order:
-        inner = [p for p in v._parents if p._parents and p in drawn]
-        for p in v._parents:
+        inner = [p for p in v.parents if p.parents and p in drawn]
+        for p in v.parents:
             if p in drawn and p in port and scope_of[p] in tables:
                 for q in inner:
                     below[ids[q], port[p].split(":")[0]] = None
@@ -182,10 +182,10 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
             specs = [(port[v].split(":")[0], {"label": _group(groups[v], cells_of, border_of, rankdir),
                                               "shape": "plain"})]  # fmt: skip
         else:
-            fill = ROOT_FILL if v is root else LEAF_FILL if not v._parents else "white"
+            fill = ROOT_FILL if v is root else LEAF_FILL if not v.parents else "white"
             specs = [(ids[v], {"label": _table(cells_of(v), rankdir, fill, border_of(v)), "shape": "plain"})]
-        if v._parents:
-            specs.append((ids[v] + "op", {"label": graphviz.escape(v._op.label), **OP_STYLE}))
+        if v.parents:
+            specs.append((ids[v] + "op", {"label": graphviz.escape(v.op.label), **OP_STYLE}))
         box = scope_of[v]
         (clusters.setdefault(box, []) if box is not None else loose).extend(specs)
     _place(g, clusters, loose, unboxed=tables)
@@ -195,19 +195,19 @@ def full(root, order, names, rankdir, edge_labels, formulas, marked, precision, 
     # (Not on big graphs: edge labels slow their layout down, see QUICK_LAYOUT.)
     blank = not edge_labels and len(order) <= QUICK_LAYOUT_ABOVE
     for v in order:
-        if not v._parents:
+        if not v.parents:
             continue
         vid = ids[v]
         if edge_labels:
             if locals_ is not None:  # read from the recorded pass
-                partials = [locals_.get((v, i)) for i in range(len(v._parents))]
+                partials = [locals_.get((v, i)) for i in range(len(v.parents))]
             else:
                 try:
                     partials = local_partials(v)
                 except (ArithmeticError, ValueError):
-                    partials = [None] * len(v._parents)
+                    partials = [None] * len(v.parents)
         on_step = step_edge is not None and step_edge[0] is v
-        for i, p in enumerate(v._parents):
+        for i, p in enumerate(v.parents):
             if p not in drawn:
                 continue
             attrs = {}
@@ -371,7 +371,7 @@ class FrameTemplate:
             elif kind in "CW":  # an edge into v's op (from parent ``index``) or out of it
                 on = step_edge is not None and step_edge[0] is v
                 if index is not None:
-                    on = on and v._parents[index] is step_edge[1]
+                    on = on and v.parents[index] is step_edge[1]
                 values[token] = (f'"{STEP}"' if on else "black") if kind == "C" else ("3" if on else "1")
             elif kind in "BK":
                 colour = outline(v, self.marked_nodes, step_edge, ())

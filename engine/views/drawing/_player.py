@@ -169,8 +169,8 @@ def forward_caption(trace, k, computed, digits=5):
     if k == 0:
         return f"forward pass: the inputs and parameters are given; {len(computed)} values to compute"
     v, names = computed[k - 1], trace.names
-    inputs = ", ".join(names[p] for p in v._parents)
-    return f"forward {k}/{len(computed)}: {names[v]} = {v._op.label}({inputs}) = {fmt(v.data, digits)}"
+    inputs = ", ".join(names[p] for p in v.parents)
+    return f"forward {k}/{len(computed)}: {names[v]} = {v.op.label}({inputs}) = {fmt(v.data, digits)}"
 
 
 def counters(frames):
@@ -193,8 +193,8 @@ def table_rows(frames, digits):
             body.append(["f0", "", "", "(inputs)", "", "", "", ""])
         else:
             v = frames.computed[k - 1]
-            inputs = ", ".join(trace.names[p] for p in v._parents)
-            body.append([f"f{k}", trace.names[v], v._op.label, inputs, "", "", "", ""])
+            inputs = ", ".join(trace.names[p] for p in v.parents)
+            body.append([f"f{k}", trace.names[v], v.op.label, inputs, "", "", "", ""])
     body.append(["0", L, "", "(start)", "", "", "", f"{trace.gradient:g}"])
     for r in rows:
         body.append(r[:5] + [f"{r[5]} = {r[7]}", r[8], f"{r[9]} {r[10]}".rstrip()])

@@ -48,7 +48,7 @@ class Frames(Sequence):
             raise TypeError(f"forward is True (the forward pass first) or False, not {forward!r}")
         self.forward = forward
         # with forward=True: frame k < offset computes the k-th value; then frame offset + i is step i
-        self.computed = [v for v in walks.forward_order(self.root) if v._parents] if forward else []
+        self.computed = [v for v in walks.forward_order(self.root) if v.parents] if forward else []
         self.offset = len(self.computed) + 1 if forward else 0
         self._n = self.offset + len(self.trace) + 1
         self._cache: dict = {}

@@ -20,9 +20,9 @@ def path_bound(root, tangents):
     """Σ over paths of |product of partials · tangent|: the size rounding errors scale with."""
     size = {leaf: abs(t) for leaf, t in tangents.items()}
     for node in walks.forward_order(root):
-        if node._parents:
+        if node.parents:
             parts = backward.local_partials(node)
-            size[node] = sum(abs(d) * size.get(p, 0.0) for p, d in zip(node._parents, parts))
+            size[node] = sum(abs(d) * size.get(p, 0.0) for p, d in zip(node.parents, parts))
     return size.get(root, 0.0)
 
 

@@ -70,7 +70,7 @@ def test_one_line_per_forward_node():
     net = nn.seed002()
     source = codegen(net.E, list(net.params.values()))
     forward = source.split("# forward")[1].split("# backward")[0].strip().splitlines()[1:]
-    nodes = [n for n in engine.topological_order(net.E) if n._parents or n.label in ("x1", "x2")]
+    nodes = [n for n in engine.topological_order(net.E) if n.parents or n.label in ("x1", "x2")]
     assert len(forward) == len(nodes)
     assert "    outH1 = sigmoid(zH1)" in source and "    x1 = 0.95  # held fixed" in source
 

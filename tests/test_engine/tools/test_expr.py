@@ -217,7 +217,7 @@ def test_lists_for_the_rows_of_any_number_of_inputs():
     z = engine.dot([leaves["w1"], leaves["w2"]], [leaves["x"], leaves["y"]], leaves["b"])
     expected = z + engine.sum([leaves["x"], leaves["y"] * 2]) * engine.logsumexp([leaves["x"], leaves["y"]])
     assert f.data == expected.data
-    assert [p._op.name for p in f._parents] == ["dot", "mul"]
+    assert [p.op.name for p in f.parents] == ["dot", "mul"]
     assert expression_text(f) == "dot([w1, w2], [x, y], b) + sum([x, y * 2]) * logsumexp([x, y])"
     assert build("dot([w1], [y])", values)[0].data == 0.3 * -1.0  # no bias
     assert build("sum([1, 2.5])", {})[0].data == 3.5  # numbers only: a number

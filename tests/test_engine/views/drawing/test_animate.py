@@ -383,7 +383,7 @@ def test_forward_frames_compute_one_value_each(tmp_path):
     for k in range(f.offset):
         source = f[k].source
         assert source.count("data ?") == n - k and source.count("grad ?") == len(f.trace.names)
-        assert source.count("penwidth=3") == (0 if k == 0 else len(f.computed[k - 1]._parents) + 1)
+        assert source.count("penwidth=3") == (0 if k == 0 else len(f.computed[k - 1].parents) + 1)
     assert "forward 2/4: z = +(n2, b) = -0.70000" in f[2].source
     assert f[f.offset].source == engine.draw(t, step=0).source  # then the backward pass, as without
     images, _ = _frames_of(animate(t, tmp_path / "both.gif", forward=True, width=400))
