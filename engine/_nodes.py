@@ -12,6 +12,7 @@ import numbers
 import re
 
 from . import modes
+from .numbers import real
 from .ops import domain_error
 
 _new = object.__new__
@@ -152,26 +153,12 @@ def name(v):
 
 
 def as_float(x):
-    """A number given to Value() as a finite float, or a clear error saying why not."""
-    if x.__class__ is float:
-        if x - x == 0.0:  # not NaN or ±inf
-            return x
-    elif hasattr(x, "data") and hasattr(x, "parents"):
+    """A number given to Value() as a finite float, or the number rule's error (engine.numbers)."""
+    if x.__class__ is float and x - x == 0.0:  # the usual case: a finite float already
+        return x
+    if hasattr(x, "data") and hasattr(x, "parents"):
         return x.data  # Value(Value(2)) holds 2.0: a new leaf, not a nested Value
-    elif isinstance(x, (str, bytes)) or not isinstance(x, (numbers.Real, decimal.Decimal)):
-        hint = " (parse it first: Value(float(s)))" if isinstance(x, str) else ""
-        raise TypeError(f"Value() takes a real number, not {type(x).__name__} {x!r}{hint}")
-    try:
-        f = float(x)
-    except OverflowError:
-        digits = int(x.bit_length() * 0.30103) if isinstance(x, int) else "many"
-        raise ValueError(
-            f"Value(...): the {type(x).__name__} given is too large for a float (about {digits} digits; "
-            "the largest float is about 1.8e308); rescale your inputs"
-        ) from None
-    if not _isfinite(f):
-        raise ValueError(f"Value({x}): only finite numbers can be held; got {f}")
-    return f
+    return real(x, "Value()")
 
 
 def number(x):
