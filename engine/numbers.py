@@ -34,7 +34,7 @@ def is_real(x: object) -> bool:
     if isinstance(x, (str, bytes)) or not isinstance(x, (numbers.Real, decimal.Decimal)):
         return False
     try:
-        return _isfinite(float(x))  # type: ignore[arg-type]
+        return _isfinite(float(x))
     except (OverflowError, ValueError):
         return False
 
@@ -43,13 +43,13 @@ def real(x: object, where: str = "Value()") -> float:
     """``x`` as a finite float, or a TypeError (not a real number) or ValueError (not finite)
     whose text names ``where`` it was given and what to do."""
     if x.__class__ is float and x - x == 0.0:
-        return x  # type: ignore[return-value]
+        return x
     if isinstance(x, (str, bytes)) or not isinstance(x, (numbers.Real, decimal.Decimal)):
         call = f"{where[:-1]}float(s))" if where.endswith("()") else "float(s)"
         hint = f" (parse it first: {call})" if isinstance(x, str) else ""
         raise TypeError(f"{where} takes a real number, not {type(x).__name__} {x!r}{hint}")
     try:
-        f = float(x)  # type: ignore[arg-type]
+        f = float(x)
     except OverflowError:
         digits = int(x.bit_length() * 0.30103) if isinstance(x, int) else "many"
         raise ValueError(
