@@ -152,6 +152,7 @@ def missing(text, expected):
             (e in text if isinstance(e, str) else e.search(text))]  # fmt: skip
 
 
+@pytest.mark.notebook
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_notebook_runs_and_shows_its_results(name, tmp_path, monkeypatch):
     """The notebook runs in a Jupyter kernel without any error and shows its key numbers and images."""
