@@ -1,6 +1,6 @@
 """∂L/∂w written as the documents write it: a product of named factors along each path.
 
-``explain(param, root)`` reads one recorded backward pass (a :class:`engine.Trace`) and
+``explain(root, param)`` reads one recorded backward pass (a :class:`engine.Trace`) and
 writes the gradient as a sum over the paths from the root down to ``param`` of products
 of factors ∂upper/∂lower between named nodes. The factors a later layer already
 computed are marked reused: that reuse is why backpropagation is cheap.
@@ -9,18 +9,19 @@ computed are marked reused: that reuse is why backpropagation is cheap.
     >>> x, w = engine.Value(0.5, label="x"), engine.Value(-2.0, label="w")
     >>> z = x * w; z.label = "z"
     >>> L = z.tanh(); L.label = "L"
-    >>> print(explain("w", L))
+    >>> print(explain(L, "w"))
     ∂L/∂w = ∂L/∂z · ∂z/∂w = 0.41997 × 0.50000 = 0.20999
 """
 
 import heapq
 import html
 import textwrap
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 from .. import markup, walks
-from ..record.tracing import record
+from ..record.tracing import Trace, record
 from ..vocab import DIGITS, fmt
 
 MAX_PATHS = 16  # explain() lists at most this many paths; the total always counts them all
@@ -195,7 +196,7 @@ class Explanation:
         return "\n".join(lines)
 
 
-def explain(param: Any, root: Any, max_paths: int | None = None) -> "Explanation":
+def explain(root: Any, param: Any, max_paths: int | None = None) -> "Explanation":
     """Write ∂L/∂param as the documents do: a product of named factors along each path.
 
     ``root`` is the loss (a Value) or a :class:`Trace` of it; ``param`` is a Value or its
@@ -213,13 +214,23 @@ def explain(param: Any, root: Any, max_paths: int | None = None) -> "Explanation
     Given a Value, ``explain`` records one backward pass of its own and leaves every
     ``.grad`` as it was; given a Trace, it reads that one.
 
+    The root comes first, as in every other function of the engine. The order of 0.2,
+    ``explain(param, root)``, still works for one release with a DeprecationWarning.
+
     >>> import engine
     >>> x = engine.Value(3.0, label="x")
     >>> y = x * x; y.label = "y"
-    >>> e = explain(x, y)  # x feeds y twice: one factor ∂y/∂x = x + x
+    >>> e = explain(y, x)  # x feeds y twice: one factor ∂y/∂x = x + x
     >>> e.n_paths, e.total
     (1, 6.0)
     """
+    if _param_first(root, param):
+        warnings.warn(
+            "explain(param, root) is deprecated: the root comes first, explain(root, param)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        root, param = param, root
     t = record(root)  # a Trace is used as it is; a Value's pass changes no .grad
     param = t.find(param)
     if max_paths is None:
@@ -324,6 +335,19 @@ def explain(param: Any, root: Any, max_paths: int | None = None) -> "Explanation
         built.append(Path(factors, value, tuple(reused)))
     total = sum(s.product for s in t.steps if s.parent is param)
     return Explanation(root, param, names, built, count[root], total, max_paths)
+
+
+def _param_first(first, second):
+    """Whether a call gave 0.2's order, explain(param, root): a label or a leaf first and the loss
+    (or its Trace) second, told apart by which of the two lies below the other."""
+    if isinstance(second, Trace) or isinstance(first, str):
+        return not isinstance(first, Trace)
+    if isinstance(first, Trace) or not hasattr(first, "parents") or not hasattr(second, "parents"):
+        return False
+    if first is second:
+        return False
+    below_first = walks.topological_order(first)
+    return second not in set(below_first) and first in set(walks.topological_order(second))
 
 
 def _sum_text(values, digits):
