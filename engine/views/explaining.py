@@ -1,7 +1,7 @@
 """∂L/∂w written as the documents write it: a product of named factors along each path.
 
-``explain(root, param)`` reads one recorded backward pass (a :class:`engine.Trace`) and
-writes the gradient as a sum over the paths from the root down to ``param`` of products
+``explain(root, wrt)`` reads one recorded backward pass (a :class:`engine.Trace`) and
+writes the gradient as a sum over the paths from the root down to ``wrt`` of products
 of factors ∂upper/∂lower between named nodes. The factors a later layer already
 computed are marked reused: that reuse is why backpropagation is cheap.
 
@@ -196,16 +196,16 @@ class Explanation:
         return "\n".join(lines)
 
 
-def explain(root: Any, param: Any, max_paths: int | None = None) -> "Explanation":
-    """Write ∂L/∂param as the documents do: a product of named factors along each path.
+def explain(root: Any, wrt: Any, max_paths: int | None = None) -> "Explanation":
+    """Write ∂L/∂w as the documents do: a product of named factors along each path.
 
-    ``root`` is the loss (a Value) or a :class:`Trace` of it; ``param`` is a Value or its
+    ``root`` is the loss (a Value) or a :class:`Trace` of it; ``wrt`` is a Value or its
     label. A factor runs from one named node of a path to the next, where named means
-    labelled (the root and ``param`` are always named; an unlabelled root is called L).
+    labelled (the root and ``wrt`` are always named; an unlabelled root is called L).
     Unlabelled nodes in between are folded into the factor around them, so the loss's
     pieces read as one factor ∂E/∂outY1: its value is the derivative of the upper named
     node with respect to the lower one through unlabelled nodes only. With several paths
-    ∂L/∂param is their sum; at most ``max_paths`` are listed (the total counts all).
+    ∂L/∂w is their sum; at most ``max_paths`` are listed (the total counts all).
 
     Along a path, the factors down to a node that also feeds another labelled leaf
     directly (a later layer's weight) are marked reused: that layer's gradient already
@@ -224,30 +224,30 @@ def explain(root: Any, param: Any, max_paths: int | None = None) -> "Explanation
     >>> e.n_paths, e.total
     (1, 6.0)
     """
-    if _param_first(root, param):
+    if _param_first(root, wrt):
         warnings.warn(
-            "explain(param, root) is deprecated: the root comes first, explain(root, param)",
+            "explain(param, root) is deprecated: the root comes first, explain(root, wrt)",
             DeprecationWarning,
             stacklevel=2,
         )
-        root, param = param, root
+        root, wrt = wrt, root
     t = record(root)  # a Trace is used as it is; a Value's pass changes no .grad
-    param = t.find(param)
+    wrt = t.find(wrt)
     if max_paths is None:
         max_paths = MAX_PATHS
     if not isinstance(max_paths, int) or max_paths < 1:
         raise ValueError(f"max_paths must be a positive int, got {max_paths!r}")
     root = t.root
     names = t.names
-    if param is root:
-        return Explanation(root, param, names, [], 1, t.gradient, max_paths)
-    above = t.above(param)
+    if wrt is root:
+        return Explanation(root, wrt, names, [], 1, t.gradient, max_paths)
+    above = t.above(wrt)
     edges: dict = {}
     order: dict = {}
     for s in t.steps:
         edges.setdefault(s.node, []).append((s.parent, s.local))
         order.setdefault(s.node, s.number)  # nodes are processed after every node that uses them
-    named = lambda n: n is root or n is param or bool(n.label)
+    named = lambda n: n is root or n is wrt or bool(n.label)
 
     def factors_below(upper, within):
         """{lower named node: ∂upper/∂lower through unlabelled nodes}, in order of discovery."""
@@ -267,22 +267,22 @@ def explain(root: Any, param: Any, max_paths: int | None = None) -> "Explanation
                     heapq.heappush(heap, (order[parent], parent.__hash__(), parent))
         return out
 
-    # The graph of named nodes above param, each edge a factor.
+    # The graph of named nodes above wrt, each edge a factor.
     below = {}
     todo = [root]
     while todo:
         node = todo.pop()
-        if node in below or node is param:
+        if node in below or node is wrt:
             continue
         below[node] = factors_below(node, above)
         todo.extend(below[node])
-    # How many paths lead from each named node down to param (lowest nodes first).
-    count = {param: 1}
+    # How many paths lead from each named node down to wrt (lowest nodes first).
+    count = {wrt: 1}
     for node in sorted(below, key=order.__getitem__, reverse=True):
         count[node] = sum(count[lower] for lower in below[node])
 
     def leaves_fed(node):
-        """Labelled leaves (other than param) that ``node`` uses directly or via unlabelled nodes."""
+        """Labelled leaves (other than wrt) that ``node`` uses directly or via unlabelled nodes."""
         out, stack, seen = [], [node], {node}
         while stack:
             for parent, _ in edges.get(stack.pop(), ()):
@@ -290,7 +290,7 @@ def explain(root: Any, param: Any, max_paths: int | None = None) -> "Explanation
                     continue
                 seen.add(parent)
                 if not parent.parents:
-                    if parent.label and parent is not param:
+                    if parent.label and parent is not wrt:
                         out.append(parent)
                 elif not parent.label:
                     stack.append(parent)
@@ -315,7 +315,7 @@ def explain(root: Any, param: Any, max_paths: int | None = None) -> "Explanation
     stack: list = [(root, (), 1.0)]  # depth first, in parent order
     while stack and len(paths) < max_paths:
         node, factors, value = stack.pop()
-        if node is param:
+        if node is wrt:
             paths.append((factors, value))
             continue
         for lower, f in sorted(below[node].items(), key=lambda item: rank[item[0]], reverse=True):
@@ -324,7 +324,7 @@ def explain(root: Any, param: Any, max_paths: int | None = None) -> "Explanation
     built = []
     for factors, value in paths:
         reused, start, prefix = [], 0, 1.0
-        for j, factor in enumerate(factors[:-2]):  # the last node before param is this layer
+        for j, factor in enumerate(factors[:-2]):  # the last node before wrt is this layer
             prefix *= factor.value
             node = factor.lower
             if node not in fed:
@@ -333,8 +333,8 @@ def explain(root: Any, param: Any, max_paths: int | None = None) -> "Explanation
                 reused.append(Reuse(start, j + 1, node, fed[node][0], prefix, one_path_to(node)))
                 start = j + 1
         built.append(Path(factors, value, tuple(reused)))
-    total = sum(s.product for s in t.steps if s.parent is param)
-    return Explanation(root, param, names, built, count[root], total, max_paths)
+    total = sum(s.product for s in t.steps if s.parent is wrt)
+    return Explanation(root, wrt, names, built, count[root], total, max_paths)
 
 
 def _param_first(first, second):
