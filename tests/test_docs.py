@@ -100,7 +100,7 @@ def test_every_notebook_is_a_page_with_colab_and_binder_links(site):
     """Each notebook of the repository is an executed page that opens in Colab and Binder."""
     for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
         text = (site / "notebooks" / f"{notebook.stem}.html").read_text(encoding="utf-8")
-        assert f"colab.research.google.com/github/" in text and f"notebooks/{notebook.name}" in text
+        assert "colab.research.google.com/github/" in text and f"notebooks/{notebook.name}" in text
         assert "mybinder.org/v2/gh/" in text
 
 
