@@ -66,7 +66,7 @@ PRECEDENCE = (
 )
 MAX_PATHS = 64  # paths of explain() tried as missing_path candidates
 MAX_TIMES = 100  # accumulated: backward run at most this many times
-RATIOS = (0.5, 0.25, 0.1, 0.01, 10.0, 100.0, -2.0, -0.5)  # plain factors tried after the graph's constants
+RATIOS = (-1.0, 0.5, 0.25, 0.1, 0.01, 10.0, 100.0, -2.0, -0.5)  # plain factors, after the constants
 
 
 def close(a: float, b: float, rel: float = REL, abs: float = ABS) -> bool:
