@@ -148,6 +148,12 @@ class Quiz:
         """The number ``text`` means: a number or a formula in the graph's names (else ExpressionError)."""
         if not isinstance(text, str):
             raise expr.ExpressionError(f"type a number or a formula as text, not {type(text).__name__}")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise expr.ExpressionError(
+                "the text holds a character that is not valid Unicode (a lone surrogate)"
+            ) from None
         used = expr.names(text)  # parses and checks against the whitelist first
         unknown = [n for n in used if n not in self.values]
         if unknown:
