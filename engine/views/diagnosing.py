@@ -12,7 +12,7 @@ correct          nothing wrong (within the tolerance, see :func:`close`)
 sign             got −∂L/∂w
 missing_path     left out one path of the sum (or wrote ``=`` where the pass needs ``+=``)
 factor           off by a constant factor: a constant of the graph (the loss's ½) left out
-                 or counted twice, or off by a plain factor (½, ¼, 0.1, 0.01, 10, 100, −2, −½)
+                 or counted twice, or off by a plain factor (−1, ½, ¼, 0.1, 0.01, 10, 100, −2, −½)
 missing_upstream stopped the chain at a node: multiplied only the factors below it
 local_at_input   took an activation's derivative at its input instead of its output (or the
                  other way round), as the rule table's row writes it
@@ -221,7 +221,13 @@ def _divides(rule: str) -> bool:
 
 
 def candidates(t: Trace, param: Any) -> list[Candidate]:
-    """What each known slip would give for ∂L/∂param, in the order of :data:`PRECEDENCE`."""
+    """What each known slip would give for ∂L/∂param, in the order of :data:`PRECEDENCE`.
+
+    Each candidate is one pass over the recorded steps (a replay or a sweep) or less, so the
+    cost is the number of steps times the few replays (one per op row with swapped local
+    derivatives, two per constant of the graph), not the number of paths: explain's paths are
+    tried only as far as MAX_PATHS.
+    """
     names, L = t.names, t.names[t.root]
     P = names[param]
     G = f"∂{L}/∂{P}"
@@ -421,14 +427,16 @@ def diagnose_update(
     claimed_after: float,
     rel: float = REL,
     abs: float = ABS,
+    loss: str = "L",
 ) -> UpdateFinding:
     """Name the slip in one step w ← w − lr · ∂L/∂w done by hand.
 
-    ``param`` names the weight (a Value or its label), ``grad`` is ∂L/∂w, ``before`` the
-    weight before the step and ``claimed_after`` the learner's new weight. The kinds:
-    ``correct``; ``update_sign`` (lr · grad added: seed 002's article gets w5 = 0.1807289
-    so); ``lr`` (another learning rate, one with at most two significant digits such as 0.1
-    or 1, named in the text); ``unknown``.
+    ``param`` names the weight (a Value or its label), ``grad`` is the ∂L/∂w the learner used,
+    ``before`` the weight before the step and ``claimed_after`` the learner's new weight. The
+    kinds: ``correct``; ``update_sign`` (lr · grad added: seed 002's article gets w5 =
+    0.1807289 so); ``lr`` (another learning rate, one with at most two significant digits such
+    as 0.1 or 1, named in the text); ``unknown``. ``loss`` names the loss in the text (E, L);
+    numbers show 7 decimals, as the documents show updated weights.
     """
     name = vocab.describe(param) if hasattr(param, "parents") else str(param)
     grad = numbers.real(grad, "diagnose_update(grad=...)")
@@ -436,26 +444,24 @@ def diagnose_update(
     before = numbers.real(before, "diagnose_update(before=...)")
     after = numbers.real(claimed_after, "diagnose_update(claimed_after=...)")
     expected = before - lr * grad
-    rule = f"{name} ← {name} − α·∂L/∂{name} = {fmt(before)} − {lr:g} × {fmt(grad)} = {fmt(expected)}"
+    d, G = 7, f"∂{vocab.printable(str(loss))}/∂{name}"
+    rule = f"{name} ← {name} − α·{G} = {fmt(before, d)} − {lr:g} × {fmt(grad, d)} = {fmt(expected, d)}"
     rate = (before - after) / grad if grad != 0.0 else None
+    said = f"{name} = {fmt(after, d)}"
     if close(after, expected, rel, abs):
-        return UpdateFinding(
-            name, after, expected, "correct", f"{name} = {fmt(after)} is right: {rule}", rate
-        )
+        return UpdateFinding(name, after, expected, "correct", f"{said} is right: {rule}", rate)
     if close(after, before + lr * grad, rel, abs):
         return UpdateFinding(
             name, after, expected, "update_sign",
-            f"{name} = {fmt(after)} adds α·∂L/∂{name}; gradient descent subtracts it (a step against the "
-            f"gradient lowers the loss): {rule}", -lr,
+            f"{said} adds α·{G}; gradient descent subtracts it (a step against the gradient lowers "
+            f"the loss): {rule}", -lr,
         )  # fmt: skip
     if rate is not None and rate > 0.0 and close(float(f"{rate:.2g}"), rate, rel, abs):
         return UpdateFinding(
             name, after, expected, "lr",
-            f"{name} = {fmt(after)} is a step with learning rate {rate:g}, not α = {lr:g}: {rule}", rate,
+            f"{said} is a step with learning rate {rate:g}, not α = {lr:g}: {rule}", rate,
         )  # fmt: skip
-    return UpdateFinding(
-        name, after, expected, "unknown", f"{name} = {fmt(after)} is not {fmt(expected)}: {rule}", rate
-    )
+    return UpdateFinding(name, after, expected, "unknown", f"{said} is not {fmt(expected, d)}: {rule}", rate)
 
 
 __all__ = [

@@ -364,9 +364,10 @@ def test_random_mlps(problem, k, data):
 def test_update_sign_is_the_articles_slip(net):
     """Seed 002's article adds α·∂E/∂w5 and gets 0.1807289: update_sign; 0.17927048 is correct."""
     (g,) = engine.grad(net.E, [net.params["w5"]])
-    assert diagnose_update("w5", 0.07289, 0.01, 0.18, 0.1807289).kind == "update_sign"  # its rounded ∂E/∂w5
+    article = diagnose_update("w5", 0.07289, 0.01, 0.18, 0.1807289, loss="E")  # its rounded ∂E/∂w5
+    assert article.kind == "update_sign" and article.text.startswith("w5 = 0.1807289 adds α·∂E/∂w5")
     f = diagnose_update(net.params["w5"], g, 0.01, 0.18, 0.18 - 0.01 * g)
-    assert f.kind == "correct" and f.text.startswith("w5 = 0.17927 is right")
+    assert f.kind == "correct" and f.text.startswith("w5 = 0.1792705 is right: w5 ← w5 − α·∂L/∂w5")
 
 
 @pytest.mark.parametrize("rate", [0.1, 1.0, 0.5, 0.05])
