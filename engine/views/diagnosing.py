@@ -254,17 +254,27 @@ def candidates(t: Trace, param: Any) -> list[Candidate]:
                 f"the gradient is the sum over every path, {fmt(expected)}",
             ))  # fmt: skip
     over = replay(t, overwrite=True).get(param, 0.0)
-    reused = [names[n] for n, c in _uses(steps).items() if c > 1]
+    uses = _uses(steps)
+    reused = [names[n] for n, c in uses.items() if c > 1]
     if reused:
         out.append(Candidate(
             "missing_path", over,
             f"a gradient was overwritten (=) where the chain rule adds (+=): {', '.join(reused)} "
-            f"{'feeds' if len(reused) == 1 else 'feed'} several nodes and kept only the last product; "
+            f"{'is' if len(reused) == 1 else 'are'} used more than once and kept only the last product; "
             f"adding every step gives {fmt(expected)}",
         ))  # fmt: skip
+    d = tangents(t, param)
+    for s in steps:  # a node used several times, visited for one use too few
+        if uses[s.parent] > 1 and s.parent in d:
+            out.append(Candidate(
+                "missing_path", expected - s.product * d[s.parent],
+                f"one use of {s.parent_name} was left out: step {s.number}, ∂{L}/∂{s.node_name} · "
+                f"∂{s.node_name}/∂{s.parent_name} = {fmt(s.product)}, "
+                f"was never added to ∂{L}/∂{s.parent_name} "
+                f"({s.parent_name} is used {uses[s.parent]} times, and each use adds its product)",
+            ))  # fmt: skip
 
     # missing_upstream: ∂N/∂param for a node N between param and the root
-    d = tangents(t, param)
     order = {s.node: s.number for s in reversed(t.steps)}
     inner = (n for n in d if n is not param and n is not t.root)
     for node in sorted(inner, key=lambda n: (not n.label, order[n])):  # labelled nodes first

@@ -273,6 +273,8 @@ def _question(t: Trace, s: Any, what: str, n: int, number: int, d: int, first: b
     L, N, P = s.root_name, s.node_name, s.parent_name
     before = s.grad - s.product  # ∂L/∂parent before this step
     local = f"∂{N}/∂{P}"
+    if s.node.parents.count(s.parent) > 1:  # x * x: say which use of x this step is
+        local += f" (as input {s.index + 1} of {len(s.node.parents)})"
     formula = vocab.pretty(s.formula)
     head = f"question {number} of {n}, step {s.number}: {N} = {vocab.pretty(_key(t, s.node))}"
     values = f"{N} = {fmt(s.node.data, d)}, {P} = {fmt(s.parent.data, d)}, ∂{L}/∂{N} = {fmt(s.upstream, d)}"

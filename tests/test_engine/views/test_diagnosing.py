@@ -269,6 +269,21 @@ def test_a_zero_gradient_accepts_the_absolute_tolerance():
     assert diagnose(L, {"w": 2e-9})[0].kind != "correct"
 
 
+def test_a_reused_node_visited_once():
+    """In x·x + x, leaving out one use of x in x·x (a step, not a path of named nodes) is a missing path."""
+    x = Value(0.3, label="x")
+    y = x * x
+    y.label = "y"
+    L = (y + x).tanh()
+    L.label = "L"
+    (upstream,) = engine.grad(L, [y])  # ∂L/∂y; the right ∂L/∂x is ∂L/∂y · 2x + ∂L/∂(y + x)
+    (direct,) = engine.grad(L, [L.parents[0]])
+    f = diagnose(L, {x: upstream * x.data + direct})[0]
+    assert (
+        f.kind == "missing_path" and "one use of x was left out" in f.text and "x is used 3 times" in f.text
+    )
+
+
 def test_a_zero_path_leaves_the_sum_right():
     """Leaving out a path whose product is 0 gives the right number: correct, with missing_path in also."""
     x, y, z = Value(2.0, label="x"), Value(3.0, label="y"), Value(0.0, label="z")
