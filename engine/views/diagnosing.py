@@ -220,20 +220,28 @@ def _divides(rule: str) -> bool:
 # ---------------------------------------------------------------------------
 
 
-def candidates(t: Trace, param: Any) -> list[Candidate]:
+def candidates(t: Trace, param: Any, memo: dict | None = None) -> list[Candidate]:
     """What each known slip would give for ∂L/∂param, in the order of :data:`PRECEDENCE`.
 
     Each candidate is one pass over the recorded steps (a replay or a sweep) or less, so the
     cost is the number of steps times the few replays (one per op row with swapped local
     derivatives, two per constant of the graph), not the number of paths: explain's paths are
-    tried only as far as MAX_PATHS.
+    tried only as far as MAX_PATHS. Replays do not depend on ``param`` (a changed edge off the
+    paths to it changes nothing here), so ``memo`` (a dict) keeps them for the next parameter.
     """
+    memo = {} if memo is None else memo
+
+    def cached(key, make):
+        if key not in memo:
+            memo[key] = make()
+        return memo[key]
+
+    above = t.above(param)  # a clear error when param is not below the root
     names, L = t.names, t.names[t.root]
     P = names[param]
     G = f"∂{L}/∂{P}"
-    g = replay(t)
+    g = cached("pass", lambda: replay(t))
     expected = g.get(param, 0.0)
-    above = t.above(param)
     steps = [s for s in t.steps if s.parent in above]
     out = [Candidate("correct", expected, f"{G} = {fmt(expected)} is right")]
     out.append(
@@ -253,7 +261,7 @@ def candidates(t: Trace, param: Any) -> list[Candidate]:
                 f"path {k} of {e.n_paths} is left out{via}: {factors} = {fmt(path.value)}; "
                 f"the gradient is the sum over every path, {fmt(expected)}",
             ))  # fmt: skip
-    over = replay(t, overwrite=True).get(param, 0.0)
+    over = cached("overwrite", lambda: replay(t, overwrite=True)).get(param, 0.0)
     uses = _uses(steps)
     reused = [names[n] for n, c in uses.items() if c > 1]
     if reused:
@@ -301,8 +309,7 @@ def candidates(t: Trace, param: Any) -> list[Candidate]:
         by_row.setdefault(s.node.op.name, []).append((s, value))
     for row, swaps in by_row.items():
         if len(swaps) > 1:
-            changed = {s: v for s, v in swaps}
-            value = replay(t, lambda s: changed.get(s, s.local)).get(param, 0.0)
+            value = cached(("row", row), lambda row=row: _swapped_replay(t, row)).get(param, 0.0)
             nodes = ", ".join(s.node_name for s, _ in swaps)
             out.append(Candidate(
                 "local_at_input", value,
@@ -316,18 +323,16 @@ def candidates(t: Trace, param: Any) -> list[Candidate]:
         op = s.node.op
         if op.constant is not None and op.constant not in (0.0, 1.0, -1.0) and re.search(r"\bk\b", s.rule):
             groups.setdefault((op.name, op.constant), []).append(s)
-    for (_, k), group in groups.items():
+    for (op_name, k), group in groups.items():
         divides = _divides(group[0].rule)
         at = ", ".join(dict.fromkeys(s.node_name for s in group))
         first = group[0]
         local = f"∂{first.node_name}/∂{first.parent_name} = {vocab.pretty(first.formula)}"
         where = f"the constant {k:g} of {at} ({local})"
-        members = set(group)
         for dropped in (True, False):
             scale = k if divides == dropped else 1.0 / k
-            value = replay(t, lambda s, m=members, c=scale: s.local * c if s in m else s.local).get(
-                param, 0.0
-            )
+            value = cached((op_name, k, scale), lambda n=op_name, k=k, c=scale: _scaled_replay(t, n, k, c))
+            value = value.get(param, 0.0)
             what = "left out" if dropped else "counted twice"
             out.append(Candidate(
                 "factor", value, f"off by a factor of {_ratio(value, expected)}: "
@@ -340,6 +345,22 @@ def candidates(t: Trace, param: Any) -> list[Candidate]:
             f"off by a factor of {r:g}: {G} is {fmt(expected)}, not {fmt(r * expected)}",
         ))  # fmt: skip
     return out
+
+
+def _swapped_replay(t: Trace, row: str) -> dict:
+    """The pass with every node of ``row`` taking its local derivative at the wrong place."""
+    changed = {}
+    for s in t.steps:
+        if s.node.op.name == row and (swap := swapped_local(s)) is not None:
+            changed[s] = swap[0]
+    return replay(t, lambda s: changed.get(s, s.local))
+
+
+def _scaled_replay(t: Trace, name: str, k: float, scale: float) -> dict:
+    """The pass with the local derivatives of every node of op ``name`` bound to ``k`` times ``scale``."""
+    return replay(
+        t, lambda s: s.local * scale if s.node.op.name == name and s.node.op.constant == k else s.local
+    )
 
 
 def _ratio(value: float, expected: float) -> str:
@@ -380,19 +401,19 @@ def diagnose(root: Any, claimed: Mapping, rel: float = REL, abs: float = ABS) ->
     rel = numbers.setting(rel, "diagnose(rel=...)")
     abs = numbers.setting(abs, "diagnose(abs=...)")
     t = record(root)
-    findings = []
+    findings: list = []
+    memo: dict = {}  # replays shared by every parameter
     for key, number in claimed.items():
         param = t.find(key)
-        t.above(param)  # a clear error when param is not below the root
         value = numbers.real(number, f"diagnose(): the claimed gradient of {vocab.describe(param)}")
-        findings.append(_finding(t, param, value, rel, abs))
+        findings.append(_finding(t, param, value, rel, abs, memo))  # a clear error if param is not below
     return Diagnosis(findings)
 
 
-def _finding(t: Trace, param: Any, claimed: float, rel: float, abs: float) -> Finding:
+def _finding(t: Trace, param: Any, claimed: float, rel: float, abs: float, memo: dict) -> Finding:
+    cands = candidates(t, param, memo)  # first: a clear error when param is not below the root
     names = t.names
     G = f"∂{names[t.root]}/∂{names[param]}"
-    cands = candidates(t, param)
     expected = cands[0].value
     cands.append(_accumulated(expected, claimed, G))
     rank = {k: i for i, k in enumerate(PRECEDENCE)}

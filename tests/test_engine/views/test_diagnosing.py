@@ -201,6 +201,16 @@ def test_accumulated(net, name, k):
     assert f.kind == "accumulated" and f"backward ran {k} times" in f.text
 
 
+def test_many_parameters_at_once_read_as_each_alone(net):
+    """Diagnosing every parameter in one call (replays shared) gives each one's finding alone."""
+    grads = gradients(net.E, net.params.values())
+    claims = {p: g * r for (p, g), r in zip(grads.items(), [2, -1, 3, 0.5, 1, 10, -2, 0.25, 4, 0.1])}
+    together = diagnose(net.E, claims)
+    for p, c in claims.items():
+        alone = diagnose(net.E, {p: c})[0]
+        assert (alone.kind, alone.text, alone.also) == (together[p].kind, together[p].text, together[p].also)
+
+
 def test_unknown_names_the_nearest(net):
     """A number no slip gives is unknown, and the text names the nearest candidate."""
     f = diagnose(net.E, {"w5": 0.123})[0]
