@@ -152,7 +152,7 @@ class Quiz:
             text.encode("utf-8")
         except UnicodeEncodeError:
             raise expr.ExpressionError(
-                "the text holds a character that is not valid Unicode (a lone surrogate)"
+                "the text holds bytes that are not UTF-8 text (or a lone surrogate)"
             ) from None
         used = expr.names(text)  # parses and checks against the whitelist first
         unknown = [n for n in used if n not in self.values]
@@ -203,10 +203,12 @@ class Quiz:
         intro = f"Your turn: {len(self.questions)} questions on the backward pass from {L}. Type a number "
         intro += f"or a formula in the graph's names (e.g. {_example(self)}); Ctrl-D ends."
         print(intro, file=output)
+        unreadable = 0
         while (q := self.question) is not None:
             print(f"\n{q.prompt}", file=output)
             line = _readline(input, output)
-            if line is None:
+            unreadable = unreadable + 1 if line == "\udcff" else 0
+            if line is None or unreadable > 10:  # the end, or a stream of bytes that never become text
                 print("", file=output)
                 break
             fb = self.answer(line)
@@ -355,12 +357,14 @@ def _safe_names(text: str) -> list:
 
 
 def _readline(input: TextIO, output: TextIO) -> str | None:
+    """One answer line; None at the end of input (or a closed stream, or Ctrl-C). Bytes that are not
+    UTF-8 come back as a lone surrogate, which :meth:`Quiz.read` refuses with a clear message."""
     print("> ", end="", file=output, flush=True)
     try:
         line = input.readline()
-    except (UnicodeDecodeError, ValueError):
-        return "\ufffd"  # bytes that are not text: read as text no number matches
-    except KeyboardInterrupt:
+    except UnicodeDecodeError:
+        return "\udcff"
+    except (ValueError, OSError, KeyboardInterrupt):  # a closed stream, or Ctrl-C: the end
         return None
     if line == "":
         return None

@@ -166,10 +166,11 @@ def test_quiz_through_a_pipe():
     lines = ["__import__('os').system('echo hacked')", "outY1 outY1", *answers]
     done = subprocess.run(
         [sys.executable, "-m", "chainrule", "steps", "--quiz", "--to", "w5"],
-        input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=120,
+        input=b"\xff\xfe\n" + ("\n".join(lines) + "\n").encode(), capture_output=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    out = done.stdout
+    out = done.stdout.decode("utf-8", "replace")
+    assert "cannot read that: the text holds bytes that are not UTF-8 text" in out
     assert "\nhacked" not in out  # nothing was run
     assert "cannot read that: calling __import__('os').system is not allowed" in out
     assert "cannot read that: cannot parse" in out

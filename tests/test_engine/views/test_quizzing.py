@@ -350,3 +350,28 @@ def test_page_reader_agrees_with_the_parser(browser, tmp_path):
         got = page.evaluate("f => window.chainruleQuiz.evaluate(f)", f)
         assert got == pytest.approx(q.read(f), rel=1e-12, abs=1e-15), f
     assert errors == []
+
+
+class _Broken(io.StringIO):
+    """A stream whose every line is bytes that are not UTF-8."""
+
+    def readline(self, *args):
+        raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")
+
+
+def test_play_survives_unreadable_input(net):
+    """Bytes that are not text get a clear message each time, and an endless stream of them ends the quiz."""
+    q = quiz(net.E, to="w5")
+    out = io.StringIO()
+    assert q.play(_Broken(), out) == (0, 0)
+    assert out.getvalue().count("the text holds bytes that are not UTF-8 text") == 10
+
+
+def test_play_ends_on_a_closed_stream(net):
+    """A closed input stream ends the quiz with the score, like Ctrl-D."""
+    stream = io.StringIO("1\n")
+    stream.close()
+    out = io.StringIO()
+    q = quiz(net.E)
+    assert q.play(stream, out) == (0, 0)
+    assert out.getvalue().rstrip().endswith(f"score: no question answered yet (of {len(q.questions)})")
