@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import engine
 import nn
@@ -375,3 +376,46 @@ def test_play_ends_on_a_closed_stream(net):
     q = quiz(net.E)
     assert q.play(stream, out) == (0, 0)
     assert out.getvalue().rstrip().endswith(f"score: no question answered yet (of {len(q.questions)})")
+
+
+def _formulas():
+    """Formula text over seed 002's names, numbers, + - * / **, unary minus and calls."""
+    names = st.sampled_from(["w1", "w5", "outY1", "zH1", "x2", "n3", "b2"])
+    numbers = st.floats(0, 50, allow_nan=False).map(repr) | st.integers(0, 9).map(str)
+    calls = st.sampled_from(["exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos", "abs", "atan"])
+
+    def extend(inner):
+        binary = st.tuples(inner, st.sampled_from([" + ", " - ", " * ", " / ", " ** "]), inner)
+        return (
+            binary.map(lambda t: f"({t[0]}{t[1]}{t[2]})")
+            | inner.map(lambda a: f"-{a}")
+            | st.tuples(calls, inner).map(lambda t: f"{t[0]}({t[1]})")
+            | st.tuples(inner, inner).map(lambda t: f"maximum({t[0]}, {t[1]})")
+        )
+
+    return st.recursive(names | numbers, extend, max_leaves=8)
+
+
+@pytest.mark.browser
+def test_page_reader_agrees_on_random_formulas(browser, tmp_path):
+    """On random formulas the page's reader and the Python parser agree: the same number, or both refuse."""
+    q = quiz(nn.seed002().E)
+    page, errors = _open(browser, q.page(tmp_path / "quiz.html"))
+    js = "f => { try { return [true, chainruleQuiz.evaluate(f)]; } catch (e) { return [false, e.message]; } }"
+
+    @settings(
+        deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+    )
+    @given(_formulas())
+    def check(text):
+        ok, got = page.evaluate(js, text)
+        try:
+            want = q.read(text)
+        except expr.ExpressionError:
+            assert not ok, (text, got)
+            return
+        assert ok, (text, got, want)
+        assert got == pytest.approx(want, rel=1e-9, abs=1e-12), text
+
+    check()
+    assert errors == []
