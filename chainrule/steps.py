@@ -45,6 +45,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="show forward mode instead: the steps that carry ∂node/∂NAME up to E, and what each mode costs",
     )  # fmt: skip
     parser.add_argument(
+        "--quiz", action="store_true",
+        help="your turn: answer each step (∂node/∂parent, then the new ∂E/∂parent) from standard input, "
+        "as a number or a formula in the graph's names; a miss gets a hint, then the answer and the slip; "
+        "Ctrl-D ends with the score (with --to NAME: only the steps on the paths to NAME)",
+    )  # fmt: skip
+    parser.add_argument(
         "--animate", type=types.animation, metavar="FILE",
         help="also write the backward pass, one frame per step, to FILE: an animated .gif or an "
         ".html player (play, slider, arrow keys) that opens in any browser",
@@ -129,6 +135,9 @@ def run(args: argparse.Namespace) -> int:
     net = nn.seed002()
     if getattr(args, "forward", None):
         print("\n\n".join([_forward(net), _forward_mode(net, args.forward, args.digits)]))
+        return 0
+    if getattr(args, "quiz", False):
+        engine.quiz(net.E, to=args.to).play()
         return 0
     t = engine.trace(net.E)  # the backward pass itself: it fills every .grad
     shown = t.to(net.params[args.to]) if args.to else t

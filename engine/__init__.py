@@ -79,12 +79,18 @@ _LAZY = {
     "GradcheckError": (".tools.checking", "GradcheckError"),
     "codegen": (".tools.compiling", "codegen"),
     "compile": (".tools.compiling", "compile"),
+    "diagnose": (".views.diagnosing", "diagnose"),
+    "diagnose_update": (".views.diagnosing", "diagnose_update"),
+    "quiz": (".views.quizzing", "quiz"),
+    "Quiz": (".views.quizzing", "Quiz"),
     # the modules, by the short names they have always had (engine.strategies.expressions())
     "steps": (".record.steps", None),
     "tracing": (".record.tracing", None),
     "forward": (".record.forward", None),
     "explaining": (".views.explaining", None),
     "counting": (".views.counting", None),
+    "diagnosing": (".views.diagnosing", None),
+    "quizzing": (".views.quizzing", None),
     "drawing": (".views.drawing", None),
     "checking": (".tools.checking", None),
     "strategies": (".tools.strategies", None),
@@ -120,5 +126,6 @@ __all__ = [
     "codegen",
     "jvp", "forward_steps", "forward_trace", "ForwardTrace", "cost", "reuse",
     "animate", "StaleGraphError",
+    "diagnose", "diagnose_update", "quiz", "Quiz",
 ]  # fmt: skip
 # engine.compile is not in __all__, so `from engine import *` never hides the builtin compile.

@@ -93,6 +93,22 @@ EXPECTED = {
         ],
         0,
     ),
+    "11_your_turn.ipynb": (
+        [
+            "∂E/∂w1 = 0.0047464 is right",
+            "sign              -0.0047464  ->  sign",
+            "path 2 of 2 is left out, the one through outY2, zY2",
+            "off by a factor of 2: the constant 0.5 of n1, n4 (∂n1/∂n2 = 0.5) was left out",
+            "the chain stops at zH1",
+            "∂outH1/∂zH1 was taken at the input, zH1 · (1 − zH1) = 0.13028",
+            "3 times the gradient 0.0047464: backward ran 3 times",
+            "w5 = 0.1807289 adds α·∂E/∂w5",
+            "a step with learning rate 0.1, not α = 0.01",
+            "factor | also: accumulated",
+            "not 0.24768 (taken at the input: zY1 · (1 − zY1))",
+        ],
+        0,
+    ),
     "07_why_backprop.ipynb": (
         [
             "all 10 gradients agree (largest relative difference",

@@ -1,5 +1,9 @@
 """Tests for engine.steps_cli: the ``chainrule steps`` subcommand."""
 
+import io
+import subprocess
+import sys
+
 import pytest
 
 import nn
@@ -146,3 +150,39 @@ def test_unlabelled_pieces_have_a_key(steps_only, capsys, monkeypatch):
     out = run(capsys)
     assert "E = ½(0.05 − outY1)² + ½(0.82 − outY2)²" in out
     assert "n3 = 0.05 − outY1" in out and "n1 = ½·n2" in out
+
+
+# --- --quiz ----------------------------------------------------------------------------
+
+
+def _right_answers(to):
+    """∂node/∂parent, then ∂E/∂parent after the step, for each step on the paths to ``to``."""
+    return [repr(x) for s in trace(nn.seed002().E).to(to) for x in (s.local, s.grad)]
+
+
+def test_quiz_through_a_pipe():
+    """`chainrule steps --quiz` reads answers from a pipe, refuses hostile text clearly and scores at EOF."""
+    answers = _right_answers("w5")
+    lines = ["__import__('os').system('echo hacked')", "outY1 outY1", *answers]
+    done = subprocess.run(
+        [sys.executable, "-m", "chainrule", "steps", "--quiz", "--to", "w5"],
+        input=b"\xff\xfe\n" + ("\n".join(lines) + "\n").encode(), capture_output=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = done.stdout.decode("utf-8", "replace")
+    assert "cannot read that: the text holds bytes that are not UTF-8 text" in out
+    assert "\nhacked" not in out  # nothing was run
+    assert "cannot read that: calling __import__('os').system is not allowed" in out
+    assert "cannot read that: cannot parse" in out
+    n = len(answers)
+    assert out.rstrip().endswith(f"score: {n} of {n} right, {n} at the first try")
+
+
+def test_quiz_ends_at_eof_with_the_score(steps_only, capsys, monkeypatch):
+    """End of input after two answers (one miss twice) ends the quiz with the score so far."""
+    first = _right_answers("w1")[0]
+    monkeypatch.setattr(sys, "stdin", io.StringIO(f"{first}\n0.123\n0.123\n"))
+    out = run(capsys, "--quiz", "--to", "w1")
+    assert "hint: " in out and "(no usual slip gives that)" in out
+    total = 2 * len(trace(nn.seed002().E).to("w1"))
+    assert out.rstrip().endswith(f"score: 1 of 2 right, 1 at the first try ({total - 2} not asked)")
