@@ -249,7 +249,7 @@ def candidates(t: Trace, param: Any, memo: dict | None = None) -> list[Candidate
     )
 
     # missing_path: all but one of explain's paths, and `=` where the pass adds
-    e = explain(param, t, max_paths=MAX_PATHS)
+    e = explain(t, param, max_paths=MAX_PATHS)
     if len(e.paths) > 1:
         shared = set.intersection(*({f.lower for f in p.factors} for p in e.paths))
         for k, path in enumerate(e.paths, 1):
