@@ -120,7 +120,7 @@ class GradcheckReport:
 
     @property
     def max_error(self) -> float:
-        """The largest |analytic - numeric| among the derivatives compared."""
+        """The largest ``|analytic - numeric|`` among the derivatives compared."""
         return max((c.error for c in self.checks if c.status != "skipped"), default=0.0)
 
     def __bool__(self):

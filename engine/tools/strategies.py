@@ -40,7 +40,7 @@ def reals(low: float = -5.0, high: float = 5.0) -> st.SearchStrategy[float]:
 
 
 def away_from_zero(low: float = 0.1, high: float = 5.0) -> st.SearchStrategy[float]:
-    """Floats with low <= |x| <= high, either sign."""
+    """Floats with ``low <= |x| <= high``, either sign."""
     return st.tuples(reals(low, high), st.booleans()).map(lambda t: -t[0] if t[1] else t[0])
 
 
