@@ -162,7 +162,7 @@ def build(text: str, values: Mapping[str, Any]) -> tuple[Value, dict[str, Value]
     return result, leaves
 
 
-def _folded(values):
+def _folded(values: Any) -> dict:
     """``values`` keyed as Python reads names: NFKC-folded (``ｘ`` is ``x``), as ``ast`` folds the text."""
     if not isinstance(values, Mapping):
         raise ExpressionError(
