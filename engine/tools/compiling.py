@@ -519,4 +519,7 @@ __all__ = [
     "code_names",
     "forward_code",
     "partial_code",
+    "literal",
+    "readable",
+    "PLAIN_SUM",
 ]
