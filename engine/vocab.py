@@ -95,20 +95,33 @@ def formula(node: Any, index: int, names: dict, digits: int = DIGITS) -> str:
     ``outH1``, powk's ``k * a**(k - 1)`` for x**2 reads ``2 * x**(2 - 1)``.
     """
     op, parents = node.op, node.parents
-    shown: dict[str, str] = {"out": names[node]}
+    at: dict[str, int] = {}  # an input's name -> its parent's index; x_i of a group is found by i
+    groups: dict[str, int] = {}  # n-ary: a group such as w_1..w_n -> where it starts among the parents
+    n = 0
     if op.arity is None:  # n-ary: groups such as w_1..w_n, x_1..x_n, then any fixed inputs (b)
-        groups = [g[:-2] for g in op.inputs if g.endswith("_i")]
-        fixed = op.inputs[len(groups) :]
-        n = len(parents) // len(groups)  # fixed inputs are optional and fewer than the groups
-        for g, prefix in enumerate(groups):
-            shown.update({f"{prefix}_{i + 1}": names[parents[g * n + i]] for i in range(n)})
-        shown.update({name: names[p] for name, p in zip(fixed, parents[len(groups) * n :])})
+        names_ = [g[:-2] for g in op.inputs if g.endswith("_i")]
+        n = len(parents) // len(names_)  # fixed inputs are optional and fewer than the groups
+        groups = {prefix: g * n for g, prefix in enumerate(names_)}
+        fixed = op.inputs[len(names_) :]
+        at = {name: len(names_) * n + j for j, name in enumerate(fixed) if len(names_) * n + j < len(parents)}
     else:
-        shown.update({name: names[p] for name, p in zip(op.inputs, parents)})
-    if op.constant is not None:
-        k = op.constant
-        shown["k"] = f"{k:g}" if k >= 0 else f"({k:g})"
-    return simplify(_INPUT.sub(lambda m: shown.get(m.group(1), m.group(0)), op.formula(index, len(parents))))
+        at = {name: j for j, name in enumerate(op.inputs[: len(parents)])}
+
+    def shown(m):  # each name looked up as it is met: linear in the formula, not in the node's inputs
+        token = m.group(1)
+        if token == "out":
+            return names[node]
+        if token == "k" and op.constant is not None:
+            k = op.constant
+            return f"{k:g}" if k >= 0 else f"({k:g})"
+        if token in at:
+            return names[parents[at[token]]]
+        prefix, _, i = token.partition("_")
+        if i and prefix in groups and 1 <= int(i) <= n:
+            return names[parents[groups[prefix] + int(i) - 1]]
+        return token
+
+    return simplify(_INPUT.sub(shown, op.formula(index, len(parents))))
 
 
 _NUM = r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?"

@@ -137,6 +137,19 @@ EXPECTED = {
         ],
         4,
     ),
+    "09_backward_as_a_program.ipynb": (
+        [
+            "    zH1 = b1 + w1 * x1 + w2 * x2",
+            "g_w5 += g_zY1 * outH1  # step 7: ∂zY1/∂w5 = outH1",
+            "names: trace -> program: n1 -> n3, n3 -> n1, n4 -> n6, n6 -> n4",
+            "step  4  g_n1 += g_n2 * (2 * n1)",
+            "32 chain-rule steps in the trace, 28 in the program; the 4 others go into x1 and x2",
+            "∂E/∂w5 =  0.0729519972   backward():  0.0729519972   equal: True",
+            "all 10 gradients equal backward(): True",
+            "program and graph agree: True",
+        ],
+        0,
+    ),
 }
 
 

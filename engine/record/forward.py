@@ -16,14 +16,15 @@ leaf. ``engine.cost`` counts what that difference means for a network's n parame
     step 2: ∂L/∂w += ∂L/∂n1 · ∂n1/∂w = 0.41997 (1 - L**2) × 0.50000 = 0.20999; ∂L/∂w = 0.20999
 """
 
-import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .. import vocab, walks
 from ..backward import local_partials
+from ..numbers import is_real, real
 from ..vocab import DIGITS, fmt
+from . import fresh
 from .steps import Step, check_root
 from .tracing import Trace, _h
 
@@ -48,8 +49,19 @@ def _leaf(root, leaf, labels):
 
 
 def seeds(root: Any, tangents: Any) -> dict:
-    """``tangents`` ({leaf or label: number}, or one leaf for tangent 1) checked against ``root``'s graph."""
+    """``tangents`` ({leaf or label: number}, or one leaf for tangent 1) checked against ``root``'s graph.
+
+    A tangent is a real number as ``engine.numbers.real`` takes it (numpy's scalars, Fractions, ...).
+    A leaf the root was not computed from is kept: its tangent reaches nothing, so it adds 0, as
+    ``engine.grad`` gives 0 for it. A label must name exactly one leaf below the root.
+    """
     check_root(root)
+    if not is_real(root.data):
+        raise FloatingPointError(
+            f"forward mode from a non-finite value ({root.data}): {vocab.root_name(root)} has no "
+            "derivative there; run the forward pass inside engine.detect_anomaly() to find the op "
+            "that produced it"
+        )
     if isinstance(tangents, str) or hasattr(tangents, "parents"):
         tangents = {tangents: 1.0}
     elif not isinstance(tangents, dict):
@@ -57,28 +69,24 @@ def seeds(root: Any, tangents: Any) -> dict:
             f"tangents maps leaves (Values or labels) to numbers, e.g. {{w5: 1.0}}, or is one leaf; "
             f"got {type(tangents).__name__} {tangents!r}"
         )
-    below = set(walks.topological_order(root))
     labels: dict = {}
-    for n in below:
-        if not n.parents and n.label is not None:
-            labels.setdefault(n.label, []).append(n)
+    if any(isinstance(key, str) for key in tangents):
+        for n in walks.topological_order(root):
+            if not n.parents and n.label is not None:
+                labels.setdefault(n.label, []).append(n)
     out: dict = {}
     for key, t in tangents.items():
         leaf = _leaf(root, key, labels)
-        if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t):
-            raise TypeError(f"the tangent of {vocab.describe(leaf)} must be a finite number, not {t!r}")
-        if leaf not in below:
-            L = vocab.root_name(root)
-            raise ValueError(
-                f"{vocab.describe(leaf)} is not in the graph below {L}, so it has no effect on {L}; "
-                f"seed a Value that {L} was computed from"
-            )
+        if hasattr(t, "parents"):
+            what = vocab.describe(leaf)
+            raise TypeError(f"the tangent of {what} must be a finite number, not the Value {t!r}")
+        t = real(t, f"the tangent of {vocab.describe(leaf)}")
         if leaf.parents:
             raise ValueError(
                 f"{vocab.describe(leaf)} was computed from other Values; forward mode seeds leaves "
                 "(inputs and parameters), whose tangents the pass then carries up"
             )
-        out[leaf] = out.get(leaf, 0.0) + float(t)
+        out[leaf] = out.get(leaf, 0.0) + t
     return out
 
 
@@ -107,6 +115,12 @@ def _push(root, tangent, locals_=None):
             acc = local * t if acc is None else acc + local * t  # the chain rule, forwards
             yield node, i, parents[i], local, t, acc, i == live[-1]
         if acc is not None:
+            if not is_real(float(acc)):
+                raise FloatingPointError(
+                    f"forward mode gave the non-finite tangent {float(acc)} for {vocab.describe(node)} "
+                    f"= {vocab.expression(node, _Described())}; the product of the tangents and local "
+                    "derivatives is too large for a float: seed a smaller tangent or rescale the inputs"
+                )
             tangent[node] = acc
 
 
@@ -114,8 +128,10 @@ def jvp(root: Any, tangents: Any) -> float:
     """∂root/∂(direction): forward-mode differentiation along ``tangents``.
 
     ``tangents`` maps leaves below ``root`` (Values or their labels) to their tangent,
-    e.g. ``{w5: 1.0}`` for ∂root/∂w5; leaves not named have tangent 0. One pass over the
-    graph, inputs first, with the rule table's local partials. No ``.grad`` changes.
+    e.g. ``{w5: 1.0}`` for ∂root/∂w5; leaves not named have tangent 0, and a leaf the root does
+    not depend on adds 0. One pass over the graph, inputs first, with the rule table's local
+    partials. No ``.grad`` changes. Where ``engine.grad`` refuses (a non-finite root, a tangent
+    that overflows) this raises :class:`FloatingPointError` too.
 
     >>> from engine import Value
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
@@ -302,8 +318,15 @@ def forward_steps(root: Any, wrt: Any, names: dict | None = None) -> Iterator[Fo
     return _steps(root, leaf, names if names is not None else vocab.names(root), {leaf: 1.0})
 
 
+class _Described(dict):
+    """Names for an error message: each node as ``engine.vocab.describe`` writes it."""
+
+    def __missing__(self, node):
+        return vocab.describe(node)
+
+
 def _steps(root, leaf, names, tangent, locals_=None):
-    w = names[leaf]
+    w = names[leaf] if leaf in names else vocab.describe(leaf)  # not below root: no steps
     for number, (node, index, parent, local, t, acc, final) in enumerate(_push(root, tangent, locals_), 1):
         t, local = float(t), float(local)
         yield ForwardStep(
@@ -317,10 +340,15 @@ def forward_trace(root: Any, wrt: Any) -> ForwardTrace:
     """Forward mode from the leaf ``wrt`` up to ``root``, every step kept, as a :class:`ForwardTrace`.
 
     The twin of :func:`engine.trace` (and like :func:`engine.record.tracing.record`, it changes no
-    ``.grad``): tables, ``engine.draw(trace, step=i)`` and ``engine.frames(trace)`` read it.
+    ``.grad``): tables, ``engine.draw(trace, step=i)`` and ``engine.frames(trace)`` read it. A
+    leaf the root does not depend on gives no steps and ``value`` 0.0; a graph whose leaves
+    changed after its forward pass is refused with :class:`engine.record.fresh.StaleGraphError`,
+    as :func:`engine.trace` refuses it.
     """
     (leaf,) = seeds(root, {wrt: 1.0})
+    fresh.check_fresh(root)
     names = vocab.names(root)
+    names.setdefault(leaf, vocab.describe(leaf))  # a leaf the root does not depend on: named all the same
     tangent: dict = {leaf: 1.0}
     locals_: dict = {}
     steps = list(_steps(root, leaf, names, tangent, locals_))

@@ -2,12 +2,15 @@
 
 ``codegen(root, inputs)`` writes the function the engine's backward pass amounts to:
 one assignment per node in the order the forward pass ran them (each row of the rule
-table says how it reads as code: ``Op.code``), then one accumulation per chain-rule
-step, in the order ``backward_steps`` takes them, each with a comment giving the step
-number and its local derivative (``engine.vocab.formula``). Nodes keep the names the
-trace gives them (``engine.vocab.names``); a label that is not a plain identifier
-becomes ``n<k>``, so no text from a label other than an identifier ever reaches the
-code. Constants bound into ops, and leaves that are not inputs, appear as literals.
+table says how it reads as code: ``Op.code``, read as the documents write it: z = b1 +
+w1 * x1 + w2 * x2, in the order the engine adds, and ``n1 ** 2``), then one accumulation
+per chain-rule step into a node that an input's gradient needs, in the order
+``backward_steps`` takes them, each with a comment giving the step number and its local
+derivative (``engine.vocab.formula``). Leaves that are not inputs are held fixed: written
+as literals, and given no gradient. Labelled nodes keep their label where it is a plain
+identifier; every other node is ``n<k>``, counting up in program order, so no text from a
+label other than an identifier ever reaches the code. Constants bound into ops appear as
+literals.
 
 ``compile(root, inputs)`` runs that source (only ever generated source, never user
 text) and returns a callable: values of the inputs -> (value, gradients), the very
@@ -41,15 +44,18 @@ floats a new graph and ``backward()`` would give.
 
 import builtins
 import html
+import itertools
 import keyword
 import linecache
 import math
 import re
+import weakref
 from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from .. import ops, vocab, walks
 from .._nodes import as_float
+from ..numbers import is_real
 from ..record.steps import check_root
 
 FUNCTION = "forward_backward"  # the generated function's name
@@ -73,20 +79,27 @@ class Source(str):
         return highlight(str(self), PythonLexer(), HtmlFormatter(noclasses=True))
 
 
-def code_names(root: Any, reserved: Iterable[str] = ()) -> dict:
-    """Each node's name in generated code: its trace name where that is a plain identifier, else n<k>.
+def code_names(root: Any, reserved: Iterable[str] = (), extra: Iterable[Any] = ()) -> dict:
+    """Each node's name in generated code: its label where that is a plain identifier, else n<k>.
 
-    A trace name is kept when it is an ASCII identifier of at most 40 characters, not a
-    keyword, not taken by the code itself (builtins, ``RESERVED``, the engine's functions)
-    and not starting with ``g_`` (gradients) or ``__``. Otherwise, or when two nodes
-    share a name, the node gets the next free ``n<k>``.
+    A label (the root's trace name, L, when it has none) is kept when it is an ASCII
+    identifier of at most 40 characters, not a keyword, not taken by the code itself
+    (builtins, ``RESERVED``, the engine's functions) and not starting with ``g_``
+    (gradients) or ``__``; the first node in program order to carry it keeps it. Every
+    other node gets the next free ``n<k>``, counting up in the order the program computes
+    the nodes (the forward pass's order), then ``extra`` (inputs the root does not use).
     """
-    shown = vocab.names(root)
+    order = walks.forward_order(root)
+    placed = set(order)
+    order += [v for v in dict.fromkeys(extra) if v not in placed]
     taken = set(RESERVED) | set(ops.functions()) | set(reserved)
     out, used = {}, set()
-    for node, name in shown.items():
+    for node in [root, *order]:
+        name = vocab.root_name(root) if node is root else vocab.printable(node.label) if node.label else None
         if (
-            _IDENTIFIER.match(name)
+            node not in out
+            and name is not None
+            and _IDENTIFIER.match(name)
             and not keyword.iskeyword(name)
             and not name.startswith(("g_", "__"))
             and name not in taken
@@ -95,7 +108,7 @@ def code_names(root: Any, reserved: Iterable[str] = ()) -> dict:
             out[node] = name
             used.add(name)
     k = 0
-    for node in shown:
+    for node in order:
         if node not in out:
             k += 1
             while f"n{k}" in used or f"n{k}" in taken:
@@ -117,17 +130,61 @@ def row(node: Any) -> ops.Op:
     return op
 
 
+def literal(k: float) -> str:
+    """A number as generated code writes it: ``2`` for 2.0 (the same float in any arithmetic with
+    a float), else its repr (``0.5``, ``(-0.25)``); never a name such as ``inf``."""
+    k = float(k)
+    if not math.isfinite(k):
+        raise ValueError(f"generated code writes numbers as literals, and {k} has none; keep it finite")
+    negative_zero = k == 0 and math.copysign(1.0, k) < 0  # an int has no sign: -0.0 stays a float
+    if k == int(k) and abs(k) < 2**53 and not negative_zero:
+        text = str(int(k))
+        return f"({text})" if k < 0 else text
+    return ops.code_literal(k)
+
+
+# The rows' own code texts, read as the documents write them (the same floats, bit for bit):
+_WHOLE = re.compile(r"(?<![\w.])(\(?-?)(\d+)\.0(?![\d.e])(\)?)")  # 2.0 -> 2, (-1.0) -> (-1)
+_POW_ONE = re.compile(r" \*\* 1(?![\d.e(])")  # x ** 1 is x
+_SUM = re.compile(r"sum\(\((?P<items>[^()]*?),?\), (?P<start>[\w.]+)\)")  # sum((a, b * c), s)
+# Python's sum() adds its floats one by one, left to right, before 3.12; from 3.12 it compensates
+# for rounding (Neumaier), which a chain of + does not: there the code keeps the row's sum(...).
+PLAIN_SUM = sum((1.0, 1e100, 1.0, -1e100), 0.0) == 0.0
+
+
+def readable(text: str) -> str:
+    """A row's code text as the documents write it, the same floats bit for bit.
+
+    ``sum((w1 * x1, w2 * x2), b1)`` (the engine's ``sum(terms, start)``) reads
+    ``b1 + w1 * x1 + w2 * x2``: the start first, then the terms, in the order ``sum`` adds
+    them (only where Python's ``sum`` adds left to right: ``PLAIN_SUM``); whole numbers
+    lose their ``.0`` (``n3 ** 2``, ``2 * n3``: an int meets a float as the same float) and
+    ``x ** 1`` is ``x``.
+
+    >>> readable("2.0 * n3 ** 1.0"), readable("n3 ** 2.0"), readable("x ** (-2.0)")
+    ('2 * n3', 'n3 ** 2', 'x ** (-2)')
+    """
+    m = _SUM.fullmatch(text)
+    if m and PLAIN_SUM:
+        return " + ".join([m["start"], *m["items"].split(", ")])  # a start of 0.0 stays: 0.0 + -0.0 is 0.0
+    if text.startswith("sum(") or " if " in text:  # 1.0 if a > 0 else 0.0: its result stays a float
+        return text
+    text = _WHOLE.sub(lambda w: f"{w[1]}{w[2]}{w[3]}" if (w[1] == "(-") == (w[3] == ")") else w[0], text)
+    return _POW_ONE.sub("", text)
+
+
 def _template(entry, node, names, out):
     """One entry of a row's ``code`` filled in with this node's names, or None (call the row)."""
-    op, args = node.op, [names[p] for p in node.parents]
+    op = node.op
     if entry is None:
         return None
     if callable(entry):
-        return entry(args, op.constant)
-    shown = dict(zip(op.inputs, args))
+        text = entry([names[p] for p in node.parents], op.constant)
+        return None if text is None else readable(text)
+    shown = dict(zip(op.inputs, (names[p] for p in node.parents)))
     shown["out"] = out
     if op.constant is not None:
-        shown["k"] = ops.code_literal(op.constant)
+        shown["k"] = literal(op.constant) if " if " not in entry else ops.code_literal(op.constant)
     return _TEMPLATE.sub(lambda m: shown[m.group(1)], entry)
 
 
@@ -201,37 +258,36 @@ class Program:
             raise ValueError("an input is listed twice; give each leaf once")
         self.root, self.inputs = root, inputs
         order = walks.forward_order(root)
-        self.names = code_names(root, reserved)
-        k = len(self.names)
-        for v in inputs:  # inputs the root does not depend on still get a name (their gradient is 0)
-            if v not in self.names:
-                k += 1
-                while f"n{k}" in self.names.values():
-                    k += 1
-                self.names[v] = f"n{k}"
+        self.names = code_names(root, reserved, inputs)  # inputs the root does not use: named too
         names, is_input = self.names, set(map(id, inputs))
         self.forward = []
         for node in order:
             if node.parents:
                 self.forward.append((node, f"{names[node]} = {forward_code(node, names)}"))
             elif id(node) not in is_input:
-                self.forward.append((node, f"{names[node]} = {node.data!r}  # held fixed"))
-        needs = None
-        if wanted is not None:
-            needs = {id(v) for v in wanted}
-            for node in reversed(walks.topological_order(root)):  # leaves first
-                if any(id(p) in needs for p in node.parents):
-                    needs.add(id(node))
+                if not is_real(node.data):
+                    raise ValueError(
+                        f"{vocab.describe(node)} is held fixed at {node.data!r}, and generated code writes a "
+                        "held value as a literal, so it must be a finite number; give it a finite value, "
+                        "or list it among the inputs"
+                    )
+                self.forward.append((node, f"{names[node]} = {float(node.data)!r}  # held fixed"))
+        if wanted is None:  # the gradients returned: the inputs' (none for leaves held fixed)
+            wanted = inputs
+        needs = {id(v) for v in wanted}
+        for node in reversed(walks.topological_order(root)):  # leaves first
+            if any(id(p) in needs for p in node.parents):
+                needs.add(id(node))
         interior, _ = walks.postorder(root)
         counts = {}
         for node in interior:
-            counts[node] = sum(1 for p in node.parents if needs is None or id(p) in needs)
+            counts[node] = sum(1 for p in node.parents if id(p) in needs)
         self.steps, seen, number, late = [], set(), 0, []
         for node in reversed(interior):  # as engine.backward.backprop takes them
             guarded = guard is not None and counts[node] >= guard
             for index, parent in enumerate(node.parents):
                 number += 1
-                if needs is not None and id(parent) not in needs:
+                if id(parent) not in needs:
                     continue
                 local = partial_code(node, index, names)
                 assign = first_assigns and bool(parent.parents) and parent not in seen and not guarded
@@ -244,11 +300,12 @@ class Program:
                 )
                 self.steps.append((number, node, parent, line, comment, guarded))
         grads = [
-            n for n in walks.topological_order(root) if n is not root and (n.parents or not first_assigns)
+            n
+            for n in walks.topological_order(root)
+            if n is not root and (n.parents or not first_assigns) and id(n) in needs
         ]
-        if needs is not None:
-            grads = [n for n in grads if id(n) in needs]
-        grads += [v for v in (inputs if wanted is None else wanted) if v not in grads and v is not root]
+        listed = set(grads)
+        grads += [v for v in dict.fromkeys(wanted) if v not in listed and v is not root]
         self.zeros = [n for n in grads if not (first_assigns and n.parents)]
         self.late_zeros = late
         text = " ".join(line for _, line in self.forward) + " ".join(s[3] for s in self.steps)
@@ -296,6 +353,10 @@ def wrap(line: str, indent: str, comment: str | None = None) -> list:
     out = [f"{indent}# {comment}"] if comment else []
     if len(indent) + len(line) <= WIDTH:
         return [*out, indent + line]
+    head, eq, rhs = line.partition(" = ")
+    long_sum = bool(eq) and " + " in rhs and "(" not in rhs  # b1 + w1 * x1 + ...: broken before a +
+    if long_sum:
+        line = f"{head} = ({rhs})"
     pieces, depth, start = [], 0, 0
     for i, ch in enumerate(line):
         if ch in "([{":
@@ -305,6 +366,9 @@ def wrap(line: str, indent: str, comment: str | None = None) -> list:
         elif ch == "," and depth > 0 and line[i + 1 : i + 2] == " ":
             pieces.append(line[start : i + 1])
             start = i + 2
+        elif long_sum and ch == "+" and depth == 1 and line[i - 1 : i + 2] == " + ":
+            pieces.append(line[start : i - 1])
+            start = i
     pieces.append(line[start:])
     current = indent + pieces[0]
     for piece in pieces[1:]:
@@ -409,15 +473,28 @@ class Compiled:
         return f"<compiled pass of {self.root_name}: {len(self.source.splitlines())} lines>"
 
 
+_SERIAL = itertools.count(1)  # each run gets a file name of its own in linecache
+
+
 def run_source(source: str, name: str, filename: str = "<engine.codegen>") -> Callable:
     """Execute generated ``source`` (never user text) and return its function ``name``.
 
-    The source is registered with ``linecache`` so a traceback shows the generated line.
+    The source is registered with ``linecache`` (under ``filename`` and a serial number) so a
+    traceback shows the generated line; the entry is removed when the function is collected.
     """
+    filename = (
+        f"{filename[:-1]} #{next(_SERIAL)}>" if filename.endswith(">") else f"{filename} #{next(_SERIAL)}"
+    )
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     namespace: dict = {}
-    exec(builtins.compile(source, filename, "exec"), namespace)  # generated from the rule table only
-    return namespace[name]
+    try:
+        exec(builtins.compile(source, filename, "exec"), namespace)  # generated from the rule table only
+        function = namespace[name]
+    except BaseException:
+        linecache.cache.pop(filename, None)
+        raise
+    weakref.finalize(function, linecache.cache.pop, filename, None)
+    return function
 
 
 def compile(root: Any, inputs: Iterable[Any], gradient: float = 1.0) -> Compiled:
@@ -442,4 +519,7 @@ __all__ = [
     "code_names",
     "forward_code",
     "partial_code",
+    "literal",
+    "readable",
+    "PLAIN_SUM",
 ]

@@ -14,13 +14,15 @@ with its row's inputs (a bound constant k as a number). Nothing is ever passed t
 """
 
 import ast
+import keyword
 import math
 import operator
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-from .. import ops, vocab, walks
+from .. import ops, walks
 from ..modes import detect_anomaly
 from ..value import Value
 
@@ -134,6 +136,7 @@ def build(text: str, values: Mapping[str, Any]) -> tuple[Value, dict[str, Value]
     """
     tree = parse(text)
     needed = _names(tree)
+    values = _folded(values)
     missing = [n for n in needed if n not in values]
     if missing:
         raise ExpressionError(
@@ -157,6 +160,25 @@ def build(text: str, values: Mapping[str, Any]) -> tuple[Value, dict[str, Value]
     if not isinstance(result, Value):
         result = Value(result)
     return result, leaves
+
+
+def _folded(values: Any) -> dict:
+    """``values`` keyed as Python reads names: NFKC-folded (``ｘ`` is ``x``), as ``ast`` folds the text."""
+    if not isinstance(values, Mapping):
+        raise ExpressionError(
+            f"values maps each name to a number, e.g. {{'x': 0.5}}; got {type(values).__name__}"
+        )
+    out: dict = {}
+    given: dict = {}
+    for key, v in values.items():
+        name = unicodedata.normalize("NFKC", key) if isinstance(key, str) else key
+        if name in out and out[name] is not v:
+            raise ExpressionError(
+                f"the names {given[name]!r} and {key!r} are the same name to Python ({name!r}); "
+                "give one value"
+            )
+        out[name], given[name] = v, key
+    return out
 
 
 def _fits_float(x):
@@ -329,44 +351,100 @@ def _constant(name, a, b):
 # The printer: a graph as the Python text that rebuilds it
 
 
+def leaf_names(root: Value) -> dict:
+    """The name :func:`expression_text` gives each leaf below ``root``: {leaf: name}.
+
+    A leaf keeps its label when the label is a plain name Python reads as itself (an
+    identifier, NFKC-normal, not a keyword nor a function of the formulas). A second leaf
+    with the same label is ``label_2`` (then ``_3``, ...); a leaf without a label, or whose
+    label is not such a name, is ``x<i>`` (i counts the leaves in reading order). No
+    generated name is one that a label keeps.
+
+    >>> a, b = Value(1.0, label="x"), Value(2.0, label="x")
+    >>> sorted(leaf_names(a * b).values())
+    ['x', 'x_2']
+    """
+    leaves = walks.leaves(root)  # in reading order: the first x keeps its name
+    kept = [n.label if _plain_name(n.label) else None for n in leaves]
+    taken = set(filter(None, kept))
+    out: dict = {}
+    used: set = set()
+    for i, (leaf, label) in enumerate(zip(leaves, kept)):
+        name = label
+        if label is None or label in used:
+            base, k = (f"x{i}", 1) if label is None else (label, 2)
+            name = base if label is None else f"{base}_{k}"
+            while name in used or name in taken:
+                k += 1
+                name = f"{base}_{k}"
+        used.add(name)
+        out[leaf] = name
+    return out
+
+
+def _plain_name(label: Any) -> bool:
+    return (
+        isinstance(label, str)
+        and label.isidentifier()
+        and not keyword.iskeyword(label)
+        and unicodedata.normalize("NFKC", label) == label
+        and label not in ops.functions()
+        and label not in _lists()
+    )
+
+
 def expression_text(root: Value) -> str:
     """The graph below ``root`` as Python text that rebuilds it with engine's functions.
 
-    Leaves appear by label (``x{i}`` if unlabelled), constants bound into an op
-    as numbers, and an interior node used more than once is named once
-    (``t0 = ...; ...``), so shared nodes (diamonds) show. Each op is written
-    as its row of the rule table says (``Op.format``).
+    Leaves appear by name (:func:`leaf_names`: the label when it is a plain name, ``x_2``
+    for a second leaf labelled x, ``x<i>`` otherwise, with a comment at the end saying
+    which label each name stands for when the label is not a plain name), constants bound
+    into an op as numbers, and an interior node used more than once is named once
+    (``t0 = ...; ...``, a name no leaf has), so shared nodes (diamonds) show. Each op is
+    written as its row of the rule table says (``Op.format``).
 
     >>> x = Value(2.0, label="x")
     >>> t = x * 3
     >>> expression_text((t + t).log() - 1.5)
     't0 = x * 3; log(t0 + t0) - 1.5'
+    >>> expression_text(Value(1.0, label="a b") * x)
+    "x0 * x  # x0 is the leaf labelled 'a b'"
     """
     order = walks.topological_order(root)
     uses = walks.uses(root)
+    names = leaf_names(root)
+    taken = set(names.values())
+    let_number = 0
     # Each node's text is first a template in which every operand stands as a mark \x00k\x00 for
     # the k-th node's text; the marks are filled in once at the end, so a deep chain costs
     # linear time (pasting whole operand texts into each node would copy them again and again).
     templates: list[str] = []
     operand: dict = {}  # node -> (its mark, or its name t_i if shared or a leaf's name; precedence)
     lets: list[tuple[str, int]] = []  # (t_i, the template its line defines)
-    leaf_count = 0
     for node in reversed(order):
         if not node.parents:
-            operand[node] = (vocab.printable(node.label) if node.label else f"x{leaf_count}", ops.ATOM)
-            leaf_count += 1
+            operand[node] = (names[node], ops.ATOM)
             continue
         text, precedence = node.op.format([operand[p] for p in node.parents], node.op.constant)
         templates.append(text)
         if uses.get(node, 0) > 1:
-            name = f"t{len(lets)}"
+            while f"t{let_number}" in taken:
+                let_number += 1
+            name = f"t{let_number}"
+            let_number += 1
             lets.append((name, len(templates) - 1))
             operand[node] = (name, ops.ATOM)
         else:
             operand[node] = (f"\x00{len(templates) - 1}\x00", precedence)
     top = operand[root][0]
     lines = [f"{name} = {_fill(templates[k], templates)}" for name, k in lets]
-    return "; ".join(lines + [_fill(top, templates)])
+    text = "; ".join(lines + [_fill(top, templates)])
+    renamed = [
+        (name, leaf.label) for leaf, name in names.items() if leaf.label and not _plain_name(leaf.label)
+    ]
+    if renamed:  # repr writes any label on one line, escaped: a comment it cannot end
+        text += "  # " + ", ".join(f"{name} is the leaf labelled {label!r}" for name, label in renamed)
+    return text
 
 
 _MARK = re.compile("\x00(\\d+)\x00")
@@ -387,4 +465,4 @@ def _fill(text: str, templates: list[str]) -> str:
     return "".join(out)
 
 
-__all__ = ["ExpressionError", "FUNCTIONS", "build", "names", "parse", "expression_text"]
+__all__ = ["ExpressionError", "FUNCTIONS", "build", "names", "parse", "expression_text", "leaf_names"]

@@ -200,12 +200,27 @@ class Cost:
         return "\n".join(out)
 
 
+def _listed(given: Any, where: str) -> Any:
+    """One leaf (a Value or a label) as a list of it; a list or tuple as it is; None stays None."""
+    if given is None or isinstance(given, (list, tuple)):
+        return given
+    if isinstance(given, str) or hasattr(given, "parents"):
+        return [given]
+    if isinstance(given, (set, frozenset, dict)) or not hasattr(given, "__iter__"):
+        raise TypeError(
+            f"{where} takes a leaf (a Value or its label, such as 'w5') or a list of them, "
+            f"not {type(given).__name__} {given!r}"
+        )
+    return list(given)
+
+
 def cost(root: Any, wrt: Any = None) -> Cost:
     """Count the work of the forward pass, one reverse pass and forward mode for all n leaves.
 
-    ``wrt`` lists the leaves to differentiate with respect to (Values; default every leaf
-    below ``root``), n of them. The chain-rule rows count one × per edge product and one +
-    per extra term of a sum (a node whose gradient or tangent sums k terms takes k − 1);
+    ``wrt`` is the leaf or the list of leaves to differentiate with respect to (Values or
+    their labels; default every leaf below ``root``), n of them. The chain-rule rows count
+    one × per edge product and one + per extra term of a sum (a node whose gradient or
+    tangent sums k terms takes k − 1);
     the local derivatives they multiply are counted once, in their own row, as if kept
     from the forward pass (dual numbers recompute them, and the values, in every pass:
     that makes forward mode dearer still). "Skipping zero tangents" counts only the
@@ -218,10 +233,17 @@ def cost(root: Any, wrt: Any = None) -> Cost:
     )
 
     check_root(root)
-    if hasattr(wrt, "parents"):
-        wrt = [wrt]
+    wrt = _listed(wrt, "cost(root, wrt)")
     order = [n for n in walks.forward_order(root) if n.parents]
     leaves = walks.leaves(root) if wrt is None else list(seeds(root, {w: 1.0 for w in wrt}))
+    below = set(walks.leaves(root))
+    for leaf in leaves:
+        if leaf not in below:
+            L = vocab.root_name(root)
+            raise ValueError(
+                f"{vocab.describe(leaf)} is not in the graph below {L}, so differentiating {L} with "
+                f"respect to it costs nothing; list leaves that {L} was computed from"
+            )
     n = len(leaves)
     edges = sum(len(v.parents) for v in order)
     fwd = sum((forward_count(v) for v in order), Count(0, 0, 0))
@@ -281,43 +303,118 @@ class Reuse:
 
 
 def reuse(root: Any, params: Any) -> Reuse:
-    """Count what backpropagation saves on ∂root/∂p for ``params`` (Values or labels) by reusing factors.
+    """Count what backpropagation saves on ∂root/∂p for ``params`` (a leaf, or a list) by reusing factors.
 
     Written out, each path's k factors take k − 1 ×, and m paths m − 1 +. Backpropagation
     makes each product of factors from the root down to a named node once: one × per factor
     (upper → lower) not leaving the root, and a node reached from k uppers sums k terms.
+
+    The paths are counted, not listed (there can be exponentially many): on the graph of
+    named nodes that ``explain`` writes its factors between, by dynamic programming over the
+    nodes in order, so the time is polynomial in the graph's size. A group explain marks
+    reused ends at a node that also feeds another labelled leaf and has at least two more
+    factors below it on the path; its × are the factors since the last such node.
     """
     from ..record.tracing import record
-    from .explaining import explain
 
     t = record(root)
+    params = [t.find(p) for p in _listed(params, "reuse(root, params)")]
+    root_ = t.root
+    order: dict = {}
+    for s in t.steps:  # each node is processed after every node that uses it
+        order.setdefault(s.node, s.number)
     written_mul = written_add = 0
     factors: dict = {}  # (upper, lower) -> present, each named factor once
-    groups: Counter = Counter()  # reused node -> × in its group, per path written out
-    group_size = {}
-    params = [t.find(p) for p in params]
+    groups: Counter = Counter()  # reused node -> paths that mark a group ending there
+    group_mul = 0  # × inside marked groups, over all paths written out
+    group_size: dict = {}  # reused node -> × of its group (the largest, if paths differ)
     for p in params:
-        e = explain(p, t, max_paths=10**9)
-        written_mul += sum(len(path.factors) - 1 for path in e.paths)
-        written_add += len(e.paths) - 1
-        for path in e.paths:
-            for f in path.factors:
-                factors[f.upper, f.lower] = True
-            for r in path.reused:
-                k = r.end - r.start - (r.start == 0)  # × inside the group (the first factor is free)
-                groups[r.node] += 1
-                group_size[r.node] = k
-    root_ = t.root
+        if p is root_:
+            continue
+        down = _named_factors(t, p)
+        for upper, lowers in down.items():
+            for lower in lowers:
+                factors[upper, lower] = True
+        top_down = sorted(down, key=order.__getitem__)  # root first
+        paths_below = {p: 1}  # node -> paths from it down to p
+        for node in reversed(top_down):
+            paths_below[node] = sum(paths_below[lower] for lower in down[node])
+        n_paths = paths_below[root_]
+        written_add += n_paths - 1
+        states: dict = {
+            root_: Counter({(0, 1): 1})
+        }  # node -> {(factors since the group start, from root): paths}
+        factor_uses = 0
+        for node in top_down:
+            here = states.pop(node, Counter())
+            marks = node is not root_ and _feeds_a_labelled_leaf(node, p)
+            for lower in down[node]:
+                into = states.setdefault(lower, Counter())
+                for (d, from_root), c in here.items():
+                    factor_uses += c * paths_below[lower]
+                    if marks and lower is not p:  # a group ends here: d factors, the first free from the root
+                        k = d - from_root
+                        groups[node] += c * paths_below[lower]
+                        group_mul += c * paths_below[lower] * k
+                        group_size[node] = max(group_size.get(node, 0), k)
+                        into[1, 0] += c
+                    else:
+                        into[d + 1, from_root] += c
+        written_mul += factor_uses - n_paths
     uppers = Counter(lower for upper, lower in factors)
     backprop_mul = sum(1 for upper, _ in factors if upper is not root_)
     backprop_add = sum(k - 1 for k in uppers.values())
     names = t.names
+    reused = sorted(groups, key=order.__getitem__)
     return Reuse(
         names[root_], tuple(names[p] for p in params), (written_mul, written_add),
-        (backprop_mul, backprop_add),
-        sum(groups[n] * group_size[n] for n in groups), sum(group_size[n] for n in groups),
-        tuple(names[n] for n in groups),
+        (backprop_mul, backprop_add), group_mul, sum(group_size[n] for n in reused),
+        tuple(names[n] for n in reused),
     )  # fmt: skip
+
+
+def _named_factors(t: Any, param: Any) -> dict:
+    """{named node: [lower named nodes]}: the factors ∂upper/∂lower explain writes on the paths to ``param``.
+
+    Named means labelled, or the root, or ``param``; unlabelled nodes between two named ones
+    are folded into the factor, as explain folds them. Only nodes with a path to ``param`` count.
+    """
+    above = t.above(param)
+    root = t.root
+    down: dict = {}
+    todo = [root]
+    while todo:
+        upper = todo.pop()
+        if upper in down or upper is param:
+            continue
+        lowers, seen, stack = [], set(), [upper]
+        while stack:
+            for q in stack.pop().parents:
+                if q in above and q not in seen:
+                    seen.add(q)
+                    if q is param or q.label:
+                        lowers.append(q)
+                    else:
+                        stack.append(q)
+        down[upper] = lowers
+        todo.extend(lowers)
+    return down
+
+
+def _feeds_a_labelled_leaf(node: Any, param: Any) -> bool:
+    """Whether ``node`` uses a labelled leaf other than ``param``, directly or through unlabelled nodes."""
+    stack, seen = [node], {node}
+    while stack:
+        for q in stack.pop().parents:
+            if q in seen:
+                continue
+            seen.add(q)
+            if not q.parents:
+                if q.label and q is not param:
+                    return True
+            elif not q.label:
+                stack.append(q)
+    return False
 
 
 def _h(text):

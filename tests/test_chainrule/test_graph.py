@@ -189,4 +189,4 @@ def test_code_prints_a_formula_as_python(capsys):
     code, out, _ = run(capsys, "--code", "tanh(x*w + b)", "x=0.5", "w=-1", "b=0.2")
     assert code == 0
     assert "def forward_backward(x, w, b):" in out
-    assert "    g_x += g_n2 * w  # step 4: ∂n2/∂x = w" in out
+    assert "    g_x += g_n1 * w  # step 4: ∂n1/∂x = w" in out

@@ -172,27 +172,37 @@ def test_jvp_sums_directions_and_takes_labels():
     "tangents, error, message",
     [
         ({"c": 1.0}, KeyError, "no leaf labelled 'c'"),
-        ({"a": float("nan")}, TypeError, "finite number"),
-        ({"a": True}, TypeError, "finite number"),
-        ({"a": "1"}, TypeError, "finite number"),
+        ({"a": float("nan")}, ValueError, "tangent of a: only finite numbers"),
+        ({"a": 10**400}, ValueError, "tangent of a: the int given is too large for a float"),
+        ({"a": "1"}, TypeError, "tangent of a takes a real number"),
+        ({"a": Value(1.0)}, TypeError, "must be a finite number, not the Value"),
         ({1.5: 1.0}, TypeError, "Value or its label"),
         ([1.0, 2.0], TypeError, "tangents maps leaves"),
     ],
 )
 def test_bad_tangents_are_refused(tangents, error, message):
-    """A tangent on an unknown label, a non-number or a non-Value key is refused with what to give."""
+    """An unknown label, a non-number, a huge int or a bad key is refused, saying what to give."""
     a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     with pytest.raises(error, match=message):
         jvp(a * b, tangents)
 
 
-def test_leaves_outside_or_inside_the_graph_are_refused():
-    """Seeding a Value the root does not use, or an interior node, says what to seed instead."""
-    a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(1.0, label="c")
+def test_tangents_are_real_numbers_of_any_kind():
+    """numpy scalars, Fractions and bools are tangents as engine.numbers.real reads them."""
+    import fractions
+
+    np = pytest.importorskip("numpy")
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    L = a * b
+    for t in (np.float64(0.5), np.int64(2), np.float32(0.25), fractions.Fraction(1, 4), True):
+        assert jvp(L, {a: t}) == jvp(L, {a: engine.numbers.real(t)}) == -3.0 * float(t)
+
+
+def test_interior_nodes_and_non_values_are_refused():
+    """Seeding an interior node, or a root that is not a Value, says what to give instead."""
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     m = a * b
     L = m.tanh()
-    with pytest.raises(ValueError, match="not in the graph below L"):
-        jvp(L, {c: 1.0})
     with pytest.raises(ValueError, match="forward mode seeds leaves"):
         forward_trace(L, m)
     with pytest.raises(TypeError, match="expected the Value to differentiate"):
@@ -200,6 +210,57 @@ def test_leaves_outside_or_inside_the_graph_are_refused():
     twin = Value(1.0, label="a")
     with pytest.raises(KeyError, match="2 leaves labelled 'a'"):
         jvp(L + twin, {"a": 1.0})
+
+
+@given(expressions(), st.floats(-3, 3))
+def test_a_leaf_the_root_does_not_use_gives_zero_as_grad_does(e, t):
+    """A leaf outside the graph adds 0 in jvp, forward_trace and forward_steps, as engine.grad says."""
+    outside = Value(1.0, label="outside")
+    assert engine.grad(e.root, [outside]) == [0.0]
+    assert jvp(e.root, {outside: t}) == 0.0
+    f = forward_trace(e.root, outside)
+    assert f.value == 0.0 and len(f) == 0 and f.names[outside] == "outside"
+    assert list(forward_steps(e.root, outside)) == []
+    if e.leaves:  # beside a leaf that is used, the outside one adds nothing
+        assert jvp(e.root, {e.leaves[0]: t, outside: 5.0}) == jvp(e.root, {e.leaves[0]: t})
+
+
+@pytest.mark.parametrize("data", [math.inf, -math.inf, math.nan])
+def test_a_non_finite_root_is_refused_as_grad_refuses_it(data):
+    """A root whose value is inf or NaN raises FloatingPointError in both modes, never 10.0, 0.0 or inf."""
+    x = Value(1e308, label="x")
+    root = x * 10.0 if data == math.inf else x * -10.0 if data == -math.inf else (x * 10.0) - (x * 10.0)
+    assert root.data != root.data or root.data == data
+    with pytest.raises(FloatingPointError, match="non-finite"):
+        engine.grad(root, [x])
+    for tangents in ({x: 1.0}, {x: 0.0}, {}):
+        with pytest.raises(FloatingPointError, match="non-finite value"):
+            jvp(root, tangents)
+    with pytest.raises(FloatingPointError, match="non-finite value"):
+        forward_trace(root, x)
+
+
+@pytest.mark.parametrize("seed", [1e300, 1e200, -1e250])
+def test_an_overflowing_tangent_raises(seed):
+    """A tangent whose products overflow raises FloatingPointError naming the node, not a silent inf."""
+    x = Value(1e154, label="x")
+    y = x * x
+    y.label = "y"
+    assert math.isfinite(jvp(y, {x: 1.0}))
+    with pytest.raises(FloatingPointError, match="non-finite tangent .* for y = x \\* x"):
+        jvp(y, {x: seed})
+
+
+def test_a_stale_graph_is_refused_as_trace_refuses_it():
+    """forward_trace of a graph whose leaf changed since its forward pass raises StaleGraphError, as trace."""
+    from engine.record.fresh import StaleGraphError
+
+    net = nn.seed002()
+    net.params["w1"].data += 0.5
+    with pytest.raises(StaleGraphError):
+        engine.trace(net.E)
+    with pytest.raises(StaleGraphError, match="stale"):
+        forward_trace(net.E, "w1")
 
 
 def test_a_domain_error_names_the_node():

@@ -6,6 +6,7 @@ import math
 
 import pytest
 from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import engine
 from engine import Value
@@ -241,3 +242,73 @@ def test_list_calls_refuse_what_they_cannot_mean(text, message):
     """A list call with no list, an empty one, unequal lists or the wrong count says how to write it."""
     with pytest.raises(ExpressionError, match=message):
         build(text, {"x": 1.0, "y": 2.0, "w1": 0.5})
+
+
+HOSTILE_LABELS = [
+    "x", "x", "t0", "t1", "x0", "x1", "x_2", "a b", "x; import os", "x\nimport os", "__import__('os')",
+    "lambda", "sum", "exp", "ｘ", "ﬁ", "fi", "#", "'''", "\u2028", "", None,
+]  # fmt: skip
+
+
+def test_two_leaves_with_one_label_print_apart():
+    """Two leaves labelled x print as x and x_2 (not x * x), and rebuild to their own gradients."""
+    a, b = Value(2.0, label="x"), Value(-3.0, label="x")
+    text = expression_text(a * b + a)
+    assert text == "x * x_2 + x"
+    f, leaves = build(text, {"x": 2.0, "x_2": -3.0})
+    f.backward()
+    assert (leaves["x"].grad, leaves["x_2"].grad) == tuple(engine.grad(a * b + a, [a, b]))
+
+
+def test_let_names_never_take_a_label():
+    """A leaf labelled t0 keeps t0; the shared node's let-name moves on to the next free t<k>."""
+    t0 = Value(2.0, label="t0")
+    shared = t0 * 3
+    text = expression_text(shared + shared)
+    assert text == "t1 = t0 * 3; t1 + t1"
+
+
+def test_labels_that_are_not_names_become_names_with_a_comment():
+    """A label that is not a plain name prints as x<i>; a comment on the same line says which label it is."""
+    a, b = Value(1.0, label="x; import os"), Value(2.0, label="a\nb")
+    text = expression_text(a * b)
+    assert text == "x0 * x1  # x0 is the leaf labelled 'x; import os', x1 is the leaf labelled 'a\\nb'"
+    assert "\n" not in text
+    f, _ = build(text, {"x0": 1.0, "x1": 2.0})
+    assert f.data == 2.0
+
+
+@given(expressions(), st.lists(st.sampled_from(HOSTILE_LABELS), min_size=1))
+def test_round_trip_with_duplicate_and_hostile_labels(e, labels):
+    """With labels that repeat, collide with let-names or are no names at all, the text stays one safe line
+    that rebuilds the same value and gradients."""
+    for i, leaf in enumerate(e.leaves):
+        leaf.label = labels[i % len(labels)]
+    text = expression_text(e.root)
+    names = expr.leaf_names(e.root)
+    assert len(set(names.values())) == len(names)  # one name per leaf
+    assert "\n" not in text and "\u2028" not in text
+    code, _, comment = text.partition("  # ")
+    tree = ast.parse(code.replace("; ", "\n"))  # the let lines and the formula: plain Python
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    lets = {t.targets[0].id for t in tree.body if isinstance(t, ast.Assign)}
+    assert used <= set(names.values()) | lets | set(expr.FUNCTIONS) | {"sum", "dot", "logsumexp"}
+    assert not lets & set(names.values())
+    if ";" in code:
+        return  # shared nodes are written with `t0 = ...;`, which build() does not take
+    f, leaves = build(text, {names[leaf]: leaf.data for leaf in e.leaves})
+    assert f.data == pytest.approx(e.root.data, rel=1e-12, abs=1e-12)
+    f.backward()
+    for leaf, g in zip(e.leaves, engine.grad(e.root, e.leaves)):
+        assert leaves[names[leaf]].grad == pytest.approx(g, rel=1e-9, abs=1e-9)
+
+
+@pytest.mark.parametrize("wide, plain", [("ｘ", "x"), ("ﬁ", "fi"), ("𝐰", "w")])
+def test_values_are_named_as_python_reads_names(wide, plain):
+    """build("ｘ + 1", ｘ=2) and build("x + 1", x=2) agree: names given for values fold (NFKC) as in text."""
+    f, leaves = build(f"{wide} * 3 + 1", {wide: 2.0})
+    g, _ = build(f"{plain} * 3 + 1", {plain: 2.0})
+    assert f.data == g.data == 7.0 and list(leaves) == [plain]
+    assert build(f"{plain} * 3 + 1", {wide: 2.0})[0].data == 7.0
+    with pytest.raises(ExpressionError, match="are the same name to Python"):
+        build(f"{plain} + 1", {wide: 2.0, plain: 3.0})

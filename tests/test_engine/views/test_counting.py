@@ -4,6 +4,7 @@ import random
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 import engine
 import nn
@@ -110,3 +111,100 @@ def test_bad_input():
         cost([a])
     with pytest.raises(ValueError, match="not in the graph below"):
         cost(a * 2, [Value(3.0)])
+    with pytest.raises(TypeError, match="a leaf .a Value or its label"):
+        cost(a * 2, 3.0)
+    with pytest.raises(TypeError, match="a leaf .a Value or its label"):
+        reuse(a * 2, 3.0)
+
+
+def test_one_leaf_is_a_label_or_a_value_not_its_characters():
+    """cost(E, "w5") and reuse(E, "w5") take the label as one leaf, as a Value or a one-item list would."""
+    net = nn.seed002()
+    w5 = net.params["w5"]
+    assert cost(net.E, "w5") == cost(net.E, w5) == cost(net.E, [w5])
+    assert cost(net.E, "w5").n == 1
+    assert reuse(net.E, "w5") == reuse(net.E, w5) == reuse(net.E, ["w5"])
+    with pytest.raises(KeyError, match="no leaf labelled 'w9'"):
+        cost(net.E, "w9")
+
+
+def reuse_by_paths(root, params):
+    """The reference: every path explain lists, written out and counted one by one."""
+    from engine.record.tracing import record
+    from engine.views.explaining import explain
+
+    t = record(root)
+    written_mul = written_add = 0
+    factors, groups = {}, {}
+    for p in [t.find(p) for p in params]:
+        e = explain(p, t, max_paths=10**9)
+        written_mul += sum(len(path.factors) - 1 for path in e.paths)
+        written_add += len(e.paths) - 1
+        for path in e.paths:
+            for f in path.factors:
+                factors[f.upper, f.lower] = True
+            for r in path.reused:
+                k = r.end - r.start - (r.start == 0)
+                groups.setdefault(r.node, []).append(k)
+    uppers = {}
+    for _, lower in factors:
+        uppers[lower] = uppers.get(lower, 0) + 1
+    backprop = (sum(1 for upper, _ in factors if upper is not t.root), sum(k - 1 for k in uppers.values()))
+    group_mul = sum(sum(ks) for ks in groups.values())
+    return (
+        (written_mul, written_add),
+        backprop,
+        group_mul,
+        sum(max(ks) for ks in groups.values()),
+        set(groups),
+    )
+
+
+def assert_reuse_as_paths(root, params):
+    r = reuse(root, params)
+    written, backprop, group_mul, group_once, at = reuse_by_paths(root, params)
+    names = engine.record.tracing.record(root).names
+    assert (r.written, r.backprop, r.groups_written, r.groups_backprop) == (
+        written,
+        backprop,
+        group_mul,
+        group_once,
+    )
+    assert set(r.reused_at) == {names[n] for n in at}
+
+
+@pytest.mark.parametrize("sizes", [[2, 1], [3, 2], [2, 3, 2], [3, 2, 2, 1]])
+def test_reuse_counts_the_paths_explain_writes_out(sizes):
+    """On labelled MLPs the counted reuse equals writing out every path explain lists, for every parameter."""
+    random.seed(len(sizes))
+    model = nn.MLP(2, sizes)
+    loss = nn.mse(model([0.5, -1.0]), [0.3] * sizes[-1] if sizes[-1] > 1 else 0.3)
+    labels = [p.label for p in model.parameters()]
+    assert_reuse_as_paths(loss, labels)
+    assert_reuse_as_paths(loss, labels[:1])
+
+
+@given(expressions(), st.integers(0, 2**32 - 1))
+def test_reuse_counts_paths_on_random_expressions(e, seed):
+    """With random interior nodes labelled, the counted reuse equals the paths written out one by one."""
+    rng = random.Random(seed)
+    for k, node in enumerate(walks.topological_order(e.root)):
+        if node.parents and node is not e.root and rng.random() < 0.5:
+            node.label = f"h{k}"
+    if not e.leaves:
+        return
+    assert_reuse_as_paths(e.root, [leaf.label for leaf in e.leaves])
+
+
+def test_reuse_of_a_deep_stack_of_diamonds_is_counted_not_listed():
+    """2**40 paths through 40 labelled diamonds are counted (each level doubles them), not enumerated."""
+    x = Value(0.7, label="x")
+    y = x
+    for i in range(40):
+        a, b = y * 1.01, y * 0.99
+        a.label, b.label = f"a{i}", f"b{i}"
+        y = a + b
+        y.label = f"y{i}"
+    r = reuse(y, ["x"])
+    assert r.written[1] == 2**40 - 1
+    assert r.written[0] == 2**40 * (2 * 40 - 1)  # each path: 80 factors, 79 ×
