@@ -130,26 +130,30 @@ def main(argv=None):
         "chainrule compiled": lambda: train_chainrule(X, y, args.steps, True, compile=True),
     }
     generated = generation_time(X, y)  # once per architecture and loss: the runs below reuse it
+    losses = {}
+    timed = {  # collector on and off interleaved: a change in the machine's load hits both alike
+        (label, collector): (
+            lambda label=label, run=run, collector=collector: losses.__setitem__(
+                (label, collector), _with_collector(collector, run)
+            )
+        )
+        for collector in ("on", "off")
+        for label, run in runs.items()
+    }
+    ms = {key: t / args.steps * 1e3 for key, t in median_times(timed, args.repeats).items()}
     speedups = {}
     for collector in ("on", "off"):
-        losses = {}
-        timed = {
-            label: (lambda label=label, run=run: losses.__setitem__(label, _with_collector(collector, run)))
-            for label, run in runs.items()
-        }
-        ms = {label: t / args.steps * 1e3 for label, t in median_times(timed, args.repeats).items()}
-
-        reference = losses["micrograd 0.1.0"]
+        reference = losses["micrograd 0.1.0", collector]
         if name.startswith("micrograd"):
             assert reference[0] == NOTEBOOK_STEP0_LOSS, ("not the notebook's data", reference[0])
         print(f"\ngarbage collector {collector}")
         print(f"{'':<22} {'ms / step':>10} {'speed-up':>9}  loss at k = {CHECK_STEP}")
         for label in runs:
-            loss = losses[label][CHECK_STEP]
+            loss = losses[label, collector][CHECK_STEP]
             agree = abs(loss - reference[CHECK_STEP])
             assert agree <= 1e-9, (label, loss, reference[CHECK_STEP])
-            speedup = ms["micrograd 0.1.0"] / ms[label]
-            print(f"{label:<22} {ms[label]:>10.2f} {speedup:>8.1f}x  {loss!r} (|Δ| = {agree:.1e})")
+            speedup = ms["micrograd 0.1.0", collector] / ms[label, collector]
+            print(f"{label:<22} {ms[label, collector]:>10.2f} {speedup:>8.1f}x  {loss!r} (|Δ| = {agree:.1e})")
             speedups[label, collector] = speedup
     print(f"\ncompiled: code generation + compile of the training step took {generated * 1e3:.0f} ms (once)")
     return speedups

@@ -387,8 +387,8 @@ class MLP(Module):
             b = None if biases is None else biases[k]
             try:
                 layer = Layer(widths[k], widths[k + 1], act, fused, shared_bias=bool(shared[k]), w=w, b=b)
-            except ValueError as exc:
-                raise ValueError(f"layer {k + 1}: {exc}") from None
+            except (TypeError, ValueError) as exc:  # the number rule's TypeError stays a TypeError
+                raise type(exc)(f"layer {k + 1}: {exc}") from None
             self.layers.append(layer)
         self.relabel()
 

@@ -42,13 +42,14 @@ import gc
 import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from engine import Value
 
 from . import losses as _losses
 
 if TYPE_CHECKING:
+    from .compiled import BatchStep
     from .module import MLP
 
 
@@ -143,18 +144,23 @@ class CompiledStep(Step):
         super().__init__(*args)
         from .compiled import BatchStep
 
-        self.batch = BatchStep(self.model, self.loss_fn, self.X, self.y)
-        self.rows, self.targets = self.batch.rows(self.X, self.y)
         self.graph: GraphStep | None = None  # the graph, for a batch the generated code could not do
+        self.batch: BatchStep | None = None
+        try:
+            self.batch = BatchStep(self.model, self.loss_fn, self.X, self.y)
+        except (OverflowError, FloatingPointError):  # the first row's numbers overflow: the graph says so
+            return
+        self.rows, self.targets = self.batch.rows(self.X, self.y)
 
     def forward(self, rows: Sequence[int]) -> float:
-        self.graph = None
-        try:
-            loss, self.outputs = self.batch(
-                [self.rows[r] for r in rows], [self.targets[r] for r in rows], self.l2
-            )
-        except (ArithmeticError, ValueError):
-            loss = math.nan
+        self.graph, loss = None, math.nan
+        if self.batch is not None:
+            try:
+                loss, self.outputs = self.batch(
+                    [self.rows[r] for r in rows], [self.targets[r] for r in rows], self.l2
+                )
+            except (ArithmeticError, ValueError):  # a number failed in the generated code
+                loss = math.nan
         if math.isfinite(loss):
             return loss
         self.graph = GraphStep(self.model, self.loss_fn, self.X, self.y, self.l2, self.zero)
@@ -168,7 +174,7 @@ class CompiledStep(Step):
             return
         for p in self.zero:
             p.grad = 0.0
-        self.batch.set_grads()
+        cast("BatchStep", self.batch).set_grads()
 
     def release(self) -> None:
         self.graph, self.outputs = None, []
