@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import engine
 import engine.numbers
 import nn
 from engine import Value, gradcheck
@@ -61,7 +62,13 @@ SITES = {
     "fit(compile=True)": (lambda x: _fit(x, True), "fit's X[0][0]"),
     "gradcheck": (lambda x: gradcheck(lambda a: a * a, [x]).checks[0].analytic / 2, "gradcheck's input 0"),
     "parser": (lambda x: build("x * 1", {"x": x})[0].data, "the value of 'x'"),
+    "engine.compile": (lambda x: _compiled(x), "the compiled pass's a"),
 }
+
+
+def _compiled(x):
+    a = Value(0.0, label="a")
+    return engine.compile(a * 1.0, [a])(x)[0]
 
 
 def _loaded(x):
@@ -82,7 +89,7 @@ def test_every_place_accepts_the_same_numbers(x):
     assert is_real(x)
     f = real(x)
     held = {name: site(x) for name, (site, _) in SITES.items()}
-    for name in ("Value()", "Neuron(w=...)", "from_weights", "load_state_dict", "parser"):
+    for name in ("Value()", "Neuron(w=...)", "from_weights", "load_state_dict", "parser", "engine.compile"):
         assert type(held[name]) is float and held[name] == f, name
     assert held["gradcheck"] == pytest.approx(f, rel=1e-6, abs=1e-6)  # d(x²)/dx = 2x, analytically
     graph_loss = (0.5 * f + 0.25 - 1.0) ** 2
