@@ -126,19 +126,56 @@ def test_animate_refuses_bad_input_and_writes_nothing(tmp_path):
     bad_options = (
         {"duration": 0},
         {"duration": "1"},
+        {"duration": float("nan")},
         {"pause": -1},
         {"width": 10},
+        {"width": 500.0},
+        {"height": 100},
         {"digits": 0},
         {"scale": 0},
     )
     for bad in bad_options:
-        with pytest.raises(ValueError):
+        with pytest.raises((ValueError, TypeError)):
             animate(L, tmp_path / "x.gif", **bad)
     with pytest.raises(TypeError, match="expected the Value"):
         animate(3.0, tmp_path / "x.gif")
     with pytest.raises(ValueError, match="rankdir"):
         animate(L, tmp_path / "x.gif", rankdir="XY")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_frame_time_longer_than_a_gif_holds_is_a_clear_error(tmp_path):
+    """A GIF keeps a frame's time in hundredths of a second up to 65535: longer says so, not OverflowError."""
+    L = _neuron()
+    with pytest.raises(ValueError, match=r"duration is 700 s.*at most 655.35 s"):
+        animate(L, tmp_path / "x.gif", duration=700)
+    with pytest.raises(ValueError, match=r"duration \+ pause .* is 660 s.*at most 655.35 s"):
+        animate(L, tmp_path / "x.gif", duration=600, pause=60)
+    with pytest.raises(ValueError, match="at most 655.35 s"):
+        animate(L, tmp_path / "x.html", duration=1e300)
+    assert list(tmp_path.iterdir()) == []
+    images, times = _frames_of(animate(L, tmp_path / "long.gif", duration=600, pause=55.35, width=200))
+    assert times[0] == 600_000 and times[-1] == 655_350
+
+
+def test_a_tall_gif_follows_the_step_under_its_caption(tmp_path):
+    """Seed 002's GIF is at most ``height`` px tall; every step's orange marks and its caption are in it."""
+    import nn
+
+    t = engine.trace(nn.seed002().E)
+    images, _ = _frames_of(animate(t, tmp_path / "seed002.gif", width=800, height=700))
+    assert len(images) == len(t) + 1 and {im.size for im in images} == {(800, 700)}
+    whole = _player.images(_player.fitted(_player.bare(frames(t))), 800, [0])[0]
+    assert whole.height > 700  # the picture is taller than the GIF: each frame is a window onto it
+    caption_band = lambda im: np.asarray(im.crop((0, 0, im.width, 30)).convert("L")) < 80
+    tops = set()
+    for k, im in enumerate(images[1:], 1):
+        box = _orange_box(im)
+        assert box is not None and box[1] > 30, f"step {k}: its marks are not in the frame below the caption"
+        assert caption_band(im).any()
+        tops.add(box[1])
+    assert len(tops) > 5  # the window moves with the step
+    assert caption_band(images[0]).any() and _orange_box(images[0]) is None
 
 
 def test_orientation_fits_the_page():
