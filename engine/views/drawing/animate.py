@@ -56,7 +56,8 @@ def animate(
     - ``width``: a GIF's width in pixels at most (smaller graphs keep their natural size).
     - ``height``: a GIF's height in pixels at most: the step's caption on top, and below it the
       picture, or when that is taller, a window onto it that follows the step being taken.
-    - ``scale``: the HTML pictures' size, 1 being natural (they never get wider than the page).
+    - ``scale``: the HTML pictures' size, 1 being natural (shrunk to the page's width, but never
+      to text under 10 px: then the picture pans, following the step).
     - ``digits``: decimals in the captions and table rows of the player.
     - ``options`` go to :func:`engine.draw` (``rankdir``, ``formulas``, ``precision``, ...).
 
@@ -180,12 +181,17 @@ def _wrap(text: str, font: Any, room: float) -> list[str]:
 
 
 def _marked(im: Any) -> tuple[int, int, int, int] | None:
-    """The bounding box of the pixels in the step's colour (its edge and boxes), or None."""
+    """The bounding box of the pixels in the step's colour (its edge and boxes), or None.
+
+    It is looked for at half the size (a quarter of the pixels): the step's edges are drawn
+    3 points wide, so some 2 × 2 block of each stays wholly in that colour."""
     from PIL import Image, ImageChops
 
-    diff = ImageChops.difference(im, Image.new("RGB", im.size, _STEP_RGB))
+    half = im.reduce(2)
+    diff = ImageChops.difference(half, Image.new("RGB", half.size, _STEP_RGB))
     near = [c.point(lambda v: 255 if v < 48 else 0) for c in diff.split()]
-    return ImageChops.multiply(ImageChops.multiply(near[0], near[1]), near[2]).getbbox()
+    box = ImageChops.multiply(ImageChops.multiply(near[0], near[1]), near[2]).getbbox()
+    return None if box is None else (2 * box[0], 2 * box[1], 2 * box[2], 2 * box[3])
 
 
 def _windows(marks: list, H: int, window: int) -> list[int]:
