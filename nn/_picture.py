@@ -19,6 +19,25 @@ SIZE, DPI = (9.6, 4.0), 100  # inches and pixels per inch: a 960×400 picture, 1
 REGIONS = ["#f4b6b6", "#b6d0f4", "#bfe3b4", "#f6dfa6", "#d9c2ec"]  # class 0 (or −), 1 (or +), 2, ...: fills
 POINTS = ["#c62828", "#1565c0", "#2e7d32", "#ef8f00", "#6a1b9a"]  # and the data points of each class
 
+
+def palette(k: int) -> tuple[list[str], list[str]]:
+    """The fills of ``k`` classes' regions and the colours of their points: REGIONS and POINTS
+    first, then as many more as needed, at hues spaced evenly between them (any number of classes)."""
+    import colorsys
+
+    fills, points = REGIONS[:k], POINTS[:k]
+    more = k - len(fills)
+    for i in range(more):
+        hue = (0.13 + i / more) % 1.0 if more else 0.0
+        fills.append(_hex(colorsys.hls_to_rgb(hue, 0.84, 0.55)))
+        points.append(_hex(colorsys.hls_to_rgb(hue, 0.38, 0.75)))
+    return fills, points
+
+
+def _hex(rgb: tuple[float, float, float]) -> str:
+    return "#" + "".join(f"{round(c * 255):02x}" for c in rgb)
+
+
 # The picture's own look, whatever style the notebook set (its margins are fixed: a redraw lays out nothing)
 STYLE = {"font.size": 10, "axes.titlesize": 12, "axes.labelsize": 10, "xtick.labelsize": 10,
          "ytick.labelsize": 10, "legend.fontsize": 10, "figure.titlesize": 13,
@@ -164,7 +183,8 @@ class Picture:
         self.gx, self.gy = np.linspace(x0, x1, GRID), np.linspace(y0, y1, GRID)
         self.points = np.stack(np.meshgrid(self.gx, self.gy), axis=-1).reshape(-1, 2)
         k = self.k = max(scene.classes, 2)
-        self.fills = np.array([[int(c[i : i + 2], 16) / 255 for i in (1, 3, 5)] for c in REGIONS[:k]])
+        fills, colours = palette(k)
+        self.fills = np.array([[int(c[i : i + 2], 16) / 255 for i in (1, 3, 5)] for c in fills])
         self.regions = ax.imshow(np.ones((GRID, GRID, 3)), origin="lower", extent=(x0, x1, y0, y1),
                                  aspect="auto", interpolation="nearest")  # fmt: skip
         self.line: Any = None
@@ -174,7 +194,7 @@ class Picture:
         names = scene.names()
         for c in range(k):
             mask = self.labels == c
-            handles.append(ax.scatter(X[mask, 0], X[mask, 1], s=18, color=POINTS[c], edgecolors="white",
+            handles.append(ax.scatter(X[mask, 0], X[mask, 1], s=18, color=colours[c], edgecolors="white",
                                       linewidths=0.5, label=names[c], zorder=3))  # fmt: skip
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)

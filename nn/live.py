@@ -8,11 +8,15 @@ without classes such as mse score > halfway between the labels; one output per c
 the arg-max class). Outside Jupyter there is nothing to draw in, and ``fit``
 shows its progress bar instead.
 
-How often: ``live_every=k`` redraws every k updates; by default (None) the picture is
-redrawn whenever that keeps the time spent drawing, the first picture included, within
-``SHARE`` (10%) of the time since training began (a redraw is assumed to cost what the
-last one did). The first update's picture and the last one's are always drawn, so on
-top of that share comes one picture's cost at the end.
+How often: ``live_every=k`` redraws every k updates; by default (None) the drawing's time,
+the first picture included, is kept within ``SHARE`` (10%) of the training's time, but
+spent early: after update n of N the pictures may have taken ``SHARE × T × front(n / N)``,
+where T is the whole training's time projected from the pace so far and ``front`` rises
+like a logarithm (a quarter of the allowance is there by a twentieth of the updates). The
+boundary changes fastest in the first updates, so those are redrawn most often (the gaps
+grow about geometrically); later ones less often. A redraw is assumed to cost what the
+last one did. The first update's picture and the last one's are always drawn, so on top
+of that share comes one picture's cost at the end.
 
 ``fit(..., snapshots=k)`` keeps the weights (plain floats) before training, every k
 updates and after the last, so that ``history.animate("training.gif")`` draws the
@@ -37,6 +41,13 @@ from ._picture import Picture, Scene, png
 from ._scores import Layers, activations, scores, weights
 
 SHARE = 0.1  # by default, drawing takes at most this share of the time (plus the last picture)
+GIF_LONGEST = 655.35  # seconds: a GIF frame's longest time (65535 hundredths of a second)
+EARLY = 30.0  # how much the allowance is spent early: front(x) = log(1 + EARLY·x) / log(1 + EARLY)
+
+
+def front(x: float) -> float:
+    """The share of the drawing allowance that may be spent when a share ``x`` of the updates is done."""
+    return math.log1p(EARLY * x) / math.log1p(EARLY)
 
 
 def check(live: Any, live_every: Any, snapshots: Any) -> None:
@@ -58,6 +69,12 @@ def in_jupyter() -> bool:
         return False
     shell = IPython.get_ipython()
     return shell is not None and (getattr(shell, "kernel", None) is not None or "IPKernelApp" in shell.config)
+
+
+def text_progress_file() -> Any:
+    """Where a text progress bar writes: stdout inside Jupyter (a notebook shows stderr as a pink
+    warning block, and a progress bar is no warning), else None (tqdm's default, stderr)."""
+    return sys.stdout if in_jupyter() else None
 
 
 class Display:
@@ -123,8 +140,10 @@ class Watch:
         if snaps is not None and n % snaps.every == 0:
             self.keep(n)
         if self.live:
-            if self.every is None:  # the time spent drawing stays within SHARE of the time so far
-                due = self.spent + self.cost <= SHARE * (time.perf_counter() - self.began)
+            if self.every is None:  # drawing stays within SHARE of the training's time, spent early
+                training = time.perf_counter() - self.began - self.spent
+                projected = training / n * self.total  # the whole training's time, at this pace
+                due = self.spent + self.cost <= SHARE * projected * front(n / self.total)
             else:
                 due = n % self.every == 0
             if (due or n == 1) and n < self.total:  # the last update's picture is drawn by end()
@@ -183,6 +202,11 @@ def animate(history: Any, path: str | Path, *, duration: float = 0.1, pause: flo
     for what, value in (("duration (seconds a frame)", duration), ("pause (more on the last)", pause)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
             raise ValueError(f"{what} must be a number >= 0, got {value!r}")
+    if max(duration, 0.02) + pause > GIF_LONGEST:
+        raise ValueError(
+            f"duration + pause (the last frame's time) is {duration + pause:g} s, more than a GIF frame can "
+            f"show: at most {GIF_LONGEST:g} s (a GIF keeps a frame's time in hundredths of a second)"
+        )
     per_epoch, frames = history.iterations_per_epoch, []
     picture = snaps.scene.picture(per_epoch, history.iterations)
     for step, layers in zip(snaps.steps, snaps.weights):
@@ -202,5 +226,5 @@ def animate(history: Any, path: str | Path, *, duration: float = 0.1, pause: flo
     return path
 
 
-__all__ = ["Picture", "Scene", "Snapshots", "Watch", "activations", "animate", "check", "in_jupyter", "png",
-           "scores", "weights"]  # fmt: skip
+__all__ = ["Picture", "Scene", "Snapshots", "Watch", "activations", "animate", "check", "front", "in_jupyter",
+           "png", "scores", "text_progress_file", "weights"]  # fmt: skip

@@ -203,6 +203,23 @@ def test_animate_three_classes(tmp_path):
         assert gif.n_frames == 3
 
 
+def test_animate_and_the_live_view_draw_any_number_of_classes(tmp_path, jupyter):
+    """Seven classes (more than the five named colours) get seven distinct region fills and point colours."""
+    from PIL import Image
+
+    from nn import _picture
+
+    X, y = data.spiral(14, classes=7, seed=1)
+    model = moons_model(hidden=(6,), outputs=7)
+    history = fit(model, X, y, loss="cross_entropy", epochs=2, progress=False, snapshots=1, live=True)
+    history.animate(tmp_path / "seven.gif")
+    with Image.open(tmp_path / "seven.gif") as gif:
+        assert gif.n_frames == len(history.snapshots.steps) == 3
+    assert jupyter and all(png.startswith(PNG) for png in jupyter)
+    fills, points = _picture.palette(7)
+    assert len(set(fills)) == len(set(points)) == 7 and fills[:5] == _picture.REGIONS
+
+
 @pytest.mark.parametrize(
     "case, error, message",
     [
@@ -211,6 +228,7 @@ def test_animate_three_classes(tmp_path):
         ("png", ValueError, "name the file .gif"),
         ("no folder", FileNotFoundError, "does not exist"),
         ("duration", ValueError, "duration (seconds a frame) must be a number >= 0"),
+        ("too long", ValueError, "duration + pause (the last frame's time) is 700 s, more than a GIF frame"),
     ],
 )
 def test_animate_errors(tmp_path, case, error, message):
@@ -228,6 +246,8 @@ def test_animate_errors(tmp_path, case, error, message):
         path = tmp_path / "missing" / "training.gif"
     elif case == "duration":
         options = {"duration": -1}
+    elif case == "too long":
+        options = {"duration": 100, "pause": 600}
     with pytest.raises(error) as info:
         history.animate(path, **options)
     assert message in str(info.value)
@@ -331,8 +351,15 @@ def test_the_figure_is_let_go_after_fit(jupyter, monkeypatch):
     assert len(figures) == 1 and figures[0]() is None
 
 
-def test_default_interval_keeps_drawing_to_a_tenth_of_the_time(jupyter, monkeypatch):
-    """By default pictures are drawn while they take at most 10% of the time so far, plus the last one."""
+def _no_rendering(monkeypatch):
+    """Pictures that cost nothing to make (the schedule's tests set the clock themselves)."""
+    monkeypatch.setattr(live.Picture, "update", lambda self, *args: None)
+    monkeypatch.setattr(live.Picture, "png", lambda self: PNG)
+
+
+def test_default_interval_keeps_drawing_to_a_tenth_of_the_time_spent_early(jupyter, monkeypatch):
+    """By default pictures take at most 10% of the time (plus the last one), and are drawn most often
+    early: a twentieth of the updates get about a quarter of the pictures (front(1/20)), not 5%."""
     import types
 
     clock = {"now": 0.0}
@@ -342,13 +369,54 @@ def test_default_interval_keeps_drawing_to_a_tenth_of_the_time(jupyter, monkeypa
         return clock["now"]
 
     monkeypatch.setattr(live, "time", types.SimpleNamespace(perf_counter=tick))
+    _no_rendering(monkeypatch)
     drawn = []
     redraw = live.Watch.redraw
     monkeypatch.setattr(live.Watch, "redraw", lambda self, n: (drawn.append(n), redraw(self, n)))
     _, history = small_fit(live=True, batch_size=1, epochs=10)  # 300 updates
-    assert drawn[0] == 1 and drawn[-1] == history.iterations == 300
+    N = history.iterations
+    assert drawn[0] == 1 and drawn[-1] == N == 300 and drawn == sorted(set(drawn))
     pictures = len(drawn) - 1  # each took one second (two readings); all but the last within the share
-    assert 0.09 * clock["now"] <= pictures <= 0.1 * clock["now"]
+    assert 0.9 * live.SHARE * N <= pictures <= live.SHARE * clock["now"]
+    early = sum(n <= N / 20 for n in drawn[:-1])
+    assert early >= live.front(1 / 20) * pictures > 5 * N / 20 * live.SHARE
+    gaps = [b - a for a, b in zip(drawn[:-1], drawn[1:-1])]
+    assert gaps[-1] > 10 * gaps[0]  # the gaps grow: early updates are redrawn often, later ones less
+
+
+def test_an_expensive_first_picture_does_not_freeze_the_view(jupyter, monkeypatch):
+    """A first picture that costs 5 updates' time is followed by more within the first tenth of the run."""
+    import types
+
+    clock = {"now": 0.0}
+    monkeypatch.setattr(live, "time", types.SimpleNamespace(perf_counter=lambda: clock["now"]))
+    step, redraw = live.Watch.step, live.Watch.redraw
+
+    def update(self):
+        clock["now"] += 0.05  # an update: 50 ms
+        step(self)
+
+    def draw(self, n):
+        clock["now"] += 0.25 if self.draws == 0 else 0.1  # the first picture 250 ms, then 100 ms
+        drawn.append(n)
+        redraw(self, n)
+
+    drawn = []
+    _no_rendering(monkeypatch)
+    monkeypatch.setattr(live.Watch, "step", update)
+    monkeypatch.setattr(live.Watch, "redraw", draw)
+    small_fit(live=True, batch_size=1, epochs=10)  # 300 updates
+    assert drawn[0] == 1 and len([n for n in drawn if n <= 30]) >= 3
+
+
+def test_text_progress_goes_to_stdout_in_jupyter(monkeypatch):
+    """In a kernel the text progress bar writes to stdout (not the pink stderr block); elsewhere to stderr."""
+    import sys
+
+    monkeypatch.setattr(live, "in_jupyter", lambda: False)
+    assert live.text_progress_file() is None  # plain Python: tqdm's default, stderr
+    monkeypatch.setattr(live, "in_jupyter", lambda: True)
+    assert live.text_progress_file() is sys.stdout
 
 
 def test_in_jupyter_needs_a_kernel(monkeypatch):

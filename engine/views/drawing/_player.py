@@ -1,7 +1,9 @@
 """The HTML player of a backward pass: its frames as inline SVG and a small inline script.
 
 Play/pause, a slider, previous/next buttons and the arrow keys move through the frames;
-under the picture are the step's caption and its row of the trace table. No CDN, no
+above the picture, staying in view, are the step's caption and its row of the trace table;
+the picture fits the cell's width (zoomed in when its text would be under 10 px) and
+scrolls by itself to the step being taken. No CDN, no
 network, no kernel: the same HTML opens from disk in a browser, sits in a notebook
 (``Frames._repr_html_``) and shows in nbviewer. Where scripts are stripped (GitHub), the
 markup alone shows the first and the last frame and the whole trace table.
@@ -15,57 +17,142 @@ import json
 import re
 
 from ...vocab import fmt
+from ._base import STEP
 
 PAGE = (720.0, 540.0)  # points (960 × 720 px): the box the orientation is chosen to fit
 MAX_FRAMES = 400  # more than this makes a file too big to share and takes minutes to render
 NATURAL_DPI = 96.0  # Graphviz's own PNG resolution: pictures are never drawn larger than this
 _ids = itertools.count(1)  # players made by this process; with the content's hash, a unique element id
 
+LEGIBLE = 10.0  # px: the smallest text the player draws on screen (it zooms in and follows the step)
+NARROW = 600  # px: a player narrower than this (a phone) shows the step's row as wrapped "name: value"
+
 STYLE = """
-.crp{font-family:Helvetica,Arial,sans-serif;font-size:14px;max-width:100%;outline:none}
+.crp{font-family:Helvetica,Arial,sans-serif;font-size:14px;max-width:100%;outline:none;min-width:0}
+.crp-head{background:#fff;padding:2px 0 4px}
+.crp-live .crp-head{position:sticky;top:0;z-index:3;border-bottom:1px solid #ddd}
 .crp-bar{display:flex;align-items:center;gap:6px;flex-wrap:wrap;margin:4px 0}
 .crp-bar button{font-size:14px;min-width:2.4em;padding:2px 8px;cursor:pointer}
-.crp-bar input[type=range]{flex:1 1 240px;min-width:160px}
+.crp-bar input[type=range]{flex:1 1 200px;min-width:120px;max-width:100%}
 .crp-count{font-variant-numeric:tabular-nums;min-width:5.5em;text-align:right}
-.crp-caption{font-weight:bold;margin:4px 0;min-height:2.6em}
+.crp-caption{font-weight:bold;margin:4px 0;min-height:2.6em;overflow-wrap:anywhere}
 .crp-frames svg{max-width:100%;height:auto;display:block}
 .crp-frames text{font-family:Helvetica,Arial,sans-serif;white-space:pre}
-.crp.crp-zoom .crp-frames{overflow-x:auto}
-.crp.crp-zoom .crp-frames svg{max-width:none}
-.crp-live .crp-frames{display:grid}
+.crp-live .crp-frames{display:grid;overflow:auto;max-height:60vh;overscroll-behavior:contain;
+ border:1px solid #ddd}
+.crp-live .crp-frames svg{max-width:none}
 .crp-live .crp-frame{grid-area:1/1}
 .crp-live .crp-static{display:none}
-.crp:not(.crp-live) .crp-bar{display:none}
+.crp:not(.crp-live) .crp-bar,.crp:not(.crp-live) .crp-now-row{display:none}
+.crp-scroll{overflow-x:auto;max-width:100%}
+.crp-all summary{cursor:pointer;margin-top:6px}
+.crp-live .crp-all .crp-row{cursor:pointer}
 .crp-table{border-collapse:collapse;margin-top:6px;font-size:13px}
 .crp-table th,.crp-table td{border:1px solid #ccc;padding:2px 6px;text-align:left;white-space:nowrap}
 .crp-table td.crp-num{text-align:right;font-variant-numeric:tabular-nums}
 .crp-table tbody tr.crp-now{background:#fdd0a2}
+.crp-narrow .crp-current thead{display:none}
+.crp-narrow .crp-current tr{display:block;padding:2px 4px}
+.crp-narrow .crp-current td{display:inline-block;border:none;padding:1px 10px 1px 0;white-space:normal}
+.crp-narrow .crp-current td::before{content:attr(data-label) ": ";color:#555;font-weight:normal}
 """
 
-# The script finds its player by id, so several players can share one page or notebook.
+# The script finds its player by id, so several players can share one page or notebook. Every
+# value it is given is JSON made safe for a <script> element (see script_json).
 SCRIPT = """
 (function () {
   var root = document.getElementById(%(id)s);
   if (!root || root.getAttribute("data-ready")) return;
   root.setAttribute("data-ready", "1");
-  var captions = %(captions)s, duration = %(duration)s;
-  var frames = root.querySelectorAll(".crp-frame"), rows = root.querySelectorAll(".crp-row");
+  var captions = %(captions)s, counters = %(counters)s, duration = %(duration)s, page = %(page)s;
+  var marked = %(marked)s, legible = %(legible)s, narrow = %(narrow)s;
+  var frames = root.querySelectorAll(".crp-frame"), rows = root.querySelectorAll(".crp-all .crp-row");
   var slider = root.querySelector(".crp-slider"), caption = root.querySelector(".crp-caption");
   var count = root.querySelector(".crp-count"), play = root.querySelector(".crp-play");
-  var counters = %(counters)s;
-  var last = frames.length - 1, now = 0, timer = null;
+  var box = root.querySelector(".crp-frames"), head = root.querySelector(".crp-head");
+  var current = root.querySelector(".crp-current tbody tr"), zoom = root.querySelector(".crp-zoom-button");
+  var labels = Array.prototype.map.call(root.querySelectorAll(".crp-current th"), function (th) {
+    return th.textContent; });
+  var svgs = Array.prototype.map.call(frames, function (f) { return f.querySelector("svg"); });
+  var last = frames.length - 1, now = 0, timer = null, whole = false;
+  var widest = 0, smallest = Infinity, natural = 1;
+  svgs.forEach(function (s) {
+    var box = s.viewBox.baseVal;
+    widest = Math.max(widest, box.width);
+    natural = s.width.baseVal.value / box.width;  // CSS px per unit at the size asked for (scale)
+    s.querySelectorAll("text[font-size]").forEach(function (t) {
+      smallest = Math.min(smallest, parseFloat(t.getAttribute("font-size")));
+    });
+  });
+  if (!isFinite(smallest)) smallest = legible;
   root.className += " crp-live";
+  var all = root.querySelector(".crp-all");
+  if (all) all.open = false;  // without the script it is open: the whole table
+  function fit() {  // one size for every frame: the cell's width, but never text under `legible` px
+    var room = box.clientWidth || root.clientWidth;
+    var unit = Math.min(natural, room / widest);
+    if (!whole) unit = Math.max(unit, legible / smallest);
+    svgs.forEach(function (s) {
+      var v = s.viewBox.baseVal;
+      s.style.width = v.width * unit + "px";
+      s.style.height = v.height * unit + "px";
+    });
+    root.classList.toggle("crp-narrow", root.clientWidth < narrow);
+    if (page) {  // a page of its own: the picture fills the window below the title and the head
+      var above = box.getBoundingClientRect().top + window.pageYOffset;
+      box.style.maxHeight = Math.max(200, window.innerHeight - above - 12) + "px";
+    }
+    follow(now);
+  }
+  function marks(k) {  // the step's marks (orange), or the nearest frame's when this one has none
+    for (var d = 0; d <= last; d++) {
+      var tries = [k + d, k - d];
+      for (var j = 0; j < 2; j++) {
+        var i = tries[j];
+        if (i < 0 || i > last) continue;
+        var m = frames[i].querySelectorAll(marked);
+        if (m.length) return m;
+      }
+    }
+    return [];
+  }
+  function follow(k) {  // scroll the picture so that the step's marks are in view, centred if they fit
+    var m = marks(k), w = box.clientWidth, h = box.clientHeight;
+    if (!m.length) return;
+    var b = box.getBoundingClientRect(), dx = box.scrollLeft - b.left - box.clientLeft;
+    var dy = box.scrollTop - b.top - box.clientTop;
+    function bounds(els) {  // their bounding box in the picture's scrolled coordinates
+      var r = [Infinity, Infinity, -Infinity, -Infinity];
+      for (var i = 0; i < els.length; i++) {
+        var e = els[i].getBoundingClientRect();
+        r = [Math.min(r[0], e.left + dx), Math.min(r[1], e.top + dy), Math.max(r[2], e.right + dx),
+             Math.max(r[3], e.bottom + dy)];
+      }
+      return r;
+    }
+    var r = bounds(m);
+    if (r[2] - r[0] + 16 > w || r[3] - r[1] + 16 > h) {  // the boxes do not fit: the edges do
+      var edges = Array.prototype.filter.call(m, function (e) { return e.tagName !== "rect"; });
+      if (edges.length) r = bounds(edges);
+    }
+    var left = (r[0] + r[2] - w) / 2, top = (r[1] + r[3] - h) / 2;  // centred (the middle, if too big)
+    box.scrollLeft = Math.max(0, left);
+    box.scrollTop = Math.max(0, top);
+  }
   function show(k) {
     now = Math.max(0, Math.min(last, k));
     for (var i = 0; i <= last; i++) {
       frames[i].style.display = "";
       frames[i].style.visibility = i === now ? "visible" : "hidden";
-      rows[i].style.display = i === now ? "" : "none";
       rows[i].className = i === now ? "crp-row crp-now" : "crp-row";
     }
+    current.innerHTML = rows[now].innerHTML;
+    Array.prototype.forEach.call(current.children, function (td, j) {
+      td.setAttribute("data-label", labels[j] || ""); });
     slider.value = now;
     caption.textContent = captions[now];
     count.textContent = counters[now];
+    follow(now);
   }
   function stop() { clearTimeout(timer); timer = null; play.textContent = "\\u25b6 play"; }
   function tick() {  // one run through, stopping on the last frame
@@ -80,21 +167,48 @@ SCRIPT = """
   }
   root.querySelector(".crp-prev").onclick = function () { stop(); show(now - 1); };
   root.querySelector(".crp-next").onclick = function () { stop(); show(now + 1); };
-  root.querySelector(".crp-zoom-button").onclick = function () {
-    root.classList.toggle("crp-zoom");
-    this.textContent = root.classList.contains("crp-zoom") ? "fit width" : "100%%";
+  zoom.onclick = function () {
+    whole = !whole;
+    zoom.textContent = whole ? "zoom in" : "whole picture";
+    fit();
   };
   play.onclick = toggle;
   slider.oninput = function () { stop(); show(parseInt(slider.value, 10)); };
-  (%(page)s ? document : root).addEventListener("keydown", function (e) {
-    if (e.target === slider || e.altKey || e.ctrlKey || e.metaKey) return;  // the slider moves itself
+  Array.prototype.forEach.call(rows, function (r, i) { r.onclick = function () { stop(); show(i); }; });
+  var keys = page ? document : root;
+  keys.addEventListener("keydown", function (e) {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    if (e.key === " " || e.key === "Spacebar") {  // play / pause, wherever the focus is in the player
+      if (e.target.tagName === "INPUT" && e.target !== slider) return;
+      toggle(); e.preventDefault(); return;
+    }
+    if (e.target === slider) return;  // the slider moves itself with the arrow keys
     var to = {ArrowRight: now + 1, ArrowLeft: now - 1, Home: 0, End: last}[e.key];
     if (to !== undefined) { stop(); show(to); e.preventDefault(); }
-    else if (e.key === " " && e.target.tagName !== "BUTTON") { toggle(); e.preventDefault(); }
   });
+  keys.addEventListener("keyup", function (e) {  // a focused button would take Space as a click
+    if ((e.key === " " || e.key === "Spacebar") && e.target.tagName === "BUTTON") e.preventDefault();
+  });
+  if (window.ResizeObserver) new ResizeObserver(function () { fit(); }).observe(root);
+  else window.addEventListener("resize", fit);
+  fit();
   show(0);
 })();
 """
+
+
+def script_json(value):
+    """``value`` as JSON that is safe inside an HTML <script> element: <, >, & and the line
+    separators U+2028/U+2029 are written as \\u escapes, so no text can end the script or
+    open a comment in it (``</script>``, ``<!--``)."""
+    text = json.dumps(value, ensure_ascii=False)
+    for char, escape in _SCRIPT_ESCAPES:
+        text = text.replace(char, escape)
+    return text
+
+
+_SCRIPT_ESCAPES = [("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+                   ("\u2029", "\\u2029")]  # fmt: skip
 
 
 def slim_svg(svg, scale=1.0):
@@ -201,10 +315,11 @@ def table_rows(frames, digits):
     return head, body
 
 
-def table(head, body, now=None):
-    """An HTML table of the rows ``body`` under ``head``; row ``now`` (an index) is marked."""
+def table(head, body, now=None, current=False):
+    """An HTML table of the rows ``body`` under ``head``; row ``now`` (an index) is marked;
+    ``current``: the player's one-row table of the step shown."""
     numeric = {0, 4, 6, 7}
-    out = ['<table class="crp-table"><thead><tr>']
+    out = [f'<table class="crp-table{" crp-current" if current else ""}"><thead><tr>']
     out += [f"<th>{_h(c)}</th>" for c in head]
     out.append("</tr></thead><tbody>")
     for k, r in enumerate(body):
@@ -219,29 +334,37 @@ def table(head, body, now=None):
 def player(frames, svgs, *, duration=0.8, digits=5, scale=1.0, page=False):
     """The player's HTML fragment for ``frames`` (a Frames) drawn as ``svgs`` (one SVG per frame).
 
-    Play shows each frame ``duration`` seconds and stops on the last one.
+    Play shows each frame ``duration`` seconds and stops on the last one. The controls, the
+    caption and the step's row of the trace table stay above the picture; the picture is as
+    wide as the cell (never with text under :data:`LEGIBLE` px: then it is drawn larger and
+    scrolls), and it scrolls by itself so that the step's marks are in view at every step.
 
-    ``page=True`` makes the arrow keys work anywhere on the page (a page of its own);
-    otherwise they work once the player has the focus (click it), as in a notebook.
+    ``page=True`` makes the keys work anywhere on the page (a page of its own) and the
+    picture as tall as the window; otherwise the keys work once the player has the focus
+    (click it), as in a notebook. Space is play / pause wherever the focus is in the player.
     """
     texts, counts = captions(frames, digits), counters(frames)
     pictures = [slim_svg(s, scale) for s in svgs]
     digest = hashlib.sha1("".join(pictures + texts).encode("utf-8")).hexdigest()[:10]
     ident = f"chainrule-player-{digest}-{next(_ids)}"
     last = len(pictures) - 1
+    head, body = table_rows(frames, digits)
     parts = [
         f'<div class="crp" id="{ident}" tabindex="0">',
         f"<style>{STYLE}</style>",
-        '<div class="crp-bar">'
+        '<div class="crp-head"><div class="crp-bar">'
         '<button class="crp-prev" title="previous step (←)">◀</button>'
         '<button class="crp-play" title="play / pause (space)">▶ play</button>'
         '<button class="crp-next" title="next step (→)">▶</button>'
         f'<input class="crp-slider" type="range" min="0" max="{last}" value="0" step="1" '
         'aria-label="step">'
         f'<span class="crp-count">{_h(counts[0])}</span>'
-        '<button class="crp-zoom-button" title="natural size, scroll sideways">100%</button>'
+        '<button class="crp-zoom-button" title="the whole picture, or text at a readable size">'
+        "whole picture</button>"
         "</div>",
-        f'<div class="crp-caption">{_h(texts[0])}</div>',
+        f'<div class="crp-caption" aria-live="polite">{_h(texts[0])}</div>',
+        f'<div class="crp-scroll crp-now-row">{table(head, [body[0]], now=0, current=True)}</div>',
+        "</div>",
         '<div class="crp-frames">',
     ]
     for k, picture in enumerate(pictures):
@@ -250,13 +373,17 @@ def player(frames, svgs, *, duration=0.8, digits=5, scale=1.0, page=False):
         label = f'<p class="crp-static">{_h(texts[k])}</p>' if static and k else ""
         parts.append(f'<div class="crp-frame"{hidden}>{label}{picture}</div>')
     parts.append("</div>")
-    parts.append(table(*table_rows(frames, digits)))
+    parts.append('<details class="crp-all" open><summary>the trace table: every step</summary>'
+                 f'<div class="crp-scroll">{table(head, body)}</div></details>')  # fmt: skip
     script = SCRIPT % {
-        "id": json.dumps(ident),
-        "captions": json.dumps(texts).replace("</", "<\\/"),
-        "counters": json.dumps(counts),
+        "id": script_json(ident),
+        "captions": script_json(texts),
+        "counters": script_json(counts),
         "duration": round(duration * 1000),
         "page": "true" if page else "false",
+        "marked": script_json(f'[stroke="{STEP}"]'),
+        "legible": f"{LEGIBLE:g}",
+        "narrow": NARROW,
     }
     parts.append(f"<script>{script}</script></div>")
     return "\n".join(parts)
@@ -268,7 +395,7 @@ def page(frames, svgs, title, **options):
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<title>{_h(title)}</title></head>\n<body style="margin:12px">\n'
+        f'<title>{_h(title)}</title></head>\n<body style="margin:8px">\n'
         f'<h1 style="font:bold 18px Helvetica,Arial,sans-serif">{_h(title)}</h1>\n{body}\n</body></html>\n'
     )
 

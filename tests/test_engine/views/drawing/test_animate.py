@@ -91,7 +91,7 @@ def test_html_is_self_contained(tmp_path):
         "http://www.w3.org/2000/svg",
         "http://www.w3.org/1999/xlink",
     }
-    assert json.dumps(t[2].text(3)) in text  # the captions, in the script
+    assert _player.script_json(t[2].text(3)) in text  # the captions, in the script
     assert "<?xml" not in text and "<!-- " not in text
 
 
@@ -102,7 +102,7 @@ def test_player_says_each_step_once(tmp_path):
     text = animate(t, tmp_path / "neuron.html").read_text(encoding="utf-8")
     svgs = re.findall(r"<svg.*?</svg>", text, re.S)
     assert len(svgs) == len(t) + 1 and not any(re.search(r">step \d+", svg) for svg in svgs)
-    assert json.dumps(t[2].text()) in text  # the caption
+    assert _player.script_json(t[2].text()) in text  # the caption
     gif_frame = engine.draw(t, step=3).source  # a GIF or a drawing alone keeps its headline
     assert "step 3: grad(" in gif_frame
 
@@ -126,19 +126,56 @@ def test_animate_refuses_bad_input_and_writes_nothing(tmp_path):
     bad_options = (
         {"duration": 0},
         {"duration": "1"},
+        {"duration": float("nan")},
         {"pause": -1},
         {"width": 10},
+        {"width": 500.0},
+        {"height": 100},
         {"digits": 0},
         {"scale": 0},
     )
     for bad in bad_options:
-        with pytest.raises(ValueError):
+        with pytest.raises((ValueError, TypeError)):
             animate(L, tmp_path / "x.gif", **bad)
     with pytest.raises(TypeError, match="expected the Value"):
         animate(3.0, tmp_path / "x.gif")
     with pytest.raises(ValueError, match="rankdir"):
         animate(L, tmp_path / "x.gif", rankdir="XY")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_frame_time_longer_than_a_gif_holds_is_a_clear_error(tmp_path):
+    """A GIF keeps a frame's time in hundredths of a second up to 65535: longer says so, not OverflowError."""
+    L = _neuron()
+    with pytest.raises(ValueError, match=r"duration is 700 s.*at most 655.35 s"):
+        animate(L, tmp_path / "x.gif", duration=700)
+    with pytest.raises(ValueError, match=r"duration \+ pause .* is 660 s.*at most 655.35 s"):
+        animate(L, tmp_path / "x.gif", duration=600, pause=60)
+    with pytest.raises(ValueError, match="at most 655.35 s"):
+        animate(L, tmp_path / "x.html", duration=1e300)
+    assert list(tmp_path.iterdir()) == []
+    images, times = _frames_of(animate(L, tmp_path / "long.gif", duration=600, pause=55.35, width=200))
+    assert times[0] == 600_000 and times[-1] == 655_350
+
+
+def test_a_tall_gif_follows_the_step_under_its_caption(tmp_path):
+    """Seed 002's GIF is at most ``height`` px tall; every step's orange marks and its caption are in it."""
+    import nn
+
+    t = engine.trace(nn.seed002().E)
+    images, _ = _frames_of(animate(t, tmp_path / "seed002.gif", width=800, height=700))
+    assert len(images) == len(t) + 1 and {im.size for im in images} == {(800, 700)}
+    whole = _player.images(_player.fitted(_player.bare(frames(t))), 800, [0])[0]
+    assert whole.height > 700  # the picture is taller than the GIF: each frame is a window onto it
+    caption_band = lambda im: np.asarray(im.crop((0, 0, im.width, 30)).convert("L")) < 80
+    tops = set()
+    for k, im in enumerate(images[1:], 1):
+        box = _orange_box(im)
+        assert box is not None and box[1] > 30, f"step {k}: its marks are not in the frame below the caption"
+        assert caption_band(im).any()
+        tops.add(box[1])
+    assert len(tops) > 5  # the window moves with the step
+    assert caption_band(images[0]).any() and _orange_box(images[0]) is None
 
 
 def test_orientation_fits_the_page():
@@ -277,15 +314,119 @@ def test_player_in_a_browser(browser, tmp_path):
 
 
 def test_player_fits_a_notebook_width(browser, tmp_path):
-    """In a 1,000-pixel-wide page the picture needs no horizontal scrolling; 100% lets it scroll."""
+    """In a 1,000-pixel-wide page the picture needs no horizontal scrolling; "whole picture" fits it."""
     L = _neuron()
     page, errors = _open(browser, animate(L, tmp_path / "neuron.html", scale=3.0))
     width = lambda: page.eval_on_selector(".crp-frame svg", "s => s.getBoundingClientRect().width")
-    assert width() <= 1000 and page.evaluate("document.documentElement.scrollWidth") <= 1000
+    room = page.eval_on_selector(".crp-frames", "b => b.clientWidth")
+    assert width() <= room and page.evaluate("document.documentElement.scrollWidth") <= 1000
     page.click(".crp-zoom-button")
-    assert width() > 1000
+    assert width() <= room and page.inner_text(".crp-zoom-button") == "zoom in"
     page.screenshot(path=str(tmp_path / "player.png"))
     assert errors == []
+    page.close()
+
+
+_SMALLEST_TEXT = """s => {  // font size in px: its size in viewBox units times the units' size on screen
+  const unit = s.getBoundingClientRect().width / s.viewBox.baseVal.width;
+  const sizes = [...s.querySelectorAll('text')].map(t => parseFloat(t.getAttribute('font-size')));
+  return unit * Math.min(...sizes);
+}"""
+
+_EDGES = """() => {  // the bounding box on screen of the shown frame's orange edges, or null
+  const f = [...document.querySelectorAll('.crp-frame')]
+    .find(f => getComputedStyle(f).visibility == 'visible');
+  const m = [...f.querySelectorAll('[stroke="STEP"]')].filter(e => e.tagName != 'rect');
+  if (!m.length) return null;
+  const r = m.map(e => e.getBoundingClientRect());
+  return [Math.min(...r.map(x => x.left)), Math.min(...r.map(x => x.top)),
+          Math.max(...r.map(x => x.right)), Math.max(...r.map(x => x.bottom))];
+}""".replace("STEP", _player.STEP)
+
+
+@pytest.mark.parametrize("size", [(848, 900), (400, 800)], ids=["notebook", "phone"])
+def test_seed002_player_follows_each_step_in_one_screen(browser, tmp_path, size):
+    """At 848 and 400 px: no sideways scrolling, text >= 10 px, and at every step the controls, the
+    caption, the step's row and its orange edge are all on the first screen."""
+    import nn
+
+    width, height = size
+    t = engine.trace(nn.seed002().E)
+    page = browser.new_page(viewport={"width": width, "height": height})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(animate(t, tmp_path / "seed002.html").as_uri())
+    room = page.eval_on_selector(".crp-frames", "b => b.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page.eval_on_selector(".crp-frame svg", _SMALLEST_TEXT) >= _player.LEGIBLE - 0.01
+    seen = followed = 0
+    for k in range(len(t) + 1):
+        assert page.inner_text(".crp-count") == f"step {k} / {len(t)}"
+        for part in (".crp-bar", ".crp-caption", ".crp-current tbody tr"):
+            box = page.eval_on_selector(part, "e => e.getBoundingClientRect().toJSON()")
+            assert 0 <= box["top"] and box["bottom"] <= height and box["right"] <= width, (k, part, box)
+        assert page.inner_text(".crp-current td") == str(k)  # the step's row
+        edges = page.evaluate(_EDGES)
+        if edges is not None:
+            seen += 1
+            x0, y0, x1, y1 = edges
+            if x1 - x0 <= room:  # an edge wider than the screen shows its middle
+                assert x0 >= -1 and x1 <= width + 1 and y0 >= -1 and y1 <= height + 1, (k, edges)
+                followed += 1
+        page.keyboard.press("ArrowRight")
+    assert seen == len(t) and followed >= len(t) - 3
+    page.screenshot(path=str(tmp_path / f"seed002-{width}.png"))
+    assert errors == []
+    page.close()
+
+
+def test_space_plays_and_pauses_wherever_the_focus_is(browser, tmp_path):
+    """After clicking ▶ (next) or the slider, Space starts and stops play instead of taking one step."""
+    page, errors = _open(browser, animate(_neuron(), tmp_path / "neuron.html", duration=5.0))
+    page.click(".crp-next")
+    assert page.inner_text(".crp-count") == "step 1 / 6"
+    page.keyboard.press(" ")
+    assert page.inner_text(".crp-play").endswith("pause") and page.inner_text(".crp-count") == "step 1 / 6"
+    page.keyboard.press(" ")
+    assert page.inner_text(".crp-play").endswith("play") and page.inner_text(".crp-count") == "step 1 / 6"
+    page.focus(".crp-slider")
+    page.keyboard.press(" ")
+    assert page.inner_text(".crp-play").endswith("pause")
+    page.click(".crp-play")
+    assert page.inner_text(".crp-play").endswith("play") and page.inner_text(".crp-count") == "step 1 / 6"
+    assert errors == []
+    page.close()
+
+
+HOSTILE = ["<!--<script>", "</script><img src=x onerror=alert(1)>", "a&amp;b", "\u2028\u2029'\""]
+
+
+def test_script_json_cannot_end_the_script():
+    """The JSON in a player's script has no <, > or & and no line separators, and reads back the same."""
+    text = _player.script_json(HOSTILE + ["<\u2028>&"])
+    assert not set(text) & set("<>&\u2028\u2029")
+    assert json.loads(text) == HOSTILE + ["<\u2028>&"]
+
+
+def test_hostile_labels_show_as_text_in_a_browser(browser, tmp_path):
+    """Labels that look like markup show as themselves in the caption and table; no script runs."""
+    a, b, c = (Value(float(i + 2), label=name) for i, name in enumerate(HOSTILE[:3]))
+    L = a * b + c
+    L.label = "L"
+    t = engine.trace(L)
+    path = animate(t, tmp_path / "hostile.html")
+    page, errors = _open(browser, path)
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.wait_for_timeout(200)
+    assert page.evaluate("document.querySelectorAll('script').length") == 1
+    assert page.evaluate("document.querySelectorAll('img').length") == 0
+    for k in range(1, len(t) + 1):
+        page.keyboard.press("ArrowRight")
+        assert page.inner_text(".crp-caption") == t[k - 1].text()
+    cells = page.eval_on_selector_all(".crp-all td", "tds => tds.map(td => td.textContent)")
+    assert set(HOSTILE[:3]) <= set(cells)
+    assert dialogs == [] and errors == []
     page.close()
 
 
@@ -359,7 +500,7 @@ def test_animate_a_part_of_the_pass(tmp_path):
     part = engine.trace(L).to("w")
     text = animate(part, tmp_path / "w.html").read_text(encoding="utf-8")
     assert text.count("<svg") == len(part) + 1 < len(engine.trace(_neuron())) + 1
-    assert json.dumps(part[-1].text()) in text
+    assert _player.script_json(part[-1].text()) in text
 
 
 def test_too_many_frames_is_a_clear_error(tmp_path, monkeypatch):
