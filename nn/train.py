@@ -545,8 +545,8 @@ def _progress_bar(kind, **options):
     from tqdm import TqdmWarning
     from tqdm import tqdm as text_bar
 
-    if kind == "text":  # a text bar even in Jupyter: it stays readable in saved notebooks
-        return text_bar(**options)
+    if kind == "text":  # a text bar even in Jupyter: it stays readable in saved notebooks (on stdout there)
+        return text_bar(file=_live.text_progress_file(), **options)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TqdmWarning)  # Jupyter without ipywidgets: the text bar is fine
         from tqdm.auto import tqdm as auto_bar
