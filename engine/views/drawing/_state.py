@@ -70,16 +70,20 @@ class Scene:
         self.reused = (
             {r.node for p in explanation.paths for r in p.reused} if explanation is not None else set()
         )
-        self.word = escape(trace.quantity) if trace is not None else "grad"
+        self.quantity = trace.quantity if trace is not None else "grad"  # what the boxes hold, in words
+        self.word = escape(self.quantity)  # ... as it stands in a grad cell
         self.numbers = {}  # step number -> its position in the trace (1 for its first step)
         if trace is not None:
             self.numbers = {s.number: k for k, s in enumerate(trace.steps, 1)}
+        self.layout = layout
         faded = self._faded(trace)
         looks = []
         hot_out = {v for _, v in marked_edges}
         for e in layout.edges:
-            if e.index is None:  # op -> its box
-                looks.append((None, HIGHLIGHT, "2.5", None) if e.node in hot_out else NO_LOOK)
+            if e.index is None:  # op -> its box: faded too when every edge into the op is
+                off = faded and all((e.node, i) in faded for i in range(len(e.node.parents)))
+                looks.append((None, HIGHLIGHT, "2.5", None) if e.node in hot_out else (None, FADED, None, None)
+                             if off else NO_LOOK)  # fmt: skip
                 continue
             label, colour, width, font = None, None, None, None
             if layout.edge_labels:
@@ -126,7 +130,7 @@ class Scene:
         if not options.legend:
             return []
         framed = trace is not None and kind != "still" or self.explanation is not None
-        word = self.word if framed else "grad"
+        word = self.quantity if framed else "grad"
         where = "to its right" if layout.rankdir == "LR" else "below it"
         meaning = trace.box_legend() if framed else f"grad = ∂{layout.names[layout.root]}/∂(box)"
         lines = [f"box: name | data | {word}, where {meaning};  oval: the op that made the box {where}"]
