@@ -75,7 +75,9 @@ def main():
     print(f"{'graph':22} {'values':>6}  {'draw()':>10}  " + "  ".join(f"{r.name:>14}" for r in renderers))
     for name, root, labels in cases:
         d = engine.draw(root, collapse=False, edge_labels=labels)
-        drawn = median_time(lambda: engine.draw(root, collapse=False, edge_labels=labels), max(args.repeats, 7))
+        drawn = median_time(
+            lambda: engine.draw(root, collapse=False, edge_labels=labels), max(args.repeats, 7)
+        )
         times = [median_time(lambda r=r: render.pipe(d.source, "svg", r), args.repeats) for r in renderers]
         print(f"{name:22} {d.nodes:>6}  {drawn * 1e3:>7.1f} ms  " + "  ".join(f"{t:>12.2f} s" for t in times))
 

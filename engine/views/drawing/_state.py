@@ -82,8 +82,10 @@ class Scene:
         for e in layout.edges:
             if e.index is None:  # op -> its box: faded too when every edge into the op is
                 off = faded and all((e.node, i) in faded for i in range(len(e.node.parents)))
-                looks.append((None, HIGHLIGHT, "2.5", None) if e.node in hot_out else (None, FADED, None, None)
-                             if off else NO_LOOK)  # fmt: skip
+                if e.node in hot_out:
+                    looks.append((None, HIGHLIGHT, "2.5", None))
+                else:
+                    looks.append((None, FADED, None, None) if off else NO_LOOK)
                 continue
             label, colour, width, font = None, None, None, None
             if layout.edge_labels:
