@@ -116,52 +116,53 @@ def draw(
 
 
 def drawing(root: Any, options: DrawOptions, step: int | None = None) -> Drawing:
-    """:func:`draw` with its options held in ``options``: what draw, frames and the slider call."""
+    """:func:`draw` with its options held in ``options``: what draw, frames and the slider call.
+
+    Two ways out: the collapsed view of a big graph, or the full view, a layout in a state.
+    """
     t = root if isinstance(root, Trace) else None
-    quiet = options.only is not None and step is None  # one parameter's paths, after the whole pass
-    if t is not None:
-        root = t.root
+    root = t.root if t is not None else root
     if not isinstance(root, Value):
         raise TypeError(f"draw() takes the Value (or Trace) to draw from, not {type(root).__name__}")
+    if t is None and step is None and options.only is None:  # the graph as it stands: its .grad values
+        fresh.check_fresh(root)
+        order = walks.forward_order(root)
+        if options.collapse or (options.collapse is None and len(order) > options.max_nodes):
+            return _collapsed_view(root, order, options)
+        scene, state = _still(root, order, options)
+    else:
+        scene, state = _frame(t, root, options, step)
+    return full(scene.layout, state)
+
+
+def _frame(t, root, options, step):
+    """The scene and state of a frame of a recorded pass (``t``, or one recorded from ``root``), or of
+    the paths to ``options.only`` after the whole pass."""
     if t is not None and options.only is None:  # a frame of a trace: one layout, one scene for all
         scene = cached(t, options, lambda: scene_of(t, options))
         last = t.steps[-1].number if t.steps else 0  # no step given: after the last one
-        return full(scene.layout, scene.frame(last if step is None else step))
+        return scene, scene.frame(last if step is None else step)
     fresh.check_fresh(root)
     order = walks.forward_order(root)
+    t = t if t is not None else record(root)  # one backward pass, recorded; no .grad changes
     explanation = None
     if options.only is not None:
         from ..explaining import explain
 
         if options.collapse:
             raise ValueError("only= draws the paths to one parameter node by node; it cannot be collapsed")
-        if t is None:
-            t = record(root)  # one backward pass, recorded; no .grad changes
         explanation = explain(options.only, t)
         above = t.above(explanation.param)
         order = [v for v in order if v in above]
-    if step is not None and t is None:
-        t = record(root)  # one backward pass, recorded; no .grad changes
-    if t is not None:
-        scene = scene_of(t, options, order, explanation)
-        return full(scene.layout, scene.still() if quiet or step is None else scene.frame(step))
-    collapse = options.collapse
-    if collapse is None:
-        collapse = len(order) > options.max_nodes
-    marked = _highlights(options.highlight, options.highlight_edges, order)
-    names = vocab.names(root)
-    if collapse:
-        d = collapsed(root, order, names, options, marked)
-        if options.collapse is None:
-            warnings.warn(
-                f"the graph has {len(order):,} nodes (more than max_nodes={options.max_nodes}), so it is "
-                f"drawn "
-                f"collapsed into {d.boxes:,} boxes; pass collapse=False to draw every node",
-                CollapsedWarning,
-                stacklevel=3,
-            )
-        return d
+    scene = scene_of(t, options, order, explanation)
+    return scene, scene.still() if step is None else scene.frame(step)
+
+
+def _still(root, order, options):
+    """The scene and state of the graph below ``root`` as it stands: each box its ``.grad``, each edge
+    the local derivative of one recorded backward pass."""
     _check_size(order)
+    marked = _highlights(options.highlight, options.highlight_edges, order)
     edge_labels = _edge_labels(options, order)
     locals_, failure = None, None
     if edge_labels:  # the local derivatives, read from one recorded backward pass (no .grad changes)
@@ -170,8 +171,23 @@ def drawing(root: Any, options: DrawOptions, step: int | None = None) -> Drawing
         except (ArithmeticError, ValueError) as exc:  # a pass that fails: the edges show no number
             failure = str(exc).split("\n")[0]
     texts = {f"grad {_num(v.grad, options.digits)}" for v in order}
-    layout = lay_out(root, order, names, options.rankdir, edge_labels, texts)
-    return full(layout, Scene(layout, options, marked, None, locals_, None, failure).still())
+    layout = lay_out(root, order, vocab.names(root), options.rankdir, edge_labels, texts)
+    scene = Scene(layout, options, marked, None, locals_, None, failure)
+    return scene, scene.still()
+
+
+def _collapsed_view(root, order, options):
+    """The collapsed view (one box per scope or depth band), with a warning when it was not asked for."""
+    d = collapsed(root, order, vocab.names(root), options, _highlights(options.highlight,
+                  options.highlight_edges, order))  # fmt: skip
+    if options.collapse is None:
+        warnings.warn(
+            f"the graph has {len(order):,} nodes (more than max_nodes={options.max_nodes}), so it is drawn "
+            f"collapsed into {d.boxes:,} boxes; pass collapse=False to draw every node",
+            CollapsedWarning,
+            stacklevel=4,
+        )
+    return d
 
 
 def scene_of(t: Trace, options: DrawOptions, order: list | None = None, explanation: Any = None) -> Scene:

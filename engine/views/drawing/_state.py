@@ -63,7 +63,9 @@ class Scene:
     """
 
     def __init__(self, layout, options, marked, trace=None, locals_=None, explanation=None, failure=None):
-        self.layout, self.options, self.trace = layout, options, trace
+        self.layout, self.options = layout, options
+        # the scenes of a trace are kept with it (weakly, see cached): a scene holds it weakly too
+        self._trace = weakref.ref(trace) if trace is not None else None
         self.explanation = explanation
         names, digits = layout.names, options.digits
         self.marked_nodes, marked_edges = marked
@@ -109,6 +111,11 @@ class Scene:
         self.data = {v: ("", f"data {_num(v.data, digits)}") for v in layout.order}
         self._cache = {}  # number -> State: frames asked for again
         self._last = None  # (position, grad cells, node updated) of the frame made last
+
+    @property
+    def trace(self) -> Any:
+        """The recorded pass drawn, or None."""
+        return self._trace() if self._trace is not None else None
 
     # -- what every frame shares
 
@@ -187,7 +194,9 @@ class Scene:
         if state is not None:
             return state
         trace, layout, options = self.trace, self.layout, self.options
-        k = 0 if number == 0 else self.numbers.get(number)
+        k = None
+        if not isinstance(number, bool) and isinstance(number, int):
+            k = 0 if number == 0 else self.numbers.get(number)
         if k is None:
             raise _no_such_step(trace, number)
         known, taken = trace.state(k)

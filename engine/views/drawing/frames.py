@@ -185,8 +185,9 @@ def slider(root_or_frames: Any, **options: Any) -> Any:
     Previous / play / next buttons and a slider as wide as the cell, a step counter, one
     caption (the step's sentence, as the trace writes it), the picture (``draw(root, step=i)``
     without its own headline) and the step's row of the trace table. Raises ImportError
-    with what to do when ipywidgets is not installed; ``frames(root)`` works without it
-    (and its HTML player needs no kernel at all).
+    with what to do when ipywidgets is not installed, and RuntimeError outside a Jupyter
+    kernel (widgets have nothing to show them there); ``frames(root)`` works without either
+    (and its HTML player, ``engine.animate(root, "steps.html")``, needs no kernel at all).
     """
     try:
         import ipywidgets as widgets

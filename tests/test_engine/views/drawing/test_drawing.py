@@ -897,3 +897,25 @@ def test_hostile_labels_are_escaped_in_every_frame(x_label, w_label, root_label)
             assert "&amp;" not in source  # escaped once: no "&lt;" turned into "&amp;lt;"
         labels = re.findall(r"label=<(.*)>", source)
         assert all("<FONT" not in x and "<script" not in x and "<!--" not in x for x in labels)
+
+
+def test_a_trace_and_its_frames_are_freed_together():
+    """The layout and scenes kept for a trace's frames do not keep the trace alive once it is dropped."""
+    import gc
+    import weakref
+
+    t = trace(nn.seed002().E)
+    [draw(t, step=k) for k in (0, 3)]
+    engine.frames(t, forward=True)[1]
+    gone = weakref.ref(t)
+    del t
+    gc.collect()
+    assert gone() is None
+
+
+def test_a_step_must_be_a_whole_number():
+    """step= takes an int: True, 1.0 or -1 are refused with what step means, before anything is drawn."""
+    t = trace(small_expression())
+    for bad in (True, 1.0, -1, "1"):
+        with pytest.raises(ValueError, match="step must be an int >= 0"):
+            draw(t, step=bad)
