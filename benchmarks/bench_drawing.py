@@ -8,7 +8,8 @@ Graphs, each drawn with draw(root, collapse=False) and rendered to SVG:
 - formula+labels: the same with every edge labelled with its ∂out/∂in;
 - mlp: an nn-free network of dot neurons in scopes (layers of 8);
 - seed002: the documents' 2-2-2 network (27 values), as a reference.
-It prints the median of several runs for each renderer (system dot, graphviz-pure).
+It prints the median of several runs of draw() itself (the DOT text, recording the pass its edge
+labels read) and of each renderer (system dot, graphviz-pure); ``--no-render`` times draw() only.
 """
 
 import argparse
@@ -60,6 +61,7 @@ def layers(n):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-render", action="store_true", help="time draw() only")
     args = parser.parse_args()
     import nn
 
@@ -69,14 +71,15 @@ def main():
     for n in (200, 300):
         cases += [(f"formula {n}", formula(n), None), (f"mlp {n}", layers(n), None)]
     cases.append(("formula 200+labels", formula(200), True))
-    print(f"{'graph':22} {'values':>6}  " + "  ".join(f"{r.name:>14}" for r in render.candidates()))
+    renderers = [] if args.no_render else render.candidates()
+    print(f"{'graph':22} {'values':>6}  {'draw()':>10}  " + "  ".join(f"{r.name:>14}" for r in renderers))
     for name, root, labels in cases:
         d = engine.draw(root, collapse=False, edge_labels=labels)
-        times = [
-            median_time(lambda r=r: render.pipe(d.source, "svg", r), args.repeats)
-            for r in render.candidates()
-        ]
-        print(f"{name:22} {d.nodes:>6}  " + "  ".join(f"{t:>12.2f} s" for t in times))
+        drawn = median_time(
+            lambda: engine.draw(root, collapse=False, edge_labels=labels), max(args.repeats, 7)
+        )
+        times = [median_time(lambda r=r: render.pipe(d.source, "svg", r), args.repeats) for r in renderers]
+        print(f"{name:22} {d.nodes:>6}  {drawn * 1e3:>7.1f} ms  " + "  ".join(f"{t:>12.2f} s" for t in times))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ commit), so the two can be compared in one session: the median of several runs e
 """
 
 import argparse
+import gc
 import importlib
 import statistics
 import sys
@@ -26,14 +27,19 @@ def run(tree, repeats):
     sys.path.insert(0, str(tree))
     import engine
     import nn
+    from engine import backward
 
-    times = []
+    times, passes = [], []
     for _ in range(repeats):
         net = nn.seed002()
+        gc.collect()
+        before = backward.passes
         start = time.perf_counter()
         f = frames_of(engine, net.E)
         sources = [f[i].source for i in range(len(f))]
         times.append(time.perf_counter() - start)
+        passes.append(backward.passes - before)
+    assert set(passes) == {1}, f"the frames ran {passes} backward passes, not one"
     return len(sources), statistics.median(times)
 
 
@@ -43,7 +49,10 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=7, help="runs (median; default 7)")
     args = parser.parse_args(argv)
     n, t = run(args.tree.resolve(), args.repeats)
-    print(f"{args.tree}: {n} frames of seed 002 in {t * 1e3:.1f} ms (median of {args.repeats})")
+    print(
+        f"{args.tree}: {n} frames of seed 002 in {t * 1e3:.1f} ms, one backward pass "
+        f"(median of {args.repeats})"
+    )
     return t
 
 

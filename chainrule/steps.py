@@ -159,8 +159,8 @@ def run(args: argparse.Namespace) -> int:
         ),
         _fit(_update(net, args.lr), width),
     ]
-    if args.animate:
-        engine.animate(t, args.animate, digits=args.digits)
-        sections.append(f"Animation of the {len(t)} steps written to {args.animate}")
+    if args.animate:  # the steps listed: with --to, those on the paths to NAME, numbered as in the table
+        engine.animate(shown, args.animate, digits=args.digits)
+        sections.append(f"Animation of the {len(shown)} steps{which} written to {args.animate}")
     print("\n\n".join(sections))
     return 0

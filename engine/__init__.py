@@ -60,6 +60,7 @@ __version__ = "0.2.0"
 # submodule never hides a function.
 _LAZY = {
     "draw": (".views.drawing", "draw"),
+    "DrawOptions": (".views.drawing.options", "DrawOptions"),
     "frames": (".views.drawing.frames", "frames"),
     "slider": (".views.drawing.frames", "slider"),
     "animate": (".views.drawing.animate", "animate"),
@@ -119,7 +120,7 @@ __all__ = [
     "Value", "Op", "RULES", "apply", "register", "sum", "dot", "grad", "no_grad", "detect_anomaly", "scope",
     "is_recording", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos",
     "backprop", "topological_order", "local_partials",
-    "draw", "frames", "slider", "backward_steps", "trace", "Trace", "explain",
+    "draw", "DrawOptions", "frames", "slider", "backward_steps", "trace", "Trace", "explain",
     "gradcheck", "gradgradcheck", "GradcheckError",
     "maximum", "minimum", "leaky_relu", "softplus", "log1p", "expm1", "tan", "atan", "sinh", "cosh",
     "logsumexp",

@@ -82,19 +82,23 @@ class Trace(Sequence):
         gradient: float = 1.0,
         target: Any = None,
         names: dict | None = None,
+        locals_: dict | None = None,
     ) -> None:
         self.root = root
         self.steps = list(steps)
         self.gradient = gradient
         self.target = target  # the parameter a filtered trace leads to, if any
         self.names = names if names is not None else vocab.names(root)
+        self._pass_locals = (
+            locals_  # a part of a pass keeps the whole pass's ∂node/∂parent (drawings read them)
+        )
 
     def __len__(self):
         return len(self.steps)
 
     def __getitem__(self, i):
         if isinstance(i, slice):
-            return Trace(self.root, self.steps[i], self.gradient, self.target, self.names)
+            return Trace(self.root, self.steps[i], self.gradient, self.target, self.names, self.locals())
         return self.steps[i]
 
     def __repr__(self):
@@ -125,8 +129,9 @@ class Trace(Sequence):
         param = self.find(param)
         above = self.above(param)
         return Trace(
-            self.root, [s for s in self.steps if s.parent in above], self.gradient, param, self.names
-        )
+            self.root, [s for s in self.steps if s.parent in above], self.gradient, param, self.names,
+            self.locals(),
+        )  # fmt: skip
 
     def above(self, param: Any) -> set:
         """``param`` and every node with a path down to it."""
@@ -167,7 +172,10 @@ class Trace(Sequence):
         return known, self.steps[i - 1] if i else None
 
     def locals(self) -> dict:
-        """{(node, index): ∂node/∂parent[index]} for every step recorded (each edge of the graph)."""
+        """{(node, index): ∂node/∂parent[index]} for every edge of the pass (a filtered trace or a
+        slice keeps those of the whole pass it came from)."""
+        if self._pass_locals is not None:
+            return dict(self._pass_locals)
         return {(s.node, s.index): s.local for s in self.steps}
 
     # What a drawing of a frame reads besides state(i): the word in each box, the legend, step 0

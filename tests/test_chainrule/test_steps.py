@@ -110,6 +110,19 @@ def test_animate_writes_the_player(steps_only, capsys, tmp_path):
     assert text.count("<svg") == n + 1 and f"Animation of the {n} steps written to {path}" in out
 
 
+def test_animate_follows_to(steps_only, capsys, tmp_path):
+    """`--to w5 --animate FILE.html` animates the steps listed (on the paths to w5), by their numbers."""
+    path = tmp_path / "w5.html"
+    out = run(capsys, "--to", "w5", "--animate", str(path))
+    part = trace(nn.seed002().E).to("w5")
+    text = path.read_text(encoding="utf-8")
+    assert (
+        text.count("<svg") == len(part) + 1
+        and f"Animation of the {len(part)} steps, on the paths to w5" in out
+    )
+    assert f"step {part[-1].number} ({len(part)} of {len(part)})" in text
+
+
 def test_animate_refuses_other_files(steps_only, capsys, tmp_path):
     """--animate takes .gif or .html in an existing folder; anything else is a usage error, no traceback."""
     bad_paths = (

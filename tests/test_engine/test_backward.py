@@ -30,7 +30,6 @@ def counted(monkeypatch):
         return original(node, as_values)
 
     monkeypatch.setattr(backward, "local_partials", counting)
-    monkeypatch.setattr("engine.views.drawing._full.local_partials", counting)
     before = backward.passes
     yield lambda: (backward.passes - before, calls["partials"])
 

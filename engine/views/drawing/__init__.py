@@ -12,10 +12,13 @@ collapsed: one box per neuron or layer (per scope), or per band of depth when th
 are no scopes, each with its size and its outputs' data and grad. The caption says so
 and a :class:`CollapsedWarning` is issued.
 
-The package holds one job per module: ``_base`` (the Drawing class, style, boxes),
-``_full`` (every node), ``_collapsed`` (one box per group), ``frames`` (the drawings of
-a backward pass, step by step, and the slider), ``render`` (dot or graphviz-pure),
-``animate`` (a GIF or an HTML page of the frames) and ``_player`` (the HTML player).
+The package holds one job per module: ``options`` (:class:`DrawOptions`, every option
+once), ``_base`` (the Drawing class, style, escaping), ``_layout`` (where every node and
+edge of the full view goes, once per graph), ``_state`` (what one frame shows: numbers,
+colours, captions), ``_full`` (the one DOT writer of a layout in a state), ``_collapsed``
+(one box per group), ``frames`` (the drawings of a pass, step by step, and the slider),
+``render`` (dot or graphviz-pure), ``animate`` (a GIF or an HTML page of the frames) and
+``_player`` (the HTML player).
 
     >>> from engine import Value
     >>> x, w = Value(0.5, label="x"), Value(-1.0, label="w")
@@ -31,7 +34,6 @@ shows itself as SVG.
 """
 
 import warnings
-import weakref
 from collections.abc import Iterable
 from typing import Any
 
@@ -39,11 +41,13 @@ from ... import vocab, walks
 from ...record import fresh
 from ...record.tracing import Trace, record
 from ...value import Value
-from ._base import CollapsedWarning, Drawing, _highlights, scope_title
+from ._base import CollapsedWarning, Drawing, _highlights, _num, scope_title
 from ._collapsed import collapsed
-from ._full import FrameTemplate, full
+from ._full import full
+from ._layout import lay_out
+from ._state import Scene, cached
+from .options import FULL_LIMIT, DrawOptions, make
 
-FULL_LIMIT = 200  # Values: above this, draw() collapses the graph by default
 EDGE_LABEL_LIMIT = 80  # Values: up to this, edges carry their local derivative by default
 HARD_LIMIT = 2_000  # Values: collapse=False refuses more (an unreadable tangle, slow to lay out)
 
@@ -59,10 +63,11 @@ def draw(
     collapse: bool | None = None,
     max_nodes: int = FULL_LIMIT,
     step: int | None = None,
-    precision: int = vocab.DIGITS,
+    digits: int = vocab.DIGITS,
     legend: bool = True,
     only: Value | str | None = None,
     headline: bool = True,
+    precision: int | None = None,
 ) -> Drawing:
     """Draw the graph below ``root``: Values as ``name | data | grad`` boxes, ops as small ovals.
 
@@ -70,6 +75,8 @@ def draw(
     - ``edge_labels``: label each edge into an op with its local derivative ∂out/∂in
       (with ``formulas=True`` also its formula from the rule table, e.g.
       ``∂zY1/∂w5 = outH1 = 0.5384``). Default: on up to :data:`EDGE_LABEL_LIMIT` Values.
+      The numbers are read from a recorded backward pass (``engine.trace``): no derivative is
+      computed again.
     - ``highlight``: Values whose boxes are outlined in red; ``highlight_edges``: pairs
       ``(a, b)`` of Values, one an input of the other, whose edge is drawn in red.
     - ``collapse``: True draws one box per scope (neuron or layer) or depth band,
@@ -78,16 +85,18 @@ def draw(
       (``engine.trace``): gradients not known by then show ``grad ?`` in grey, and step
       ``step``'s edge and the gradient it updated are drawn in orange. No ``.grad`` is
       changed. ``root`` may be a Trace: its steps are drawn (after the last one when
-      ``step`` is None) and nothing is computed again.
-    - ``precision``: decimals of the numbers (as in trace tables); ``legend``: a caption saying
-      how to read the picture.
+      ``step`` is None) and nothing is computed again. A filtered trace (``trace.to("w5")``)
+      numbers its steps as its table does, and draws the edges it leaves out faded.
+    - ``digits``: decimals of the numbers (as in trace tables; ``precision``, its old name,
+      still works for one release); ``legend``: a caption saying how to read the picture.
     - ``only``: a parameter (a Value or its label, e.g. ``"w5"``): draw just the paths from the
       root down to it, the nodes whose gradient a later layer already needed outlined in
       gold, captioned with ``engine.explain(only, root)``.
     - ``headline``: a step's frame opens with a bold line saying what the step did; False leaves
       it out (the HTML player and the slider show that line as their one caption).
 
-    Every frame of one trace puts each node at the same place (grad cells have one width).
+    The options are held in one :class:`DrawOptions`. Every frame of one trace puts each node
+    at the same place (one layout, drawn in each frame's state; grad cells have one width).
     A graph whose leaves changed after the forward pass (``optimizer.step()``) is refused
     with :class:`engine.record.fresh.StaleGraphError`: its numbers would mix old and new values.
 
@@ -96,94 +105,131 @@ def draw(
     >>> draw(L).source.count("∂L/∂a = 2")
     2
     """
+    given = dict(rankdir=rankdir, edge_labels=edge_labels, formulas=formulas, highlight=highlight,
+                 highlight_edges=highlight_edges, collapse=collapse, max_nodes=max_nodes, digits=digits,
+                 legend=legend, only=only, headline=headline)  # fmt: skip
+    if precision is not None:
+        if digits == vocab.DIGITS:
+            del given["digits"]
+        given["precision"] = precision
+    return drawing(root, make(**given), step)
+
+
+def drawing(root: Any, options: DrawOptions, step: int | None = None) -> Drawing:
+    """:func:`draw` with its options held in ``options``: what draw, frames and the slider call.
+
+    Two ways out: the collapsed view of a big graph, or the full view, a layout in a state.
+    """
     t = root if isinstance(root, Trace) else None
-    quiet = only is not None and step is None  # one parameter's paths, after the whole pass: no step shown
-    if t is not None:
-        root = t.root
-        step = len(t) if step is None else step
+    root = t.root if t is not None else root
     if not isinstance(root, Value):
         raise TypeError(f"draw() takes the Value (or Trace) to draw from, not {type(root).__name__}")
-    if rankdir not in ("LR", "TB"):
-        raise ValueError(f"rankdir must be 'LR' (left to right) or 'TB' (top to bottom), not {rankdir!r}")
-    if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
-        raise ValueError(f"precision is a number of decimals from 1 to 17, not {precision!r}")
-    if not isinstance(headline, bool):
-        raise TypeError(f"headline is True (a step's frame says what it did) or False, not {headline!r}")
-    key = (rankdir, edge_labels, formulas, precision, legend, headline)
-    if t is not None and step is not None and only is None and not highlight and not highlight_edges:
-        template = _TEMPLATES.get(t, {}).get(key)
-        if template is not None:  # a later frame of the same trace: fill in the template
-            return template.frame(t, step)
+    if t is None and step is None and options.only is None:  # the graph as it stands: its .grad values
+        fresh.check_fresh(root)
+        order = walks.forward_order(root)
+        if options.collapse or (options.collapse is None and len(order) > options.max_nodes):
+            return _collapsed_view(root, order, options)
+        scene, state = _still(root, order, options)
+    else:
+        scene, state = _frame(t, root, options, step)
+    return full(scene.layout, state)
+
+
+def _frame(t, root, options, step):
+    """The scene and state of a frame of a recorded pass (``t``, or one recorded from ``root``), or of
+    the paths to ``options.only`` after the whole pass."""
+    if t is not None and options.only is None:  # a frame of a trace: one layout, one scene for all
+        scene = cached(t, options, lambda: scene_of(t, options))
+        last = t.steps[-1].number if t.steps else 0  # no step given: after the last one
+        return scene, scene.frame(last if step is None else step)
     fresh.check_fresh(root)
     order = walks.forward_order(root)
+    t = t if t is not None else record(root)  # one backward pass, recorded; no .grad changes
     explanation = None
-    if only is not None:
+    if options.only is not None:
         from ..explaining import explain
 
-        if t is None:
-            t = record(root)  # one backward pass, recorded; no .grad changes
-        explanation = explain(only, t)
+        if options.collapse:
+            raise ValueError("only= draws the paths to one parameter node by node; it cannot be collapsed")
+        explanation = explain(options.only, t)
         above = t.above(explanation.param)
         order = [v for v in order if v in above]
-        if collapse:
-            raise ValueError("only= draws the paths to one parameter node by node; it cannot be collapsed")
-        collapse = False
-    if step is not None and t is None:
-        t = record(root)  # one backward pass, recorded; no .grad changes
-    frame = t.state(step) if step is not None and t is not None else None
-    if quiet:
-        step = None
-        frame = (t.state(len(t))[0], None) if t is not None else None  # the trace's gradients, no step marked
-    auto = collapse is None
-    if auto:
-        collapse = len(order) > max_nodes and frame is None
-    marked = _highlights(highlight, highlight_edges, order)
-    names = t.names if t is not None else vocab.names(root)
-    if collapse:
-        if frame is not None:
-            raise ValueError(
-                "a step frame shows every node; it cannot be drawn collapsed (use collapse=False)"
-            )
-        drawing = collapsed(root, order, names, rankdir, precision, legend, marked)
-        if auto:
-            warnings.warn(
-                f"the graph has {len(order):,} nodes (more than max_nodes={max_nodes}), so it is drawn "
-                f"collapsed into {drawing.boxes:,} boxes; pass collapse=False to draw every node",
-                CollapsedWarning,
-                stacklevel=2,
-            )
-        return drawing
+    scene = scene_of(t, options, order, explanation)
+    return scene, scene.still() if step is None else scene.frame(step)
+
+
+def _still(root, order, options):
+    """The scene and state of the graph below ``root`` as it stands: each box its ``.grad``, each edge
+    the local derivative of one recorded backward pass."""
+    _check_size(order)
+    marked = _highlights(options.highlight, options.highlight_edges, order)
+    edge_labels = _edge_labels(options, order)
+    locals_, failure = None, None
+    if edge_labels:  # the local derivatives, read from one recorded backward pass (no .grad changes)
+        try:
+            locals_ = record(root).locals()
+        except (ArithmeticError, ValueError) as exc:  # a pass that fails: the edges show no number
+            failure = str(exc).split("\n")[0]
+    texts = {f"grad {_num(v.grad, options.digits)}" for v in order}
+    layout = lay_out(root, order, vocab.names(root), options.rankdir, edge_labels, texts)
+    scene = Scene(layout, options, marked, None, locals_, None, failure)
+    return scene, scene.still()
+
+
+def _collapsed_view(root, order, options):
+    """The collapsed view (one box per scope or depth band), with a warning when it was not asked for."""
+    d = collapsed(root, order, vocab.names(root), options, _highlights(options.highlight,
+                  options.highlight_edges, order))  # fmt: skip
+    if options.collapse is None:
+        warnings.warn(
+            f"the graph has {len(order):,} nodes (more than max_nodes={options.max_nodes}), so it is drawn "
+            f"collapsed into {d.boxes:,} boxes; pass collapse=False to draw every node",
+            CollapsedWarning,
+            stacklevel=4,
+        )
+    return d
+
+
+def scene_of(t: Trace, options: DrawOptions, order: list | None = None, explanation: Any = None) -> Scene:
+    """The scene of trace ``t``'s frames (or of ``explanation``'s paths, ``order``) with ``options``:
+    the frames of one trace share one layout (and ``drawing`` keeps one scene per options)."""
+    root = t.root
+    fresh.check_fresh(root)
+    if options.collapse:
+        raise ValueError("a step frame shows every node; it cannot be drawn collapsed (use collapse=False)")
+    whole = order is None
+    order = walks.forward_order(root) if whole else order
+    _check_size(order)
+    marked = _highlights(options.highlight, options.highlight_edges, order)
+    edge_labels = _edge_labels(options, order)
+
+    def layout():  # one width for every grad cell, for any number it shows in any frame of the trace
+        word, digits = t.quantity, options.digits
+        texts = {f"{word} {_num(x, digits)}" for x in [t.gradient] + [s.grad for s in t.steps]}
+        return lay_out(root, order, t.names, options.rankdir, edge_labels, texts | {f"{word} ?"})
+
+    key = ("layout", options.rankdir, edge_labels, options.digits)
+    shared = cached(t, key, layout) if whole else layout()
+    return Scene(shared, options, marked, t, t.locals(), explanation)
+
+
+def _check_size(order):
     if len(order) > HARD_LIMIT:
         raise ValueError(
             f"the graph has {len(order):,} nodes; drawn node by node (more than {HARD_LIMIT:,}) it would be "
             "an unreadable tangle that takes minutes to lay out. Draw it collapsed (the default), or draw "
             "a smaller part of it (e.g. one neuron's output)"
         )
-    if edge_labels is None:
-        edge_labels = len(order) <= EDGE_LABEL_LIMIT
-    locals_ = t.locals() if t is not None else None
-    if t is not None and step is not None and explanation is None and not (marked[0] or marked[1]):
-        # a frame of a trace: all frames of one trace share one template (one layout, one pass)
-        templates = _TEMPLATES.setdefault(t, {})
-        if key not in templates:
-            drawing = full(
-                root, order, names, rankdir, edge_labels, formulas, marked, precision, legend, frame, step,
-                locals_, t, None, tokens=True, headline_on=headline,
-            )  # fmt: skip
-            templates[key] = FrameTemplate(drawing, order, names, marked[0], precision)
-        return templates[key].frame(t, step)
-    return full(
-        root, order, names, rankdir, edge_labels, formulas, marked, precision, legend, frame, step, locals_,
-        t, explanation, headline_on=headline,
-    )  # fmt: skip
 
 
-_TEMPLATES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Trace -> {options: FrameTemplate}
+def _edge_labels(options, order):
+    return options.edge_labels if options.edge_labels is not None else len(order) <= EDGE_LABEL_LIMIT
 
 
 __all__ = [
     "CollapsedWarning",
     "Drawing",
+    "DrawOptions",
     "draw",
     "scope_title",
     "FULL_LIMIT",

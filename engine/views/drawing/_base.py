@@ -1,11 +1,11 @@
-"""What both views of a drawing share: the ``Drawing`` class, the style, boxes, clusters and captions."""
+"""What both views of a drawing share: the ``Drawing`` class, the style, escaping, boxes and captions."""
 
+import functools
 import html
 import re
 
 import graphviz
 
-from ...markup import markup
 from ...value import Value
 from ...vocab import fmt, printable
 from . import render as _render
@@ -48,7 +48,7 @@ class Drawing(graphviz.Digraph):
     nodes = 0
     collapsed = False
     boxes = 0
-    step = None
+    step: int | None = None
 
     def __repr__(self):  # no memory address: notebooks saved with outputs stay the same
         view = f"collapsed into {self.boxes:,} boxes" if self.collapsed else "full view"
@@ -114,8 +114,37 @@ def _count(n, word):
     return f"{n:,} {word if n == 1 else plural}"
 
 
-def _esc(text):
-    return html.escape(str(text), quote=False)  # text only: no user text goes in an attribute
+_XML_INVALID = re.compile("[\ufffe\uffff]")  # not characters at all: Graphviz's XML parser refuses them
+
+
+def escape(text: object) -> str:
+    """Text as it may stand in a Graphviz HTML-like label: the one way any text gets into one.
+
+    Control characters become their pictures and lone surrogates � (``vocab.printable``), and
+    ``&``, ``<`` and ``>`` entities, so a label ``<FONT POINT-SIZE="60">`` or ``<!--<script>``
+    reads as written. Quotes stay as they are: text only ever stands between tags, never in an
+    attribute value.
+    """
+    return html.escape(_XML_INVALID.sub("\ufffd", printable(str(text))), quote=False)
+
+
+def quote(text: object) -> str:
+    """A DOT attribute value or id, quoted when it is not a plain ID (as the graphviz package quotes it)."""
+    text = str(text)
+    if _ID.match(text) and text.lower() not in _KEYWORDS:
+        return text
+    return f'"{dot_text(text)}"'
+
+
+def dot_text(text: object) -> str:
+    """Text for inside a quoted DOT string: printable (as :func:`escape`), backslashes and double
+    quotes escaped, so that it is always one string and says what it says (``\\N`` stays two characters)."""
+    text = _XML_INVALID.sub("\ufffd", printable(str(text)))
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+_ID = re.compile(r"([a-zA-Z_][a-zA-Z0-9_]*|-?(\.[0-9]+|[0-9]+(\.[0-9]*)?))$")
+_KEYWORDS = {"node", "edge", "graph", "digraph", "subgraph", "strict"}
 
 
 def scope_title(path):
@@ -136,83 +165,68 @@ def scope_title(path):
     return last
 
 
+def header(rankdir):
+    """The DOT lines every drawing opens with: the direction, fonts and spacing."""
+    return [
+        f"\tfontname={FONT} fontsize=11 nodesep=0.3 rankdir={rankdir} ranksep=0.35\n",
+        f"\tnode [fontname={FONT} fontsize=11]\n",
+        f"\tedge [arrowsize=0.7 fontname={FONT} fontsize=10]\n",
+    ]
+
+
 def _new_drawing(root, names, rankdir):
     g = Drawing(name="chainrule")
     g.title = names[root]
-    g.attr(rankdir=rankdir, fontname=FONT, fontsize="11", nodesep="0.3", ranksep="0.35")
-    g.attr("node", fontname=FONT, fontsize="11")
-    g.attr("edge", fontname=FONT, fontsize="10", arrowsize="0.7")
+    g.body += header(rankdir)
     return g
 
 
-def _caption(g, lines, top, headline=None):
-    """Set the drawing's caption: an optional bold headline, then lines, all left-aligned."""
-    # w^(2)_1 as w⁽²⁾₁: one run of text, which both renderers measure (HTML scripts where Unicode has none)
-    text = "".join(f"{_scripts(_unicode_scripts(line))}<br align='left'/>" for line in lines)
+def caption_line(lines, top, headline=None):
+    """The DOT line of a caption: an optional bold headline, then ``lines``, all left-aligned; or None."""
+    text = _lines(tuple(lines))
     if headline is not None:
-        headline = _scripts(_unicode_scripts(headline))
-        text = f'<font point-size="14"><b>{headline}</b></font><br align="left"/>' + text
-    if text:
-        g.attr(label=f"<{text}>", labelloc="t" if top else "b", labeljust="l")
+        text = f'<font point-size="14"><b>{rich(headline)}</b></font><br align="left"/>' + text
+    if not text:
+        return None
+    return f"\tlabel=<{text}> labeljust=l labelloc={'t' if top else 'b'}\n"
 
 
-def _place(g, clusters, loose, unboxed=()):
-    """Declare the nodes: ``clusters`` maps a scope path to its ``(name, attrs)`` node specs.
+@functools.lru_cache(maxsize=256)  # a legend is the same in every frame of a trace
+def _lines(lines):
+    # w^(2)_1 as w⁽²⁾₁: one run of text, which both renderers measure (HTML scripts where Unicode has none)
+    return "".join(f"{rich(line)}<br align='left'/>" for line in lines)
 
-    Every prefix of a path is an enclosing cluster ("layer 1/neuron 2" sits in
-    "layer 1"); clusters are numbered in order of first appearance. ``loose`` nodes
-    belong to no cluster. A scope in ``unboxed`` (a layer whose parameters are drawn as one
-    table, top to bottom) groups its nodes without a box: its neurons' boxes already say which
-    layer they are in, and a box would have to stand beside the previous layer's (their ranks
-    meet), making the picture twice as wide.
-    """
-    children = {}  # path -> child paths, in order of first appearance
-    for path in clusters:
-        parts = path.split("/")
-        for depth in range(1, len(parts) + 1):
-            prefix = "/".join(parts[:depth])
-            if prefix not in children:
-                children[prefix] = []
-                if depth > 1:
-                    children["/".join(parts[: depth - 1])].append(prefix)
-    ids = {path: f"cluster_{i}" for i, path in enumerate(children)}
 
-    def build(path, depth):
-        fill, line = CLUSTER_STYLE[min(depth, len(CLUSTER_STYLE) - 1)]
-        if path in unboxed:  # a layer drawn as its table of parameters: a plain group, not a box
-            sub = graphviz.Digraph(name=ids[path].replace("cluster_", "group_"))
-        else:
-            sub = graphviz.Digraph(name=ids[path])
-            sub.attr(label=graphviz.escape(scope_title(path)), style="rounded,filled", fillcolor=fill,
-                     color=line, labeljust="l")  # fmt: skip
-        specs = clusters.get(path, ())
-        for name, attrs in specs:
-            sub.node(name, **attrs)
-        for child in children[path]:
-            sub.subgraph(build(child, depth + 1))
-        return sub
-
-    for path in children:
-        if "/" not in path:
-            g.subgraph(build(path, 0))
-    for name, attrs in loose:
-        g.node(name, **attrs)
+def _caption(g, lines, top, headline=None):
+    """Add the drawing's caption (see :func:`caption_line`)."""
+    line = caption_line(lines, top, headline)
+    if line is not None:
+        g.body.append(line)
 
 
 def _title(v, names):
     """A box's title: the label in bold (``w^(2)_1`` with real scripts), or the generated name in italics."""
-    return f"<b>{_scripts(printable(v.label))}</b>" if v.label else f"<i>{_esc(names[v])}</i>"
+    return f"<b>{_scripts(v.label)}</b>" if v.label else f"<i>{escape(names[v])}</i>"
 
 
 def _scripts(text):
-    """Text for an HTML-like label, ``^``/``_`` as smaller super- and subscripts (engine.markup.markup)."""
-    return (
-        markup(str(text))
-        .replace("<sup>", '<font point-size="8"><sup>')
-        .replace("<sub>", '<font point-size="8"><sub>')
-        .replace("</sup>", "</sup></font>")
-        .replace("</sub>", "</sub></font>")
-    )
+    """Text for an HTML-like label, :func:`escape`'d, ``^``/``_`` as smaller super- and subscripts
+    (``w^(2)_{1,2}`` as engine.markup writes it)."""
+    text, out, last = str(text), [], 0
+    for m in _SCRIPT.finditer(text):
+        body = m.group(2)[1:-1] if m.group(2).startswith("{") else m.group(2)
+        tag = "sup" if m.group(1) == "^" else "sub"
+        out.append(
+            f'{escape(text[last : m.start()])}<font point-size="8"><{tag}>{escape(body)}</{tag}></font>'
+        )
+        last = m.end()
+    out.append(escape(text[last:]))
+    return "".join(out)
+
+
+def rich(text):
+    """Text for an HTML-like label, scripts as Unicode where it has them, else as HTML (:func:`_scripts`)."""
+    return _scripts(_unicode_scripts(str(text)))
 
 
 _SUP = str.maketrans("0123456789()+-=n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁺⁻⁼ⁿ")

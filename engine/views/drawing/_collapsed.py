@@ -14,12 +14,12 @@ from ._base import (
     _black,
     _caption,
     _count,
-    _esc,
     _new_drawing,
     _num,
     _table,
     _table_tag,
     _title,
+    escape,
     scope_title,
 )
 
@@ -98,8 +98,9 @@ def _grouping(order):
             return key, " and ".join(how) or "every node on its own"
 
 
-def collapsed(root, order, names, rankdir, precision, legend, marked):
-    """One box per scope (neuron, layer) or band of depth, each with its outputs."""
+def collapsed(root, order, names, options, marked):
+    """One box per scope (neuron, layer) or band of depth, each with its outputs (options: DrawOptions)."""
+    rankdir, precision, legend = options.rankdir, options.digits, options.legend
     key, how = _grouping(order)
     g = _new_drawing(root, names, rankdir)
     g.collapsed, g.nodes = True, len(order)
@@ -211,8 +212,8 @@ def _box_label(k, count, ops, leaves, outs, root, names, precision, border, show
         + (f"; {_count(leaves, 'leaf')}" * bool(leaves))
     )
     rows = [
-        f'<tr><td colspan="3"><b>{_esc(title)}</b></td></tr>',
-        f'<tr><td colspan="3">{_esc(summary)}</td></tr>',
+        f'<tr><td colspan="3"><b>{escape(title)}</b></td></tr>',
+        f'<tr><td colspan="3">{escape(summary)}</td></tr>',
     ]
     for v in outs[:shown]:
         rows.append(

@@ -272,9 +272,8 @@ def svg_size(svg):
 def captions(frames, digits):
     """One caption per frame: the forward pass's (if drawn), the start, then each step's sentence."""
     trace = frames.trace
-    L = trace.names[trace.root]
     ahead = [forward_caption(trace, k, frames.computed, digits) for k in range(frames.offset)]
-    start = f"step 0: the start; only ∂{L}/∂{L} = {trace.gradient:g} is known"
+    start = trace.start_caption(digits)  # the trace's own words: a forward-mode pass starts from ∂w/∂w
     return ahead + [start] + [s.text(digits) for s in trace.steps]
 
 
@@ -288,10 +287,13 @@ def forward_caption(trace, k, computed, digits=5):
 
 
 def counters(frames):
-    """The counter shown beside the slider for each frame: "forward k / n", then "step i / N"."""
+    """The counter shown beside the slider for each frame: "forward k / n", then "step i / N"
+    (a filtered trace's steps by their numbers in its table: "step 7 (3 of 6)")."""
     n, steps = len(frames.computed), len(frames.trace)
+    numbers = [0] + [s.number for s in frames.trace.steps]
+    every = numbers == list(range(steps + 1))
     return [f"forward {k} / {n}" for k in range(frames.offset)] + [
-        f"step {i} / {steps}" for i in range(steps + 1)
+        f"step {i} / {steps}" if every else f"step {i} ({k} of {steps})" for k, i in enumerate(numbers)
     ]
 
 

@@ -11,16 +11,20 @@
 import html
 import math
 import os
-import re
+import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ... import vocab, walks
+from ... import walks
+from ...record.forward import ForwardTrace
 from ...record.tracing import Trace, record
-from . import draw
+from . import drawing, scene_of
 from . import render as _render
-from ._base import STEP, UNKNOWN_FILL, UNKNOWN_FONT, Drawing
+from ._base import Drawing
+from ._full import full
+from ._state import cached
+from .options import make
 
 
 class Frames(Sequence):
@@ -29,7 +33,7 @@ class Frames(Sequence):
     ``frames[0]`` is the start; there are ``len(trace) + 1`` frames. All of them read one
     recorded backward pass, ``self.trace`` (made from a Value with ``engine.trace.record``,
     which changes no ``.grad``, or given); frame i is ``engine.draw(trace, step=i, **options)``,
-    made when first asked for.
+    made when first asked for (``options`` are held in one DrawOptions, ``self.settings``).
 
     In Jupyter a Frames shows the HTML player of :func:`engine.animate` (play, slider,
     previous/next, arrow keys; no kernel needed), with a PNG of the first and last frames
@@ -38,11 +42,20 @@ class Frames(Sequence):
 
     ``forward=True`` puts the forward pass first: frames ``0 .. offset - 1`` compute one value
     each (:func:`forward_frame`), then frame ``offset + i`` is step i of the backward pass.
+    A filtered trace (``trace.to("w5")``) has a frame per step it keeps: ``numbers`` are the
+    steps' numbers as its table gives them (0 for the start), ``draw(trace, step=n)`` each.
     """
 
     def __init__(self, root: Any, *, scale: float = 1.0, forward: bool = False, **options: Any) -> None:
+        if "precision" in options:  # the old name of digits: said once, here, not once per frame
+            warnings.warn("precision= is now digits= (decimals); precision= goes in the next release",
+                          DeprecationWarning, stacklevel=3)  # fmt: skip
+            options = {**options}
+            options.setdefault("digits", options.pop("precision"))
+        self.settings = make(**options)  # checked now: a bad option is an error before any frame
         self.trace = record(root)
         self.root, self.options = self.trace.root, options
+        self.numbers = [0] + [s.number for s in self.trace.steps]
         self.scale = _positive(scale, "scale")
         if not isinstance(forward, bool):
             raise TypeError(f"forward is True (the forward pass first) or False, not {forward!r}")
@@ -69,11 +82,15 @@ class Frames(Sequence):
             if k < self.offset:
                 self._cache[k] = forward_frame(self.trace, k, self.computed, **self.options)
             else:
-                self._cache[k] = draw(self.trace, step=k - self.offset, **self.options)
+                self._cache[k] = drawing(self.trace, self.settings, self.numbers[k - self.offset])
         return self._cache[k]
 
     def __repr__(self):
-        return f"<Frames: {self._n} drawings of the backward pass from {self.trace.names[self.root]}>"
+        t, names = self.trace, self.trace.names
+        if isinstance(t, ForwardTrace):
+            pass_ = f"the forward-mode pass from {names[t.wrt]} up to {names[t.root]}"
+            return f"<Frames: {self._n} drawings of {pass_}>"
+        return f"<Frames: {self._n} drawings of the backward pass from {names[self.root]}>"
 
     def slider(self) -> Any:
         """An ipywidgets slider that scrubs through the frames (needs ipywidgets and a live kernel)."""
@@ -125,54 +142,17 @@ class Frames(Sequence):
 def forward_frame(trace: Trace, k: int, computed: Sequence, **options: Any) -> Drawing:
     """The drawing after the forward pass has computed ``k`` values (``computed[:k]``); no gradient yet.
 
-    It is ``draw(trace, step=0)`` with the values not computed yet greyed (``data ?``), the
-    root's gradient not set yet, and the value just computed and the edges into it in orange.
+    It is the layout of ``draw(trace, step=0)`` in another state: the values not computed yet
+    greyed (``data ?``), the root's gradient not set yet, and the value just computed and the
+    edges into it in orange.
     """
-    d = draw(trace, step=0, **options)
-    digits = options.get("precision", vocab.DIGITS)
-    order = walks.forward_order(trace.root)
-    ids = {v: f"v{i}" for i, v in enumerate(order)}
-    body = "".join(d.body).splitlines(keepends=True)  # one line per statement
-
-    def edit(start, pattern, new):
-        for j, line in enumerate(body):
-            if line.lstrip("\t").startswith(start):  # nodes in clusters are indented
-                changed, n = re.subn(pattern, lambda m: new, line, count=1)
-                if n:
-                    body[j] = changed
-                    return
-        raise RuntimeError(  # the full view's DOT changed: this function must follow it
-            f"cannot draw forward frame {k}: no line {start!r}... matching {pattern!r} in the drawing"
+    settings = make(**options)
+    if settings.only is not None:
+        raise ValueError(
+            "the forward pass is drawn whole: only= draws one parameter's paths of the backward pass"
         )
-
-    def cell(word, x):  # a box's data or grad cell, whatever attributes it carries
-        return rf"<td(?: [^>]*)?>{word} {re.escape(vocab.fmt(x, digits))}</td>"
-
-    unknown = f'<td bgcolor="{UNKNOWN_FILL}"><font color="{UNKNOWN_FONT}">{{}} ?</font></td>'
-    for v in computed[k:]:
-        edit(f"{ids[v]} [", cell("data", v.data), unknown.format("data"))
-    edit(f"{ids[trace.root]} [", cell("grad", trace.gradient), unknown.format("grad"))
-    if k:
-        v = computed[k - 1]
-        edit(f"{ids[v]} [", r'<table border="\d+"(?: color="[^"]*")?', f'<table border="2" color="{STEP}"')
-        for j, line in enumerate(body):  # the edges into its op (from boxes or table ports), and out
-            ends = line.split(" [")[0].strip().split(" -> ")
-            if len(ends) == 2 and (ends[1] == f"{ids[v]}op" or ends == [f"{ids[v]}op", ids[v]]):
-                line = line.rstrip()
-                mark = f'color="{STEP}" penwidth=3'
-                body[j] = (line[:-1] + f" {mark}]" if line.endswith("]") else line + f" [{mark}]") + "\n"
-    from ._player import forward_caption
-
-    headline = forward_caption(trace, k, computed, digits).replace("&", "&amp;").replace("<", "&lt;")
-    for j, line in enumerate(body):
-        if line.lstrip("\t").startswith("label=<"):
-            if options.get("headline", True):
-                line = re.sub(r"<b>.*?</b>", lambda m: f"<b>{headline}</b>", line, count=1)
-            line = line.replace("grey: a gradient not known yet at this step", "grey: not known yet")
-            body[j] = line.replace("this step's edge and the grad it set", "the value just computed")
-    d.body[:] = body
-    d.step = None
-    return d
+    scene = cached(trace, settings, lambda: scene_of(trace, settings))
+    return full(scene.layout, scene.forward(k, list(computed)))
 
 
 def _positive(x, name):
@@ -205,8 +185,9 @@ def slider(root_or_frames: Any, **options: Any) -> Any:
     Previous / play / next buttons and a slider as wide as the cell, a step counter, one
     caption (the step's sentence, as the trace writes it), the picture (``draw(root, step=i)``
     without its own headline) and the step's row of the trace table. Raises ImportError
-    with what to do when ipywidgets is not installed; ``frames(root)`` works without it
-    (and its HTML player needs no kernel at all).
+    with what to do when ipywidgets is not installed, and RuntimeError outside a Jupyter
+    kernel (widgets have nothing to show them there); ``frames(root)`` works without either
+    (and its HTML player, ``engine.animate(root, "steps.html")``, needs no kernel at all).
     """
     try:
         import ipywidgets as widgets
@@ -215,13 +196,20 @@ def slider(root_or_frames: Any, **options: Any) -> Any:
             "the step slider needs ipywidgets (pip install 'chainrule[widgets]'); without it, "
             "index frames(root)[i] to see the drawing after step i"
         ) from None
+    if not live_kernel():
+        raise RuntimeError(
+            "engine.slider() shows ipywidgets, which need a live Jupyter kernel (a notebook) to be seen; "
+            "here there is none. Outside Jupyter, engine.animate(root, 'steps.html') writes the same "
+            "player as a page that opens in any browser, and engine.frames(root)[i] is the drawing "
+            "after step i (.save('step.png'))"
+        )
     from IPython.display import display
 
     from ._player import STYLE, bare, captions, counters, table, table_rows
 
     f = root_or_frames if isinstance(root_or_frames, Frames) else Frames(root_or_frames, **options)
     pictures = bare(f)  # the caption above says what the step did: the pictures don't repeat it
-    digits = f.options.get("precision", vocab.DIGITS)
+    digits = f.settings.digits
     texts, counts, (head, rows) = captions(f, digits), counters(f), table_rows(f, digits)
     last = len(f) - 1
     button = widgets.Layout(width="3em")
@@ -253,6 +241,16 @@ def slider(root_or_frames: Any, **options: Any) -> Any:
     box = widgets.VBox([bar, caption, out, row], layout=widgets.Layout(width="100%"))
     box.frames = f
     return box
+
+
+def live_kernel() -> bool:
+    """Whether this runs in a Jupyter kernel, where widgets have a front end to show them."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 __all__ = ["Frames", "frames", "slider"]

@@ -483,14 +483,14 @@ def test_state_refuses_steps_that_do_not_exist():
 def test_frames_are_lazy_drawings_of_each_step(monkeypatch):
     """frames(root)[i] is draw(root, step=i); there is one frame per step plus the start."""
     calls = []
-    fake_draw = lambda root, **kw: calls.append(kw) or f"frame {kw['step']}"
-    monkeypatch.setattr("engine.views.drawing.frames.draw", fake_draw)
+    fake_draw = lambda root, options, step: calls.append((options, step)) or f"frame {step}"
+    monkeypatch.setattr("engine.views.drawing.frames.drawing", fake_draw)
     net = nn.seed002()
-    f = frames(net.E, precision=3)
+    f = frames(net.E, digits=3)
     n = count_steps(net.E)
     assert isinstance(f, Frames) and len(f) == n + 1 and calls == []
     assert f[0] == "frame 0" and f[-1] == f"frame {n}" and f[1:3] == ["frame 1", "frame 2"]
-    assert calls[0] == {"step": 0, "precision": 3}
+    assert calls[0] == (engine.DrawOptions(digits=3), 0)
     f[0]
     assert len(calls) == 4  # frames are cached
     with pytest.raises(IndexError, match=f"frame {n + 1} does not exist"):
@@ -500,7 +500,7 @@ def test_frames_are_lazy_drawings_of_each_step(monkeypatch):
 def test_frames_without_ipywidgets(monkeypatch):
     """Without ipywidgets the slider says what to do, and frames are still a plain sequence."""
     monkeypatch.setitem(sys.modules, "ipywidgets", None)  # makes `import ipywidgets` fail
-    monkeypatch.setattr("engine.views.drawing.frames.draw", lambda root, step, **kw: f"frame {step}")
+    monkeypatch.setattr("engine.views.drawing.frames.drawing", lambda root, options, step: f"frame {step}")
     a = Value(2.0, label="a")
     L = a * a
     with pytest.raises(ImportError, match="needs ipywidgets.*frames\\(root\\)\\[i\\]"):
@@ -515,10 +515,12 @@ def test_slider_scrubs_through_the_frames(monkeypatch):
     widgets = pytest.importorskip("ipywidgets")
     drawn = []
     monkeypatch.setattr(
-        "engine.views.drawing.frames.draw", lambda root, step, **kw: drawn.append(kw) or f"frame {step}"
+        "engine.views.drawing.frames.drawing",
+        lambda root, options, step: drawn.append(options) or f"frame {step}",
     )
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    monkeypatch.setattr("engine.views.drawing.frames.live_kernel", lambda: True)  # as in a notebook
     net = nn.seed002()
     box = slider(net.E)
     bar, caption, _, row = box.children
@@ -526,7 +528,7 @@ def test_slider_scrubs_through_the_frames(monkeypatch):
     n = count_steps(net.E)
     assert isinstance(control, widgets.IntSlider) and (control.min, control.max) == (0, n)
     assert isinstance(play, widgets.Play) and play.max == n and control.layout.flex == "1 1 auto"
-    assert all(kw.get("headline") is False for kw in drawn)  # the caption is the only one
+    assert drawn and all(options.headline is False for options in drawn)  # the caption is the only one
     assert shown[-1] == "frame 0" and caption.value.startswith("<b>step 0") and count.value == f"step 0 / {n}"
     i = next(s.number for s in trace(nn.seed002().E) if s.parent_name == "w5")
     control.value = i
@@ -543,6 +545,30 @@ def test_slider_scrubs_through_the_frames(monkeypatch):
     back.click()
     assert control.value == 0  # no step before the start
     assert net.params["w5"].grad == 0.0  # scrubbing changes no .grad
+
+
+def test_slider_outside_jupyter_says_what_to_do(capsys):
+    """Without a Jupyter kernel the slider is a clear error naming animate() and frames(); no output."""
+    pytest.importorskip("ipywidgets")
+    a = Value(2.0, label="a")
+    with pytest.raises(RuntimeError, match=r"live Jupyter kernel.*engine\.animate\(root, 'steps\.html'\)"):
+        slider(a * a)
+    assert capsys.readouterr().out == ""
+
+
+def test_forward_mode_frames_say_forward_mode():
+    """A forward-mode trace's frames and player captions start from ∂w/∂w, never as a backward pass."""
+    from engine.views.drawing import _player
+
+    net = nn.seed002()
+    ft = engine.forward_trace(net.E, "w5")
+    f = frames(ft)
+    start = _player.captions(f, 5)[0]
+    assert start == ft.start_caption(5) and "∂w5/∂w5" in start and "∂E/∂E" not in start
+    assert "∂w5/∂w5 = 1.00000 is known" in f[0].source and "grad(E)" not in f[0].source
+    assert repr(f) == f"<Frames: {len(ft) + 1} drawings of the forward-mode pass from w5 up to E>"
+    assert f[len(ft)].source == engine.draw(ft, step=len(ft)).source
+    assert "∂/∂w5 0.07295" in f[len(ft)].source  # ∂E/∂w5, carried up
 
 
 def test_draw_step_end_to_end():

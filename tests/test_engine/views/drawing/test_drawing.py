@@ -1,5 +1,6 @@
 """Tests for engine.drawing: draw() and the pictures it makes."""
 
+import html
 import random
 import re
 import struct
@@ -8,10 +9,12 @@ import warnings
 import xml.etree.ElementTree as ET
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 import engine
 import nn
-from engine import Value, trace
+from engine import Value, trace, vocab
 from engine.views import drawing
 from engine.views.drawing import CollapsedWarning, Drawing, draw, render, scope_title
 from engine.vocab import fmt
@@ -250,8 +253,43 @@ def test_bad_arguments():
     with pytest.raises(TypeError, match="takes the Value"):
         draw(1.0)
     with pytest.raises(ValueError, match="number of decimals"):
-        draw(small_expression(), precision=0)
-    assert "data 0.46<" in draw(small_expression(), precision=2).source
+        draw(small_expression(), digits=0)
+    with pytest.raises(TypeError, match="digits"):
+        draw(small_expression(), digits=2.5)
+    assert "data 0.46<" in draw(small_expression(), digits=2).source
+
+
+def test_precision_is_the_old_name_of_digits():
+    """precision= still works for one release, with a DeprecationWarning, and draws what digits= draws."""
+    y = small_expression()
+    with pytest.warns(DeprecationWarning, match="digits"):
+        old = draw(y, precision=2).source
+    assert old == draw(y, digits=2).source
+    with pytest.warns(DeprecationWarning), pytest.raises(TypeError, match="digits= .* only"):
+        draw(y, digits=3, precision=2)
+    with pytest.warns(DeprecationWarning):
+        f = engine.frames(y, precision=2)
+    assert f.settings.digits == 2 and f[1].source == draw(trace(y), step=1, digits=2).source
+
+
+def test_options_are_one_object():
+    """draw(root, **kw) is drawing(root, DrawOptions(**kw)); DrawOptions checks every option once."""
+    from engine.views.drawing import DrawOptions
+    from engine.views.drawing import drawing as drawing_of
+
+    net = seed002()
+    w5 = net.params["w5"]
+    kw = dict(rankdir="TB", formulas=True, highlight=w5, digits=3, legend=False)
+    assert draw(net.E, **kw).source == drawing_of(net.E, DrawOptions(**kw)).source
+    assert DrawOptions(highlight=w5).highlight == (w5,)
+    assert DrawOptions(highlight_edges=(net.z["Y1"], w5)).highlight_edges == ((net.z["Y1"], w5),)
+    assert DrawOptions().replace(digits=2) == DrawOptions(digits=2)
+    for bad, error in (({"rankdir": "RL"}, ValueError), ({"legend": "yes"}, TypeError),
+                       ({"edge_labels": 1}, TypeError), ({"max_nodes": -1}, ValueError)):  # fmt: skip
+        with pytest.raises(error):
+            DrawOptions(**bad)
+    with pytest.raises(TypeError, match="no option 'colour'"):
+        engine.frames(net.E, colour="red")
 
 
 def test_full_view_has_a_hard_limit():
@@ -553,25 +591,26 @@ def test_stale_graph_is_refused():
         draw(net.E)
 
 
-def test_frames_of_a_trace_are_filled_templates_equal_to_full_drawings():
-    """Each frame made from the trace's template is the DOT text of a full drawing of that step, in any order."""
-    from engine.views.drawing._full import full
-
-    def plain(source):  # the template spells out the edges' default colour and pen width
-        return (
-            source.replace(" [color=black penwidth=1]", "")
-            .replace(" color=black", "")
-            .replace(" penwidth=1]", "]")
-        )
-
+def test_frames_of_one_trace_share_a_layout_and_equal_fresh_drawings():
+    """Each frame of a trace, asked for in any order, is the DOT text of that step drawn on its own."""
     E = seed002().E
     t = trace(E)
-    order = engine.walks.forward_order(E)
     for rankdir in ("LR", "TB"):
         for i in [*range(len(t) + 1), 9, 3, len(t), 0]:
-            direct = full(E, order, t.names, rankdir, True, False, (set(), set()), 5, True, t.state(i), i,
-                          t.locals(), t)  # fmt: skip
-            assert plain(draw(t, step=i, rankdir=rankdir).source) == direct.source
+            alone = draw(seed002().E, step=i, rankdir=rankdir).source  # its own pass, its own layout
+            assert draw(t, step=i, rankdir=rankdir).source == alone
+
+
+def test_frames_of_one_trace_are_laid_out_once(monkeypatch):
+    """All frames of a trace, with and without headlines, and its forward frames, come from one layout."""
+    made = []
+    real = drawing.lay_out
+    monkeypatch.setattr(drawing, "lay_out", lambda *a: made.append(a) or real(*a))
+    t = trace(nn.seed002().E)
+    f = engine.frames(t, forward=True)
+    sources = [f[k].source for k in range(len(f))]
+    bare = [draw(t, step=k, headline=False).source for k in (0, 5, len(t))]
+    assert len(made) == 1 and len(set(sources)) == len(f) and "step 5" not in bare[1]
 
 
 def test_headline_can_be_left_out():
@@ -694,3 +733,189 @@ def test_edges_keep_clear_of_other_ops(no_system_dot, rankdir, least, monkeypatc
     monkeypatch.undo()  # the real PATH: system dot too, where it is installed
     if __import__("shutil").which("dot"):
         assert _gap(render.pipe(d.source, "svg", render.candidates()[0]).decode()) >= least
+
+
+# --- drawings read one recorded pass ----------------------------------------------------
+
+
+@pytest.fixture
+def partials_counted():
+    """Counts every call of the rule table's partials on the ops of graphs passed to ``watch``."""
+    calls, wrapped = [0], []
+
+    def watch(root):
+        for op in {n.op for n in engine.topological_order(root) if n.parents} - {op for op, _ in wrapped}:
+            original = op.partials
+
+            def counting(*args, _original=original):
+                calls[0] += 1
+                return _original(*args)
+
+            wrapped.append((op, original))
+            object.__setattr__(op, "partials", counting)  # an Op is frozen: its row, wrapped for this test
+        return lambda: calls[0]
+
+    yield watch
+    for op, original in wrapped:
+        object.__setattr__(op, "partials", original)
+
+
+def test_drawings_never_evaluate_a_partial(partials_counted):
+    """Drawings, frames and forward frames of a recorded pass call no partial of the rule table; draw(root)
+    records one backward pass (each op's partials once) and reads its local derivatives from it."""
+    net = seed002()
+    count = partials_counted(net.E)
+    interior = sum(1 for n in engine.topological_order(net.E) if n.parents)
+    t = trace(net.E)
+    assert count() == interior  # the pass itself: one evaluation per op
+    ft = engine.forward_trace(net.E, "w1")
+    recorded = count()
+    for k in range(len(t) + 1):
+        draw(t, step=k)
+    draw(t, rankdir="TB", formulas=True)
+    draw(t, only="w1")
+    draw(t.to("w5"), step=7)
+    f = engine.frames(t, forward=True)
+    [f[k] for k in range(len(f))]
+    [draw(ft, step=k) for k in (0, 3, len(ft))]
+    assert count() == recorded  # none
+    before = engine.backward.passes
+    source = draw(net.E).source
+    assert count() == recorded + interior and engine.backward.passes == before + 1  # one recorded pass
+    for s in t:
+        assert f'"∂{s.node_name}/∂{s.parent_name} = {fmt(s.local)}"' in source
+
+
+def test_a_failing_pass_is_drawn_without_numbers_on_its_edges():
+    """When the backward pass fails (∂(a**b)/∂b for a < 0), draw(root) still draws, and says why."""
+    a, b = Value(-2.0, label="a"), Value(3.0, label="b")
+    y = a**b
+    y.label = "y"
+    source = draw(y).source
+    assert 'label="∂y/∂a" ' in source and 'label="∂y/∂b" ' in source and "= undefined" not in source
+    assert "no local derivative on the edges: the backward pass fails" in source
+
+
+# --- filtered traces ------------------------------------------------------------------
+
+
+def test_a_filtered_trace_is_drawn_by_its_table_numbers():
+    """draw(trace.to("w5"), step=n) takes the numbers its table lists; other numbers say which ones exist."""
+    t = trace(nn.seed002().E)
+    part = t.to("w5")
+    numbers = [s.number for s in part]
+    assert numbers != list(range(1, len(part) + 1))  # not 1, 2, 3, ...: the whole pass's numbers
+    for k, s in enumerate(part, 1):
+        d = draw(part, step=s.number)
+        assert (
+            repr(d).endswith(f"after step {s.number}>")
+            and f"step {s.number}: grad({s.parent_name})" in d.source
+        )
+        known, _ = part.state(k)  # the same gradients as the k-th step of the filtered pass
+        assert d.source.count("grad ?") == len(t.names) - len(known)
+    missing = next(n for n in range(1, len(t) + 1) if n not in numbers)
+    with pytest.raises(IndexError, match=rf"step {missing} is not in this trace.*paths to w5.*{numbers[1]}"):
+        draw(part, step=missing)
+    with pytest.raises(ValueError, match="not in this trace"):  # also a ValueError: what a user catches
+        draw(part, step=missing)
+
+
+def test_off_path_edges_are_faded_with_their_local_derivative():
+    """A filtered trace's frames draw the edges it leaves out faded, labelled with their ∂out/∂in, never
+    'undefined'; the edges it keeps look as in the whole pass's frames."""
+    t = trace(nn.seed002().E)
+    part = t.to("w5")
+    kept = {(s.node_name, s.parent_name) for s in part}
+    for n in (0, part[-1].number):
+        source = draw(part, step=n).source
+        assert "undefined" not in source and "faded: an edge off the paths to w5" in source
+        for s in t:
+            label = f'"∂{s.node_name}/∂{s.parent_name} = {fmt(s.local)}"'
+            faded = re.search(
+                re.escape(label) + r' color="#c8c8c8" decorate=true fontcolor="#a8a8a8"', source
+            )
+            assert (faded is None) == ((s.node_name, s.parent_name) in kept), s
+    whole = draw(t, step=0).source
+    assert "faded" not in whole and "#c8c8c8" not in whole
+
+
+def test_frames_of_a_filtered_trace_count_by_the_table(tmp_path):
+    """frames(trace.to(w)) has one frame per kept step, each draw(part, step=its number); the counters say
+    "step 7 (6 of 6)" and the captions are the table's sentences."""
+    from engine.views.drawing import _player
+
+    part = trace(nn.seed002().E).to("w5")
+    f = engine.frames(part)
+    assert f.numbers == [0] + [s.number for s in part] and len(f) == len(part) + 1
+    assert [f[k].source for k in range(len(f))] == [draw(part, step=n).source for n in f.numbers]
+    counts, texts = _player.counters(f), _player.captions(f, 5)
+    last = part[-1].number
+    assert (
+        counts[0] == f"step 0 (0 of {len(part)})"
+        and counts[-1] == f"step {last} ({len(part)} of {len(part)})"
+    )
+    assert texts[-1].startswith(f"step {last}: ")
+    whole = trace(nn.seed002().E)
+    assert _player.counters(engine.frames(whole))[-1] == f"step {len(whole)} / {len(whole)}"
+
+
+# --- hostile labels -------------------------------------------------------------------
+
+HOSTILE = ["<", ">", "&", '"', "'", "<!--<script>", "</b>", '<FONT POINT-SIZE="60">', "&amp;", "\x00", "\x07",
+           "\n", "\t", "\x85", "\ud800", "\udfff", "\ufffe", "\\N", "\\", "]]>", "{", "}", ";", "->"]  # fmt: skip
+_labels = st.lists(
+    st.one_of(st.sampled_from(HOSTILE), st.text(st.characters(exclude_characters="^_"), max_size=4)),
+    min_size=1,
+    max_size=4,
+).map("".join)
+
+
+def _shown(label):
+    """A label as a drawing shows it: printable (control characters as pictures), non-characters as �."""
+    return vocab.printable(label).replace("\ufffe", "\ufffd").replace("\uffff", "\ufffd")
+
+
+@given(_labels, _labels, _labels)
+@example('<FONT POINT-SIZE="60">', "<!--<script>alert(1)</script>", 'L"&\ud800\x01')
+@example("x<", "<!--<script>", "L>")
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_hostile_labels_are_escaped_in_every_frame(x_label, w_label, root_label):
+    """Backward and forward-mode frames of a graph with hostile labels render, and show each label
+    as its text: escaped in the HTML-like labels (no tag of a label reaches Graphviz)."""
+    x, w = Value(0.5, label=x_label), Value(-2.0, label=w_label)
+    L = (x * w).tanh()
+    L.label = root_label
+    t, ft = trace(L), engine.forward_trace(L, w)
+    for k, d in enumerate((draw(t, step=1), draw(ft, step=1), engine.frames(t, forward=True)[2], draw(L))):
+        source = d.source
+        texts = " ".join(svg_texts(d.svg())) if k < 2 else None  # it renders, to SVG that parses
+        for label in (x_label, w_label, root_label):
+            if label.strip():  # an empty label names nothing: the node is n1, ...
+                assert f"<b>{html.escape(_shown(label), quote=False)}</b>" in source
+                assert texts is None or _shown(label).strip().split()[0] in texts
+        if not any("&" in label for label in (x_label, w_label, root_label)):
+            assert "&amp;" not in source  # escaped once: no "&lt;" turned into "&amp;lt;"
+        labels = re.findall(r"label=<(.*)>", source)
+        assert all("<FONT" not in x and "<script" not in x and "<!--" not in x for x in labels)
+
+
+def test_a_trace_and_its_frames_are_freed_together():
+    """The layout and scenes kept for a trace's frames do not keep the trace alive once it is dropped."""
+    import gc
+    import weakref
+
+    t = trace(nn.seed002().E)
+    [draw(t, step=k) for k in (0, 3)]
+    engine.frames(t, forward=True)[1]
+    gone = weakref.ref(t)
+    del t
+    gc.collect()
+    assert gone() is None
+
+
+def test_a_step_must_be_a_whole_number():
+    """step= takes an int: True, 1.0 or -1 are refused with what step means, before anything is drawn."""
+    t = trace(small_expression())
+    for bad in (True, 1.0, -1, "1"):
+        with pytest.raises(ValueError, match="step must be an int >= 0"):
+            draw(t, step=bad)
