@@ -264,6 +264,8 @@ def _softplus(a):  # log(1 + e^a), written so that exp never overflows: max(a, 0
 
 def _logsumexp(*xs):  # log Σ e^x_i, shifted by the largest x so that exp never overflows
     m = max(xs)
+    if m - m != 0.0:  # m is ±inf (the sum is e^m, whatever the rest) or nan
+        return m
     return m + math.log(math.fsum([math.exp(x - m) for x in xs]))
 
 
@@ -320,9 +322,14 @@ def _minimum_partials(a, b, out):  # the tie as in maximum: 1/2 each
     return (1.0 if a < b else 0.5 if a == b else 0.0, 1.0 if b < a else 0.5 if a == b else 0.0)
 
 
-def _logsumexp_partials(*args):  # ∂out/∂x_i = e^(x_i - out), the softmax p_i: each <= 1, no overflow
-    out = args[-1]
-    return tuple(exp(x - out) for x in args[:-1])
+def _logsumexp_partials(*args):
+    # ∂out/∂x_i = e^(x_i - out), the softmax p_i, computed as e^(x_i - m) / Σ_j e^(x_j - m) with m the
+    # largest x: e^(x_i - out) itself is wrong at large |x| (1e17 + log 2 rounds to 1e17, so p_i = 1).
+    xs = args[:-1]
+    m = max(float(x) for x in xs)
+    e = [exp(x - m) for x in xs]
+    total = sum(e[1:], e[0])
+    return tuple(p / total for p in e)
 
 
 def _sum_partials(*args):

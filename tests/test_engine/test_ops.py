@@ -256,3 +256,52 @@ def test_new_methods_and_graphs_pickle():
     again = pickle.loads(pickle.dumps(out))
     x_again = again.parents[1].parents[0]
     assert again.data == out.data and engine.grad(again, [x_again]) == engine.grad(out, [x])
+
+
+def _decimal_logsumexp(xs):
+    """log Σ e^x_i and the softmax, in 60-digit decimal arithmetic (the reference)."""
+    import decimal
+
+    with decimal.localcontext() as ctx:
+        ctx.prec = 60
+        d = [decimal.Decimal(x) for x in xs]  # exact: every float is a decimal fraction
+        m = max(d)
+        e = [(x - m).exp() for x in d]
+        total = sum(e, decimal.Decimal(0))
+        return float(m + total.ln()), [float(x / total) for x in e]
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(-1e300, 1e300),
+            st.floats(-50.0, 50.0),
+            st.sampled_from([1e17, -1e17, 1e300, 7e15]),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_logsumexp_and_its_gradient_match_a_high_precision_reference(xs):
+    """logsumexp and its gradient (the softmax) equal 60-digit decimal results, at any magnitude."""
+    want_out, want_p = _decimal_logsumexp(xs)
+    leaves = [Value(x) for x in xs]
+    out = engine.logsumexp(leaves)
+    out.backward()
+    assert out.data == pytest.approx(want_out, rel=1e-15, abs=1e-15)
+    assert [v.grad for v in leaves] == pytest.approx(want_p, rel=1e-12, abs=1e-15)
+
+
+def test_logsumexp_of_huge_equal_logits_is_half_and_half():
+    """Two logits of 1e17: the gradient is [1/2, 1/2] (not [1, 1], as e^(x - out) would give)."""
+    a, b = Value(1e17), Value(1e17)
+    engine.logsumexp([a, b]).backward()
+    assert (a.grad, b.grad) == (0.5, 0.5)
+
+
+def test_logsumexp_of_plain_floats_with_infinities():
+    """On plain floats, an infinite input gives ±inf (not nan): log(e^inf + e^1) = inf."""
+    assert engine.logsumexp([math.inf, 1.0]) == math.inf
+    assert engine.logsumexp([-math.inf, 2.0]) == 2.0
+    assert engine.logsumexp([-math.inf, -math.inf]) == -math.inf
+    assert math.isnan(engine.logsumexp([math.nan, 1.0]))
