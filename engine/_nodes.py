@@ -13,7 +13,7 @@ import re
 
 from . import modes
 from .numbers import real
-from .ops import domain_error
+from .ops import domain_error, is_name
 
 _new = object.__new__
 _mode = modes.current.get
@@ -86,7 +86,9 @@ def maker(row):
     are looked up in the row's cache (``x * 2`` twice shares one op). Only text of the
     rule table is compiled here, never anything a user wrote.
     """
-    bound = row.inputs[-1] == "k"
+    if not is_name(row.name):  # defence in depth: register() checks it first (engine.ops.check_row)
+        raise ValueError(f"a node maker is built only for a row named by an identifier, not {row.name!r}")
+    bound = row.takes_constant
     values = ["a", "b"][: row.arity]
     parents = f"({', '.join(values)},)" if len(values) == 1 else f"({', '.join(values)})"
     expr = row.code[0] if row.code and isinstance(row.code[0], str) else ""

@@ -24,6 +24,8 @@ how :func:`engine.codegen` writes the row as Python (the same floats, bit for bi
     ('out * (1 - out)',)
 """
 
+import ast
+import keyword
 import math
 import numbers
 import operator
@@ -82,12 +84,35 @@ class Op:
                 self.bound[k] = op
         return op
 
+    # What a row's input names mean: "x_i" (a name ending in _i) is a list of inputs, and a
+    # last input "k" is a plain number bound into the op. These properties say it; nothing
+    # else reads the names.
+    @property
+    def is_nary(self) -> bool:
+        """True for a row that takes any number of inputs (sum, dot, logsumexp): its inputs are lists."""
+        return self.inputs[0].endswith("_i")
+
+    @property
+    def takes_constant(self) -> bool:
+        """True for a row whose last input is a plain number k bound into the op (``x * 2``, ``leaky_relu``)."""
+        return self.inputs[-1] == "k"
+
+    @property
+    def lists(self) -> tuple:
+        """The inputs of an n-ary row that are lists, without their ``_i``: ``("w", "x")`` for dot."""
+        return tuple(name[:-2] for name in self.inputs if name.endswith("_i"))
+
     @property
     def arity(self) -> int | None:
         """Number of Value inputs, or None for ops that take any number (sum, dot)."""
-        if self.inputs[0].endswith("_i"):
+        if self.is_nary:
             return None
-        return len(self.inputs) - (self.inputs[-1] == "k")
+        return len(self.inputs) - self.takes_constant
+
+    @property
+    def is_unary(self) -> bool:
+        """True for a row of one Value input and no constant: ``exp(a)``, a method ``x.exp()``."""
+        return self.arity == 1 and not self.takes_constant
 
     @property
     def is_function(self) -> bool:
@@ -150,7 +175,7 @@ def function(name: str) -> Callable:
 
     def f(x, *rest):
         op = RULES[name]
-        if not rest and op.arity == 1 and op.inputs[-1] != "k":
+        if not rest and op.is_unary:
             return getattr(x, name)() if hasattr(x, "parents") else _checked(op, _real(name, x))
         if 1 + len(rest) != len(op.inputs):
             raise TypeError(
@@ -158,7 +183,7 @@ def function(name: str) -> Callable:
             )
         if not any(hasattr(v, "parents") for v in (x, *rest)):  # numbers only: a float back
             return _checked(op, *(_real(name, v) for v in (x, *rest)))
-        if op.inputs[-1] == "k":  # leaky_relu(x, 0.01): one node, bound to the number k
+        if op.takes_constant:  # leaky_relu(x, 0.01): one node, bound to the number k
             k = rest[-1]
             if hasattr(k, "parents") or not math.isfinite(k := _real(name, k)):
                 raise TypeError(f"{name}: k must be a finite number (not a Value), got {rest[-1]!r}")
@@ -506,11 +531,66 @@ def functions() -> tuple[str, ...]:
 
 
 FUNCTIONS = functions()  # those of the table as shipped
-ADD, MUL, NEG, ADDK, MULK, SUM, DOT, DIV, DIVK, POWK, POW, EXP, LOG, SQRT, TANH, SIGMOID, RELU, SIN, COS = (
-    _TABLE[:19]
+# The rows the core calls by name (Value's operators, engine.sum, engine.dot, engine.logsumexp).
+ADD, MUL, NEG, DIV, POW, SUM, DOT = (RULES[n] for n in ("add", "mul", "neg", "div", "pow", "sum", "dot"))
+ADDK, MULK, DIVK, POWK, RSUBK, RDIVK, RPOWK = (
+    RULES[n] for n in ("addk", "mulk", "divk", "powk", "rsubk", "rdivk", "rpowk")
 )
-RSUBK, RDIVK, RPOWK = _TABLE[19:22]
 ABS, LOGSUMEXP = RULES["abs"], RULES["logsumexp"]
+
+
+def is_name(text: object) -> bool:
+    """Whether ``text`` may name a row or an input in code: an identifier, not a keyword, no ``__``."""
+    return isinstance(text, str) and text.isidentifier() and not keyword.iskeyword(text) and "__" not in text
+
+
+# What a row's code text may contain: arithmetic, comparisons, conditionals and calls of the table's
+# functions on its input names and number literals; no attributes, subscripts or other names.
+_CODE_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Compare, ast.IfExp, ast.BoolOp, ast.Call,
+               ast.Name, ast.Constant, ast.Load, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)  # fmt: skip
+
+
+def check_row(op: "Op") -> None:
+    """Refuse a row whose name, inputs or code text could not be written safely into generated code.
+
+    Node makers and ``engine.codegen`` paste a row's name, input names and code text into
+    Python source, so each must be a plain identifier (or a plain arithmetic expression
+    of them); anything else raises ValueError before any code is built.
+    """
+    if not is_name(op.name):
+        raise ValueError(
+            f"a row's name is a plain identifier such as 'softsign' (letters, digits, _; not a keyword, "
+            f"no '__'), not {op.name!r}"
+        )
+    inputs = op.inputs
+    if not isinstance(inputs, tuple) or not inputs or not all(is_name(i) for i in inputs) or "out" in inputs:
+        raise ValueError(f"{op.name}: inputs are a tuple of identifiers such as ('a', 'b'), not {inputs!r}")
+    texts = (op.symbol, *op.formulas)
+    if not all(isinstance(t, str) and t.isprintable() for t in texts):
+        raise ValueError(f"{op.name}: the symbol and formulas are one-line texts, not {texts!r}")
+    allowed = {*inputs, "out", *(i[:-2] for i in inputs), *functions(), op.name}
+    # engine.codegen writes an n-ary row's partials from its formulas: those are code too
+    for entry in (*op.code, *(op.formulas if op.is_nary else ())):
+        if not isinstance(entry, str):
+            continue
+        try:
+            tree = ast.parse(entry, mode="eval")
+        except SyntaxError:
+            raise ValueError(f"{op.name}: the code text {entry!r} is not a Python expression") from None
+        for node in ast.walk(tree):
+            if (
+                not isinstance(node, _CODE_NODES)
+                or isinstance(node, ast.Name)
+                and node.id not in allowed
+                or isinstance(node, ast.Constant)
+                and type(node.value) not in (int, float)
+                or isinstance(node, ast.Call)
+                and (not isinstance(node.func, ast.Name) or node.keywords)
+            ):
+                raise ValueError(
+                    f"{op.name}: the code text {entry!r} may use only its inputs, out, numbers, arithmetic "
+                    "and the rule table's functions"
+                )
 
 
 def domain_error(op: "Op", exc: Exception, inputs: Any, labels: Any = ()) -> Exception:

@@ -137,7 +137,7 @@ class Value:
 
 
 def _function_method(op):  # x.exp(): one unary node; x.maximum(y), x.leaky_relu(0.01): engine.maximum(x, y)
-    single = op.arity == 1 and op.inputs[-1] != "k"
+    single = op.is_unary
     method = maker(op) if single else ops.function(op.name)
     method.__name__, method.__qualname__ = op.name, f"Value.{op.name}"  # so pickle finds Value.exp
     method.__module__ = __name__  # engine.value, also for a method made by engine.ops.function
@@ -152,12 +152,20 @@ def register(op: Op) -> Op:
     """
     if not isinstance(op, Op) or op.constant is not None:
         raise TypeError(f"register() takes an unbound engine.Op, not {op!r}")
+    ops.check_row(op)  # before any code is built: nothing is changed if it raises
     if op.name in ops.RULES and ops.RULES[op.name] is not op:
         raise ValueError(f"engine.RULES already has a row named {op.name!r}")
+    method = _function_method(op) if op.is_function else None
+    if method is not None and getattr(Value, op.name, None) is not None and not _is_row_method(op.name):
+        raise ValueError(f"{op.name!r} is already a Value attribute (x.{op.name}); give the row another name")
     ops.RULES[op.name] = op
-    if op.is_function:
-        setattr(Value, op.name, _function_method(op))
+    if method is not None:
+        setattr(Value, op.name, method)
     return op
+
+
+def _is_row_method(name):  # a method register() made for a row (so registering it again replaces it)
+    return getattr(getattr(Value, name), "__module__", None) == __name__ and name in ops.RULES
 
 
 for _op in list(ops.RULES.values()):

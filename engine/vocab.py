@@ -97,7 +97,7 @@ def formula(node: Any, index: int, names: dict, digits: int = DIGITS) -> str:
     op, parents = node.op, node.parents
     shown: dict[str, str] = {"out": names[node]}
     if op.arity is None:  # n-ary: groups such as w_1..w_n, x_1..x_n, then any fixed inputs (b)
-        groups = [g[:-2] for g in op.inputs if g.endswith("_i")]
+        groups = list(op.lists)
         fixed = op.inputs[len(groups) :]
         n = len(parents) // len(groups)  # fixed inputs are optional and fewer than the groups
         for g, prefix in enumerate(groups):

@@ -14,7 +14,7 @@ from engine.tools.strategies import DOMAINS, op_inputs
 def build(name, numbers):
     """Leaves and the output node of the op ``name`` applied to ``numbers``."""
     op = RULES[name]
-    if op.inputs[-1] == "k":  # bound ops: the last number is the constant k
+    if op.takes_constant:  # bound ops: the last number is the constant k
         leaves = [Value(numbers[0])]
         return leaves, op.bind(numbers[1])(*leaves)
     leaves = [Value(x) for x in numbers]
@@ -23,7 +23,7 @@ def build(name, numbers):
 
 def forward(name, numbers):
     op = RULES[name]
-    if op.inputs[-1] == "k":
+    if op.takes_constant:
         return op.bind(numbers[1]).forward(numbers[0])
     return op.forward(*numbers)
 
@@ -38,7 +38,7 @@ def central_difference(f, xs, i):
 
 def differentiable(name, numbers):
     """The input positions that carry a gradient (not the constant k)."""
-    return range(1 if RULES[name].inputs[-1] == "k" else len(numbers))
+    return range(1 if RULES[name].takes_constant else len(numbers))
 
 
 def close(a, b, rtol=1e-6, atol=1e-7):
@@ -104,7 +104,7 @@ def test_formula_text_agrees_with_the_code(name, data):
         text = op.formula(i, n)
         names = {"out": out.data, **{f: getattr(ops, f) for f in ops.functions() if hasattr(ops, f)}}
         if op.arity is None:  # sum, dot, logsumexp: x_i / w_i name the matching input
-            groups = [g[:-2] for g in op.inputs if g.endswith("_i")]
+            groups = list(op.lists)
             m = n // len(groups)
             for g, prefix in enumerate(groups):
                 names.update({f"{prefix}_{j + 1}": x for j, x in enumerate(numbers[g * m : (g + 1) * m])})

@@ -600,3 +600,85 @@ def test_a_label_is_a_str_or_none(label):
     with pytest.raises(TypeError, match="a label is a str"):
         Value(2.0, label=label)
     assert Value(2.0, label="w5").label == "w5" and Value(2.0, label=None).label is None
+
+
+# --- register: a row of your own, and names that cannot be one -----------------
+
+
+def _softsign(name, **fields):
+    """A unary function row named ``name`` (softsign: a / (1 + |a|))."""
+    return engine.Op(
+        name, "softsign", ("a",), lambda a: a / (1 + abs(a)), lambda a, out: ((1 - abs(out)) ** 2,),
+        fields.pop("formulas", ("(1 - abs(out))**2",)), **fields,
+    )  # fmt: skip
+
+
+def _state():
+    """What a registration could change: the table, Value's attributes, engine's names, parser functions."""
+    return dict(engine.RULES), dict(vars(Value)), set(vars(engine)), engine.ops.functions()
+
+
+HOSTILE = [
+    "x(a):\n    import os\ndef make_y",  # would have run code inside the node maker's source
+    "has space",  # was a SyntaxError after the row was already in RULES
+    "__init__", "__class__", "a__b", "class", "lambda", "1abc", "", "a-b", "é\u2028", "data", "grad",
+    "backward", "parents", "op",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_register_refuses_a_hostile_name_and_changes_nothing(name):
+    """A name that is not a plain identifier, or is a Value attribute, is refused before code is built."""
+    before = _state()
+    with pytest.raises(ValueError, match="identifier|already a Value attribute"):
+        engine.register(_softsign(name))
+    assert _state() == before
+
+
+@given(st.text(max_size=20).filter(lambda s: not engine.ops.is_name(s)))
+def test_register_refuses_any_text_that_is_not_an_identifier(name):
+    """Any text that is not a plain identifier (hypothesis text) is refused and changes nothing."""
+    before = _state()
+    with pytest.raises(ValueError, match="identifier"):
+        engine.register(_softsign(name))
+    assert _state() == before
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        ('__import__("os").system("echo hi")',),
+        ("a.__class__",),
+        ("a[0]",),
+        ("'text'",),
+        ("open(a)",),
+        ("a +",),
+        ("a", "(lambda: 1)()"),
+    ],
+)
+def test_register_refuses_code_text_that_is_not_arithmetic_of_its_inputs(code):
+    """A code template is pasted into generated code: anything beyond arithmetic of its inputs is refused."""
+    before = _state()
+    with pytest.raises(ValueError, match="code text"):
+        engine.register(_softsign("softsign_code", code=code))
+    assert _state() == before
+
+
+def test_register_refuses_formulas_that_span_lines():
+    """A formula or symbol with a line break (it would leave a generated comment) is refused."""
+    before = _state()
+    with pytest.raises(ValueError, match="one-line"):
+        engine.register(_softsign("softsign_text", formulas=("1\nimport os",)))
+    assert _state() == before
+
+
+def test_a_registered_row_is_a_method_and_equals_its_rule(monkeypatch):
+    """A valid row becomes a Value method whose node and gradient come from the row itself."""
+    row = _softsign("softsign_ok", code=("a / (1 + abs(a))", "(1 - abs(out)) ** 2"))
+    monkeypatch.setitem(engine.RULES, row.name, row)  # taken out again after the test
+    monkeypatch.setattr(Value, row.name, None, raising=False)
+    engine.register(row)
+    x = Value(0.5)
+    y = x.softsign_ok()
+    y.backward()
+    assert y.op is row and y.data == row.forward(0.5) and x.grad == row.partials(0.5, y.data)[0]
