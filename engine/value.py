@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from . import _copying, modes, ops
-from . import backward as _backward
+from . import backward as _pass
 from ._nodes import as_float, maker, nary, number
 from .ops import ADD, ADDK, DIV, DIVK, DOT, MUL, MULK, NEG, POW, POWK, RDIVK, RPOWK, RSUBK, SUM, Op
 
@@ -133,7 +133,19 @@ class Value:
         while interior nodes hold the gradients of this call only. A backward
         pass is all or nothing: if it raises, every ``.grad`` is as it was.
         """
-        _backward.run(self, gradient)
+        _pass.run(self, gradient)
+
+    # micrograd's names, so Karpathy's lecture runs unchanged (its draw_dot, its hand-stepped _backward()).
+    @property
+    def _prev(self) -> tuple:  # the parents, in order (micrograd keeps a set)
+        return self.parents
+
+    @property
+    def _op(self) -> str:  # the op as drawings show it: '*', 'tanh', '* 2'; '' for a leaf
+        return "" if self.op is None else self.op.label
+
+    def _backward(self) -> None:  # this node's own chain-rule step: each parent.grad += self.grad * local
+        _pass.step(self)
 
 
 def _function_method(op):  # x.exp(): one unary node; x.maximum(y), x.leaky_relu(0.01): engine.maximum(x, y)
@@ -156,16 +168,12 @@ def register(op: Op) -> Op:
     if op.name in ops.RULES and ops.RULES[op.name] is not op:
         raise ValueError(f"engine.RULES already has a row named {op.name!r}")
     method = _function_method(op) if op.is_function else None
-    if method is not None and getattr(Value, op.name, None) is not None and not _is_row_method(op.name):
+    if method is not None and getattr(Value, op.name, None) is not None and op.name not in ops.RULES:
         raise ValueError(f"{op.name!r} is already a Value attribute (x.{op.name}); give the row another name")
     ops.RULES[op.name] = op
     if method is not None:
         setattr(Value, op.name, method)
     return op
-
-
-def _is_row_method(name):  # a method register() made for a row (so registering it again replaces it)
-    return getattr(getattr(Value, name), "__module__", None) == __name__ and name in ops.RULES
 
 
 for _op in list(ops.RULES.values()):
