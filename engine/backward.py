@@ -4,8 +4,7 @@
 node's gradient is complete before it is passed on, and for every edge
 node -> parent adds ∂L/∂node · ∂node/∂parent to ∂L/∂parent; ``backprop`` wraps it
 (all or nothing, leaves accumulating across passes, anomaly checks). Stepping, tracing,
-drawing and explaining all read what this loop records (``record=True``); none
-runs it again.
+drawing and explaining read what this loop records (``record=True``); none runs it again.
 
     >>> from engine import Value
     >>> a, b = Value(2.0), Value(-3.0)
@@ -21,13 +20,13 @@ from typing import Any
 
 from . import modes
 from ._nodes import backward_error, describe, name
-from .walks import postorder, topological_order
+from .walks import Node, postorder, topological_order
 
 _isfinite = math.isfinite
 passes = 0  # backward passes run so far in this process (tests count them: views must not re-run)
 
 
-def local_derivatives(node: Any, as_values: bool = False) -> tuple:
+def local_derivatives(node: Node, as_values: bool = False) -> tuple:
     """∂node/∂parent for each parent of an interior node, from its row of the rule table.
 
     With ``as_values`` the partials are Values built from the graph itself, so
@@ -52,7 +51,11 @@ local_partials = local_derivatives  # the name it had first
 
 
 def chain_rule(
-    root: Any, gradient: Any = 1.0, order: list | None = None, steps: bool = False, create_graph: bool = False
+    root: Node,
+    gradient: Any = 1.0,
+    order: list | None = None,
+    steps: bool = False,
+    create_graph: bool = False,
 ) -> Iterator[tuple]:
     """The backward pass itself: seed ∂L/∂L, then the chain rule on every edge, last node first.
 
@@ -69,14 +72,14 @@ def chain_rule(
                 yield node, parent, local
 
 
-def step(node: Any) -> None:
+def step(node: Node) -> None:
     """One node's own chain-rule step, micrograd's ``node._backward()``: to each parent's grad, its term."""
     for _ in chain_rule(node, node.grad, [node] if node.parents else []):
         pass
 
 
 def backprop(
-    root: Any, gradient: Any = 1.0, record: bool = False, create_graph: bool = False
+    root: Node, gradient: Any = 1.0, record: bool = False, create_graph: bool = False
 ) -> Iterator[tuple]:
     """The backward pass as ``backward()`` runs it: ``chain_rule`` with the guards a learner need not read.
 
@@ -141,13 +144,13 @@ def check_gradient(gradient: object) -> float:
     return float(gradient)
 
 
-def run(root: Any, gradient: float = 1.0) -> None:
+def run(root: Node, gradient: float = 1.0) -> None:
     """``root.backward(gradient)``: the whole pass, all or nothing."""
     for _ in backprop(root, check_gradient(gradient)):
         pass
 
 
-def grad(output: Any, inputs: Iterable[Any], create_graph: bool = False) -> list:
+def grad(output: Any, inputs: Iterable[Node], create_graph: bool = False) -> list:
     """∂output/∂input for each input, without changing any ``.grad``.
 
     With ``create_graph=True`` the gradients are Values in a new graph, so they
@@ -168,7 +171,7 @@ def grad(output: Any, inputs: Iterable[Any], create_graph: bool = False) -> list
         if not isinstance(output, numbers.Real):
             raise TypeError(f"grad(output, inputs): the output must be a Value, not {type(output).__name__}")
         # A number is a constant: its derivative is 0 for every input, as in autograd.
-        return [type(v)(0.0) for v in inputs] if create_graph else [0.0] * len(inputs)
+        return [type(v)(0.0) for v in inputs] if create_graph else [0.0] * len(inputs)  # type: ignore[call-arg]
     Value = type(output)
     if create_graph and not modes.current.get().recording:
         raise RuntimeError(

@@ -145,6 +145,10 @@ class Op:
             else f"{self.symbol} {k}"
         )
 
+    def __call__(self, *inputs: Any) -> Any:
+        """Record one node of this op on ``inputs``: ``RULES["mul"](a, b)`` (``engine.apply``, set by engine.value)."""
+        raise NotImplementedError("engine.value attaches Op.__call__ when it is imported")
+
     def __repr__(self):
         return f"<op {self.name}{'' if self.constant is None else f' k={self.constant!r}'}>"
 
@@ -218,7 +222,7 @@ def logsumexp(values: Any) -> Any:
         raise ValueError("logsumexp of no values is log 0 = -inf; give at least one value")
     if all(isinstance(v, (float, int)) for v in values):
         return _checked(LOGSUMEXP, *values)
-    return LOGSUMEXP(*values)  # type: ignore[operator]  # Op.__call__ is engine.apply: numbers become leaves
+    return LOGSUMEXP(*values)  # Op.__call__ is engine.apply: numbers become leaves
 
 
 exp, log, sqrt, tanh, sigmoid, relu, sin, cos = map(

@@ -48,8 +48,8 @@ class Value:
             raise TypeError(f"a label is a str such as 'w5' (or None), not {type(label).__name__} {label!r}")
         self.label = label
         self.scope = modes.current.get().scope
-        self.op = None
-        self.parents = ()
+        self.op: Op | None = None
+        self.parents: tuple = ()
 
     def __repr__(self):
         label = f", label={self.label!r}" if self.label is not None else ""
@@ -200,7 +200,7 @@ def apply(op: Op, *inputs: Value | Number) -> Value:
 
 # An op of the table is called on Values to record a node: RULES["mul"](a, b). The
 # table cannot import Value (it comes first), so the call is attached here.
-Op.__call__ = apply  # type: ignore[method-assign]
+Op.__call__ = apply  # type: ignore[method-assign, assignment]
 
 
 def sum(values: Iterable[Value | Number]) -> Value:
