@@ -1,4 +1,7 @@
-"""Node makers: today's exec-generated makers (engine/_nodes.py) against plain closures.
+"""Node makers: plain closures (engine/_nodes.py's maker) against makers generated as source and exec'ed.
+
+The engine used generated makers until this benchmark showed they gain no clear margin
+(within ±7% either way on these workloads), so it now uses the closures.
 
 Run: python benchmarks/bench_nodes.py
 
@@ -9,6 +12,7 @@ closures / exec (above 1: the closures are slower).
 """
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -21,60 +25,60 @@ from bench_engine import balanced, build_and_backward, chain, exprs  # noqa: E40
 import engine  # noqa: E402
 from engine import _nodes, modes, ops, value  # noqa: E402
 
-_new, _mode, _active, finish = object.__new__, modes.current.get, modes.active, _nodes.finish
+_SOURCE = """\
+def make_{name}({params}):
+{lookup}{compute}
+    out = _new(a.__class__)
+    out.data = data
+    out.grad = 0.0
+    out.label = None
+    if _active[0]:
+        mode = _mode()
+        out.scope = mode.scope
+        if not mode.recording or mode.checking:
+            return finish(out, op, {parents}, mode)
+    else:
+        out.scope = None
+    out.op = op
+    out.parents = {parents}
+    return out
+"""
+_PLAIN = re.compile(r"[abk +*-]+")  # a forward that is plain arithmetic (a * b): written inline
 
 
-def closure_maker(row):
-    """The node maker of ``row`` as a plain closure: the row's forward called, the node filled in."""
-    forward = row.forward
+def failed(op, exc, parents):
+    k = [op.constant] if op.constant is not None else []
+    return ops.domain_error(op, exc, [p.data for p in parents] + k, [p.label for p in parents])
 
-    def made(a, data, op, parents):
-        out = _new(a.__class__)
-        out.data, out.grad, out.label = data, 0.0, None
-        if _active[0]:  # a mode is set in some thread: this thread's scope, and the rest
-            mode = _mode()
-            out.scope = mode.scope
-            if not mode.recording or mode.checking:
-                return finish(out, op, parents, mode)
-        else:
-            out.scope = None
-        out.op, out.parents = op, parents
-        return out
 
-    def failed(op, exc, parents, k=()):
-        return ops.domain_error(op, exc, [p.data for p in parents] + list(k), [p.label for p in parents])
+def exec_maker(row):
+    """The node maker engine/_nodes.py generated before (source text exec'ed per row): the contender.
 
-    if row.takes_constant:
-        cache = row.bound
-
-        def make_k(a, k):
-            op = cache.get(k) or row.bind(k)
-            try:
-                data = forward(a.data, k)
-            except (ArithmeticError, ValueError) as exc:
-                raise failed(op, exc, (a,), (k,)) from None
-            return made(a, data, op, (a,))
-
-        return make_k
-    if row.arity == 2:
-
-        def make_2(a, b):
-            try:
-                data = forward(a.data, b.data)
-            except (ArithmeticError, ValueError) as exc:
-                raise failed(row, exc, (a, b)) from None
-            return made(a, data, row, (a, b))
-
-        return make_2
-
-    def make_1(a):
-        try:
-            data = forward(a.data)
-        except (ArithmeticError, ValueError) as exc:
-            raise failed(row, exc, (a,)) from None
-        return made(a, data, row, (a,))
-
-    return make_1
+    Its forward is the row's code text written inline when that is plain arithmetic
+    (``a.data * b.data``, no call), else a call of the row's forward; only the rule table's
+    own rows (identifiers checked by engine.ops.check_row) are compiled here.
+    """
+    assert ops.is_name(row.name)
+    bound = row.takes_constant
+    values = ["a", "b"][: row.arity]
+    parents = f"({', '.join(values)},)" if len(values) == 1 else f"({', '.join(values)})"
+    expr = row.code[0] if row.code and isinstance(row.code[0], str) else ""
+    if _PLAIN.fullmatch(expr):
+        compute = "    data = " + re.sub(r"\b([ab])\b", r"\1.data", expr)
+    else:
+        args = ", ".join([f"{v}.data" for v in values] + (["k"] if bound else []))
+        compute = (
+            f"    try:\n        data = forward({args})\n    except (ArithmeticError, ValueError) as exc:\n"
+            f"        raise failed(op, exc, {parents}) from None"
+        )
+    source = _SOURCE.format(
+        name=row.name, params=", ".join(values + (["k"] if bound else [])), parents=parents, compute=compute,
+        lookup="    op = cache.get(k) or row.bind(k)\n" if bound else "",
+    )  # fmt: skip
+    space = dict(finish=_nodes.finish, _new=object.__new__, _active=modes.active, _mode=modes.current.get,
+                 failed=failed, op=row, row=row, cache=row.bound, forward=row.forward)  # fmt: skip
+    exec(compile(source, f"<the generated node maker of {row.name!r}>", "exec"), space)
+    return space[f"make_{row.name}"]
 
 
 NAMES = {"_add": "add", "_mul": "mul", "_div": "div", "_pow": "pow", "_neg": "neg", "_addk": "addk",
@@ -100,7 +104,7 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args(argv)
     print(f"{'workload':<9} {'exec ms':>9} {'closures ms':>12} {'closures/exec':>14}")
-    results, contenders = {}, {"exec": build(_nodes.maker), "closures": build(closure_maker)}
+    results, contenders = {}, {"exec": build(exec_maker), "closures": build(_nodes.maker)}
     for name, workload, n in (("chain", chain, args.chain), ("exprs", exprs, args.exprs),
                               ("balanced", balanced, args.exprs)):  # fmt: skip
         grads = {}
@@ -117,7 +121,7 @@ def main(argv=None):
             return timed
 
         t = median_times({kind: run(makers) for kind, makers in contenders.items()}, args.repeats)
-        use(contenders["exec"])
+        use(contenders["closures"])  # what engine.value uses
         results[name] = t["closures"] / t["exec"]
         print(f"{name:<9} {t['exec'] * 1e3:>9.1f} {t['closures'] * 1e3:>12.1f} {results[name]:>13.2f}x")
     return results
