@@ -9,6 +9,8 @@ the op's row of the rule table.
 import decimal
 import math
 import numbers
+from collections.abc import Callable
+from typing import Any
 
 from . import modes
 from .numbers import real
@@ -64,10 +66,11 @@ def maker(row):
     generated code: no faster by a clear margin.)
     """
     forward = row.forward
+    make: Callable[..., Any]
     if row.takes_constant:
         cache = row.bound
 
-        def make(a, k):
+        def make_k(a, k):
             op = cache.get(k) or row.bind(k)
             try:
                 data = forward(a.data, k)
@@ -75,24 +78,27 @@ def maker(row):
                 raise _failed(op, exc, (a,)) from None
             return node(a.__class__, data, op, (a,))
 
+        make = make_k
     elif row.arity == 2:
 
-        def make(a, b):
+        def make_2(a, b):
             try:
                 data = forward(a.data, b.data)
             except (ArithmeticError, ValueError) as exc:
                 raise _failed(row, exc, (a, b)) from None
             return node(a.__class__, data, row, (a, b))
 
+        make = make_2
     else:
 
-        def make(a):
+        def make_1(a):
             try:
                 data = forward(a.data)
             except (ArithmeticError, ValueError) as exc:
                 raise _failed(row, exc, (a,)) from None
             return node(a.__class__, data, row, (a,))
 
+        make = make_1
     make.__name__ = make.__qualname__ = f"make_{row.name}"
     return make
 
