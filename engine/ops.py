@@ -743,6 +743,7 @@ _TABLE = [
         formulas=("1 if a > 0 else -1 if a < 0 else 0",),
         domain=(Interval(0.01, 5.0, signed=True),),  # test domain
         guard=("nonzero",),
+        code=("abs(a)", "1.0 if a > 0 else -1.0 if a < 0 else 0.0"),  # code
     ),
     Op(  # the larger of a and b
         name="maximum",
@@ -753,6 +754,11 @@ _TABLE = [
         formulas=("1 if a > b else 0.5 if a == b else 0", "1 if b > a else 0.5 if a == b else 0"),
         domain=APART,  # test domain
         guard="apart",
+        code=(  # code
+            "maximum(a, b)",
+            "1.0 if a > b else 0.5 if a == b else 0.0",
+            "1.0 if b > a else 0.5 if a == b else 0.0",
+        ),
     ),
     Op(  # the smaller of a and b
         name="minimum",
@@ -763,6 +769,11 @@ _TABLE = [
         formulas=("1 if a < b else 0.5 if a == b else 0", "1 if b < a else 0.5 if a == b else 0"),
         domain=APART,  # test domain
         guard="apart",
+        code=(  # code
+            "minimum(a, b)",
+            "1.0 if a < b else 0.5 if a == b else 0.0",
+            "1.0 if b < a else 0.5 if a == b else 0.0",
+        ),
     ),
     # leaky_relu(a, k): the slope k for a <= 0 is bound like a constant (x.leaky_relu(0.01));
     # at 0 the slope is k, as torch's
@@ -776,6 +787,7 @@ _TABLE = [
         domain=(Interval(0.01, 5.0, signed=True), Interval(0.0, 1.0)),  # test domain
         guard=("nonzero",),
         constants=(0.01, 0.1, 0.2),
+        code=("a if a > 0.0 else k * a", "1.0 if a > 0 else k"),  # code
     ),
     Op(  # log(1 + e^a), a smooth ReLU
         name="softplus",
@@ -785,6 +797,7 @@ _TABLE = [
         symbol="softplus",  # display
         formulas=("sigmoid(a)",),
         domain=(Interval(-20.0, 20.0),),  # test domain
+        code=("softplus(a)", "sigmoid(a)"),  # code
     ),
     Op(  # log(1 + a), exact near a = 0
         name="log1p",
@@ -795,6 +808,7 @@ _TABLE = [
         formulas=("1 / (1 + a)",),
         domain=(Interval(-0.95, 50.0),),  # test domain
         guard=((-1.0, math.inf),),
+        code=("log1p(a)", "1 / (1 + a)"),  # code
     ),
     Op(  # e^a - 1, exact near a = 0
         name="expm1",
@@ -803,6 +817,7 @@ _TABLE = [
         partials=lambda a, out: (out + 1,),
         symbol="expm1",  # display
         formulas=("out + 1",),
+        code=("expm1(a)", "out + 1"),  # code
     ),
     Op(  # tan a
         name="tan",
@@ -813,6 +828,7 @@ _TABLE = [
         formulas=("1 + out**2",),
         domain=(Interval(-1.4, 1.4),),  # test domain
         guard=((-math.pi / 2, math.pi / 2),),
+        code=("tan(a)", "1 + out * out"),  # code
     ),
     Op(  # atan a
         name="atan",
@@ -821,6 +837,7 @@ _TABLE = [
         partials=lambda a, out: (1 / (1 + a * a),),
         symbol="atan",  # display
         formulas=("1 / (1 + a**2)",),
+        code=("atan(a)", "1 / (1 + a * a)"),  # code
     ),
     Op(  # sinh a
         name="sinh",
@@ -829,6 +846,7 @@ _TABLE = [
         partials=lambda a, out: (cosh(a),),
         symbol="sinh",  # display
         formulas=("cosh(a)",),
+        code=("sinh(a)", "cosh(a)"),  # code
     ),
     Op(  # cosh a
         name="cosh",
@@ -837,6 +855,7 @@ _TABLE = [
         partials=lambda a, out: (sinh(a),),
         symbol="cosh",  # display
         formulas=("sinh(a)",),
+        code=("cosh(a)", "sinh(a)"),  # code
     ),
     Op(  # log Σ e^x_i, any number of inputs, stable at any size
         name="logsumexp",
@@ -876,8 +895,8 @@ def is_name(text: object) -> bool:
 # What a row's code text may contain: arithmetic, comparisons, conditionals and calls of the table's
 # functions on its input names and number literals; no attributes, subscripts or other names.
 _CODE_NODES = (
-    ast.Expression, ast.BinOp, ast.UnaryOp, ast.Compare, ast.IfExp, ast.BoolOp, ast.Call, ast.Name, ast.Constant,
-    ast.Load, ast.operator, ast.unaryop, ast.cmpop, ast.boolop,
+    ast.Expression, ast.BinOp, ast.UnaryOp, ast.Compare, ast.IfExp, ast.BoolOp, ast.Call, ast.Name,
+    ast.Constant, ast.Load, ast.operator, ast.unaryop, ast.cmpop, ast.boolop,
 )  # fmt: skip
 
 
