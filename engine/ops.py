@@ -65,6 +65,7 @@ class Op:
     # How engine.codegen writes the row as Python: (forward, ∂out/∂input, ...) in the names
     # a, b, k, out, each giving the very float forward/partials give (an entry may be a function
     # (input names, k) -> text, or None). () or a missing entry: the code calls the row's own functions.
+    # An n-ary row has (forward, partials): partials a function (input names, index) -> text.
     code: tuple = ()
 
     def bind(self, k: float) -> "Op":
@@ -360,6 +361,36 @@ def _logsumexp_partials(*args):
     e = [exp(x - m) for x in xs]
     total = sum(e[1:], e[0])
     return tuple(p / total for p in e)
+
+
+_SOFTMAX: list = [((), ())]  # the last (xs, softmax of xs) that softmax() computed
+
+
+def softmax(xs: tuple) -> tuple:
+    """logsumexp's partials at the floats ``xs`` (the softmax), as its rule gives them, bit for bit.
+
+    The code engine.codegen writes asks for them once per input of a logsumexp node, so the
+    last answer is kept: the exps are computed once per node, not once per input.
+    """
+    last = _SOFTMAX[0]
+    if last[0] == xs:  # never true for a nan (nan != nan): then it is computed again
+        return last[1]
+    p = _logsumexp_partials(*xs, 0.0)  # (the rule reads out only through its inputs' max)
+    _SOFTMAX[0] = (xs, p)
+    return p
+
+
+def _logsumexp_code(names, k):  # logsumexp((x_1, ..., x_n)): engine.logsumexp on floats is the row's forward
+    return f"logsumexp({_tuple(names)})"
+
+
+def _logsumexp_partial_code(names, index):  # the softmax of the inputs, taken at input ``index``
+    return f"softmax({_tuple(names)})[{index}]"
+
+
+def code_functions() -> tuple[str, ...]:
+    """The functions generated code may call: the function rows, and logsumexp with its softmax."""
+    return (*functions(), "logsumexp", "softmax")
 
 
 def _sum_partials(*args):
@@ -866,6 +897,7 @@ _TABLE = [
         formulas=("exp(x_i - out)",),
         text=lambda o, k: (f"logsumexp([{', '.join(t for t, _ in o)}])", ATOM),
         formula_at=lambda i, n: f"exp(x_{i + 1} - out)",
+        code=(_logsumexp_code, _logsumexp_partial_code),  # code
     ),
 ]
 # fmt: on
@@ -918,7 +950,7 @@ def check_row(op: "Op") -> None:
     texts = (op.symbol, *op.formulas)
     if not all(isinstance(t, str) and t.isprintable() for t in texts):
         raise ValueError(f"{op.name}: the symbol and formulas are one-line texts, not {texts!r}")
-    allowed = {*inputs, "out", *(i[:-2] for i in inputs), *functions(), op.name}
+    allowed = {*inputs, "out", *(i[:-2] for i in inputs), *code_functions(), op.name}
     # engine.codegen writes an n-ary row's partials from its formulas: those are code too
     for entry in (*op.code, *(op.formulas if op.is_nary else ())):
         if not isinstance(entry, str):

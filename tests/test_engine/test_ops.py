@@ -305,3 +305,28 @@ def test_logsumexp_of_plain_floats_with_infinities():
     assert engine.logsumexp([-math.inf, 2.0]) == 2.0
     assert engine.logsumexp([-math.inf, -math.inf]) == -math.inf
     assert math.isnan(engine.logsumexp([math.nan, 1.0]))
+
+
+@given(st.lists(st.floats(-1e300, 1e300), min_size=1, max_size=6))
+def test_softmax_is_the_logsumexp_rule_bit_for_bit(xs):
+    """ops.softmax(xs) is the logsumexp row's partials at xs, exactly, asked once or twice."""
+    xs = tuple(xs)
+    rule = RULES["logsumexp"].partials(*xs, RULES["logsumexp"].forward(*xs))
+    assert ops.softmax(xs) == rule and ops.softmax(xs) == rule
+
+
+def test_compiled_logsumexp_computes_each_exp_once_per_node(monkeypatch):
+    """Generated code for logsumexp of 10 inputs calls exp 20 times: the forward, then the softmax once."""
+    xs = [Value(i / 7, label=f"z{i}") for i in range(10)]
+    out = engine.logsumexp(xs)
+    f = engine.compile(out, xs)
+    calls = []
+    real_exp = math.exp
+    monkeypatch.setattr(math, "exp", lambda x: calls.append(x) or real_exp(x))
+    value, grads = f(*[x.data for x in [Value(i / 5) for i in range(10)]])
+    monkeypatch.undo()
+    assert len(calls) == 20
+    fresh = [Value(i / 5) for i in range(10)]
+    again = engine.logsumexp(fresh)
+    again.backward()
+    assert value == again.data and list(grads) == [v.grad for v in fresh]
