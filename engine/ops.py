@@ -648,6 +648,11 @@ _TABLE = [
         text=infix("**", 4, left=ATOM, right=3),
         domain=(Interval(0.2, 4.0), Interval(-3.0, 3.0)),  # test domain
         guard=("positive", None),
+        code=(  # code: the forward calls the row (math.pow's domain errors, never a complex number)
+            None,
+            "0.0 if a == 0.0 and b == 0.0 else b * a ** (b - 1)",
+            "out * log(a) if a != 0.0 else 0.0",  # log raises for a < 0, as the rule does
+        ),
     ),
     Op(  # e^a: its own slope
         name="exp",
@@ -762,6 +767,7 @@ _TABLE = [
         text=prefix("**", 4, right=3),
         domain=(Interval(-3.0, 3.0), Interval(0.2, 4.0)),  # test domain
         constants=(2.0, 0.5, 3.0, 1.5),
+        code=(None, "out * log(k) if k != 0.0 else 0.0"),  # code
     ),
     # abs: slope sign(a), 0 at the kink a == 0 (as torch.abs). maximum/minimum: at a tie a == b each
     # input gets 1/2 (as torch.maximum/torch.minimum), which is also what a central difference gives there.
