@@ -11,8 +11,9 @@ pickled. ``copy.copy`` makes one new node over the same parents.
 import copy
 import threading
 import weakref
+from typing import Any, SupportsIndex
 
-from .walks import postorder
+from .walks import Node, postorder
 
 _new = object.__new__
 
@@ -45,7 +46,7 @@ def _shell(cls, data, grad, label, scope, op):
     return out
 
 
-def copy_node(self):
+def copy_node(self: Node) -> Node:
     """``copy.copy(v)``: a new node with the same number, op and parents (the graph below is shared)."""
     out = _new(self.__class__)
     out.data, out.grad, out.label, out.scope = self.data, self.grad, self.label, self.scope
@@ -53,7 +54,7 @@ def copy_node(self):
     return out
 
 
-def deepcopy_graph(self, memo):
+def deepcopy_graph(self: Node, memo: dict) -> Node:
     """``copy.deepcopy(v)``: new nodes for the whole graph below, made inputs first."""
     copied = memo.get(id(self))
     if copied is None:
@@ -69,7 +70,7 @@ def deepcopy_graph(self, memo):
     return copied
 
 
-def reduce_graph(self, protocol):
+def reduce_graph(self: Node, protocol: SupportsIndex) -> tuple:
     """How pickle writes a node: its fields, then its parents (all nodes below, for the first node)."""
     fields = (self.__class__, self.data, self.grad, self.label, self.scope, self.op)
     if not self.parents:
@@ -85,6 +86,6 @@ def reduce_graph(self, protocol):
     return _shell, fields, [leaves + interior[:-1], self.parents, _Written(interior)]
 
 
-def set_parents(self, state):
+def set_parents(self: Node, state: Any) -> None:
     """How pickle restores a node's parents, once they are restored."""
     self.parents = state[1] if state.__class__ is list else state

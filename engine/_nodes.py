@@ -2,14 +2,15 @@
 
 These are the speed tricks kept out of ``value.py``: no ``__init__`` call per node, no
 read of the mode while no thread has set one, bound ops looked up in their row's cache,
-and one node maker per row whose forward is written inline when it is plain arithmetic
-(``maker``). Every forward value still comes from the op's row of the rule table.
+and one node maker per row (``maker``, a plain closure). Every forward value comes from
+the op's row of the rule table.
 """
 
 import decimal
 import math
 import numbers
-import re
+from collections.abc import Callable
+from typing import Any
 
 from . import modes
 from .numbers import real
@@ -17,7 +18,6 @@ from .ops import domain_error
 
 _new = object.__new__
 _mode = modes.current.get
-_DEFAULT = modes.DEFAULT
 _active = modes.active  # [0] while no thread has a mode set: then no need to ask which
 _isfinite = math.isfinite
 
@@ -28,14 +28,16 @@ def node(cls, data, op, parents):
     out.data = data
     out.grad = 0.0
     out.label = None
-    mode = _mode()
-    if mode is _DEFAULT:  # the usual case: record, no checks, no scope
+    if _active[0]:  # a mode is set in some thread: this thread's scope (nn's neurons), and the rest
+        mode = _mode()
+        out.scope = mode.scope
+        if not mode.recording or mode.checking:
+            return finish(out, op, parents, mode)
+    else:  # the usual case: record, no checks, no scope
         out.scope = None
-        out.op = op
-        out.parents = parents
-        return out
-    out.scope = mode.scope
-    return finish(out, op, parents, mode)
+    out.op = op
+    out.parents = parents
+    return out
 
 
 def finish(out, op, parents, mode):
@@ -55,57 +57,50 @@ def finish(out, op, parents, mode):
     return out
 
 
-_PLAIN = re.compile(r"[abk +*-]+")  # a forward that is plain arithmetic (a * b): inline, it cannot raise
-
-_SOURCE = """\
-def make_{name}({params}):
-{lookup}{compute}
-    out = _new(a.__class__)
-    out.data = data
-    out.grad = 0.0
-    out.label = None
-    if _active[0]:  # a mode is set in some thread: this thread's scope (nn's neurons), and the rest
-        mode = _mode()
-        out.scope = mode.scope
-        if not mode.recording or mode.checking:
-            return finish(out, op, {parents}, mode)
-    else:
-        out.scope = None
-    out.op = op
-    out.parents = {parents}
-    return out
-"""
-
-
 def maker(row):
     """The function that makes one node of ``row``: ``(a, b)``, ``(a, k)`` for a row bound to k, or ``(a,)``.
 
-    Derived from the row, never written beside it: its forward is the row's ``code`` text
-    written inline when that is plain arithmetic (``a * b``), else a call of the row's
-    forward function, whose math errors are turned into one that names the op. Bound ops
-    are looked up in the row's cache (``x * 2`` twice shares one op). Only text of the
-    rule table is compiled here, never anything a user wrote.
+    A plain closure over the row: the forward is the row's own function (a math error
+    becomes one that names the op), and a bound op is looked up in the row's cache
+    (``x * 2`` twice shares one op). (benchmarks/bench_nodes.py measured it against
+    generated code: no faster by a clear margin.)
     """
-    bound = row.inputs[-1] == "k"
-    values = ["a", "b"][: row.arity]
-    parents = f"({', '.join(values)},)" if len(values) == 1 else f"({', '.join(values)})"
-    expr = row.code[0] if row.code and isinstance(row.code[0], str) else ""
-    if _PLAIN.fullmatch(expr):
-        compute = "    data = " + re.sub(r"\b([ab])\b", r"\1.data", expr)
+    forward = row.forward
+    make: Callable[..., Any]
+    if row.takes_constant:
+        cache = row.bound
+
+        def make_k(a, k):
+            op = cache.get(k) or row.bind(k)
+            try:
+                data = forward(a.data, k)
+            except (ArithmeticError, ValueError) as exc:
+                raise _failed(op, exc, (a,)) from None
+            return node(a.__class__, data, op, (a,))
+
+        make = make_k
+    elif row.arity == 2:
+
+        def make_2(a, b):
+            try:
+                data = forward(a.data, b.data)
+            except (ArithmeticError, ValueError) as exc:
+                raise _failed(row, exc, (a, b)) from None
+            return node(a.__class__, data, row, (a, b))
+
+        make = make_2
     else:
-        args = ", ".join([f"{v}.data" for v in values] + (["k"] if bound else []))
-        compute = (
-            f"    try:\n        data = forward({args})\n    except (ArithmeticError, ValueError) as exc:\n"
-            f"        raise _failed(op, exc, {parents}) from None"
-        )
-    source = _SOURCE.format(
-        name=row.name, params=", ".join(values + (["k"] if bound else [])), parents=parents, compute=compute,
-        lookup="    op = cache.get(k) or row.bind(k)\n" if bound else "",
-    )  # fmt: skip
-    space = dict(finish=finish, _new=_new, _active=_active, _mode=_mode, _failed=_failed,
-                 op=row, row=row, cache=row.bound, forward=row.forward)  # fmt: skip
-    exec(compile(source, f"<engine/_nodes.py: the node maker of {row.name!r}>", "exec"), space)
-    return space[f"make_{row.name}"]
+
+        def make_1(a):
+            try:
+                data = forward(a.data)
+            except (ArithmeticError, ValueError) as exc:
+                raise _failed(row, exc, (a,)) from None
+            return node(a.__class__, data, row, (a,))
+
+        make = make_1
+    make.__name__ = make.__qualname__ = f"make_{row.name}"
+    return make
 
 
 def nary(op, parents):

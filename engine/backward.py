@@ -1,10 +1,10 @@
 """The backward pass: the one loop where the chain rule happens, and ``grad``.
 
-``backprop`` takes the nodes below the root in reverse topological order, so each
+``chain_rule`` takes the nodes below the root in reverse topological order, so each
 node's gradient is complete before it is passed on, and for every edge
-node -> parent adds ∂L/∂node · ∂node/∂parent to ∂L/∂parent. Stepping, tracing,
-drawing and explaining all read what this loop records (``record=True``); none
-runs it again.
+node -> parent adds ∂L/∂node · ∂node/∂parent to ∂L/∂parent; ``backprop`` wraps it
+(all or nothing, leaves accumulating across passes, anomaly checks). Stepping, tracing,
+drawing and explaining read what this loop records (``record=True``); none runs it again.
 
     >>> from engine import Value
     >>> a, b = Value(2.0), Value(-3.0)
@@ -20,42 +20,76 @@ from typing import Any
 
 from . import modes
 from ._nodes import backward_error, describe, name
-from .walks import postorder, topological_order
+from .walks import Node, postorder, topological_order
 
 _isfinite = math.isfinite
 passes = 0  # backward passes run so far in this process (tests count them: views must not re-run)
 
 
-def local_partials(node: Any, as_values: bool = False) -> tuple:
+def local_derivatives(node: Node, as_values: bool = False) -> tuple:
     """∂node/∂parent for each parent of an interior node, from its row of the rule table.
 
     With ``as_values`` the partials are Values built from the graph itself, so
-    they can be differentiated again.
+    they can be differentiated again. (Also importable as ``local_partials``.)
     """
-    op = node.op
-    inputs = node.parents if as_values else [p.data for p in node.parents]
-    if op.constant is not None:
-        inputs = [*inputs, op.constant]
+    op, parents = node.op, node.parents
     try:
-        return op.partials(*inputs, node if as_values else node.data)
+        if as_values:
+            return op.partials(*parents, *([] if op.constant is None else [op.constant]), node)
+        if len(parents) == 2:  # the usual shapes spelled out: no list made per node
+            return op.partials(parents[0].data, parents[1].data, node.data)
+        if len(parents) != 1:
+            return op.partials(*[p.data for p in parents], node.data)
+        if op.constant is None:
+            return op.partials(parents[0].data, node.data)
+        return op.partials(parents[0].data, op.constant, node.data)  # an op bound to k: (a, k, out)
     except (ArithmeticError, ValueError) as exc:
         raise backward_error(node, exc) from None
 
 
-def backprop(
-    root: Any, gradient: Any = 1.0, record: bool = False, create_graph: bool = False
-) -> Iterator[tuple]:
-    """The backward pass as a generator: the one loop where the chain rule happens.
+local_partials = local_derivatives  # the name it had first
 
-    Seeds ``root.grad`` with ``gradient``, then takes the nodes in reverse
-    topological order (deterministic). With ``record`` it pauses after every
-    chain-rule step and yields ``(node, parent, local)``; a node's steps come
-    together, in parent order. Otherwise it yields nothing and runs to the end.
-    Leaves' grads accumulate across passes: during a pass a leaf's ``.grad``
-    holds this pass's sum so far, and what it held before is added once the
-    pass ends. Interior nodes hold this pass's gradients only. With
-    ``create_graph`` every product is a Value. If the pass raises, every
-    ``.grad`` is put back as it was.
+
+def chain_rule(
+    root: Node,
+    gradient: Any = 1.0,
+    order: list | None = None,
+    steps: bool = False,
+    create_graph: bool = False,
+) -> Iterator[tuple]:
+    """The backward pass itself: seed ∂L/∂L, then the chain rule on every edge, last node first.
+
+    ``order`` is the interior nodes, each after its inputs (``postorder``), so taken in
+    reverse each node's gradient is complete before it is passed on. With ``steps`` it
+    pauses after every chain-rule step and yields ``(node, parent, local)``.
+    """
+    order = postorder(root)[0] if order is None else order
+    root.grad = gradient
+    for node in reversed(order):  # each node after every node that uses it
+        for parent, local in zip(node.parents, local_derivatives(node, create_graph)):
+            parent.grad += node.grad * local  # the chain rule: ∂L/∂parent += ∂L/∂node · ∂node/∂parent
+            if steps:
+                yield node, parent, local
+
+
+def step(node: Node) -> None:
+    """One node's own chain-rule step, micrograd's ``node._backward()``: to each parent's grad, its term."""
+    for _ in chain_rule(node, node.grad, [node] if node.parents else []):
+        pass
+
+
+def backprop(
+    root: Node, gradient: Any = 1.0, record: bool = False, create_graph: bool = False
+) -> Iterator[tuple]:
+    """The backward pass as ``backward()`` runs it: ``chain_rule`` with the guards a learner need not read.
+
+    Zeroes the gradients below ``root``, runs the pass (deterministic order), and with
+    ``record`` yields every step ``(node, parent, local)``; a node's steps come together,
+    in parent order. Leaves' grads accumulate across passes: during a pass a leaf's
+    ``.grad`` holds this pass's sum so far, and what it held before is added once the pass
+    ends. Interior nodes hold this pass's gradients only. With ``create_graph`` every
+    product is a Value. Inside ``detect_anomaly()`` the first non-finite gradient raises.
+    If the pass raises, every ``.grad`` is put back as it was.
     """
     global passes
     passes += 1
@@ -67,38 +101,19 @@ def backprop(
     order, leaves = postorder(root)  # interior nodes, each after its inputs; the leaves
     before = [n.grad for n in order], [leaf.grad for leaf in leaves]
     checking = modes.current.get().checking
-    watch = record or checking
     try:
         for node in order:
             node.grad = 0.0
         for leaf in leaves:
             leaf.grad = 0.0  # a leaf sums this pass's terms from zero; what it held is added at the end
-        root.grad = gradient
-        for node in reversed(order):  # each node after every node that uses it
-            parents, op = node.parents, node.op
-            try:  # the local derivatives ∂node/∂parent, from the node's row of the rule table
-                if create_graph:
-                    locals_ = local_partials(node, True)
-                elif len(parents) == 2:  # (the usual shapes spelled out: no list made per node)
-                    locals_ = op.partials(parents[0].data, parents[1].data, node.data)
-                elif len(parents) != 1:
-                    locals_ = op.partials(*[p.data for p in parents], node.data)
-                elif op.constant is None:
-                    locals_ = op.partials(parents[0].data, node.data)
-                else:  # an op bound to a number k: its rule takes (a, k, out)
-                    locals_ = op.partials(parents[0].data, op.constant, node.data)
-            except (ArithmeticError, ValueError) as exc:
-                raise backward_error(node, exc) from None
-            for parent, local in zip(parents, locals_):
-                parent.grad += node.grad * local  # the chain rule: ∂L/∂parent += ∂L/∂node · ∂node/∂parent
-                if watch:
-                    if checking and not _isfinite(float(parent.grad)):
-                        raise FloatingPointError(
-                            f"detect_anomaly: backward through {describe(node.op, parents)} "
-                            f"gave the gradient {parent.grad} for {name(parent)}"
-                        )
-                    if record:
-                        yield node, parent, local
+        for node, parent, local in chain_rule(root, gradient, order, record or checking, create_graph):
+            if checking and not _isfinite(float(parent.grad)):
+                raise FloatingPointError(
+                    f"detect_anomaly: backward through {describe(node.op, node.parents)} "
+                    f"gave the gradient {parent.grad} for {name(parent)}"
+                )
+            if record:
+                yield node, parent, local
         if not create_graph:
             bad = [v for v in leaves if not _isfinite(v.grad)]
             if bad:
@@ -129,13 +144,13 @@ def check_gradient(gradient: object) -> float:
     return float(gradient)
 
 
-def run(root: Any, gradient: float = 1.0) -> None:
+def run(root: Node, gradient: float = 1.0) -> None:
     """``root.backward(gradient)``: the whole pass, all or nothing."""
     for _ in backprop(root, check_gradient(gradient)):
         pass
 
 
-def grad(output: Any, inputs: Iterable[Any], create_graph: bool = False) -> list:
+def grad(output: Any, inputs: Iterable[Node], create_graph: bool = False) -> list:
     """∂output/∂input for each input, without changing any ``.grad``.
 
     With ``create_graph=True`` the gradients are Values in a new graph, so they
@@ -156,7 +171,7 @@ def grad(output: Any, inputs: Iterable[Any], create_graph: bool = False) -> list
         if not isinstance(output, numbers.Real):
             raise TypeError(f"grad(output, inputs): the output must be a Value, not {type(output).__name__}")
         # A number is a constant: its derivative is 0 for every input, as in autograd.
-        return [type(v)(0.0) for v in inputs] if create_graph else [0.0] * len(inputs)
+        return [type(v)(0.0) for v in inputs] if create_graph else [0.0] * len(inputs)  # type: ignore[call-arg]
     Value = type(output)
     if create_graph and not modes.current.get().recording:
         raise RuntimeError(
@@ -182,4 +197,4 @@ def grad(output: Any, inputs: Iterable[Any], create_graph: bool = False) -> list
     return result
 
 
-__all__ = ["backprop", "grad", "local_partials", "run", "topological_order", "postorder"]
+__all__ = ["backprop", "chain_rule", "step", "grad", "local_derivatives", "local_partials", "run"]

@@ -14,7 +14,7 @@ checking off, no scope.
 
 import threading
 from contextlib import AbstractContextManager, ContextDecorator
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import NamedTuple
 
 
@@ -30,38 +30,53 @@ DEFAULT = Mode()
 current = ContextVar("chainrule_mode", default=DEFAULT)  # current.get() is this thread's Mode
 active = [0]  # how many mode blocks are open in any thread: while 0, every thread has DEFAULT
 _lock = threading.Lock()
-
-
 _MODES: dict = {}  # (recording, checking, scope) -> its Mode, made once
 
 
 class _Set(ContextDecorator):
-    """A block in which this thread's Mode has some fields changed (one ContextVar set and reset)."""
+    """A block in which this thread's Mode has some fields changed (one ContextVar set and reset).
+
+    Each entry keeps its own token, per thread, so one block object (or a function it
+    decorates) can be entered in many threads at once; an exit always restores the mode.
+    """
 
     def __init__(self, recording: bool | None = None, checking: bool | None = None, scope: str | None = None):
         self.recording, self.checking, self.scope = recording, checking, scope
-        self.tokens: list = []
+        self.tokens: dict[int, list[Token]] = {}  # thread id -> its open entries' tokens
+
+    def _recreate_cm(self) -> "_Set":  # a decorated function: a new block for every call
+        return _Set(self.recording, self.checking, self.scope)
 
     def __enter__(self) -> None:
-        with _lock:
-            active[0] += 1
         m = current.get()
+        scope = self.scope if m.scope is None or self.scope is None else f"{m.scope}/{self.scope}"
+        scope = m.scope if scope is None else scope
         key = (
             m.recording if self.recording is None else self.recording,
             m.checking if self.checking is None else self.checking,
-            m.scope if self.scope is None else self.scope,
+            scope,
         )
         mode = _MODES.get(key)
         if mode is None:
             if len(_MODES) > 4096:  # scopes are few (one per neuron and layer); keep it so
                 _MODES.clear()
             mode = _MODES[key] = Mode(*key)
-        self.tokens.append(current.set(mode))
+        with _lock:
+            active[0] += 1
+            self.tokens.setdefault(threading.get_ident(), []).append(current.set(mode))
 
     def __exit__(self, *exc: object) -> None:
-        current.reset(self.tokens.pop())
         with _lock:
             active[0] -= 1
+            mine = self.tokens[threading.get_ident()]
+            token = mine.pop()
+            if not mine:
+                del self.tokens[threading.get_ident()]
+        try:
+            current.reset(token)
+        except (ValueError, RuntimeError):  # entered in another context (asyncio task): put it back anyway
+            old = token.old_value
+            current.set(DEFAULT if old is Token.MISSING else old)
 
 
 def no_grad() -> AbstractContextManager[None]:
@@ -84,8 +99,7 @@ def scope(name: str) -> AbstractContextManager[None]:
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"scope() takes a non-empty name (str), not {name!r}")
-    before = current.get().scope
-    return _Set(scope=name if before is None else f"{before}/{name}")
+    return _Set(scope=name)
 
 
 def is_recording() -> bool:

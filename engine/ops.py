@@ -24,6 +24,8 @@ how :func:`engine.codegen` writes the row as Python (the same floats, bit for bi
     ('out * (1 - out)',)
 """
 
+import ast
+import keyword
 import math
 import numbers
 import operator
@@ -63,6 +65,7 @@ class Op:
     # How engine.codegen writes the row as Python: (forward, ∂out/∂input, ...) in the names
     # a, b, k, out, each giving the very float forward/partials give (an entry may be a function
     # (input names, k) -> text, or None). () or a missing entry: the code calls the row's own functions.
+    # An n-ary row has (forward, partials): partials a function (input names, index) -> text.
     code: tuple = ()
 
     def bind(self, k: float) -> "Op":
@@ -82,12 +85,35 @@ class Op:
                 self.bound[k] = op
         return op
 
+    # What a row's input names mean: "x_i" (a name ending in _i) is a list of inputs, and a
+    # last input "k" is a plain number bound into the op. These properties say it; nothing
+    # else reads the names.
+    @property
+    def is_nary(self) -> bool:
+        """True for a row that takes any number of inputs (sum, dot, logsumexp): its inputs are lists."""
+        return self.inputs[0].endswith("_i")
+
+    @property
+    def takes_constant(self) -> bool:
+        """True for a row whose last input is a number k bound into the op (``x * 2``, ``leaky_relu``)."""
+        return self.inputs[-1] == "k"
+
+    @property
+    def lists(self) -> tuple:
+        """The inputs of an n-ary row that are lists, without their ``_i``: ``("w", "x")`` for dot."""
+        return tuple(name[:-2] for name in self.inputs if name.endswith("_i"))
+
     @property
     def arity(self) -> int | None:
         """Number of Value inputs, or None for ops that take any number (sum, dot)."""
-        if self.inputs[0].endswith("_i"):
+        if self.is_nary:
             return None
-        return len(self.inputs) - (self.inputs[-1] == "k")
+        return len(self.inputs) - self.takes_constant
+
+    @property
+    def is_unary(self) -> bool:
+        """True for a row of one Value input and no constant: ``exp(a)``, a method ``x.exp()``."""
+        return self.arity == 1 and not self.takes_constant
 
     @property
     def is_function(self) -> bool:
@@ -120,6 +146,10 @@ class Op:
             else f"{self.symbol} {k}"
         )
 
+    def __call__(self, *inputs: Any) -> Any:
+        """Record one node of this op on ``inputs``: ``RULES["mul"](a, b)`` (``engine.apply``)."""
+        raise NotImplementedError("engine.value attaches Op.__call__ when it is imported")
+
     def __repr__(self):
         return f"<op {self.name}{'' if self.constant is None else f' k={self.constant!r}'}>"
 
@@ -150,15 +180,16 @@ def function(name: str) -> Callable:
 
     def f(x, *rest):
         op = RULES[name]
-        if not rest and op.arity == 1 and op.inputs[-1] != "k":
+        if not rest and op.is_unary:
             return getattr(x, name)() if hasattr(x, "parents") else _checked(op, _real(name, x))
         if 1 + len(rest) != len(op.inputs):
             raise TypeError(
-                f"{op.format([(a, ATOM) for a in op.inputs])[0]} takes {len(op.inputs)} inputs, got {1 + len(rest)}"
+                f"{op.format([(a, ATOM) for a in op.inputs])[0]} takes {len(op.inputs)} inputs, "
+                f"got {1 + len(rest)}"
             )
         if not any(hasattr(v, "parents") for v in (x, *rest)):  # numbers only: a float back
             return _checked(op, *(_real(name, v) for v in (x, *rest)))
-        if op.inputs[-1] == "k":  # leaky_relu(x, 0.01): one node, bound to the number k
+        if op.takes_constant:  # leaky_relu(x, 0.01): one node, bound to the number k
             k = rest[-1]
             if hasattr(k, "parents") or not math.isfinite(k := _real(name, k)):
                 raise TypeError(f"{name}: k must be a finite number (not a Value), got {rest[-1]!r}")
@@ -193,7 +224,7 @@ def logsumexp(values: Any) -> Any:
         raise ValueError("logsumexp of no values is log 0 = -inf; give at least one value")
     if all(isinstance(v, (float, int)) for v in values):
         return _checked(LOGSUMEXP, *values)
-    return LOGSUMEXP(*values)  # type: ignore[operator]  # Op.__call__ is engine.apply: numbers become leaves
+    return LOGSUMEXP(*values)  # Op.__call__ is engine.apply: numbers become leaves
 
 
 exp, log, sqrt, tanh, sigmoid, relu, sin, cos = map(
@@ -264,6 +295,8 @@ def _softplus(a):  # log(1 + e^a), written so that exp never overflows: max(a, 0
 
 def _logsumexp(*xs):  # log Σ e^x_i, shifted by the largest x so that exp never overflows
     m = max(xs)
+    if m - m != 0.0:  # m is ±inf (the sum is e^m, whatever the rest) or nan
+        return m
     return m + math.log(math.fsum([math.exp(x - m) for x in xs]))
 
 
@@ -320,9 +353,44 @@ def _minimum_partials(a, b, out):  # the tie as in maximum: 1/2 each
     return (1.0 if a < b else 0.5 if a == b else 0.0, 1.0 if b < a else 0.5 if a == b else 0.0)
 
 
-def _logsumexp_partials(*args):  # ∂out/∂x_i = e^(x_i - out), the softmax p_i: each <= 1, no overflow
-    out = args[-1]
-    return tuple(exp(x - out) for x in args[:-1])
+def _logsumexp_partials(*args):
+    # ∂out/∂x_i = e^(x_i - out), the softmax p_i, computed as e^(x_i - m) / Σ_j e^(x_j - m) with m the
+    # largest x: e^(x_i - out) itself is wrong at large |x| (1e17 + log 2 rounds to 1e17, so p_i = 1).
+    xs = args[:-1]
+    m = max(float(x) for x in xs)
+    e = [exp(x - m) for x in xs]
+    total = sum(e[1:], e[0])
+    return tuple(p / total for p in e)
+
+
+_SOFTMAX: list = [((), ())]  # the last (xs, softmax of xs) that softmax() computed
+
+
+def softmax(xs: tuple) -> tuple:
+    """logsumexp's partials at the floats ``xs`` (the softmax), as its rule gives them, bit for bit.
+
+    The code engine.codegen writes asks for them once per input of a logsumexp node, so the
+    last answer is kept: the exps are computed once per node, not once per input.
+    """
+    last = _SOFTMAX[0]
+    if last[0] == xs:  # never true for a nan (nan != nan): then it is computed again
+        return last[1]
+    p = _logsumexp_partials(*xs, 0.0)  # (the rule reads out only through its inputs' max)
+    _SOFTMAX[0] = (xs, p)
+    return p
+
+
+def _logsumexp_code(names, k):  # logsumexp((x_1, ..., x_n)): engine.logsumexp on floats is the row's forward
+    return f"logsumexp({_tuple(names)})"
+
+
+def _logsumexp_partial_code(names, index):  # the softmax of the inputs, taken at input ``index``
+    return f"softmax({_tuple(names)})[{index}]"
+
+
+def code_functions() -> tuple[str, ...]:
+    """The functions generated code may call: the function rows, and logsumexp with its softmax."""
+    return (*functions(), "logsumexp", "softmax")
 
 
 def _sum_partials(*args):
@@ -448,45 +516,395 @@ APART = (
 GRID = tuple(sorted({s * i * 0.25 for i in range(13) for s in (1, -1)}, key=lambda k: (abs(k), k < 0)))
 
 # fmt: off
-#   name       symbol  inputs      forward        partials ∂out/∂input, for floats and Values   formula text
+# Each row: its name, then its fields in four groups, one field a line:
+#   maths        inputs (names used in the formulas), forward (floats -> float),
+#                partials (∂out/∂input, the same code for floats and Values)
+#   display      symbol (drawings, traces), formulas (the text of each partial),
+#                text (how a formula prints it), formula_at (the text for input i of n)
+#   test domain  domain, guard, constants: where random tests may evaluate it
+#   code         code: how engine.codegen writes it as Python
 _TABLE = [
-  Op("add",     "+",   ("a", "b"), operator.add,  lambda a, b, out: (1.0, 1.0),                 ("1", "1"),         text=infix("+", 1), code=("a + b", "1", "1")),
-  Op("mul",     "*",   ("a", "b"), operator.mul,  lambda a, b, out: (b, a),                     ("b", "a"),         text=infix("*", 2), code=("a * b", "b", "a")),
-  Op("neg",     "-",   ("a",),     operator.neg,  lambda a, out: (-1.0,),                       ("-1",),            text=lambda o, k: (f"-{_wrap(o[0], ATOM)}", 3), code=("-a", "-1")),
-  Op("addk",    "+",   ("a", "k"), operator.add,  lambda a, k, out: (1.0,),                     ("1",),             text=_addk_text, constants=GRID, code=("a + k", "1")),
-  Op("mulk",    "*",   ("a", "k"), operator.mul,  lambda a, k, out: (k,),                       ("k",),             text=infix("*", 2), constants=GRID, code=("a * k", "k")),
-  Op("sum",     "Σ",   ("x_i",),   lambda *xs: sum(xs, 0.0), _sum_partials,                     ("1",),             text=lambda o, k: (f"sum([{', '.join(t for t, _ in o)}])", ATOM), code=(_sum_code,)),
-  Op("dot",     "w·x+b", ("w_i", "x_i", "b"), _dot, _dot_partials,                              ("x_i", "w_i", "1"), text=_dot_text, formula_at=_dot_formula, domain=(Interval(-3.0, 3.0),), code=(_dot_code,)),
-  Op("div",     "/",   ("a", "b"), _div,          lambda a, b, out: (1 / b, -out / b),          ("1 / b", "-a / b**2"), text=infix("/", 2), domain=(R, R_NONZERO), guard=(None, "nonzero"), code=("a / b", "1 / b", "-out / b")),
-  Op("divk",    "/",   ("a", "k"), _div,          lambda a, k, out: (1 / k,),                   ("1 / k",),         text=infix("/", 2), domain=(R, R_NONZERO), constants=tuple(k for k in GRID if abs(k) >= 0.5), code=("a / k", "1 / k")),
-  Op("powk",    "**",  ("a", "k"), _pow,          _powk_partials,                               ("k * a**(k - 1)",), text=infix("**", 4, left=ATOM), domain=((Interval(0.2, 4.0), Interval(-3.0, 3.0)), (Interval(0.2, 4.0, signed=True), Interval(-3, 4, integer=True))), guard=_powk_guard, constants=(2.0, 3.0, 1.0, 0.0, -1.0, -2.0, 0.5, 1.5, -0.5), code=_POWK_CODE),
-  Op("pow",     "**",  ("a", "b"), _pow,          _pow_partials,                                ("b * a**(b - 1)", "out * log(a)"), text=infix("**", 4, left=ATOM, right=3), domain=(Interval(0.2, 4.0), Interval(-3.0, 3.0)), guard=("positive", None)),
-  Op("exp",     "exp", ("a",),     _exp,          lambda a, out: (out,),                        ("out",), code=("exp(a)", "out")),
-  Op("log",     "log", ("a",),     _log,          lambda a, out: (1 / a,),                      ("1 / a",),         domain=(POSITIVE,), guard=("positive",), code=("log(a)", "1 / a")),
-  Op("sqrt",    "√",   ("a",),     _sqrt,         lambda a, out: (0.5 / out,),                  ("1 / (2 * out)",), domain=(POSITIVE,), guard=("positive",), code=("sqrt(a)", "0.5 / out")),
-  Op("tanh",    "tanh", ("a",),    math.tanh,     lambda a, out: (1 - out * out,),              ("1 - out**2",), code=("tanh(a)", "1 - out * out")),
-  Op("sigmoid", "σ",   ("a",),     _sigmoid,      lambda a, out: (out * (1 - out),),            ("out * (1 - out)",), domain=(Interval(-8.0, 8.0),), code=("sigmoid(a)", "out * (1 - out)")),
-  Op("relu",    "ReLU", ("a",),    _relu,         lambda a, out: (1.0 if a > 0 else 0.0,),      ("1 if a > 0 else 0",), domain=(Interval(0.01, 5.0, signed=True),), guard=("nonzero",), code=("a if a > 0.0 else 0.0", "1.0 if a > 0 else 0.0")),
-  Op("sin",     "sin", ("a",),     math.sin,      lambda a, out: (cos(a),),                     ("cos(a)",), code=("sin(a)", "cos(a)")),
-  Op("cos",     "cos", ("a",),     math.cos,      lambda a, out: (-sin(a),),                    ("-sin(a)",), code=("cos(a)", "-sin(a)")),
-  Op("rsubk",   "-",   ("a", "k"), lambda a, k: k - a, lambda a, k, out: (-1.0,),               ("-1",),            text=prefix("-", 1), constants=GRID, code=("k - a", "-1")),
-  Op("rdivk",   "/",   ("a", "k"), lambda a, k: _div(k, a), lambda a, k, out: (-out / a,),      ("-k / a**2",),     text=prefix("/", 2), domain=(R_NONZERO, R), guard=("nonzero",), constants=GRID, code=("k / a", "-out / a")),
-  Op("rpowk",   "**",  ("a", "k"), lambda a, k: _pow(k, a), lambda a, k, out: (_pow_b_partial(k, out),), ("out * log(k)",), text=prefix("**", 4, right=3), domain=(Interval(-3.0, 3.0), Interval(0.2, 4.0)), constants=(2.0, 0.5, 3.0, 1.5)),
-  # abs: slope sign(a), 0 at the kink a == 0 (as torch.abs). maximum/minimum: at a tie a == b each
-  # input gets 1/2 (as torch.maximum/torch.minimum), which is also what a central difference gives there.
-  Op("abs",     "abs", ("a",),     math.fabs,     _abs_partials,                                ("1 if a > 0 else -1 if a < 0 else 0",), domain=(Interval(0.01, 5.0, signed=True),), guard=("nonzero",)),
-  Op("maximum", "max", ("a", "b"), max,           _maximum_partials,                            ("1 if a > b else 0.5 if a == b else 0", "1 if b > a else 0.5 if a == b else 0"), domain=APART, guard="apart"),
-  Op("minimum", "min", ("a", "b"), min,           _minimum_partials,                            ("1 if a < b else 0.5 if a == b else 0", "1 if b < a else 0.5 if a == b else 0"), domain=APART, guard="apart"),
-  # leaky_relu(a, k): the slope k for a <= 0 is bound like a constant (x.leaky_relu(0.01)); at 0 the slope is k, as torch's
-  Op("leaky_relu", "LReLU", ("a", "k"), lambda a, k: a if a > 0.0 else k * a, lambda a, k, out: (1.0 if a > 0 else k,), ("1 if a > 0 else k",), domain=(Interval(0.01, 5.0, signed=True), Interval(0.0, 1.0)), guard=("nonzero",), constants=(0.01, 0.1, 0.2)),
-  Op("softplus", "softplus", ("a",), _softplus,   lambda a, out: (sigmoid(a),),                 ("sigmoid(a)",),    domain=(Interval(-20.0, 20.0),)),
-  Op("log1p",   "log1p", ("a",),   _log1p,        lambda a, out: (1 / (1 + a),),                ("1 / (1 + a)",),   domain=(Interval(-0.95, 50.0),), guard=((-1.0, math.inf),)),
-  Op("expm1",   "expm1", ("a",),   _finite(math.expm1), lambda a, out: (out + 1,),              ("out + 1",)),
-  Op("tan",     "tan", ("a",),     math.tan,      lambda a, out: (1 + out * out,),              ("1 + out**2",),    domain=(Interval(-1.4, 1.4),), guard=((-math.pi / 2, math.pi / 2),)),
-  Op("atan",    "atan", ("a",),    math.atan,     lambda a, out: (1 / (1 + a * a),),            ("1 / (1 + a**2)",)),
-  Op("sinh",    "sinh", ("a",),    _finite(math.sinh), lambda a, out: (cosh(a),),               ("cosh(a)",)),
-  Op("cosh",    "cosh", ("a",),    _finite(math.cosh), lambda a, out: (sinh(a),),               ("sinh(a)",)),
-  Op("logsumexp", "logΣexp", ("x_i",), _logsumexp, _logsumexp_partials,                         ("exp(x_i - out)",), text=lambda o, k: (f"logsumexp([{', '.join(t for t, _ in o)}])", ATOM), formula_at=lambda i, n: f"exp(x_{i + 1} - out)"),
+    Op(  # a + b: each input moves the sum one for one
+        name="add",
+        inputs=("a", "b"),  # maths
+        forward=operator.add,
+        partials=lambda a, b, out: (1.0, 1.0),
+        symbol="+",  # display
+        formulas=("1", "1"),
+        text=infix("+", 1),
+        code=("a + b", "1", "1"),  # code
+    ),
+    Op(  # a * b: each input's slope is the other input
+        name="mul",
+        inputs=("a", "b"),  # maths
+        forward=operator.mul,
+        partials=lambda a, b, out: (b, a),
+        symbol="*",  # display
+        formulas=("b", "a"),
+        text=infix("*", 2),
+        code=("a * b", "b", "a"),  # code
+    ),
+    Op(  # -a
+        name="neg",
+        inputs=("a",),  # maths
+        forward=operator.neg,
+        partials=lambda a, out: (-1.0,),
+        symbol="-",  # display
+        formulas=("-1",),
+        text=lambda o, k: (f"-{_wrap(o[0], ATOM)}", 3),
+        code=("-a", "-1"),  # code
+    ),
+    Op(  # a + k, k a plain number bound into the node
+        name="addk",
+        inputs=("a", "k"),  # maths
+        forward=operator.add,
+        partials=lambda a, k, out: (1.0,),
+        symbol="+",  # display
+        formulas=("1",),
+        text=_addk_text,
+        constants=GRID,  # test domain
+        code=("a + k", "1"),  # code
+    ),
+    Op(  # a * k: the slope is k
+        name="mulk",
+        inputs=("a", "k"),  # maths
+        forward=operator.mul,
+        partials=lambda a, k, out: (k,),
+        symbol="*",  # display
+        formulas=("k",),
+        text=infix("*", 2),
+        constants=GRID,  # test domain
+        code=("a * k", "k"),  # code
+    ),
+    Op(  # Σ x_i, any number of inputs: one node, each slope 1
+        name="sum",
+        inputs=("x_i",),  # maths
+        forward=lambda *xs: sum(xs, 0.0),
+        partials=_sum_partials,
+        symbol="Σ",  # display
+        formulas=("1",),
+        text=lambda o, k: (f"sum([{', '.join(t for t, _ in o)}])", ATOM),
+        code=(_sum_code,),  # code
+    ),
+    Op(  # z = w·x + b, a neuron's weighted sum as one node
+        name="dot",
+        inputs=("w_i", "x_i", "b"),  # maths
+        forward=_dot,
+        partials=_dot_partials,
+        symbol="w·x+b",  # display
+        formulas=("x_i", "w_i", "1"),
+        text=_dot_text,
+        formula_at=_dot_formula,
+        domain=(Interval(-3.0, 3.0),),  # test domain
+        code=(_dot_code,),  # code
+    ),
+    Op(  # a / b
+        name="div",
+        inputs=("a", "b"),  # maths
+        forward=_div,
+        partials=lambda a, b, out: (1 / b, -out / b),
+        symbol="/",  # display
+        formulas=("1 / b", "-a / b**2"),
+        text=infix("/", 2),
+        domain=(R, R_NONZERO),  # test domain
+        guard=(None, "nonzero"),
+        code=("a / b", "1 / b", "-out / b"),  # code
+    ),
+    Op(  # a / k
+        name="divk",
+        inputs=("a", "k"),  # maths
+        forward=_div,
+        partials=lambda a, k, out: (1 / k,),
+        symbol="/",  # display
+        formulas=("1 / k",),
+        text=infix("/", 2),
+        domain=(R, R_NONZERO),  # test domain
+        constants=tuple(k for k in GRID if abs(k) >= 0.5),
+        code=("a / k", "1 / k"),  # code
+    ),
+    Op(  # a ** k, the exponent a plain number (x ** 2)
+        name="powk",
+        inputs=("a", "k"),  # maths
+        forward=_pow,
+        partials=_powk_partials,
+        symbol="**",  # display
+        formulas=("k * a**(k - 1)",),
+        text=infix("**", 4, left=ATOM),
+        domain=(  # test domain: a > 0 for any k, or a of either sign for a whole k
+            (Interval(0.2, 4.0), Interval(-3.0, 3.0)),
+            (Interval(0.2, 4.0, signed=True), Interval(-3, 4, integer=True)),
+        ),
+        guard=_powk_guard,
+        constants=(2.0, 3.0, 1.0, 0.0, -1.0, -2.0, 0.5, 1.5, -0.5),
+        code=_POWK_CODE,  # code
+    ),
+    Op(  # a ** b, both Values: needs a > 0 for the slope in b
+        name="pow",
+        inputs=("a", "b"),  # maths
+        forward=_pow,
+        partials=_pow_partials,
+        symbol="**",  # display
+        formulas=("b * a**(b - 1)", "out * log(a)"),
+        text=infix("**", 4, left=ATOM, right=3),
+        domain=(Interval(0.2, 4.0), Interval(-3.0, 3.0)),  # test domain
+        guard=("positive", None),
+        code=(  # code: the forward calls the row (math.pow's domain errors, never a complex number)
+            None,
+            "0.0 if a == 0.0 and b == 0.0 else b * a ** (b - 1)",
+            "out * log(a) if a != 0.0 else 0.0",  # log raises for a < 0, as the rule does
+        ),
+    ),
+    Op(  # e^a: its own slope
+        name="exp",
+        inputs=("a",),  # maths
+        forward=_exp,
+        partials=lambda a, out: (out,),
+        symbol="exp",  # display
+        formulas=("out",),
+        code=("exp(a)", "out"),  # code
+    ),
+    Op(  # log a, a > 0
+        name="log",
+        inputs=("a",),  # maths
+        forward=_log,
+        partials=lambda a, out: (1 / a,),
+        symbol="log",  # display
+        formulas=("1 / a",),
+        domain=(POSITIVE,),  # test domain
+        guard=("positive",),
+        code=("log(a)", "1 / a"),  # code
+    ),
+    Op(  # √a, a >= 0
+        name="sqrt",
+        inputs=("a",),  # maths
+        forward=_sqrt,
+        partials=lambda a, out: (0.5 / out,),
+        symbol="√",  # display
+        formulas=("1 / (2 * out)",),
+        domain=(POSITIVE,),  # test domain
+        guard=("positive",),
+        code=("sqrt(a)", "0.5 / out"),  # code
+    ),
+    Op(  # tanh a: the slope from the output, 1 - out²
+        name="tanh",
+        inputs=("a",),  # maths
+        forward=math.tanh,
+        partials=lambda a, out: (1 - out * out,),
+        symbol="tanh",  # display
+        formulas=("1 - out**2",),
+        code=("tanh(a)", "1 - out * out"),  # code
+    ),
+    Op(  # σ(a) = 1 / (1 + e^-a): the slope from the output
+        name="sigmoid",
+        inputs=("a",),  # maths
+        forward=_sigmoid,
+        partials=lambda a, out: (out * (1 - out),),
+        symbol="σ",  # display
+        formulas=("out * (1 - out)",),
+        domain=(Interval(-8.0, 8.0),),  # test domain
+        code=("sigmoid(a)", "out * (1 - out)"),  # code
+    ),
+    Op(  # max(a, 0): slope 1 above 0, else 0
+        name="relu",
+        inputs=("a",),  # maths
+        forward=_relu,
+        partials=lambda a, out: (1.0 if a > 0 else 0.0,),
+        symbol="ReLU",  # display
+        formulas=("1 if a > 0 else 0",),
+        domain=(Interval(0.01, 5.0, signed=True),),  # test domain
+        guard=("nonzero",),
+        code=("a if a > 0.0 else 0.0", "1.0 if a > 0 else 0.0"),  # code
+    ),
+    Op(  # sin a
+        name="sin",
+        inputs=("a",),  # maths
+        forward=math.sin,
+        partials=lambda a, out: (cos(a),),
+        symbol="sin",  # display
+        formulas=("cos(a)",),
+        code=("sin(a)", "cos(a)"),  # code
+    ),
+    Op(  # cos a
+        name="cos",
+        inputs=("a",),  # maths
+        forward=math.cos,
+        partials=lambda a, out: (-sin(a),),
+        symbol="cos",  # display
+        formulas=("-sin(a)",),
+        code=("cos(a)", "-sin(a)"),  # code
+    ),
+    Op(  # k - a
+        name="rsubk",
+        inputs=("a", "k"),  # maths
+        forward=lambda a, k: k - a,
+        partials=lambda a, k, out: (-1.0,),
+        symbol="-",  # display
+        formulas=("-1",),
+        text=prefix("-", 1),
+        constants=GRID,  # test domain
+        code=("k - a", "-1"),  # code
+    ),
+    Op(  # k / a
+        name="rdivk",
+        inputs=("a", "k"),  # maths
+        forward=lambda a, k: _div(k, a),
+        partials=lambda a, k, out: (-out / a,),
+        symbol="/",  # display
+        formulas=("-k / a**2",),
+        text=prefix("/", 2),
+        domain=(R_NONZERO, R),  # test domain
+        guard=("nonzero",),
+        constants=GRID,
+        code=("k / a", "-out / a"),  # code
+    ),
+    Op(  # k ** a, the base a plain number
+        name="rpowk",
+        inputs=("a", "k"),  # maths
+        forward=lambda a, k: _pow(k, a),
+        partials=lambda a, k, out: (_pow_b_partial(k, out),),
+        symbol="**",  # display
+        formulas=("out * log(k)",),
+        text=prefix("**", 4, right=3),
+        domain=(Interval(-3.0, 3.0), Interval(0.2, 4.0)),  # test domain
+        constants=(2.0, 0.5, 3.0, 1.5),
+        code=(None, "out * log(k) if k != 0.0 else 0.0"),  # code
+    ),
+    # abs: slope sign(a), 0 at the kink a == 0 (as torch.abs). maximum/minimum: at a tie a == b each
+    # input gets 1/2 (as torch.maximum/torch.minimum), which is also what a central difference gives there.
+    Op(  # |a|
+        name="abs",
+        inputs=("a",),  # maths
+        forward=math.fabs,
+        partials=_abs_partials,
+        symbol="abs",  # display
+        formulas=("1 if a > 0 else -1 if a < 0 else 0",),
+        domain=(Interval(0.01, 5.0, signed=True),),  # test domain
+        guard=("nonzero",),
+        code=("abs(a)", "1.0 if a > 0 else -1.0 if a < 0 else 0.0"),  # code
+    ),
+    Op(  # the larger of a and b
+        name="maximum",
+        inputs=("a", "b"),  # maths
+        forward=max,
+        partials=_maximum_partials,
+        symbol="max",  # display
+        formulas=("1 if a > b else 0.5 if a == b else 0", "1 if b > a else 0.5 if a == b else 0"),
+        domain=APART,  # test domain
+        guard="apart",
+        code=(  # code
+            "maximum(a, b)",
+            "1.0 if a > b else 0.5 if a == b else 0.0",
+            "1.0 if b > a else 0.5 if a == b else 0.0",
+        ),
+    ),
+    Op(  # the smaller of a and b
+        name="minimum",
+        inputs=("a", "b"),  # maths
+        forward=min,
+        partials=_minimum_partials,
+        symbol="min",  # display
+        formulas=("1 if a < b else 0.5 if a == b else 0", "1 if b < a else 0.5 if a == b else 0"),
+        domain=APART,  # test domain
+        guard="apart",
+        code=(  # code
+            "minimum(a, b)",
+            "1.0 if a < b else 0.5 if a == b else 0.0",
+            "1.0 if b < a else 0.5 if a == b else 0.0",
+        ),
+    ),
+    # leaky_relu(a, k): the slope k for a <= 0 is bound like a constant (x.leaky_relu(0.01));
+    # at 0 the slope is k, as torch's
+    Op(  # a above 0, else k * a
+        name="leaky_relu",
+        inputs=("a", "k"),  # maths
+        forward=lambda a, k: a if a > 0.0 else k * a,
+        partials=lambda a, k, out: (1.0 if a > 0 else k,),
+        symbol="LReLU",  # display
+        formulas=("1 if a > 0 else k",),
+        domain=(Interval(0.01, 5.0, signed=True), Interval(0.0, 1.0)),  # test domain
+        guard=("nonzero",),
+        constants=(0.01, 0.1, 0.2),
+        code=("a if a > 0.0 else k * a", "1.0 if a > 0 else k"),  # code
+    ),
+    Op(  # log(1 + e^a), a smooth ReLU
+        name="softplus",
+        inputs=("a",),  # maths
+        forward=_softplus,
+        partials=lambda a, out: (sigmoid(a),),
+        symbol="softplus",  # display
+        formulas=("sigmoid(a)",),
+        domain=(Interval(-20.0, 20.0),),  # test domain
+        code=("softplus(a)", "sigmoid(a)"),  # code
+    ),
+    Op(  # log(1 + a), exact near a = 0
+        name="log1p",
+        inputs=("a",),  # maths
+        forward=_log1p,
+        partials=lambda a, out: (1 / (1 + a),),
+        symbol="log1p",  # display
+        formulas=("1 / (1 + a)",),
+        domain=(Interval(-0.95, 50.0),),  # test domain
+        guard=((-1.0, math.inf),),
+        code=("log1p(a)", "1 / (1 + a)"),  # code
+    ),
+    Op(  # e^a - 1, exact near a = 0
+        name="expm1",
+        inputs=("a",),  # maths
+        forward=_finite(math.expm1),
+        partials=lambda a, out: (out + 1,),
+        symbol="expm1",  # display
+        formulas=("out + 1",),
+        code=("expm1(a)", "out + 1"),  # code
+    ),
+    Op(  # tan a
+        name="tan",
+        inputs=("a",),  # maths
+        forward=math.tan,
+        partials=lambda a, out: (1 + out * out,),
+        symbol="tan",  # display
+        formulas=("1 + out**2",),
+        domain=(Interval(-1.4, 1.4),),  # test domain
+        guard=((-math.pi / 2, math.pi / 2),),
+        code=("tan(a)", "1 + out * out"),  # code
+    ),
+    Op(  # atan a
+        name="atan",
+        inputs=("a",),  # maths
+        forward=math.atan,
+        partials=lambda a, out: (1 / (1 + a * a),),
+        symbol="atan",  # display
+        formulas=("1 / (1 + a**2)",),
+        code=("atan(a)", "1 / (1 + a * a)"),  # code
+    ),
+    Op(  # sinh a
+        name="sinh",
+        inputs=("a",),  # maths
+        forward=_finite(math.sinh),
+        partials=lambda a, out: (cosh(a),),
+        symbol="sinh",  # display
+        formulas=("cosh(a)",),
+        code=("sinh(a)", "cosh(a)"),  # code
+    ),
+    Op(  # cosh a
+        name="cosh",
+        inputs=("a",),  # maths
+        forward=_finite(math.cosh),
+        partials=lambda a, out: (sinh(a),),
+        symbol="cosh",  # display
+        formulas=("sinh(a)",),
+        code=("cosh(a)", "sinh(a)"),  # code
+    ),
+    Op(  # log Σ e^x_i, any number of inputs, stable at any size
+        name="logsumexp",
+        inputs=("x_i",),  # maths
+        forward=_logsumexp,
+        partials=_logsumexp_partials,
+        symbol="logΣexp",  # display
+        formulas=("exp(x_i - out)",),
+        text=lambda o, k: (f"logsumexp([{', '.join(t for t, _ in o)}])", ATOM),
+        formula_at=lambda i, n: f"exp(x_{i + 1} - out)",
+        code=(_logsumexp_code, _logsumexp_partial_code),  # code
+    ),
 ]
 # fmt: on
 
@@ -499,11 +917,68 @@ def functions() -> tuple[str, ...]:
 
 
 FUNCTIONS = functions()  # those of the table as shipped
-ADD, MUL, NEG, ADDK, MULK, SUM, DOT, DIV, DIVK, POWK, POW, EXP, LOG, SQRT, TANH, SIGMOID, RELU, SIN, COS = (
-    _TABLE[:19]
+# The rows the core calls by name (Value's operators, engine.sum, engine.dot, engine.logsumexp).
+ADD, MUL, NEG, DIV, POW, SUM, DOT = (RULES[n] for n in ("add", "mul", "neg", "div", "pow", "sum", "dot"))
+ADDK, MULK, DIVK, POWK, RSUBK, RDIVK, RPOWK = (
+    RULES[n] for n in ("addk", "mulk", "divk", "powk", "rsubk", "rdivk", "rpowk")
 )
-RSUBK, RDIVK, RPOWK = _TABLE[19:22]
 ABS, LOGSUMEXP = RULES["abs"], RULES["logsumexp"]
+
+
+def is_name(text: object) -> bool:
+    """Whether ``text`` may name a row or an input in code: an identifier, not a keyword, no ``__``."""
+    return isinstance(text, str) and text.isidentifier() and not keyword.iskeyword(text) and "__" not in text
+
+
+# What a row's code text may contain: arithmetic, comparisons, conditionals and calls of the table's
+# functions on its input names and number literals; no attributes, subscripts or other names.
+_CODE_NODES = (
+    ast.Expression, ast.BinOp, ast.UnaryOp, ast.Compare, ast.IfExp, ast.BoolOp, ast.Call, ast.Name,
+    ast.Constant, ast.Load, ast.operator, ast.unaryop, ast.cmpop, ast.boolop,
+)  # fmt: skip
+
+
+def check_row(op: "Op") -> None:
+    """Refuse a row whose name, inputs or code text could not be written safely into generated code.
+
+    Node makers and ``engine.codegen`` paste a row's name, input names and code text into
+    Python source, so each must be a plain identifier (or a plain arithmetic expression
+    of them); anything else raises ValueError before any code is built.
+    """
+    if not is_name(op.name):
+        raise ValueError(
+            f"a row's name is a plain identifier such as 'softsign' (letters, digits, _; not a keyword, "
+            f"no '__'), not {op.name!r}"
+        )
+    inputs = op.inputs
+    if not isinstance(inputs, tuple) or not inputs or not all(is_name(i) for i in inputs) or "out" in inputs:
+        raise ValueError(f"{op.name}: inputs are a tuple of identifiers such as ('a', 'b'), not {inputs!r}")
+    texts = (op.symbol, *op.formulas)
+    if not all(isinstance(t, str) and t.isprintable() for t in texts):
+        raise ValueError(f"{op.name}: the symbol and formulas are one-line texts, not {texts!r}")
+    allowed = {*inputs, "out", *(i[:-2] for i in inputs), *code_functions(), op.name}
+    # engine.codegen writes an n-ary row's partials from its formulas: those are code too
+    for entry in (*op.code, *(op.formulas if op.is_nary else ())):
+        if not isinstance(entry, str):
+            continue
+        try:
+            tree = ast.parse(entry, mode="eval")
+        except SyntaxError:
+            raise ValueError(f"{op.name}: the code text {entry!r} is not a Python expression") from None
+        for node in ast.walk(tree):
+            if (
+                not isinstance(node, _CODE_NODES)
+                or isinstance(node, ast.Name)
+                and node.id not in allowed
+                or isinstance(node, ast.Constant)
+                and type(node.value) not in (int, float)
+                or isinstance(node, ast.Call)
+                and (not isinstance(node.func, ast.Name) or node.keywords)
+            ):
+                raise ValueError(
+                    f"{op.name}: the code text {entry!r} may use only its inputs, out, numbers, arithmetic "
+                    "and the rule table's functions"
+                )
 
 
 def domain_error(op: "Op", exc: Exception, inputs: Any, labels: Any = ()) -> Exception:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from . import _copying, modes, ops
-from . import backward as _backward
+from . import backward as _pass
 from ._nodes import as_float, maker, nary, number
 from .ops import ADD, ADDK, DIV, DIVK, DOT, MUL, MULK, NEG, POW, POWK, RDIVK, RPOWK, RSUBK, SUM, Op
 
@@ -48,8 +48,8 @@ class Value:
             raise TypeError(f"a label is a str such as 'w5' (or None), not {type(label).__name__} {label!r}")
         self.label = label
         self.scope = modes.current.get().scope
-        self.op = None
-        self.parents = ()
+        self.op: Op | None = None
+        self.parents: tuple = ()
 
     def __repr__(self):
         label = f", label={self.label!r}" if self.label is not None else ""
@@ -133,11 +133,23 @@ class Value:
         while interior nodes hold the gradients of this call only. A backward
         pass is all or nothing: if it raises, every ``.grad`` is as it was.
         """
-        _backward.run(self, gradient)
+        _pass.run(self, gradient)
+
+    # micrograd's names, so Karpathy's lecture runs unchanged (its draw_dot, its hand-stepped _backward()).
+    @property
+    def _prev(self) -> tuple:  # the parents, in order (micrograd keeps a set)
+        return self.parents
+
+    @property
+    def _op(self) -> str:  # the op as drawings show it: '*', 'tanh', '* 2'; '' for a leaf
+        return "" if self.op is None else self.op.label
+
+    def _backward(self) -> None:  # this node's own chain-rule step: each parent.grad += self.grad * local
+        _pass.step(self)
 
 
 def _function_method(op):  # x.exp(): one unary node; x.maximum(y), x.leaky_relu(0.01): engine.maximum(x, y)
-    single = op.arity == 1 and op.inputs[-1] != "k"
+    single = op.is_unary
     method = maker(op) if single else ops.function(op.name)
     method.__name__, method.__qualname__ = op.name, f"Value.{op.name}"  # so pickle finds Value.exp
     method.__module__ = __name__  # engine.value, also for a method made by engine.ops.function
@@ -152,11 +164,15 @@ def register(op: Op) -> Op:
     """
     if not isinstance(op, Op) or op.constant is not None:
         raise TypeError(f"register() takes an unbound engine.Op, not {op!r}")
+    ops.check_row(op)  # before any code is built: nothing is changed if it raises
     if op.name in ops.RULES and ops.RULES[op.name] is not op:
         raise ValueError(f"engine.RULES already has a row named {op.name!r}")
+    method = _function_method(op) if op.is_function else None
+    if method is not None and getattr(Value, op.name, None) is not None and op.name not in ops.RULES:
+        raise ValueError(f"{op.name!r} is already a Value attribute (x.{op.name}); give the row another name")
     ops.RULES[op.name] = op
-    if op.is_function:
-        setattr(Value, op.name, _function_method(op))
+    if method is not None:
+        setattr(Value, op.name, method)
     return op
 
 
@@ -184,7 +200,7 @@ def apply(op: Op, *inputs: Value | Number) -> Value:
 
 # An op of the table is called on Values to record a node: RULES["mul"](a, b). The
 # table cannot import Value (it comes first), so the call is attached here.
-Op.__call__ = apply  # type: ignore[method-assign]
+Op.__call__ = apply  # type: ignore[method-assign, assignment]
 
 
 def sum(values: Iterable[Value | Number]) -> Value:

@@ -18,10 +18,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from .ops import ATOM
-from .walks import postorder, preorder
+from .walks import Node, postorder, preorder
 
 
-def root_name(root: Any) -> str:
+def root_name(root: Node) -> str:
     """The loss's name: its label, or L."""
     return printable(root.label) if root.label else "L"
 
@@ -36,7 +36,7 @@ def printable(text: str) -> str:
     return _UNSHOWABLE.sub("\ufffd", text.translate(_PICTURES))
 
 
-def names(root: Any) -> dict:
+def names(root: Node) -> dict:
     """A display name for every node below ``root``: its label, or n1, n2, ... as its formula reads.
 
     The root without a label is L; a label used by several nodes gets #2, #3, ... after the first.
@@ -87,7 +87,7 @@ def fmt(x: float, digits: int = DIGITS) -> str:
 _INPUT = re.compile(r"\b(out|a|b|k|[wx]_\d+)\b")
 
 
-def formula(node: Any, index: int, names: dict, digits: int = DIGITS) -> str:
+def formula(node: Node, index: int, names: dict, digits: int = DIGITS) -> str:
     """The rule table's text of ∂node/∂parent[index], each input named as the graph names it.
 
     ``out`` becomes the node's name, ``a``, ``b`` (or ``w_i``, ``x_i`` of a dot) its
@@ -99,7 +99,7 @@ def formula(node: Any, index: int, names: dict, digits: int = DIGITS) -> str:
     groups: dict[str, int] = {}  # n-ary: a group such as w_1..w_n -> where it starts among the parents
     n = 0
     if op.arity is None:  # n-ary: groups such as w_1..w_n, x_1..x_n, then any fixed inputs (b)
-        names_ = [g[:-2] for g in op.inputs if g.endswith("_i")]
+        names_ = list(op.lists)
         n = len(parents) // len(names_)  # fixed inputs are optional and fewer than the groups
         groups = {prefix: g * n for g, prefix in enumerate(names_)}
         fixed = op.inputs[len(names_) :]
@@ -214,7 +214,7 @@ def pretty(text: str) -> str:
     return text.replace(" * ", " · ")
 
 
-def expression(node: Any, names: dict) -> str:
+def expression(node: Node, names: dict) -> str:
     """How ``node`` was computed from its inputs, each named as the graph names it: ``0.05 - outY1``."""
     if not node.parents:
         return names[node]
@@ -233,7 +233,7 @@ def key(nodes: Iterable, names: dict) -> list[tuple[Any, str]]:
     return [(v, f"{names[v]} = {pretty(expression(v, names))}") for v in unnamed]
 
 
-def written(root: Any, names: dict) -> str | None:
+def written(root: Node, names: dict) -> str | None:
     """``root`` as one formula over its named nodes, unlabelled nodes written out: the documents' E.
 
     ``E = 0.5 * (0.05 - outY1)**2 + 0.5 * (0.82 - outY2)**2`` for seed 002's loss; None

@@ -11,12 +11,24 @@ are taken in their tuple order.
 """
 
 from collections import Counter
-from typing import Any
+from typing import Any, Protocol
+
+
+class Node(Protocol):
+    """What the core reads of a node (a Value): its number, gradient, label, op and parents."""
+
+    data: float
+    grad: Any  # a float; a Value inside engine.grad(..., create_graph=True)
+    label: str | None
+    scope: str | None  # the group that made it (an nn neuron, engine.scope), for drawings
+    op: Any  # the rule (engine.ops.Op) that made it; None for a leaf
+    parents: tuple  # its inputs, in order; () for a leaf
+
 
 _EXIT = object()  # marks, on the stack of postorder, that a node's inputs are all done
 
 
-def postorder(root: Any) -> tuple[list, list]:
+def postorder(root: Node) -> tuple[list, list]:
     """Interior nodes below ``root``, each after all of its inputs; and the leaves, as found.
 
     An iterative depth-first search: a node is placed once every input is placed.
@@ -24,7 +36,7 @@ def postorder(root: Any) -> tuple[list, list]:
     if not root.parents:
         return [], [root]
     order, leaves, seen = [], [], set()
-    stack = [root]
+    stack: list[Any] = [root]  # nodes, and _EXIT marks
     while stack:
         node = stack.pop()
         if node is _EXIT:
@@ -42,7 +54,7 @@ def postorder(root: Any) -> tuple[list, list]:
     return order, leaves
 
 
-def topological_order(root: Any) -> list:
+def topological_order(root: Node) -> list:
     """Every node below ``root``, each before the nodes it was computed from (root first).
 
     The interior nodes in reverse post-order, then the leaves.
@@ -52,7 +64,7 @@ def topological_order(root: Any) -> list:
     return interior + leaves
 
 
-def preorder(root: Any) -> list:
+def preorder(root: Node) -> list:
     """Every node below ``root`` once, depth first, parents in tuple order: as its formula reads."""
     out, seen, stack = [], set(), [root]
     while stack:
@@ -64,12 +76,12 @@ def preorder(root: Any) -> list:
     return out
 
 
-def leaves(root: Any) -> list:
+def leaves(root: Node) -> list:
     """The leaves below ``root`` in reading order (as they first appear in its formula)."""
     return [n for n in preorder(root) if not n.parents]
 
 
-def forward_order(root: Any) -> list:
+def forward_order(root: Node) -> list:
     """Every node below ``root`` once, each after its inputs, as the forward pass ran: root last.
 
     Depth first, inputs in order, each leaf placed just before its first use, so
@@ -95,14 +107,16 @@ def forward_order(root: Any) -> list:
     return order
 
 
-def uses(root: Any) -> Counter:
+def uses(root: Node) -> Counter:
     """How many edges lead into each node below ``root``: how many chain-rule steps add to its grad."""
     return Counter(p for n in topological_order(root) for p in n.parents)
 
 
-def count_steps(root: Any) -> int:
+def count_steps(root: Node) -> int:
     """How many chain-rule steps ``root``'s backward pass takes: one per edge of the graph."""
     return sum(len(n.parents) for n in postorder(root)[0])
 
 
-__all__ = ["postorder", "topological_order", "preorder", "leaves", "forward_order", "uses", "count_steps"]
+__all__ = [
+    "Node", "postorder", "topological_order", "preorder", "leaves", "forward_order", "uses", "count_steps",
+]  # fmt: skip

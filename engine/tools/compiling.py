@@ -92,7 +92,7 @@ def code_names(root: Any, reserved: Iterable[str] = (), extra: Iterable[Any] = (
     order = walks.forward_order(root)
     placed = set(order)
     order += [v for v in dict.fromkeys(extra) if v not in placed]
-    taken = set(RESERVED) | set(ops.functions()) | set(reserved)
+    taken = set(RESERVED) | set(ops.code_functions()) | set(reserved)
     out, used = {}, set()
     for node in [root, *order]:
         name = vocab.root_name(root) if node is root else vocab.printable(node.label) if node.label else None
@@ -205,8 +205,9 @@ def forward_code(node: Any, names: dict) -> str:
 def partial_code(node: Any, index: int, names: dict) -> str:
     """The Python text of ∂node/∂parent[index], from its row: ``outH1``, ``out * (1 - out)`` filled in."""
     op = row(node)
-    if op.arity is None and len(op.code) == 1:  # n-ary rows: each partial is an input or 1 (formula_at)
-        return vocab.formula(node, index, names)
+    if op.is_nary:  # n-ary rows: the row's partials entry, or the formula (an input or 1: formula_at)
+        args = [names[p] for p in node.parents]
+        return op.code[1](args, index) if len(op.code) > 1 else vocab.formula(node, index, names)
     entry = op.code[1 + index] if len(op.code) > 1 + index else None
     text = _template(entry, node, names, names[node])
     if text is not None:
@@ -310,7 +311,7 @@ class Program:
         self.late_zeros = late
         text = " ".join(line for _, line in self.forward) + " ".join(s[3] for s in self.steps)
         used = set(re.findall(r"\b([A-Za-z_]\w*)\(", text))
-        self.imports = sorted(({"RULES"} if "RULES" in text else set()) | (used & set(ops.functions())))
+        self.imports = sorted(({"RULES"} if "RULES" in text else set()) | (used & set(ops.code_functions())))
 
     def import_line(self) -> str | None:
         """``from engine.ops import ...`` for what the code calls, or None."""

@@ -70,7 +70,7 @@ def _lists() -> dict:
 
 
 def _signature(op):
-    return f"{op.name}({', '.join(f'[{i[:-2]}1, ...]' if i.endswith('_i') else i for i in op.inputs)})"
+    return f"{op.name}({', '.join(f'[{i[:-2]}1, ...]' if i[:-2] in op.lists else i for i in op.inputs)})"
 
 
 def _allowed():
@@ -269,7 +269,7 @@ def _check(node, text, depth):
 
 def _check_list_call(node, op, text, depth):
     """``sum([a, b])``, ``dot([w1, w2], [x1, x2], b)``: a list for each x_i input, of equal lengths."""
-    lists = [i for i in op.inputs if i.endswith("_i")]
+    lists = op.lists
     if not len(lists) <= len(node.args) <= len(op.inputs):
         raise ExpressionError(
             f"{op.name} is written {_signature(op)}, not with {len(node.args)} argument(s): "
@@ -277,7 +277,7 @@ def _check_list_call(node, op, text, depth):
         )
     sizes = set()
     for arg, name in zip(node.args, op.inputs):
-        if name.endswith("_i"):
+        if name[:-2] in op.lists:
             if not isinstance(arg, ast.List) or not arg.elts:
                 raise ExpressionError(
                     f"{op.name} takes a list of one or more values for {name}, as in {_signature(op)}: "
@@ -323,7 +323,7 @@ def _build(node, leaves):
                     raise ops.domain_error(op, exc, flat) from None
             return op(*flat)  # a plain number among Values becomes a leaf, as in engine.apply
         args = [_build(arg, leaves) for arg in node.args]
-        if ops.RULES[name].inputs[-1] == "k" and isinstance(args[-1], Value):  # leaky_relu(x, 0.01)
+        if ops.RULES[name].takes_constant and isinstance(args[-1], Value):  # leaky_relu(x, 0.01)
             raise ExpressionError(f"the last argument of {name} (k) must be a number, not one with names")
         return ops.function(name)(*args)
     a, b = _build(node.left, leaves), _build(node.right, leaves)

@@ -59,7 +59,7 @@ def domain(op: ops.Op) -> st.SearchStrategy[list]:
     """
     spec = op.domain or (ops.R,) * len(op.inputs)
     if op.arity is None:
-        groups = sum(1 for name in op.inputs if name.endswith("_i"))
+        groups = len(op.lists)
         fixed = len(op.inputs) - groups
         one = _interval(spec[0])
 
@@ -159,7 +159,7 @@ def _guard(op):
         return None
     if isinstance(spec, str):
         return _JOINT[spec]
-    if op.inputs[-1] == "k":
+    if op.takes_constant:
 
         def guard(*args):
             needs = spec(args[-1]) if callable(spec) else spec
@@ -318,7 +318,7 @@ def _node(draw, name, operand, max_width):
     op = name if isinstance(name, ops.Op) else ops.RULES[name]  # a user's op: smooth where it succeeds
     how = BUILDERS[name] if isinstance(name, str) and BUILDERS.get(name) else builder(op)
     if how.parents is None:  # n-ary: n of each input group (w_1..w_n, x_1..x_n), then fixed inputs or not
-        groups = sum(1 for input_ in op.inputs if input_.endswith("_i"))
+        groups = len(op.lists)
         count = groups * draw(st.integers(1, max_width)) + draw(st.integers(0, len(op.inputs) - groups))
         parents = [operand() for _ in range(count)]
     else:

@@ -89,3 +89,38 @@ def test_second_derivative_inside_no_grad_is_refused():
     y = x * x * x
     with engine.no_grad(), pytest.raises(RuntimeError, match="no_grad"):
         engine.grad(y, [x], create_graph=True)
+
+
+def _grads_after(run):
+    """seed 002's ∂E/∂w after ``run(E)`` on a fresh graph."""
+    E, w = _seed002()
+    run(E)
+    return [v.grad for v in w]
+
+
+def test_the_short_pass_alone_gives_backwards_gradients():
+    """chain_rule (order, seed, the chain-rule line) alone gives the very gradients backward() gives."""
+
+    def short(E):
+        for _ in backward.chain_rule(E):
+            pass
+
+    assert _grads_after(short) == _grads_after(lambda E: E.backward())
+
+
+def test_stepping_each_node_by_hand_gives_backwards_gradients():
+    """Seeding the root and calling _backward() on every node in reverse topological order is backward()."""
+
+    def by_hand(E):
+        E.grad = 1.0
+        for node in engine.topological_order(E):
+            node._backward()
+
+    assert _grads_after(by_hand) == _grads_after(lambda E: E.backward())
+
+
+def test_one_local_derivative_helper_under_both_names():
+    """local_partials is local_derivatives: the loop, _backward() and the views share one helper."""
+    E, _ = _seed002()
+    assert backward.local_partials is backward.local_derivatives is engine.local_partials
+    assert backward.local_derivatives(E) == E.op.partials(*(p.data for p in E.parents), E.data)

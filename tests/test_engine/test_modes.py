@@ -97,3 +97,66 @@ def test_scope_needs_a_name():
     for bad in ("", None, 3):
         with pytest.raises(TypeError, match="non-empty name"):
             engine.scope(bad)
+
+
+def test_a_decorated_function_runs_in_many_threads_at_once():
+    """@engine.no_grad() on a function called from a thread pool: no token error, and every worker
+    records again afterwards (gradients of later tasks are exact, not zero)."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    @engine.no_grad()
+    def infer(k):
+        y = Value(float(k)) * 2
+        time.sleep(0.001)  # overlap the calls, so entries and exits of threads interleave
+        return y.op is None and not engine.is_recording()
+
+    def train(k):
+        x = Value(float(k))
+        (x * x).backward()
+        return engine.is_recording() and x.grad == 2 * k
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert all(pool.map(infer, range(200)))
+        assert all(pool.map(train, range(1, 200)))
+    assert engine.modes.active[0] == 0 and engine.is_recording()
+
+
+def test_one_block_object_entered_in_two_threads():
+    """One no_grad() object used by two threads at once: each exit restores its own thread's mode."""
+    block, inside, leave = engine.no_grad(), threading.Barrier(2), threading.Barrier(2)
+    seen = []
+
+    def work():
+        with block:
+            inside.wait(5)
+            seen.append(engine.is_recording())
+            leave.wait(5)
+        seen.append(engine.is_recording())
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(seen) == [False, False, True, True] and engine.modes.active[0] == 0
+
+
+def test_an_exit_in_another_context_still_restores_the_mode():
+    """A block entered in one context (an asyncio task) and left in another: the mode is put back."""
+    import contextvars
+
+    block = engine.no_grad()
+    contextvars.copy_context().run(block.__enter__)
+    block.__exit__(None, None, None)  # ContextVar.reset would raise here: the mode is restored anyway
+    assert engine.is_recording() and engine.modes.active[0] == 0
+    x = Value(3.0)
+    (x * x).backward()
+    assert x.grad == 6.0
+
+
+def test_a_scope_made_outside_nests_where_it_is_entered():
+    """scope("H1") made before a block and entered inside scope("layer 1") reads "layer 1/H1"."""
+    inner = engine.scope("H1")
+    with engine.scope("layer 1"), inner:
+        assert Value(0.0).scope == "layer 1/H1"

@@ -14,7 +14,7 @@ from engine.tools.strategies import DOMAINS, op_inputs
 def build(name, numbers):
     """Leaves and the output node of the op ``name`` applied to ``numbers``."""
     op = RULES[name]
-    if op.inputs[-1] == "k":  # bound ops: the last number is the constant k
+    if op.takes_constant:  # bound ops: the last number is the constant k
         leaves = [Value(numbers[0])]
         return leaves, op.bind(numbers[1])(*leaves)
     leaves = [Value(x) for x in numbers]
@@ -23,7 +23,7 @@ def build(name, numbers):
 
 def forward(name, numbers):
     op = RULES[name]
-    if op.inputs[-1] == "k":
+    if op.takes_constant:
         return op.bind(numbers[1]).forward(numbers[0])
     return op.forward(*numbers)
 
@@ -38,7 +38,7 @@ def central_difference(f, xs, i):
 
 def differentiable(name, numbers):
     """The input positions that carry a gradient (not the constant k)."""
-    return range(1 if RULES[name].inputs[-1] == "k" else len(numbers))
+    return range(1 if RULES[name].takes_constant else len(numbers))
 
 
 def close(a, b, rtol=1e-6, atol=1e-7):
@@ -104,7 +104,7 @@ def test_formula_text_agrees_with_the_code(name, data):
         text = op.formula(i, n)
         names = {"out": out.data, **{f: getattr(ops, f) for f in ops.functions() if hasattr(ops, f)}}
         if op.arity is None:  # sum, dot, logsumexp: x_i / w_i name the matching input
-            groups = [g[:-2] for g in op.inputs if g.endswith("_i")]
+            groups = list(op.lists)
             m = n // len(groups)
             for g, prefix in enumerate(groups):
                 names.update({f"{prefix}_{j + 1}": x for j, x in enumerate(numbers[g * m : (g + 1) * m])})
@@ -256,3 +256,77 @@ def test_new_methods_and_graphs_pickle():
     again = pickle.loads(pickle.dumps(out))
     x_again = again.parents[1].parents[0]
     assert again.data == out.data and engine.grad(again, [x_again]) == engine.grad(out, [x])
+
+
+def _decimal_logsumexp(xs):
+    """log Σ e^x_i and the softmax, in 60-digit decimal arithmetic (the reference)."""
+    import decimal
+
+    with decimal.localcontext() as ctx:
+        ctx.prec = 60
+        d = [decimal.Decimal(x) for x in xs]  # exact: every float is a decimal fraction
+        m = max(d)
+        e = [(x - m).exp() for x in d]
+        total = sum(e, decimal.Decimal(0))
+        return float(m + total.ln()), [float(x / total) for x in e]
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(-1e300, 1e300),
+            st.floats(-50.0, 50.0),
+            st.sampled_from([1e17, -1e17, 1e300, 7e15]),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_logsumexp_and_its_gradient_match_a_high_precision_reference(xs):
+    """logsumexp and its gradient (the softmax) equal 60-digit decimal results, at any magnitude."""
+    want_out, want_p = _decimal_logsumexp(xs)
+    leaves = [Value(x) for x in xs]
+    out = engine.logsumexp(leaves)
+    out.backward()
+    assert out.data == pytest.approx(want_out, rel=1e-15, abs=1e-15)
+    assert [v.grad for v in leaves] == pytest.approx(want_p, rel=1e-12, abs=1e-15)
+
+
+def test_logsumexp_of_huge_equal_logits_is_half_and_half():
+    """Two logits of 1e17: the gradient is [1/2, 1/2] (not [1, 1], as e^(x - out) would give)."""
+    a, b = Value(1e17), Value(1e17)
+    engine.logsumexp([a, b]).backward()
+    assert (a.grad, b.grad) == (0.5, 0.5)
+
+
+def test_logsumexp_of_plain_floats_with_infinities():
+    """On plain floats, an infinite input gives ±inf (not nan): log(e^inf + e^1) = inf."""
+    assert engine.logsumexp([math.inf, 1.0]) == math.inf
+    assert engine.logsumexp([-math.inf, 2.0]) == 2.0
+    assert engine.logsumexp([-math.inf, -math.inf]) == -math.inf
+    assert math.isnan(engine.logsumexp([math.nan, 1.0]))
+
+
+@given(st.lists(st.floats(-1e300, 1e300), min_size=1, max_size=6))
+def test_softmax_is_the_logsumexp_rule_bit_for_bit(xs):
+    """ops.softmax(xs) is the logsumexp row's partials at xs, exactly, asked once or twice."""
+    xs = tuple(xs)
+    rule = RULES["logsumexp"].partials(*xs, RULES["logsumexp"].forward(*xs))
+    assert ops.softmax(xs) == rule and ops.softmax(xs) == rule
+
+
+def test_compiled_logsumexp_computes_each_exp_once_per_node(monkeypatch):
+    """Generated code for logsumexp of 10 inputs calls exp 20 times: the forward, then the softmax once."""
+    xs = [Value(i / 7, label=f"z{i}") for i in range(10)]
+    out = engine.logsumexp(xs)
+    f = engine.compile(out, xs)
+    calls = []
+    real_exp = math.exp
+    monkeypatch.setattr(math, "exp", lambda x: calls.append(x) or real_exp(x))
+    value, grads = f(*[x.data for x in [Value(i / 5) for i in range(10)]])
+    monkeypatch.undo()
+    assert len(calls) == 20
+    fresh = [Value(i / 5) for i in range(10)]
+    again = engine.logsumexp(fresh)
+    again.backward()
+    assert value == again.data and list(grads) == [v.grad for v in fresh]

@@ -600,3 +600,221 @@ def test_a_label_is_a_str_or_none(label):
     with pytest.raises(TypeError, match="a label is a str"):
         Value(2.0, label=label)
     assert Value(2.0, label="w5").label == "w5" and Value(2.0, label=None).label is None
+
+
+# --- register: a row of your own, and names that cannot be one -----------------
+
+
+def _softsign(name, **fields):
+    """A unary function row named ``name`` (softsign: a / (1 + |a|))."""
+    return engine.Op(
+        name, "softsign", ("a",), lambda a: a / (1 + abs(a)), lambda a, out: ((1 - abs(out)) ** 2,),
+        fields.pop("formulas", ("(1 - abs(out))**2",)), **fields,
+    )  # fmt: skip
+
+
+def _state():
+    """What a registration could change: the table, Value's attributes, engine's names, parser functions."""
+    return dict(engine.RULES), dict(vars(Value)), set(vars(engine)), engine.ops.functions()
+
+
+HOSTILE = [
+    "x(a):\n    import os\ndef make_y",  # would have run code inside the node maker's source
+    "has space",  # was a SyntaxError after the row was already in RULES
+    "__init__", "__class__", "a__b", "class", "lambda", "1abc", "", "a-b", "é\u2028", "data", "grad",
+    "backward", "parents", "op",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_register_refuses_a_hostile_name_and_changes_nothing(name):
+    """A name that is not a plain identifier, or is a Value attribute, is refused before code is built."""
+    before = _state()
+    with pytest.raises(ValueError, match="identifier|already a Value attribute"):
+        engine.register(_softsign(name))
+    assert _state() == before
+
+
+@given(st.text(max_size=20).filter(lambda s: not engine.ops.is_name(s)))
+def test_register_refuses_any_text_that_is_not_an_identifier(name):
+    """Any text that is not a plain identifier (hypothesis text) is refused and changes nothing."""
+    before = _state()
+    with pytest.raises(ValueError, match="identifier"):
+        engine.register(_softsign(name))
+    assert _state() == before
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        ('__import__("os").system("echo hi")',),
+        ("a.__class__",),
+        ("a[0]",),
+        ("'text'",),
+        ("open(a)",),
+        ("a +",),
+        ("a", "(lambda: 1)()"),
+    ],
+)
+def test_register_refuses_code_text_that_is_not_arithmetic_of_its_inputs(code):
+    """A code template is pasted into generated code: anything beyond arithmetic of its inputs is refused."""
+    before = _state()
+    with pytest.raises(ValueError, match="code text"):
+        engine.register(_softsign("softsign_code", code=code))
+    assert _state() == before
+
+
+def test_register_refuses_formulas_that_span_lines():
+    """A formula or symbol with a line break (it would leave a generated comment) is refused."""
+    before = _state()
+    with pytest.raises(ValueError, match="one-line"):
+        engine.register(_softsign("softsign_text", formulas=("1\nimport os",)))
+    assert _state() == before
+
+
+def test_a_registered_row_is_a_method_and_equals_its_rule(monkeypatch):
+    """A valid row becomes a Value method whose node and gradient come from the row itself."""
+    row = _softsign("softsign_ok", code=("a / (1 + abs(a))", "(1 - abs(out)) ** 2"))
+    monkeypatch.setitem(engine.RULES, row.name, row)  # taken out again after the test
+    monkeypatch.setattr(Value, row.name, None, raising=False)
+    engine.register(row)
+    x = Value(0.5)
+    y = x.softsign_ok()
+    y.backward()
+    assert y.op is row and y.data == row.forward(0.5) and x.grad == row.partials(0.5, y.data)[0]
+
+
+# --- Karpathy's micrograd lecture, its cells as it writes them ------------------
+
+
+def _lecture_neuron():
+    """The lecture's neuron o = tanh(x1*w1 + x2*w2 + b), built and labelled as the lecture does."""
+    # inputs x1,x2
+    x1 = Value(2.0, label="x1")
+    x2 = Value(0.0, label="x2")
+    # weights w1,w2
+    w1 = Value(-3.0, label="w1")
+    w2 = Value(1.0, label="w2")
+    # bias of the neuron
+    b = Value(6.8813735870195432, label="b")
+    # x1*w1 + x2*w2 + b
+    x1w1 = x1 * w1
+    x1w1.label = "x1*w1"
+    x2w2 = x2 * w2
+    x2w2.label = "x2*w2"
+    x1w1x2w2 = x1w1 + x2w2
+    x1w1x2w2.label = "x1*w1 + x2*w2"
+    n = x1w1x2w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return locals()
+
+
+def _lecture_trace(root):
+    # builds a set of all nodes and edges in a graph
+    nodes, edges = set(), set()
+
+    def build(v):
+        if v not in nodes:
+            nodes.add(v)
+            for child in v._prev:
+                edges.add((child, v))
+                build(child)
+
+    build(root)
+    return nodes, edges
+
+
+def _lecture_draw_dot(root):
+    from graphviz import Digraph
+
+    dot = Digraph(format="svg", graph_attr={"rankdir": "LR"})  # LR = left to right
+
+    nodes, edges = _lecture_trace(root)
+    for n in nodes:
+        uid = str(id(n))
+        # for any value in the graph, create a rectangular ('record') node for it
+        label = "{ %s | data %.4f | grad %.4f }" % (n.label, n.data, n.grad)  # noqa: UP031 (the lecture's)
+        dot.node(name=uid, label=label, shape="record")
+        if n._op:
+            # if this value is a result of some operation, create an op node for it
+            dot.node(name=uid + n._op, label=n._op)
+            # and connect this node to it
+            dot.edge(uid + n._op, uid)
+
+    for n1, n2 in edges:
+        # connect n1 to the op node of n2
+        dot.edge(str(id(n1)), str(id(n2)) + n2._op)
+
+    return dot
+
+
+def test_micrograd_names_read_the_graph():
+    """_prev is the parents in order, _op the op as drawings show it ('' for a leaf), as micrograd's."""
+    a, b = Value(2.0), Value(-3.0)
+    c = a * b
+    assert c._prev == (a, b) and c._op == "*" and a._op == "" and a._prev == ()
+    assert (c * 2)._op == "* 2" and c.tanh()._op == "tanh" and (a + b)._op == "+"
+
+
+def test_the_lecture_draw_dot_builds_and_renders(tmp_path):
+    """The lecture's trace and draw_dot run unchanged: each node and op is in the DOT; dot renders it."""
+    import shutil
+
+    g = _lecture_neuron()
+    dot = _lecture_draw_dot(g["o"])
+    nodes, edges = _lecture_trace(g["o"])
+    assert len(nodes) == 10 and len(edges) == 9
+    for label in ("x1", "w2", "x1*w1 + x2*w2", "n", "o"):
+        assert f"{{ {label} | data" in dot.source
+    assert dot.source.count('label="*"') == 2 and dot.source.count("label=tanh") == 1
+    if shutil.which("dot"):
+        svg = dot.render(tmp_path / "neuron")
+        assert "<svg" in open(svg, encoding="utf-8").read()
+
+
+def test_the_lecture_steps_backward_by_hand():
+    """o.grad = 1.0, then each node's _backward() in the lecture's order: its gradients, and backward()'s."""
+    g = _lecture_neuron()
+    o, n, b, x1w1x2w2, x2w2, x1w1 = (g[k] for k in ("o", "n", "b", "x1w1x2w2", "x2w2", "x1w1"))
+    o.grad = 1.0
+    o._backward()
+    n._backward()
+    b._backward()  # a leaf: nothing to pass on
+    x1w1x2w2._backward()
+    x2w2._backward()
+    x1w1._backward()
+    assert n.grad == pytest.approx(0.5)  # 1 - o**2, o = 1/√2
+    assert g["x1"].grad == pytest.approx(-1.5) and g["w1"].grad == pytest.approx(1.0)
+    assert g["x2"].grad == pytest.approx(0.5) and g["w2"].grad == pytest.approx(0.0)
+    by_hand = {k: g[k].grad for k in ("x1", "x2", "w1", "w2", "b", "n")}
+
+    fresh = _lecture_neuron()
+    fresh["o"].backward()
+    assert {k: fresh[k].grad for k in by_hand} == by_hand
+
+
+def test_the_lecture_topological_sort_then_backward():
+    """The lecture's build_topo, then _backward() on reversed(topo), gives what o.backward() gives."""
+    g = _lecture_neuron()
+    o = g["o"]
+    topo = []
+    visited = set()
+
+    def build_topo(v):
+        if v not in visited:
+            visited.add(v)
+            for child in v._prev:
+                build_topo(child)
+            topo.append(v)
+
+    build_topo(o)
+    o.grad = 1.0
+    for node in reversed(topo):
+        node._backward()
+    by_topo = {k: g[k].grad for k in ("x1", "x2", "w1", "w2", "b")}
+    fresh = _lecture_neuron()
+    fresh["o"].backward()
+    assert {k: fresh[k].grad for k in by_topo} == by_topo
+    assert by_topo["x1"] == pytest.approx(-1.5) and by_topo["w1"] == pytest.approx(1.0)
