@@ -137,7 +137,7 @@ CALLS = {
     ),
     "gradcheck eps=nan": (
         lambda t: engine.gradcheck(lambda x: x * x, [1.0], eps=float("nan")),
-        Raises(ValueError, "finite number > 0"),
+        Raises(ValueError, "gradcheck's eps: only finite numbers can be held"),
     ),
     "gradcheck at 10**400": (
         lambda t: engine.gradcheck(lambda x: x * x, [10**400]),
@@ -269,7 +269,7 @@ CALLS = {
     ),
     "load_state_dict with 10**400": (
         lambda t: nn.MLP(1, [1]).load_state_dict({"layer1.neuron1.w1": 10**400, "layer1.neuron1.b": 0.0}),
-        Raises(ValueError, "must be a finite number"),
+        Raises(ValueError, "too large for a float"),
     ),
     "load a directory": (lambda t: nn.MLP(1, [1]).load(t), Raises(IsADirectoryError, "Is a directory")),
 }
