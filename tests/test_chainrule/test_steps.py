@@ -2,6 +2,7 @@
 
 import pytest
 
+import engine
 import nn
 from chainrule import cli
 from engine import trace
@@ -146,3 +147,16 @@ def test_unlabelled_pieces_have_a_key(steps_only, capsys, monkeypatch):
     out = run(capsys)
     assert "E = ½(0.05 − outY1)² + ½(0.82 − outY2)²" in out
     assert "n3 = 0.05 − outY1" in out and "n1 = ½·n2" in out
+
+
+def test_layers_prints_the_layer_view_under_the_table(steps_only, capsys):
+    """--layers prints seed 002's layer form between the step table and the explanations, from its steps."""
+    out = run(capsys, "--layers")
+    t = trace(nn.seed002().E)
+    table, layers = out.index("Backward pass:"), out.index(f"Layer form of the same {len(t)} steps")
+    assert table < layers < out.index("Each gradient as a product of factors")
+    delta2 = engine.tracing.numbers([t[5].product, t[14].product], 5)  # steps 6 and 15: δ^(2)
+    section = out[layers:]
+    assert "δ^(2) = ∂E/∂a^(2) ⊙ σ′(z^(2))" in section and all(d in section for d in delta2)
+    assert "[11+20]" in section and "⎡w5 w6⎤" in section  # ∂E/∂b2 sums steps 11 and 20; W^(2)'s scalars
+    assert "Layer form" not in run(capsys)  # only when asked
