@@ -102,14 +102,7 @@ class MatrixNet:
 
     def targets(self, y: Sequence[Any]) -> Any:
         """Targets as the matrix Y the code takes: one column per row (one-hot for cross_entropy)."""
-        K = self.shapes[-1].nout
-        if self.loss == "cross_entropy":
-            T = np.zeros((K, len(y)))
-            T[self.labels(y), np.arange(len(y))] = 1.0
-            return T
-        return np.array(
-            [[float(v) for v in t] if isinstance(t, (list, tuple)) else [float(t)] for t in y]
-        ).T.copy()
+        return _layers.targets_matrix(self.loss, y, self.shapes[-1].nout)
 
     def labels(self, y: Sequence[Any]) -> Any:
         """Class labels as an int array (cross_entropy)."""

@@ -134,6 +134,18 @@ def loss_name(loss: Any) -> str:
     )
 
 
+def targets_matrix(loss: str, y: Sequence[Any], K: int) -> Any:
+    """Targets as the matrix Y the layer code takes: one column per row (one-hot rows for cross_entropy)."""
+    if loss == "cross_entropy":
+        from .multiclass import label
+
+        T = np.zeros((K, len(y)))
+        T[[label(t, K) for t in y], np.arange(len(y))] = 1.0
+        return T
+    rows = [[float(v) for v in t] if isinstance(t, (list, tuple)) else [float(t)] for t in y]
+    return np.array(rows, dtype=float).reshape(len(y), -1).T.copy()
+
+
 # --- the code --------------------------------------------------------------------------------
 
 
@@ -294,10 +306,11 @@ class LayerView:
     """One backward pass in layer form; see the module notes. ``trace`` is the scalar record it reads."""
 
     def __init__(
-        self, model: Any, trace: Any, layers: list[LayerForm], loss: str, N: int, root_name: str
-    ) -> None:
+        self, model: Any, trace: Any, layers: list[LayerForm], loss: str, N: int, root_name: str,
+        targets: Any = None, l2: float = 0.0,
+    ) -> None:  # fmt: skip
         self.model, self.trace, self.layers, self.loss, self.N = model, trace, layers, loss, N
-        self.root_name = root_name
+        self.root_name, self.targets, self.l2 = root_name, targets, l2
 
     @property
     def L(self) -> int:
@@ -323,9 +336,22 @@ class LayerView:
             out[f"∂E/∂b^({l}) = Σ δ^({l})"] = _gap(f.db, db)
         return out
 
-    def code(self, l2: float = 0.0) -> Source:
-        """The same formulas as NumPy code (:func:`layer_code` of this view's model and loss)."""
-        return layer_code(self.model, self.loss, l2)
+    def code(self) -> Source:
+        """The same formulas as NumPy code (:func:`layer_code` of this view's model, loss and L2 weight)."""
+        return layer_code(self.model, self.loss, self.l2)
+
+    def run_code(self) -> tuple[float, Any, list]:
+        """Run :meth:`code` on this pass's numbers: (E, a^(L), [∂E/∂W^(1), ∂E/∂b^(1), ...]) by the code.
+
+        The generated source (never user text) is executed once; compare its numbers with the
+        trace's, ``self.layers[k].dW`` and so on.
+        """
+        from engine.tools.compiling import run_source
+
+        f = run_source(self.code(), "forward_backward", "<nn.layer_view code>")
+        args = [m for form in self.layers for m in (form.W, form.b)]
+        E, out, grads = f(*args, self.layers[0].a_prev, self.targets)
+        return float(E), out, list(grads)
 
     # -- text
 
@@ -457,7 +483,8 @@ def layer_view(
         mlp = net.model
         shapes(mlp)
         samples = [[[net.out[name] for name in ("H1", "H2")], [net.out[name] for name in ("Y1", "Y2")]]]
-        inputs, root, loss_label = [list(net.x)], net.E, "half_sse"
+        inputs, root, loss_label, l2 = [list(net.x)], net.E, "half_sse", 0.0
+        targets = targets_matrix("half_sse", [list(net.target)], 2)
     else:
         mlp = model
         shapes(mlp)
@@ -486,6 +513,7 @@ def layer_view(
             samples.append(nodes)
             per_sample.append(loss_fn(h[0] if len(h) == 1 else h, target))
         root = _losses.mean(per_sample)
+        targets = targets_matrix(loss_label, y, len(mlp.layers[-1].neurons))
         if l2:
             root = root + _losses.l2(mlp.parameters(), l2)
         if root.label is None or root.label == "":
@@ -493,7 +521,9 @@ def layer_view(
     t = trace if trace is not None else engine.tracing.record(root)
     if t.root is not root:
         raise ValueError("the trace given is not of this pass's loss; pass the Trace of the same E")
-    return _read(mlp, t, samples, inputs, loss_label)
+    view = _read(mlp, t, samples, inputs, loss_label)
+    view.targets, view.l2 = targets, float(l2)
+    return view
 
 
 def _read(mlp, t, samples, inputs, loss_label):

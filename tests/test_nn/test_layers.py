@@ -388,3 +388,21 @@ def test_matrix_net_writes_back():
     net.write_back()
     assert [p.data for p in model.parameters()] == [float(k) for k in range(len(net.theta))]
     assert math.isclose(net.arrays[1][0, 0], 6.0)  # the shared bias of layer 1 follows its 6 weights
+
+
+@pytest.mark.parametrize("which", ["seed002", "seed003"])
+def test_view_code_equals_its_trace(which):
+    """Seeds 002 and 003 both ways: the view's code, run on its numbers, gives the trace's E and gradients."""
+    if which == "seed002":
+        view = nn.layer_view(nn.seed002())
+    else:
+        random.seed(3)
+        X, y = nn.data.seed003()
+        view = nn.layer_view(nn.MLP(3, [5, 2], activation="sigmoid"), X, y, "half_sse", l2=0.01)
+    E, out, grads = view.run_code()
+    assert close(E, view.trace.root.data)
+    read = [m for f in view.layers for m in (f.dW, f.db)]
+    if view.l2:
+        read = [m + p for m, p in zip(read, [m for f in view.layers for m in (f.penalty_dW, f.penalty_db)])]
+    assert all(np.allclose(g, r, rtol=1e-12, atol=1e-15) for g, r in zip(grads, read))
+    assert np.allclose(out, view.layers[-1].a, rtol=1e-12, atol=1e-15)
