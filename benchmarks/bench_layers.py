@@ -178,10 +178,9 @@ def demo(args):
     ms = timed(contenders, steps) | timed(slow_paths, slow)
     mg_steps = 2
     if not args.quick:
-        mg = median_times(
-            {"m": lambda: losses.__setitem__("micrograd", in_big_stack(train_micrograd, X, y, mg_steps))}, 1
-        )
-        ms["micrograd 0.1.0"] = mg["m"] / mg_steps * 1e3
+        key = "micrograd 0.1.0"
+        run_mg = lambda: losses.__setitem__(key, in_big_stack(train_micrograd, X, y, mg_steps))  # noqa: E731
+        ms[key] = median_times({key: run_mg}, 1)[key] / mg_steps * 1e3
     graph = train_chainrule(X, y, steps, False) if steps <= 40 else None
     reference = graph if graph is not None else losses["chainrule, graph"]
     check = len(reference) - 1
