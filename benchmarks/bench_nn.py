@@ -9,15 +9,18 @@ building each model, which draws them in the same order) and train on the same
 data: the notebook's own (np.random.seed(1337); make_moons(100, noise=0.1)) when
 scikit-learn is installed, else nn.data.moons(100, noise=0.1, seed=1337).
 
-It prints ms per step (forward + backward + update, the garbage collector on,
-median of several interleaved runs) for micrograd, chainrule with the fused neuron (one dot
-node per neuron), with the elementary one (micrograd's * and + graph) and compiled
-(nn.fit(compile=True): the step generated once as straight-line Python, no graph),
-the speed-ups, and the loss at step k = 19 from each, which must agree to 1e-9; and
-the time to generate and compile the step (once per architecture and loss).
+It prints ms per step (forward + backward + update, median of several interleaved runs)
+for micrograd, chainrule with the fused neuron (one dot node per neuron), with the
+elementary one (micrograd's * and + graph) and compiled (nn.fit(compile=True): the step
+generated once as straight-line Python, no graph), the speed-ups, and the loss at step
+k = 19 from each, which must agree to 1e-9; and the time to generate and compile the step
+(once per architecture and loss). Twice: with Python's garbage collector on, as users run
+it (fit pauses it around each graph step on its own; micrograd leaves it on), and with the
+collector off in both libraries (gc.disable() around every run).
 """
 
 import argparse
+import gc
 import random
 import sys
 import time
@@ -128,23 +131,43 @@ def main(argv=None):
     }
     generated = generation_time(X, y)  # once per architecture and loss: the runs below reuse it
     losses = {}
-    timed = {
-        label: (lambda label=label, run=run: losses.__setitem__(label, run())) for label, run in runs.items()
+    timed = {  # collector on and off interleaved: a change in the machine's load hits both alike
+        (label, collector): (
+            lambda label=label, run=run, collector=collector: losses.__setitem__(
+                (label, collector), _with_collector(collector, run)
+            )
+        )
+        for collector in ("on", "off")
+        for label, run in runs.items()
     }
-    ms = {label: t / args.steps * 1e3 for label, t in median_times(timed, args.repeats).items()}
-
-    reference = losses["micrograd 0.1.0"]
-    if name.startswith("micrograd"):
-        assert reference[0] == NOTEBOOK_STEP0_LOSS, ("not the notebook's data", reference[0])
-    print(f"\n{'':<22} {'ms / step':>10} {'speed-up':>9}  loss at k = {CHECK_STEP}")
-    for label in runs:
-        loss = losses[label][CHECK_STEP]
-        agree = abs(loss - reference[CHECK_STEP])
-        assert agree <= 1e-9, (label, loss, reference[CHECK_STEP])
-        speedup = ms["micrograd 0.1.0"] / ms[label]
-        print(f"{label:<22} {ms[label]:>10.2f} {speedup:>8.1f}x  {loss!r} (|Δ| = {agree:.1e})")
+    ms = {key: t / args.steps * 1e3 for key, t in median_times(timed, args.repeats).items()}
+    speedups = {}
+    for collector in ("on", "off"):
+        reference = losses["micrograd 0.1.0", collector]
+        if name.startswith("micrograd"):
+            assert reference[0] == NOTEBOOK_STEP0_LOSS, ("not the notebook's data", reference[0])
+        print(f"\ngarbage collector {collector}")
+        print(f"{'':<22} {'ms / step':>10} {'speed-up':>9}  loss at k = {CHECK_STEP}")
+        for label in runs:
+            loss = losses[label, collector][CHECK_STEP]
+            agree = abs(loss - reference[CHECK_STEP])
+            assert agree <= 1e-9, (label, loss, reference[CHECK_STEP])
+            speedup = ms["micrograd 0.1.0", collector] / ms[label, collector]
+            print(f"{label:<22} {ms[label, collector]:>10.2f} {speedup:>8.1f}x  {loss!r} (|Δ| = {agree:.1e})")
+            speedups[label, collector] = speedup
     print(f"\ncompiled: code generation + compile of the training step took {generated * 1e3:.0f} ms (once)")
-    return {label: ms["micrograd 0.1.0"] / ms[label] for label in runs}
+    return speedups
+
+
+def _with_collector(collector, run):
+    """``run()`` with the garbage collector as asked ("on" leaves it as it is: on), then back on."""
+    if collector == "on":
+        return run()
+    gc.disable()
+    try:
+        return run()
+    finally:
+        gc.enable()
 
 
 if __name__ == "__main__":

@@ -1,17 +1,21 @@
 """Training in layer form: ``nn.fit(..., compile="layers")`` runs :func:`nn.layer_code` over each batch.
 
 The model's weights are copied once into one float64 array θ, in which every W^(l) and
-b^(l) is a view; the layer code (:func:`nn.layers.layer_code`, generated once per
-architecture and loss) computes the batch loss and the gradients as matrices, and the L2
-penalty l2·Σp² is added over θ at once (E + l2·θ·θ, ∂/∂θ = 2·l2·θ: what the printed
-code's per-layer penalty lines add);
-the optimizer's update (SGD, Adam or AdamW: the same formulas as :mod:`nn.optim`, one
-array operation each) changes θ; and at the end the trained numbers are written back
-into the model's Values (and the last gradients into their ``.grad``, the optimizer's
-step count and moments into the optimizer). The loop is ``fit``'s: the same batches,
-shuffles, History, early stopping, divergence guard, validation and progress bar, so the
-losses are the graph path's, equal up to rounding (the sums over a batch run in another
-order).
+b^(l) is a view (:class:`MatrixNet`). The layer code (:func:`nn.layers.layer_code`,
+generated once per architecture and loss) computes a batch's loss and gradients as
+matrices; the L2 penalty l2·Σp² is added over θ at once (E + l2·θ·θ, ∂/∂θ = 2·l2·θ, what
+the printed code's per-layer penalty lines add); the optimizer's update (SGD, Adam or
+AdamW: the same formulas as :mod:`nn.optim`, one array operation each,
+:class:`ArrayOptimizer`) changes θ. At the end the trained numbers are written back into
+the model's Values, the last gradients into their ``.grad`` and the step count and
+moments into the optimizer.
+
+:func:`fit_layers` is ``fit``'s loop on those arrays: the same Settings, batches, shuffles,
+History, early stopping and progress (fit's Monitor); every loss goes through fit's
+DivergenceGuard, and a batch whose loss or gradients are not finite is done again on the
+graph through it, so divergence is reported as the graph reports it. The losses are the
+graph path's up to rounding (the sums over a batch run in another order).
+:class:`LayerStep` is the same code behind :mod:`nn.steps`' per-Value Step interface.
 
     >>> import random, nn
     >>> random.seed(0)
@@ -25,8 +29,6 @@ order).
 
 import math
 import random
-import sys
-import warnings
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -35,9 +37,9 @@ import numpy as np
 from engine.tools.compiling import run_source
 
 from . import layers as _layers
-from . import live as _live
 from .multiclass import label as _class_label
 from .optim import SGD, Adam, AdamW, Optimizer
+from .steps import GraphStep, Step
 
 _CACHE: dict = {}  # (shapes, loss) -> (source, function)
 _THRESHOLDS = {"hinge": 0.0, "bce": 0.5}  # a row is right when (score > 0) == (label > threshold)
@@ -139,6 +141,7 @@ class ArrayOptimizer:
                 "the model's own parameters: train with compile=False (the graph)"
             )
         index = np.array([where[id(p)] for p in optimizer.params], dtype=int)
+        self.positions = index  # where each of the optimizer's parameters sits in θ
         self.index = None if np.array_equal(index, np.arange(len(net.params))) else index
         self.opt, self.kind = optimizer, type(optimizer)
         if self.kind is SGD:
@@ -189,48 +192,82 @@ class ArrayOptimizer:
             adam.m, adam.v = self.m.tolist(), self.v.tolist()
 
 
-def fit_layers(
-    model: Any,
-    X: Sequence[Sequence[Any]],
-    y: Sequence[Any],
-    loss_fn: Any,
-    optimizer: Optimizer,
-    *,
-    epochs: int,
-    batch_size: int | None,
-    l2: float,
-    shuffle: bool,
-    seed: int | None,
-    tol: float | None,
-    validation: tuple[Sequence[Sequence[Any]], Sequence[Any]] | None,
-    progress: bool | str,
-    live: bool,
-    live_every: int | None,
-    snapshots: int | None,
-    history_type: Any,
-    diverged_type: Any,
-    diverged_factor: float,
-) -> Any:
-    """``fit``'s loop in layer form, on arguments ``fit`` has checked (see the module notes).
+class LayerStep(Step):
+    """The layer code as a :class:`nn.steps.Step`: forward on a batch's columns, gradients into the Values.
 
-    ``fit`` passes its History and TrainingDiverged classes and its divergence factor
-    (nn.train imports this module, so this module does not import nn.train).
+    The third way to make ``fit``'s step (beside the graph and the compiled scalar code): each
+    ``forward`` reads the weights from the Values (the optimizer updates those), runs the layer
+    code on the batch as matrices, and ``backward`` writes every gradient into its Value's
+    ``.grad``. A batch whose loss or gradients are not finite is done again on the graph
+    (:class:`nn.steps.GraphStep`), so divergence is reported as the graph reports it.
+    ``fit(compile="layers")`` does not go through this per-Value interface: it keeps the
+    weights as arrays for the whole run (:func:`fit_layers`), which is what makes it fast.
     """
-    History, TrainingDiverged, DIVERGED_FACTOR = history_type, diverged_type, diverged_factor
-    net = MatrixNet(model, loss_fn, l2)
-    opt = ArrayOptimizer(optimizer, net)
-    loss = net.loss
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.net = MatrixNet(self.model, self.loss_fn, self.l2)
+        self.A0, self.Y = self.net.inputs(self.X), self.net.targets(self.y)
+        self.graph: GraphStep | None = None
+
+    def forward(self, rows: Sequence[int]) -> float:
+        net, self.graph = self.net, None
+        net.theta[:] = [p.data for p in net.params]
+        with np.errstate(all="ignore"):
+            loss, out = net(self.A0[:, list(rows)], self.Y[:, list(rows)])
+        if math.isfinite(loss) and bool(np.isfinite(net.grad).all()):
+            cols = out.T.tolist()
+            self.outputs = [c[0] for c in cols] if out.shape[0] == 1 else cols
+            return loss
+        self.graph = GraphStep(self.model, self.loss_fn, self.X, self.y, self.l2, self.zero)
+        loss = self.graph.forward(rows)
+        self.outputs = self.graph.outputs
+        return loss
+
+    def backward(self) -> None:
+        if self.graph is not None:
+            self.graph.backward()
+            return
+        for p in self.zero:
+            p.grad = 0.0
+        self.net.write_grads()
+
+    def release(self) -> None:
+        self.graph, self.outputs = None, []
+
+
+class _Done(Step):
+    """A step already taken on arrays: ``forward`` returns its loss, so fit's guard can check it."""
+
+    def __init__(self) -> None:
+        self.loss = math.nan
+
+    def forward(self, rows: Sequence[int]) -> float:
+        return self.loss
+
+    def backward(self) -> None:
+        pass
+
+
+def fit_layers(model: Any, run: Any, history: Any, guard: Any, monitor: Any) -> None:
+    """``fit``'s loop in layer form, filling ``history``, on the Settings ``run`` ``fit`` has checked.
+
+    ``guard`` is fit's DivergenceGuard (every loss goes through its check, and a batch the
+    layer code cannot do is done again on the graph through it, so divergence is reported as on
+    the graph), ``monitor`` its progress bar and live view. The weights stay in θ for the whole
+    run and are written back into the model's Values at the end (also when training fails).
+    """
+    net = MatrixNet(model, run.loss_fn, run.l2)
+    opt = ArrayOptimizer(run.optimizer, net)
+    optimizer, loss = run.optimizer, net.loss
+    X, y = run.X, run.y
     A0, Y = net.inputs(X), net.targets(y)
     labels = net.labels(y) if loss == "cross_entropy" else None
-    n = len(X)
-    size = n if batch_size is None else min(batch_size, n)
-    batches = [range(start, min(start + size, n)) for start in range(0, n, size)]
+    n, batches = len(X), run.batches
     threshold = _THRESHOLDS.get(loss)
-    classifies = threshold is not None or loss == "cross_entropy"
-    history = History(len(batches), accuracy=[] if classifies else None)
-    if validation is not None:
-        history.val_loss, history.val_accuracy = [], [] if classifies else None
-        X_val, y_val = validation
+    classifies = run.is_right is not None
+    if run.validation is not None:
+        X_val, y_val = run.validation
         A0_val, Y_val = net.inputs(X_val), net.targets(y_val)
         labels_val = net.labels(y_val) if loss == "cross_entropy" else None
 
@@ -240,122 +277,96 @@ def fit_layers(
         return int(np.count_nonzero(((out > 0.0) == (Yb > threshold)).all(axis=0)))
 
     order = list(range(n))
-    rng = random.Random(seed)
-    limit = sys.float_info.max
-    theta = net.theta
-    good = theta.copy()
-
-    def diverged(epoch, step, why, loss_now=None):
-        theta[...] = good
-        net.write_back()
-        net.write_grads(zero=True)
-        last_lr = history.lr[-1] if history.lr else None
-        advice = (
-            f"lower the learning rate (it was {float(last_lr):g})"
-            if history.lr
-            else "before any update, so check the inputs, the targets and the initial weights"
-        )
-        return TrainingDiverged(
-            f"training diverged at epoch {epoch}, step {step} ({why}); {advice}; "
-            "the parameters are restored to the weights of the last good step",
-            epoch=epoch, step=step, loss=loss_now, lr=cast(float, last_lr), history=history,
-        )  # fmt: skip
-
-    watch = None
-    if live or snapshots:
-        watch = _live.Watch(model, X, y, loss_fn, history, epochs, live=live, every=live_every,
-                            snapshots=snapshots, l2=l2)  # fmt: skip
-    shown = progress and not (watch and watch.live)
-    bar = _progress_bar(progress, total=epochs, disable=not shown, desc="training", unit="epoch")
+    rng = random.Random(run.seed)
+    theta, positions = net.theta, opt.positions
+    good = theta.copy()  # the weights that gave the last good loss, before its update
+    done = _Done()
+    graph_step = None
+    watch = monitor.watch
+    quiet = bool(getattr(monitor.bar, "disable", False)) and watch is None
     whole = len(batches) == 1  # batch gradient descent: the rows in order, no copy
-    failed = False
+
+    def checked(loss_now, rows, epoch, k):
+        """The loss through fit's guard; a batch the layer code could not do, again on the graph."""
+        nonlocal graph_step
+        done.loss = loss_now
+        step = done
+        if not (math.isfinite(loss_now) and bool(np.isfinite(net.grad).all())):
+            net.write_back()  # the graph reads the Values
+            if graph_step is None:
+                graph_step = GraphStep(model, run.loss_fn, X, y, run.l2, run.to_zero)
+            step = graph_step
+        try:
+            loss_now = guard.step(step, rows, epoch, k)
+        except BaseException:
+            theta[...] = good  # the guard put back its own copy: make it ours, the last good weights
+            net.write_back()
+            net.write_grads(zero=True)
+            raise
+        if step is not done:  # the graph did the batch: its gradients into θ's order
+            net.grad[:] = [p.grad for p in net.params]
+            cast(GraphStep, step).release()
+        return loss_now
+
+    failed = True
     try:
-        with np.errstate(all="ignore"):  # inf and nan are caught below, as divergence
-            for epoch in range(1, epochs + 1):
-                if shuffle and len(batches) > 1:
+        with np.errstate(all="ignore"):  # inf and nan are caught by the guard, as divergence
+            for epoch in range(1, run.epochs + 1):
+                if run.shuffle and len(batches) > 1:
                     rng.shuffle(order)
                 before = opt.trained(theta)
                 total, right = 0.0, 0
-                for step, batch in enumerate(batches, 1):
+                for k, batch in enumerate(batches, 1):
                     if whole:
-                        a0, Yb, lab, count = A0, Y, labels, n
+                        rows, a0, Yb, lab = order, A0, Y, labels
                     else:
                         rows = [order[i] for i in batch]
-                        a0, Yb, count = A0[:, rows], Y[:, rows], len(rows)
+                        a0, Yb = A0[:, rows], Y[:, rows]
                         lab = labels[rows] if labels is not None else None
                     loss_now, out = net(a0, Yb)
-                    if not loss_now <= limit:  # NaN, ±inf, or exploded
-                        failed = True
-                        raise diverged(epoch, step, f"loss = {loss_now:.6g}", loss_now)
-                    if not np.isfinite(net.grad).all():
-                        failed = True
-                        raise diverged(
-                            epoch, step, "the backward pass gave gradients that are not finite", loss_now
-                        )
-                    if limit == sys.float_info.max:
-                        limit = min(limit, DIVERGED_FACTOR * max(1.0, loss_now))
+                    loss_now = checked(loss_now, rows, epoch, k)
                     lr_now = optimizer.lr  # a schedule gone bad raises here, before this step is recorded
                     history.loss.append(loss_now)
                     history.lr.append(lr_now)
                     good[...] = theta
                     opt.step(theta, net.grad, lr_now)
-                    if watch:
+                    if watch is not None:
                         net.write_back()
-                        watch.step()
-                    total += loss_now * count
+                        monitor.update()
+                    total += loss_now * len(rows)
                     if classifies:
                         right += right_of(out, Yb, lab)
                 changes = np.abs(opt.trained(theta) - before)
-                if not math.isfinite(float(np.sum(changes))):
-                    failed = True
-                    raise diverged(epoch, len(batches), "the update left a weight that is not finite")
-                history.epoch_loss.append(total / n)
+                if not math.isfinite(float(np.sum(changes))):  # the last update left a weight inf or NaN
+                    net.write_back()
+                    guard.good = good[positions].tolist()
+                    raise guard.diverged(epoch, len(batches), "the update left a weight that is not finite")
                 history.update.append(float(np.max(changes)))
+                history.epoch_loss.append(total / n)
                 postfix = {"loss": f"{total / n:.4g}"}
                 if classifies:
                     cast(list, history.accuracy).append(right / n)
                     postfix["accuracy"] = f"{right / n:.1%}"
-                if validation is not None:
-                    saved = net.grad.copy()  # the validation pass must not change the last gradients
+                if run.validation is not None:
+                    saved = net.grad.copy()  # the validation pass leaves the last gradients alone
                     val_loss, out_val = net(A0_val, Y_val)
                     net.grad[...] = saved
                     cast(list, history.val_loss).append(val_loss if math.isfinite(val_loss) else math.inf)
                     postfix["val_loss"] = f"{val_loss:.4g}"
                     if classifies:
-                        cast(list, history.val_accuracy).append(
-                            right_of(out_val, Y_val, labels_val) / len(X_val)
-                        )
-                if shown:  # a hidden bar's bookkeeping costs more than a step
-                    bar.set_postfix(postfix, refresh=False)
-                    bar.update(1)
-                if tol is not None and history.update[-1] < tol:
+                        val_right = right_of(out_val, Y_val, labels_val)
+                        cast(list, history.val_accuracy).append(val_right / len(X_val))
+                if not quiet:  # a hidden bar's bookkeeping costs more than a step
+                    monitor.epoch(postfix)
+                if run.tol is not None and history.update[-1] < run.tol:
                     history.stopped_early = True
                     break
+        failed = False
     finally:
-        bar.close()
         opt.write_back()
         if not failed:
             net.write_back()
             net.write_grads()
-    if watch:
-        watch.end()
-    return history
 
 
-def _progress_bar(kind, **options):
-    """A tqdm bar as ``fit`` shows it: the notebook widget inside Jupyter, else the text bar."""
-    from tqdm import TqdmWarning
-    from tqdm import tqdm as text_bar
-
-    if kind == "text":
-        return text_bar(**options)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", TqdmWarning)
-        from tqdm.auto import tqdm as auto_bar
-    try:
-        return auto_bar(**options)
-    except ImportError:
-        return text_bar(**options)
-
-
-__all__ = ["MatrixNet", "ArrayOptimizer", "fit_layers"]
+__all__ = ["MatrixNet", "ArrayOptimizer", "LayerStep", "fit_layers"]

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import engine
 from engine import Value
+from engine.numbers import real
 from engine.tools.compiling import Program, Source, run_source, wrap
 
 from . import losses as _losses
@@ -69,7 +70,10 @@ class BatchStep:
                 f"compile=True supports the losses {names}, whose graph has the same shape for every "
                 f"sample; train with {getattr(loss_fn, '__name__', loss_fn)!r} on the graph (compile=False)"
             )
-        self.params = model.parameters()
+        self.all_params = model.parameters()  # tied weights appear once per use, as in the L2 penalty
+        self.params = list({id(q): q for q in self.all_params}.values())  # each Value once
+        where = {id(q): i for i, q in enumerate(self.params)}
+        self.uses = [where[id(q)] for q in self.all_params]
         nin, listed = len(X[0]), isinstance(y[0], (list, tuple))
         nout = len(y[0]) if listed else 1
         self.classes = None  # cross_entropy: targets become one-hot rows of this many classes
@@ -77,14 +81,16 @@ class BatchStep:
             self.classes = len(model.layers[-1].neurons)
             loss_fn, y, listed, nout = _one_hot_cross_entropy, [self.one_hot(y[0])], True, self.classes
         self.nin, self.nout, self.listed = nin, nout, listed
-        key = _key(model, loss_fn, nin, nout, listed)
-        if key is None or key not in _CACHE:
-            # placeholders for one sample, holding the first row's numbers (so a loss's target check passes)
-            xs = [Value(x, label=f"x_{i}") for i, x in enumerate(X[0], 1)]
-            ts = [Value(t, label=f"t_{j}") for j, t in enumerate(y[0] if listed else [y[0]], 1)]
-            pred = model(xs)
-            loss = loss_fn(pred, ts if listed else ts[0])
-            outputs = pred if isinstance(pred, list) else [pred]
+        self.grads: list[float] = []
+        # placeholders for one sample, holding the first row's numbers (so a loss's target check passes)
+        first = [_number(x) for x in X[0]]
+        xs = [Value(x, label=f"x_{i}") for i, x in enumerate(first, 1)]
+        ts = [Value(_number(t), label=f"t_{j}") for j, t in enumerate(y[0] if listed else [y[0]], 1)]
+        pred = model(xs)
+        loss = loss_fn(pred, ts if listed else ts[0])
+        outputs = pred if isinstance(pred, list) else [pred]
+        key = _structure(loss, outputs, self.params, xs, ts), listed
+        if key not in _CACHE:
             p = Program(
                 loss,
                 self.params + xs + ts,
@@ -94,11 +100,7 @@ class BatchStep:
                 guard=3,
             )
             source = Source(self._source(p, xs, ts, listed, outputs))
-            found = source, run_source(source, "batch", "<nn.compiled batch step>"), len(outputs) > 1
-            if key is None:
-                self.source, self.function, self.listed_output = found
-                return
-            _CACHE[key] = found
+            _CACHE[key] = source, run_source(source, "batch", "<nn.compiled batch step>"), len(outputs) > 1
         self.source, self.function, self.listed_output = _CACHE[key]
 
     def _source(self, p, xs, ts, listed, outputs):
@@ -127,25 +129,34 @@ class BatchStep:
         return "\n".join(lines) + "\n"
 
     def __call__(self, X_rows, y_rows, l2=0.0):
-        params = self.params
-        values = [q.data for q in params]
+        """The batch loss L and the outputs per row; ∂L/∂p waits in ``grads`` for :meth:`set_grads`.
+
+        Raises FloatingPointError when L or a gradient is not finite (and the generated code's
+        own ArithmeticError or ValueError when a number fails in it)."""
+        values = [q.data for q in self.params]
         n = len(X_rows)
         losses, outputs, grads = self.function(values, X_rows, y_rows, 1.0 / n)
         # The graph: L = Σ losses × (1/n) (one loss: itself), + l2·Σp² after every sample's steps.
         L = losses[0] if n == 1 else sum(losses, 0.0) * (1.0 / n)
         if l2:
-            L = L + sum([v * v for v in values], 0.0) * l2
-            grads = [(g + l2 * v) + l2 * v for g, v in zip(grads, values)]
+            used = [values[i] for i in self.uses]  # a tied weight counts once per use, as on the graph
+            L = L + sum([v * v for v in used], 0.0) * l2
+            for i, v in zip(self.uses, used):
+                grads[i] = (grads[i] + l2 * v) + l2 * v
         if not math.isfinite(L) or not all(map(math.isfinite, grads)):
             raise FloatingPointError(
                 f"the batch loss or its gradients are not finite (loss {L}); lower the learning rate, "
                 "or train on the graph (compile=False) inside engine.detect_anomaly() to find the op"
             )
-        for q, g in zip(params, grads):
-            q.grad = g
+        self.grads = grads
         if self.listed_output:
             return L, [list(o) for o in outputs]
         return L, outputs
+
+    def set_grads(self) -> None:
+        """Give every parameter the gradient of the last call (∂L/∂p)."""
+        for q, g in zip(self.params, self.grads):
+            q.grad = g
 
     def one_hot(self, label: float) -> list[float]:
         """A class label as the one-hot row the generated cross-entropy takes."""
@@ -168,29 +179,31 @@ class BatchStep:
         return X, y
 
 
-_CACHE: dict = {}  # (architecture, loss, shapes) -> (source, function, several outputs)
+_CACHE: dict = {}  # (the one-sample graph's structure, listed targets) -> (source, function, several outputs)
 
 
-def _key(model, loss_fn, nin, nout, listed):
-    """What the generated step depends on, for an nn.MLP: its layout, neuron kinds and the loss."""
-    from .module import MLP
+def _structure(loss, outputs, params, xs, ts):
+    """Everything the generated code depends on: the one-sample graph's ops, constants and edges,
+    which leaf is which parameter, input or target, and the numbers of the other leaves.
+    Two models with the same structure get the same code; any difference gets its own."""
+    from engine.walks import topological_order
 
-    if type(model) is not MLP:
-        return None
-    layout = tuple(
-        (len(layer.neurons), layer.neurons[0].activation, layer.bias is not None, n.fused, len(n.w))
-        for layer in model.layers
-        for n in layer.neurons
-    )
-    return layout, loss_fn, nin, nout, listed
+    order = topological_order(loss)
+    index = {id(node): i for i, node in enumerate(order)}
+    roles = {id(v): (kind, i) for kind, vs in (("p", params), ("x", xs), ("t", ts)) for i, v in enumerate(vs)}
+    shape = []
+    for node in order:
+        if node.parents:
+            op = node.op
+            shape.append((op.name, repr(op.constant), tuple(index[id(q)] for q in node.parents)))
+        else:
+            shape.append(roles.get(id(node), ("fixed", node.data)))
+    return tuple(shape), tuple(index.get(id(o), -1) for o in outputs), len(params), len(xs), len(ts)
 
 
 def _number(v):
-    if isinstance(v, Value):
-        v = v.data
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-        raise ValueError(f"compile=True trains on finite numbers; got {v!r}")
-    return float(v)
+    """A row's or a target's number as a float, by the number rule (engine.numbers)."""
+    return v.data if isinstance(v, Value) else real(v, "compile=True's rows and targets")
 
 
 __all__ = ["BatchStep", "SUPPORTED"]

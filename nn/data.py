@@ -34,6 +34,8 @@ import math
 import random
 from collections.abc import Sequence
 
+from engine.numbers import count
+
 
 def _linspace(start, stop, n, endpoint=True):
     if n == 1:
@@ -43,8 +45,7 @@ def _linspace(start, stop, n, endpoint=True):
 
 
 def _check(n, noise):
-    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
-        raise ValueError(f"n must be a whole number >= 2, got {n!r}")
+    count(n, "n", minimum=2)
     _check_noise(noise)
 
 
@@ -103,8 +104,7 @@ def xor(
     >>> xor()
     ([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [-1, 1, 1, -1])
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a whole number >= 1, got {n!r}")
+    count(n, "n")
     _check_noise(noise)
     corners = [(0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0)]
     points = [corners[i % 4] for i in range(n)]
@@ -165,12 +165,8 @@ def seed003(seed: int = 0) -> tuple[list[list[float]], list[list[float]]]:
 
 
 def _check_classes(n, classes):
-    if isinstance(classes, bool) or not isinstance(classes, int) or classes < 2:
-        raise ValueError(f"classes must be a whole number >= 2, got {classes!r}")
-    if isinstance(n, bool) or not isinstance(n, int) or n < classes:
-        raise ValueError(
-            f"n must be a whole number >= classes ({classes}): a row per class at least; got {n!r}"
-        )
+    classes = count(classes, "classes", minimum=2)
+    count(n, f"n (a row per class at least: {classes} classes)", minimum=classes)
 
 
 def spiral(

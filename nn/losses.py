@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import engine
 from engine import Value
+from engine.numbers import is_real, setting
 
 from .multiclass import cross_entropy
 
@@ -193,17 +194,16 @@ def l2(params: Iterable[Value], alpha: float = 1e-4) -> Value:
     >>> l2([Value(1.0), Value(-2.0)], alpha=0.5).data
     2.5
     """
-    check_penalty(alpha, "l2's alpha")
+    alpha = check_penalty(alpha, "l2's alpha")
     params = list(params)
     if not params:
         raise ValueError("l2 needs at least one parameter")
     return alpha * engine.sum([p * p for p in params])
 
 
-def check_penalty(alpha: float, what: str = "the L2 penalty") -> None:
-    """A penalty weight must be a finite number >= 0 (0 means no penalty); else ValueError."""
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 <= alpha < math.inf:
-        raise ValueError(f"{what} must be a finite number >= 0 (0 for none), got {alpha!r}")
+def check_penalty(alpha: float, what: str = "the L2 penalty") -> float:
+    """A penalty weight as a float: a setting >= 0 (0 means no penalty), by the number rule."""
+    return setting(alpha, what)
 
 
 # What each loss accepts as one target (a fast path first for a plain float or int), and
@@ -211,8 +211,7 @@ def check_penalty(alpha: float, what: str = "the L2 penalty") -> None:
 def _finite(t):
     if t.__class__ is float:
         return t - t == 0.0  # false for NaN and ±inf
-    v = _float(t)
-    return v is not None and math.isfinite(v)
+    return math.isfinite(t.data) if isinstance(t, Value) else is_real(t)  # the number rule
 
 
 def _sign(t):

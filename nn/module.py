@@ -48,7 +48,6 @@ Weights are saved as JSON (never pickle): ``model.save(path)`` writes atomically
 ``load_model(path)`` rebuilds a saved MLP.
 """
 
-import math
 import numbers
 import os
 import random
@@ -59,6 +58,7 @@ from typing import Any, cast
 
 import engine
 from engine import Value
+from engine.numbers import real
 
 from . import weights
 
@@ -87,22 +87,8 @@ def _symbol(name, layer, *index):
 
 
 def _number(what, v):
-    """A finite float for a weight or bias given by hand, or a clear error."""
-    if isinstance(v, Value):
-        return v
-    if not _finite(v):
-        raise ValueError(f"{what} must be a finite number, got {_short(v)}")
-    return float(v)
-
-
-def _finite(v):
-    """True for an int or float that is a finite float (10**400 is not)."""
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        return False
-    try:
-        return math.isfinite(v)
-    except OverflowError:
-        return False
+    """A weight or bias given by hand as a finite float (a Value stays itself), by the number rule."""
+    return v if isinstance(v, Value) else real(v, what)
 
 
 def _short(v):
@@ -158,9 +144,7 @@ class Module:
             )
         values = {}
         for name, v in state.items():
-            if not _finite(v):
-                raise ValueError(f"parameter {name!r} must be a finite number, got {_short(v)}")
-            values[name] = float(v)
+            values[name] = real(v, f"parameter {name!r}")
         for name, p in params.items():  # everything checked: now assign
             p.data = values[name]
 
@@ -187,7 +171,7 @@ class Module:
             )
         try:
             self.load_state_dict(doc["parameters"])
-        except ValueError as exc:
+        except (TypeError, ValueError) as exc:  # a file holding a weight that is not a number is a bad file
             raise ValueError(f"{path}: {exc}") from None
         return self
 
@@ -403,8 +387,8 @@ class MLP(Module):
             b = None if biases is None else biases[k]
             try:
                 layer = Layer(widths[k], widths[k + 1], act, fused, shared_bias=bool(shared[k]), w=w, b=b)
-            except ValueError as exc:
-                raise ValueError(f"layer {k + 1}: {exc}") from None
+            except (TypeError, ValueError) as exc:  # the number rule's TypeError stays a TypeError
+                raise type(exc)(f"layer {k + 1}: {exc}") from None
             self.layers.append(layer)
         self.relabel()
 

@@ -27,13 +27,11 @@ accuracy, and ``nn.predict(model, X, classes=True)`` gives the arg-max classes.
     [-0.341, 0.2424, 0.0986]
 """
 
-import math
-import numbers
 from collections.abc import Sequence
-from typing import cast
 
 import engine
 from engine import Value
+from engine.numbers import is_real, real
 
 
 def _logits(logits):
@@ -66,15 +64,14 @@ def label(target: float | Value, classes: int | None = None, row: int | None = N
     where = f" (row {row})" if row is not None else ""
     if isinstance(target, Value):
         target = target.data
-    ok = isinstance(target, numbers.Integral) and not isinstance(target, bool)
-    if not ok and isinstance(target, numbers.Real) and not isinstance(target, bool):
-        ok = math.isfinite(target) and float(target).is_integer()  # 2.0 is class 2
+    # the number rule; 2.0 is class 2, but a label is an index, as a count: not a bool
+    ok = not isinstance(target, bool) and is_real(target) and float(target).is_integer()
     if not ok:
         raise ValueError(
             f"cross_entropy needs integer class labels 0, 1, ..., k - 1, got {target!r}{where}; "
             "give each row the index of its class"
         )
-    y = int(cast(float, target))  # checked above: an integral number
+    y = int(real(target))  # checked above: an integral number
     if y < 0 or (classes is not None and y >= classes):
         bound = f"0 ≤ label < {classes} ({classes} classes, one per output)" if classes else "0 ≤ label"
         raise ValueError(f"cross_entropy needs {bound}, got {y}{where}")

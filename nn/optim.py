@@ -11,7 +11,9 @@ count k = 0, 1, 2, ...; :class:`LinearDecay` is micrograd's demo schedule.
 A number must be finite and > 0; a schedule's rate is checked at every step
 (finite and >= 0) before any weight changes, so a schedule that goes negative
 raises ValueError at the step where it does. Every setting is checked when the
-optimizer is made (momentum and betas in [0, 1), eps > 0, weight decay >= 0).
+optimizer is made (momentum and betas in [0, 1), eps > 0, weight decay >= 0) by the
+number rule (engine.numbers) and kept as a plain float, whatever kind of number it was
+given as (a numpy float32 learning rate leaves the weights Python floats).
 
     >>> from engine import Value
     >>> p = Value(1.0)
@@ -22,22 +24,10 @@ optimizer is made (momentum and betas in [0, 1), eps > 0, weight decay >= 0).
 """
 
 import math
-import numbers
 from collections.abc import Callable, Iterable
 
 from engine import Value
-
-
-def _number(x):
-    """Whether ``x`` is a real number (bools are flags, not numbers)."""
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
-
-
-def _check(what, x, needs, positive=False, below=math.inf):
-    """``x`` if it is a finite number >= 0 (> 0 if ``positive``) and < ``below``, else ValueError."""
-    if not (_number(x) and (x > 0 if positive else x >= 0) and x < below and math.isfinite(x)):
-        raise ValueError(f"{what} must be {needs}, got {x!r}")
-    return x
+from engine.numbers import count, is_real, setting
 
 
 class LinearDecay:
@@ -51,11 +41,9 @@ class LinearDecay:
     """
 
     def __init__(self, start: float, end: float, steps: int) -> None:
-        for what, rate in (("start", start), ("end", end)):
-            _check(f"LinearDecay's {what} rate", rate, "a finite number >= 0 (a learning rate)")
-        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-            raise ValueError(f"LinearDecay needs steps >= 1 (a whole number), got {steps!r}")
-        self.start, self.end, self.steps = start, end, steps
+        self.start = setting(start, "LinearDecay's start rate")
+        self.end = setting(end, "LinearDecay's end rate")
+        self.steps = count(steps, "LinearDecay's steps")
 
     def __call__(self, k):
         return self.start - (self.start - self.end) * min(k, self.steps) / self.steps
@@ -79,10 +67,7 @@ class Optimizer:
             if id(p) not in seen:
                 seen.add(id(p))
                 self.params.append(p)
-        if not callable(lr):
-            needs = "a positive number (not inf or nan) or a schedule k -> lr"
-            _check("the learning rate", lr, needs, positive=True)
-        self.schedule = lr
+        self.schedule = lr if callable(lr) else setting(lr, "the learning rate", positive=True)
         self.k = 0  # steps taken
 
     @property
@@ -91,12 +76,12 @@ class Optimizer:
         if not callable(self.schedule):
             return self.schedule
         lr = self.schedule(self.k)
-        if not (_number(lr) and 0 <= lr < math.inf):
+        if isinstance(lr, bool) or not is_real(lr) or lr < 0:
             raise ValueError(
                 f"the schedule {self.schedule!r} gave the learning rate {lr!r} at step {self.k}; "
                 "a learning rate must be a finite number >= 0 (no weight was changed)"
             )
-        return lr
+        return float(lr)
 
     def zero_grad(self) -> None:
         """Set the grad of every parameter to 0."""
@@ -123,8 +108,8 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        self.momentum = _check("momentum", momentum, "a number in [0, 1)", below=1.0)
-        self.weight_decay = _check("weight_decay", weight_decay, "a finite number >= 0 (0 for none)")
+        self.momentum = setting(momentum, "momentum", below=1.0)
+        self.weight_decay = setting(weight_decay, "weight_decay (0 for none)")
         self.velocity = [0.0] * len(self.params)
 
     def step(self) -> None:
@@ -163,14 +148,10 @@ class Adam(Optimizer):
     ) -> None:
         super().__init__(params, lr)
         name = type(self).__name__
-        if not (
-            isinstance(betas, (tuple, list))
-            and len(betas) == 2
-            and all(_number(b) and 0.0 <= b < 1.0 for b in betas)
-        ):
+        if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
             raise ValueError(f"{name}'s betas must be a pair (β₁, β₂) of numbers in [0, 1), got {betas!r}")
-        self.betas = tuple(betas)
-        self.eps = _check(f"{name}'s eps", eps, "a finite number > 0", positive=True)
+        self.betas = tuple(setting(b, f"{name}'s β{i}", below=1.0) for i, b in zip("₁₂", betas))
+        self.eps = setting(eps, f"{name}'s eps", positive=True)
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
 
@@ -213,7 +194,7 @@ class AdamW(Adam):
         weight_decay: float = 0.01,
     ) -> None:
         super().__init__(params, lr, betas, eps)
-        self.weight_decay = _check("weight_decay", weight_decay, "a finite number >= 0 (0 for none)")
+        self.weight_decay = setting(weight_decay, "weight_decay (0 for none)")
 
     def step(self) -> None:
         lr = self.lr

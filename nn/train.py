@@ -28,6 +28,16 @@ before that iteration's update), and their gradients are zeroed. The
 optimizer's own state (its step count, momentum, moments) is not rolled back:
 make a new optimizer with a lower learning rate to go on.
 
+Accuracy is recorded for losses that carry an ``is_right(pred, target)`` rule, or a
+``label_threshold`` (hinge: labels ±1, bce: labels 0/1): then a row counts as right when
+every output's score is > 0 exactly when its label is > the threshold. A loss's
+``check_targets(y)``, if it has one, checks the targets before training.
+
+The steps (forward, backward) are :mod:`nn.steps`' ``GraphStep`` or, with
+``compile=True``, ``CompiledStep``; around each graph step Python's cyclic garbage
+collector is paused (a graph of Values has no cycles: reference counting frees it), and
+put back as it was, also when training fails or is interrupted.
+
 Before any training, ``fit`` checks its arguments and its data (rows of equal
 length of finite numbers, targets the loss accepts, the model's output against
 the first target, no ``engine.no_grad()`` around it), so a mistake raises a
@@ -42,24 +52,25 @@ clear error and leaves the model untouched.
     [1, 6, 3]
 """
 
-import decimal
 import math
-import numbers
 import random
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
 import engine
 from engine import Value
+from engine.numbers import count, is_real, real, setting
 
 from . import live as _live
 from . import losses as _losses
 from .module import MLP
 from .optim import SGD, Optimizer
+from .steps import CompiledStep, GraphStep, Step, collector_paused
 
 DIVERGED_FACTOR = 1e6  # a loss over this × max(1, the first loss) has exploded
 
@@ -73,7 +84,7 @@ class TrainingDiverged(FloatingPointError):
     """
 
     def __init__(
-        self, message: str, *, epoch: int, step: int, loss: float | None, lr: float, history: "History"
+        self, message: str, *, epoch: int, step: int, loss: float | None, lr: float | None, history: "History"
     ) -> None:
         super().__init__(message)
         self.epoch, self.step, self.loss, self.lr, self.history = epoch, step, loss, lr, history
@@ -176,14 +187,83 @@ def fit(
     time. Outside Jupyter ``live=True`` changes nothing: the progress bar shows as usual.
     ``snapshots=k`` keeps the weights every k updates in ``history.snapshots`` for
     :meth:`History.animate`.
-
-    Accuracy is recorded for losses that carry an ``is_right(pred, target)``
-    rule, or a ``label_threshold`` (hinge: labels ±1, bce: labels 0/1): then a
-    row counts as right when every output's score is > 0 exactly when its label
-    is > the threshold. A loss's ``check_targets(y)``, if it has one, checks the
-    targets before training. A diverging loss raises :class:`TrainingDiverged`
-    with the last good weights restored (see the module notes).
+    Accuracy, the targets' checks and divergence (:class:`TrainingDiverged`): see the module notes.
     """
+    if isinstance(compile, str) and compile != "layers":
+        raise ValueError(f"compile must be False, True or 'layers', got {compile!r}")
+    run = check_settings(model, X, y, loss, optimizer, epochs, batch_size, lr=lr, params=params, l2=l2,
+                         shuffle=shuffle, seed=seed, tol=tol, validation=validation, live=live,
+                         live_every=live_every, snapshots=snapshots)  # fmt: skip
+    if compile == "layers":  # seed 001's layer formulas over each batch, the weights as arrays (nn._matrix)
+        from ._matrix import fit_layers
+
+        history = run.history()
+        with Monitor(model, run, history, progress, live, live_every, snapshots) as monitor:
+            fit_layers(model, run, history, DivergenceGuard(run.trained, run.to_zero, history), monitor)
+        return history
+    step = (CompiledStep if compile else GraphStep)(model, run.loss_fn, run.X, run.y, run.l2, run.to_zero)
+    history = run.history()
+    guard = DivergenceGuard(run.trained, run.to_zero, history)
+    rng, order = random.Random(run.seed), list(range(len(run.X)))
+    with Monitor(model, run, history, progress, live, live_every, snapshots) as monitor:
+        for epoch in range(1, run.epochs + 1):
+            if run.shuffle and len(run.batches) > 1:
+                rng.shuffle(order)
+            if _epoch(run, step, guard, monitor, history, epoch, order):
+                history.stopped_early = True
+                break
+    return history
+
+
+@dataclass(frozen=True)
+class Settings:
+    """fit's arguments, checked (:func:`check_settings`): what one training run needs."""
+
+    loss_fn: Callable[..., Value]
+    X: list
+    y: list
+    epochs: int
+    batches: list  # the row positions of each batch (ranges over the epoch's order)
+    optimizer: Optimizer
+    trained: list  # the Values the optimizer updates
+    to_zero: list  # the Values whose gradients backward sets: the model's and the trained ones
+    all_params: list
+    l2: float
+    tol: float | None
+    shuffle: bool
+    seed: int | None
+    is_right: Callable[[Any, Any], bool] | None  # classification: is a row right; None: regression
+    validation: tuple[list, list] | None
+
+    def history(self) -> History:
+        """An empty History for this run: accuracy lists for classification, validation lists if asked."""
+        history = History(len(self.batches), accuracy=[] if self.is_right else None)
+        if self.validation is not None:
+            history.val_loss, history.val_accuracy = [], [] if self.is_right else None
+        return history
+
+
+def check_settings(
+    model: MLP,
+    X: Sequence[Sequence[float]],
+    y: Sequence[Any],
+    loss: str | Callable[..., Value],
+    optimizer: Optimizer | None,
+    epochs: int,
+    batch_size: int | None,
+    *,
+    lr: float | Callable[[int], float],
+    params: Iterable[Value] | None,
+    l2: float,
+    shuffle: bool,
+    seed: int | None,
+    tol: float | None,
+    validation: tuple[Sequence[Sequence[float]], Sequence[Any]] | None,
+    live: bool,
+    live_every: int | None,
+    snapshots: int | None,
+) -> Settings:
+    """Check fit's arguments and data (see fit); a clear error before any training, else the Settings."""
     if not engine.is_recording():  # inside no_grad(): backward would find no graph
         raise RuntimeError(
             "fit needs the graph recorded; it was called inside engine.no_grad(): call it outside that block"
@@ -195,27 +275,20 @@ def fit(
         raise ValueError(
             f"unknown loss {loss!r}; choose one of {', '.join(_losses.LOSSES)} or pass a function"
         )
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be a whole number >= 1, got {epochs!r}")
-    if batch_size is not None and (
-        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
-    ):
-        raise ValueError(
-            f"batch_size must be None (the whole set) or a whole number >= 1, got {batch_size!r}"
-        )
+    epochs = count(epochs, "fit's epochs")
+    if batch_size is not None:
+        batch_size = count(batch_size, "fit's batch_size (None for the whole set)")
     if optimizer is not None and params is not None:
         raise ValueError("give params to the optimizer (SGD(params, lr)) or to fit, not both")
     if optimizer is not None and not all(hasattr(optimizer, a) for a in ("params", "lr", "step")):
         raise TypeError(
             f"optimizer must be one such as nn.SGD(model.parameters(), lr=0.1), got {optimizer!r}"
         )
-    if tol is not None and not (isinstance(tol, numbers.Real) and not isinstance(tol, bool) and tol >= 0):
-        raise ValueError(f"tol must be a number >= 0, got {tol!r}")
-    _losses.check_penalty(l2, "fit's l2 (the penalty weight)")
+    tol = None if tol is None else setting(tol, "fit's tol")
+    l2 = _losses.check_penalty(l2, "fit's l2 (the penalty weight)")
     _live.check(live, live_every, snapshots)
-    if isinstance(compile, str) and compile != "layers":
-        raise ValueError(f"compile must be False, True or 'layers', got {compile!r}")
-    X, y = _check_data(model, loss_fn, X, y)
+    rows, targets = _check_data(model, loss_fn, X, y)
+    checked = None
     if validation is not None:
         if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
             size = f" of {len(validation)}" if isinstance(validation, (tuple, list)) else ""
@@ -223,138 +296,162 @@ def fit(
                 "validation must be a pair (X_val, y_val) of rows and their targets, "
                 f"got a {type(validation).__name__}{size}"
             )
-        X_val, y_val = _check_data(model, loss_fn, *validation, names=("X_val", "y_val"), width=len(X[0]))
+        checked = _check_data(model, loss_fn, *validation, names=("X_val", "y_val"), width=len(rows[0]))
     all_params = model.parameters()
     if optimizer is None:
         optimizer = SGD(all_params if params is None else params, lr)
     trained = optimizer.params
     in_model = set(map(id, all_params))
     to_zero = all_params + [p for p in trained if id(p) not in in_model]
-    if compile == "layers":  # the layer formulas as NumPy matrices (nn._matrix)
-        from ._matrix import fit_layers
-
-        return fit_layers(model, X, y, loss_fn, optimizer, epochs=epochs, batch_size=batch_size, l2=l2,
-                          shuffle=shuffle, seed=seed, tol=tol, progress=progress, live=live,
-                          live_every=live_every, snapshots=snapshots,
-                          validation=None if validation is None else (X_val, y_val), history_type=History,
-                          diverged_type=TrainingDiverged, diverged_factor=DIVERGED_FACTOR)  # fmt: skip
-
-    compiled = None
-    if compile:
-        from .compiled import BatchStep
-
-        compiled = BatchStep(model, loss_fn, X, y)
-        Xc, yc = compiled.rows(X, y)
-    n = len(X)
+    n = len(rows)
     size = n if batch_size is None else min(batch_size, n)
     batches = [range(start, min(start + size, n)) for start in range(0, n, size)]
     is_right: Any = getattr(loss_fn, "is_right", None)
     threshold = getattr(loss_fn, "label_threshold", None)
     if is_right is None and threshold is not None:
         is_right = lambda pred, target: _is_right(pred, target, threshold)
-    classifies = is_right is not None
-    history = History(len(batches), accuracy=[] if classifies else None)
-    if validation is not None:
-        history.val_loss, history.val_accuracy = [], [] if classifies else None
-    order = list(range(n))
-    rng = random.Random(seed)
-    limit = sys.float_info.max  # until the first loss sets it: NaN and ±inf fail `loss <= limit`
-    good = [p.data for p in trained]  # the weights that gave the last good loss, before its update
+    return Settings(loss_fn, rows, targets, epochs, batches, optimizer, trained, to_zero, all_params, l2, tol,
+                    shuffle, seed, is_right, checked)  # fmt: skip
 
-    def diverged(epoch, step, why, loss=None):
+
+def _epoch(run, step, guard, monitor, history, epoch, order):
+    """One pass over the data, its numbers recorded in ``history``; True when training stops early."""
+    before = guard.weights()
+    total, right = 0.0, 0
+    for k, batch in enumerate(run.batches, 1):
+        rows = [order[i] for i in batch]
+        with collector_paused() if step.pauses_collector else nullcontext():
+            loss = guard.step(step, rows, epoch, k)  # forward, the loss checked, backward
+            lr = run.optimizer.lr  # a schedule gone bad raises here, before this step is recorded
+            history.loss.append(loss)
+            history.lr.append(lr)
+            guard.remember()
+            run.optimizer.step()
+            if run.is_right is not None:
+                right += sum(run.is_right(p, run.y[r]) for p, r in zip(step.outputs, rows))
+            step.release()  # the graph goes while the collector is paused: nothing left to walk
+        monitor.update()
+        total += loss * len(rows)
+    history.update.append(guard.check_update(epoch, len(run.batches), before))
+    n = len(run.X)
+    history.epoch_loss.append(total / n)
+    postfix = {"loss": f"{total / n:.4g}"}
+    if run.is_right is not None:
+        cast(list, history.accuracy).append(right / n)
+        postfix["accuracy"] = f"{right / n:.1%}"
+    if run.validation is not None:
+        X_val, y_val = run.validation
+        val_loss, val_right = _evaluate(step.model, run.loss_fn, X_val, y_val, run.is_right, run.l2,
+                                        run.all_params)  # fmt: skip
+        cast(list, history.val_loss).append(val_loss)
+        postfix["val_loss"] = f"{val_loss:.4g}"
+        if run.is_right is not None:
+            cast(list, history.val_accuracy).append(val_right / len(X_val))
+    monitor.epoch(postfix)
+    return run.tol is not None and history.update[-1] < run.tol
+
+
+class DivergenceGuard:
+    """Watches every iteration's loss and every epoch's update; on divergence puts back the last
+    good weights, zeroes the gradients and raises :class:`TrainingDiverged` (see the module notes)."""
+
+    def __init__(self, trained: list, to_zero: list, history: History) -> None:
+        self.trained, self.to_zero, self.history = trained, to_zero, history
+        self.limit = sys.float_info.max  # until the first loss sets it: NaN and ±inf fail `loss <= limit`
+        self.good = self.weights()  # the weights that gave the last good loss, before its update
+
+    def weights(self) -> list[float]:
+        """The trained parameters' values now."""
+        return [p.data for p in self.trained]
+
+    def step(self, step: Step, rows: list[int], epoch: int, k: int) -> float:
+        """``step``'s forward and backward on ``rows``, the loss checked in between; returns the loss."""
+        try:
+            loss = step.forward(rows)
+        except (OverflowError, FloatingPointError) as exc:
+            raise self.diverged(epoch, k, f"the forward pass raised {type(exc).__name__}: {exc}") from exc
+        if not loss <= self.limit:  # NaN, ±inf, or exploded
+            raise self.diverged(epoch, k, f"loss = {loss:.6g}", loss)
+        try:
+            step.backward()
+        except (OverflowError, FloatingPointError) as exc:
+            why = f"the backward pass raised {type(exc).__name__}: {exc}"
+            raise self.diverged(epoch, k, why, loss) from exc
+        if self.limit == sys.float_info.max:
+            self.limit = DIVERGED_FACTOR * max(1.0, loss)
+        return loss
+
+    def remember(self) -> None:
+        """The weights now gave a good loss: they are the ones to put back."""
+        self.good = self.weights()
+
+    def check_update(self, epoch: int, k: int, before: list[float]) -> float:
+        """The largest change of a trained parameter since ``before``; divergence if one is not finite."""
+        changes = [abs(p.data - b) for p, b in zip(self.trained, before)]
+        if not math.isfinite(sum(changes)):  # the last update left a weight inf or NaN
+            raise self.diverged(epoch, k, "the update left a weight that is not finite")
+        return max(changes)
+
+    def diverged(self, epoch: int, k: int, why: str, loss: float | None = None) -> TrainingDiverged:
         """Put back the last good weights, zero the gradients, and make the error to raise."""
-        for p, v in zip(trained, good):
+        for p, v in zip(self.trained, self.good):
             p.data = v
-        for p in to_zero:
+        for p in self.to_zero:
             p.grad = 0.0
+        history = self.history
         last_lr = history.lr[-1] if history.lr else None
         advice = (
-            f"lower the learning rate (it was {float(last_lr):g})"
-            if history.lr
+            f"lower the learning rate (it was {last_lr:g})"
+            if last_lr is not None
             else "before any update, so check the inputs, the targets and the initial weights"
         )
         return TrainingDiverged(
-            f"training diverged at epoch {epoch}, step {step} ({why}); {advice}; "
+            f"training diverged at epoch {epoch}, step {k} ({why}); {advice}; "
             "the parameters are restored to the weights of the last good step",
-            epoch=epoch, step=step, loss=loss, lr=last_lr, history=history,
+            epoch=epoch, step=k, loss=loss, lr=last_lr, history=history,
         )  # fmt: skip
 
-    watch = None
-    if live or snapshots:  # the live view and the snapshots (nn.live)
-        watch = _live.Watch(model, X, y, loss_fn, history, epochs, live=live, every=live_every,
-                            snapshots=snapshots, l2=l2)  # fmt: skip
-    shown = progress and not (watch and watch.live)  # the live picture replaces the bar
-    bar = _progress_bar(progress, total=epochs, disable=not shown, desc="training", unit="epoch")
-    try:
-        for epoch in range(1, epochs + 1):
-            if shuffle and len(batches) > 1:
-                rng.shuffle(order)
-            before = [p.data for p in trained]
-            total, right = 0.0, 0
-            for step, batch in enumerate(batches, 1):
-                rows = [order[i] for i in batch]
-                try:
-                    if compiled is None:  # the graph: forward, then backward through it
-                        preds = [model(X[r]) for r in rows]
-                        L = _losses.mean([loss_fn(p, y[r]) for p, r in zip(preds, rows)])
-                        if l2:
-                            L = L + _losses.l2(all_params, l2)
-                        loss_now = L.data
-                    else:  # the generated program (nn.compiled): the same numbers, no graph
-                        for p in to_zero:
-                            p.grad = 0.0
-                        loss_now, preds = compiled([Xc[r] for r in rows], [yc[r] for r in rows], l2)
-                except (OverflowError, FloatingPointError) as exc:
-                    raise diverged(
-                        epoch, step, f"the forward pass raised {type(exc).__name__}: {exc}"
-                    ) from exc
-                if not loss_now <= limit:  # NaN, ±inf, or exploded
-                    raise diverged(epoch, step, f"loss = {loss_now:.6g}", loss_now)
-                if compiled is None:
-                    for p in to_zero:
-                        p.grad = 0.0
-                    try:
-                        L.backward()
-                    except (OverflowError, FloatingPointError) as exc:
-                        why = f"the backward pass raised {type(exc).__name__}: {exc}"
-                        raise diverged(epoch, step, why, loss_now) from exc
-                if limit == sys.float_info.max:
-                    limit = min(limit, DIVERGED_FACTOR * max(1.0, loss_now))
-                lr_now = optimizer.lr  # a schedule gone bad raises here, before this step is recorded
-                history.loss.append(loss_now)
-                history.lr.append(lr_now)
-                good = [p.data for p in trained]
-                optimizer.step()
-                if watch:
-                    watch.step()
-                total += loss_now * len(rows)
-                if classifies:
-                    right += sum(is_right(p, y[r]) for p, r in zip(preds, rows))
-            changes = [abs(p.data - b) for p, b in zip(trained, before)]
-            if not math.isfinite(sum(changes)):  # the last update left a weight inf or NaN
-                raise diverged(epoch, len(batches), "the update left a weight that is not finite")
-            history.epoch_loss.append(total / n)
-            history.update.append(max(changes))
-            postfix = {"loss": f"{total / n:.4g}"}
-            if classifies:
-                cast(list, history.accuracy).append(right / n)
-                postfix["accuracy"] = f"{right / n:.1%}"
-            if validation is not None:
-                val_loss, val_right = _evaluate(model, loss_fn, X_val, y_val, is_right, l2, all_params)
-                cast(list, history.val_loss).append(val_loss)
-                postfix["val_loss"] = f"{val_loss:.4g}"
-                if classifies:
-                    cast(list, history.val_accuracy).append(val_right / len(X_val))
-            bar.set_postfix(postfix, refresh=False)
-            bar.update(1)
-            if tol is not None and history.update[-1] < tol:
-                history.stopped_early = True
-                break
-    finally:
-        bar.close()
-    if watch:
-        watch.end()
-    return history
+
+class Monitor:
+    """What the user sees of training: the progress bar, or the live view (nn.live), and the snapshots.
+
+    ``update()`` after every update, ``epoch(postfix)`` after every epoch (the numbers beside
+    the bar); used as a context manager, it closes the bar however training ends and finishes
+    the live view when it ends well.
+    """
+
+    def __init__(
+        self,
+        model: MLP,
+        run: Settings,
+        history: History,
+        progress: bool | str,
+        live: bool,
+        live_every: int | None,
+        snapshots: int | None,
+    ) -> None:
+        self.watch = None
+        if live or snapshots:  # the live view and the snapshots (nn.live)
+            self.watch = _live.Watch(model, run.X, run.y, run.loss_fn, history, run.epochs, live=live,
+                                     every=live_every, snapshots=snapshots, l2=run.l2)  # fmt: skip
+        shown = progress and not (self.watch and self.watch.live)  # the live picture replaces the bar
+        self.bar = _progress_bar(progress, total=run.epochs, disable=not shown, desc="training", unit="epoch")
+
+    def update(self) -> None:
+        if self.watch:
+            self.watch.step()
+
+    def epoch(self, postfix: dict) -> None:
+        self.bar.set_postfix(postfix, refresh=False)
+        self.bar.update(1)
+
+    def __enter__(self) -> "Monitor":
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        self.bar.close()
+        if kind is None and self.watch:
+            self.watch.end()
 
 
 def _check_data(model, loss_fn, X, y, names=("X", "y"), width=None):
@@ -383,8 +480,8 @@ def _check_data(model, loss_fn, X, y, names=("X", "y"), width=None):
                 "every row needs the same number of inputs"
             )
         for i, v in enumerate(row):
-            if not isinstance(v, Value) and not _finite_number(v):
-                raise ValueError(f"{xname}[{r}][{i}] is {v!r}; inputs must be finite numbers")
+            if not isinstance(v, Value) and not is_real(v):
+                real(v, f"fit's {xname}[{r}][{i}]")  # the number rule's error
     shape = _width(y[0])
     for r, t in enumerate(y):
         if _width(t) != shape:
@@ -404,16 +501,6 @@ def _check_data(model, loss_fn, X, y, names=("X", "y"), width=None):
         with engine.no_grad():
             check_outputs(model(X[0]), y)
     return X, y
-
-
-def _finite_number(x):
-    """Whether a Value can hold ``x``: a real number (or Decimal, as the engine takes), finite as a float."""
-    if not isinstance(x, (numbers.Real, decimal.Decimal)):
-        return False
-    try:
-        return math.isfinite(x)
-    except OverflowError:  # an int beyond the float range
-        return False
 
 
 def _width(target):

@@ -44,15 +44,14 @@ x), an input or an output that is not a finite float is a ValueError.
     (True, ['∂out/∂x', '∂out/∂y'])
 """
 
-import decimal
 import inspect
 import math
-import numbers
 from dataclasses import dataclass
 from typing import Any
 
 from .. import walks
 from ..backward import grad
+from ..numbers import real, setting
 from ..ops import Op, domain_error
 from ..value import Value, apply
 from ..walks import topological_order
@@ -359,20 +358,8 @@ def _parameter_names(f, n):
 
 
 def _as_float(v, i):
-    if isinstance(v, Value):
-        return v.data
-    if isinstance(v, bool) or not isinstance(v, (numbers.Real, decimal.Decimal)):
-        raise TypeError(
-            f"gradcheck: input {i} must be a finite number or a Value, not {type(v).__name__} {v!r}"
-        )
-    try:
-        x = float(v)
-    except OverflowError:
-        x = math.inf
-    if not math.isfinite(x):
-        why = "too large for a float (the largest is about 1.8e308)" if x == x else "not a number"
-        raise ValueError(f"gradcheck: input {i} must be a finite number; {_short(v)} is {why}")
-    return x
+    """A point's number as a float (a Value gives its data), by the number rule (engine.numbers)."""
+    return v.data if isinstance(v, Value) else real(v, f"gradcheck's input {i}")
 
 
 def _short(v):
@@ -394,8 +381,7 @@ def _short_text(root, size, limit=40):
 
 
 def _check(order, f, inputs, eps, atol, rtol, strict, raise_exception):
-    for name, v in (("eps", eps), ("atol", atol), ("rtol", rtol)):
-        _tolerance(name, v)
+    eps, atol, rtol = (_tolerance(name, v) for name, v in (("eps", eps), ("atol", atol), ("rtol", rtol)))
     target = _target(f, inputs)
     x, labels = target.x, target.labels
     if not x:
@@ -496,17 +482,8 @@ def _report(order, expression, point, checks, eps, atol, rtol, strict, raise_exc
 
 
 def _tolerance(name, v):
-    """eps > 0, atol >= 0 and rtol >= 0, each a finite plain number, or a ValueError saying which."""
-    ok = not isinstance(v, bool) and isinstance(v, (int, float))
-    try:
-        ok = ok and math.isfinite(v) and (v > 0 if name == "eps" else v >= 0)
-    except OverflowError:  # an int beyond any float
-        ok = False
-    if not ok:
-        raise ValueError(
-            f"gradcheck: {name} must be a finite number {'> 0' if name == 'eps' else '>= 0'}, "
-            f"not {type(v).__name__} {_short(v)}"
-        )
+    """eps > 0, atol >= 0 and rtol >= 0: each a setting as a float (engine.numbers), or its error."""
+    return setting(v, f"gradcheck's {name}", positive=name == "eps")
 
 
 def _kink(analytic, right, left, atol, rtol):

@@ -50,6 +50,7 @@ from typing import Any
 
 from .. import ops, vocab, walks
 from .._nodes import as_float
+from ..numbers import real
 from ..record.steps import check_root
 
 FUNCTION = "forward_backward"  # the generated function's name
@@ -365,7 +366,10 @@ class Compiled:
                 f"this compiled pass takes {len(self.names)} numbers ({', '.join(self.names)}), "
                 f"got {len(values)}"
             )
-        xs = [as_float(v) for v in values]
+        xs = [  # a Value gives its number; any other number is asked of the number rule (engine.numbers)
+            as_float(v) if hasattr(v, "parents") else real(v, f"the compiled pass's {name}")
+            for v, name in zip(values, self.names)
+        ]
         try:
             value, grads = self.function(*xs)
         except (ArithmeticError, ValueError) as exc:

@@ -22,6 +22,7 @@ from typing import Any
 
 from .. import ops, vocab, walks
 from ..modes import detect_anomaly
+from ..numbers import real
 from ..value import Value
 
 FUNCTIONS = ops.FUNCTIONS  # the functions a formula may call: the function rows of the rule table
@@ -146,9 +147,9 @@ def build(text: str, values: Mapping[str, Any]) -> tuple[Value, dict[str, Value]
             leaves[name] = v
         else:
             try:
-                leaves[name] = Value(v, label=name)
-            except (TypeError, ValueError) as exc:
-                raise ExpressionError(f"value of {name!r}: {exc}") from None
+                leaves[name] = Value(real(v, f"the value of {name!r}"), label=name)
+            except (TypeError, ValueError) as exc:  # the number rule's words (engine.numbers)
+                raise ExpressionError(str(exc)) from None
     try:
         with detect_anomaly():  # a result that overflows to inf is an error here, not a silent inf
             result = _build(tree.body, leaves)

@@ -1,8 +1,12 @@
 """Tests for nn.compiled: training with the generated step (fit(compile=True)) equals training on graphs."""
 
+import decimal
+import fractions
+import math
 import random
 import struct
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
@@ -180,3 +184,143 @@ def test_compiled_cross_entropy_checks_labels_first():
     with pytest.raises(ValueError, match=r"0 ≤ label < 3.*\(row 1\)"):
         nn.fit(model, [[0.0, 1.0], [1.0, 0.0]], [2, 3], loss="cross_entropy", compile=True, progress=False)
     assert [p.data for p in model.parameters()] == start
+
+
+REGIMES = [None, 1, 2]  # batch, stochastic and mini-batch gradient descent (seed 003)
+
+
+def assert_same_losses(build, X, y, batch_size, **options):
+    """The graph path and the compiled path give the same loss at every step (1e-12) and the same weights."""
+    (gm, gh), (cm, ch) = train_both(build, X, y, batch_size=batch_size, **options)
+    assert len(gh.loss) == len(ch.loss) > 0
+    assert all(close(a, b) for a, b in zip(gh.loss, ch.loss)), (gh.loss, ch.loss)
+    assert all(close(p.data, q.data) for p, q in zip(gm.parameters(), cm.parameters()))
+    assert gh.accuracy == ch.accuracy
+
+
+def tied_model():
+    """A 3-3-1 network whose first input weight is one Value shared by all three hidden neurons."""
+    random.seed(4)
+    shared = engine.Value(0.3)
+    rows = [[shared, random.uniform(-1, 1), random.uniform(-1, 1)] for _ in range(3)]
+    model = nn.MLP.from_weights([rows, [[0.5, -0.4, 0.2]]], activation="tanh")
+    return model, nn.SGD(model.parameters(), lr=0.1)
+
+
+@pytest.mark.parametrize("batch_size", REGIMES)
+def test_tied_weights_train_identically(batch_size):
+    """A weight shared by several neurons (counted once per use in the L2 penalty) trains as on the graph."""
+    X, y = nn.data.seed003()
+    y = [t[0] for t in y]
+    model, _ = tied_model()
+    assert len(model.parameters()) > len({id(p) for p in model.parameters()})  # really tied
+    assert_same_losses(tied_model, X, y, batch_size, loss="mse", epochs=3, l2=1e-2)
+
+
+def seed003_build():
+    random.seed(0)
+    model = nn.MLP(3, [4, 1], activation="sigmoid")
+    return model, nn.SGD(model.parameters(), lr=0.5)
+
+
+@pytest.mark.parametrize("batch_size", REGIMES)
+@pytest.mark.parametrize("kind", [np.float32, np.float64, decimal.Decimal, fractions.Fraction])
+def test_rows_of_any_real_kind_train_identically(batch_size, kind):
+    """Rows of numpy float32/float64, Decimal or Fraction numbers train compiled as on the graph."""
+    X, y = nn.data.seed003()
+    rows = [[kind(str(v)) if kind is not np.float32 else kind(v) for v in row] for row in X]
+    assert_same_losses(seed003_build, rows, [t[0] for t in y], batch_size, loss="mse", epochs=3)
+
+
+@pytest.mark.parametrize("batch_size", REGIMES)
+def test_bool_and_numpy_targets_train_identically(batch_size):
+    """bool targets (True is 1) and numpy number targets train compiled as on the graph."""
+    X, _ = nn.data.seed003()
+    for y in (
+        [True, False, True, True, False, False],
+        [np.int64(1), np.float32(0.5), 0, 1, np.float64(0.25), 0],
+    ):
+        assert_same_losses(seed003_build, X, y, batch_size, loss="mse", epochs=3)
+
+
+@pytest.mark.parametrize("batch_size", REGIMES)
+def test_numpy_integer_labels_train_identically(batch_size):
+    """numpy integer class labels train compiled with cross_entropy as on the graph (to 1e-12)."""
+    X, y = nn.data.spiral(12, seed=0)
+
+    def build():
+        random.seed(0)
+        model = nn.MLP(2, [5, 3])
+        return model, nn.SGD(model.parameters(), lr=0.2)
+
+    labels = [np.int64(t) for t in y]
+    assert_same_losses(build, X, labels, batch_size, loss="cross_entropy", epochs=3)
+
+
+def mixed_model():
+    """A 2-2-1 network whose hidden layer mixes a relu neuron and a tanh neuron."""
+    random.seed(2)
+    model = nn.MLP(2, [2, 1])
+    model.layers[0].neurons[1] = nn.Neuron(2, activation="tanh")
+    return model, nn.SGD(model.parameters(), lr=0.1)
+
+
+def plain_model():
+    random.seed(2)
+    model = nn.MLP(2, [2, 1])
+    return model, nn.SGD(model.parameters(), lr=0.1)
+
+
+@pytest.mark.parametrize("batch_size", REGIMES)
+def test_the_cache_never_serves_code_of_another_model(batch_size):
+    """After the plain 2-2-1 model is compiled, a model of the same shapes with a mixed layer, or with tied
+    weights, gets code of its own: its losses are the graph's, not the plain model's."""
+    X, y = [[0.5, -1.0], [1.0, 2.0], [0.3, 0.1], [-0.7, 0.4]], [1.0, -1.0, 1.0, 0.5]
+    assert_same_losses(plain_model, X, y, batch_size, loss="mse", epochs=3)
+    assert_same_losses(mixed_model, X, y, batch_size, loss="mse", epochs=3)
+
+    def tied():
+        model, _ = plain_model()
+        model.layers[0].neurons[1].w[0] = model.layers[0].neurons[0].w[0]
+        return model, nn.SGD(model.parameters(), lr=0.1)
+
+    assert_same_losses(tied, X, y, batch_size, loss="mse", epochs=3)
+    shared = BatchStep(plain_model()[0], nn.mse, X, y)
+    assert BatchStep(mixed_model()[0], nn.mse, X, y).function is not shared.function
+    assert BatchStep(tied()[0], nn.mse, X, y).function is not shared.function
+
+
+def diverging(X, y, compile, **options):
+    """The TrainingDiverged that fit raises, and the weights it left."""
+    random.seed(0)
+    model = nn.MLP(2, [3, 1], activation="linear")
+    with pytest.raises(nn.TrainingDiverged) as info:
+        nn.fit(model, X, y, loss="mse", progress=False, compile=compile, **options)
+    return info.value, [p.data for p in model.parameters()]
+
+
+@pytest.mark.parametrize(
+    "X, options",
+    [
+        ([[1e200, 1e200]], {"epochs": 2}),  # the first forward pass overflows
+        ([[0.5, -1.0], [1.0, 2.0]], {"epochs": 30, "lr": 1e10}),  # the loss explodes
+        ([[1e150, 1e150], [2.0, 1.0]], {"epochs": 30, "lr": 1.0, "batch_size": 1}),  # inf, then overflow
+    ],
+)
+def test_divergence_is_reported_as_on_the_graph(X, options):
+    """A diverging run stops compiled with the graph's TrainingDiverged: same place, loss, words, weights."""
+    y = [1.0] * len(X)
+    (g, gw), (c, cw) = (diverging(X, y, compile, **options) for compile in (False, True))
+    assert (c.epoch, c.step, str(c), c.lr) == (g.epoch, g.step, str(g), g.lr)
+    assert c.loss == g.loss or (c.loss is not None and g.loss is not None and close(c.loss, g.loss))
+    assert cw == gw and all(close(a, b) for a, b in zip(g.history.loss, c.history.loss))
+
+
+def test_an_infinite_loss_is_reported_with_its_value():
+    """A loss that overflows to inf is TrainingDiverged with loss = inf on both paths (not None compiled)."""
+    X, y = [[1.3e154], [1.3e154]], [0.0, 0.0]  # each loss is finite (1.69e308), their sum is not
+    for compile in (False, True):
+        model = nn.MLP.from_weights([[[1.0]]], [[0.0]])
+        with pytest.raises(nn.TrainingDiverged) as info:
+            nn.fit(model, X, y, loss="mse", epochs=1, progress=False, compile=compile)
+        assert info.value.loss == math.inf, compile

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 import engine
 import nn
 from engine.tools.compiling import run_source
-from nn._matrix import MatrixNet
+from nn._matrix import LayerStep, MatrixNet
+from nn.steps import GraphStep
 from nn.strategies import mlps
 
 REL = 1e-12
@@ -329,9 +330,10 @@ def test_divergence_restores_the_same_weights():
         model = nn.MLP(3, [5, 2], activation="tanh")
         with pytest.raises(nn.TrainingDiverged) as info:
             nn.fit(model, X, y, loss="mse", lr=1e4, epochs=50, progress=False, compile=compile)
-        results.append((info.value.epoch, info.value.step, [p.data for p in model.parameters()], model))
-    (ge, gs, gw, gm), (me, ms, mw, mm) = results
-    assert (ge, gs) == (me, ms)
+        error = info.value
+        results.append((error.epoch, error.step, [p.data for p in model.parameters()], model, str(error)))
+    (ge, gs, gw, gm, gtext), (me, ms, mw, mm, mtext) = results
+    assert (ge, gs) == (me, ms) and gtext == mtext  # the failing batch is done again on the graph
     assert all(close(a, b) for a, b in zip(gw, mw))
     assert all(p.grad == 0.0 for p in mm.parameters())
 
@@ -406,3 +408,25 @@ def test_view_code_equals_its_trace(which):
         read = [m + p for m, p in zip(read, [m for f in view.layers for m in (f.penalty_dW, f.penalty_db)])]
     assert all(np.allclose(g, r, rtol=1e-12, atol=1e-15) for g, r in zip(grads, read))
     assert np.allclose(out, view.layers[-1].a, rtol=1e-12, atol=1e-15)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(mlps(max_width=3, max_layers=3, max_samples=4), st.data())
+def test_layer_step_is_a_step_like_the_graphs(problem, data):
+    """LayerStep, the layer code behind nn.steps' Step interface, gives GraphStep's loss and gradients."""
+    loss = data.draw(st.sampled_from(losses_for(problem)))
+    y = targets_for(loss, problem, data.draw(st.integers(0, 9)))
+    rows = data.draw(st.lists(st.sampled_from(range(len(problem.X))), min_size=1, max_size=4, unique=True))
+    params = problem.model.parameters()
+    found = []
+    for kind in (GraphStep, LayerStep):
+        step = kind(problem.model, nn.losses.LOSSES[loss], problem.X, y, 0.01, params)
+        value = step.forward(rows)
+        outputs = step.outputs
+        step.backward()
+        found.append((value, [p.grad for p in params], outputs))
+        step.release()
+    (gl, gg, go), (ll, lg, lo) = found
+    assert close(gl, ll) and all(close(a, b, floor=1e-14) for a, b in zip(gg, lg))
+    flat_outputs = lambda outs: [float(v) for o in outs for v in (o if isinstance(o, list) else [o])]
+    assert all(close(a, b, floor=1e-14) for a, b in zip(flat_outputs(go), flat_outputs(lo)))

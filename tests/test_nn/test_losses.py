@@ -2,6 +2,7 @@
 
 import doctest
 import math
+import re
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 import engine
 import nn.losses
 from engine import Value
+from engine.numbers import setting
 from nn.losses import bce, half_sse, hinge, l2, mean, mse
 
 
@@ -225,8 +227,10 @@ def test_bce_takes_probabilities_as_soft_targets():
 
 @pytest.mark.parametrize("alpha", [-1, -1e-9, math.nan, math.inf, "0.1", None, True])
 def test_a_bad_l2_alpha_is_a_clear_error(alpha):
-    """l2 with a negative, non-finite or non-number alpha raises ValueError saying what it needs."""
-    with pytest.raises(ValueError, match=r"l2's alpha must be a finite number >= 0 \(0 for none\), got"):
+    """l2 with a negative, non-finite or non-number alpha raises the number rule's error for a setting."""
+    with pytest.raises((TypeError, ValueError)) as expected:
+        setting(alpha, "l2's alpha")
+    with pytest.raises(expected.type, match=re.escape(str(expected.value))):
         l2([Value(1.0)], alpha)
 
 

@@ -4,11 +4,15 @@ the linear-decay schedule, and the checks on every setting."""
 import doctest
 import math
 import re
+from decimal import Decimal
+from fractions import Fraction
 
+import numpy as np
 import pytest
 
 import nn.optim
 from engine import Value
+from engine.numbers import count, setting
 from nn.optim import SGD, Adam, AdamW, LinearDecay
 
 
@@ -152,47 +156,68 @@ def test_state_is_plain_floats():
     [
         (lambda: SGD([], lr=0.1), ValueError, "no parameters"),
         (lambda: SGD([1.0], lr=0.1), TypeError, "updates Values"),
-        (lambda: SGD([Value(0.0)], lr=-1.0), ValueError, "positive number"),
-        (lambda: SGD([Value(0.0)], lr=math.nan), ValueError, "positive number"),
-        (lambda: SGD([Value(0.0)], lr=math.inf), ValueError, "learning rate must be a positive number"),
-        (lambda: Adam([Value(0.0)], lr=0.0), ValueError, "learning rate must be a positive number"),
-        (lambda: AdamW([Value(0.0)], lr=-1e-3), ValueError, "learning rate must be a positive number"),
-        (lambda: SGD([Value(0.0)], lr="0.1"), ValueError, "got '0.1'"),
-        (lambda: SGD([Value(0.0)], lr=True), ValueError, "got True"),
-        (lambda: SGD([Value(0.0)], lr=0.1, momentum=1.0), ValueError, "momentum"),
-        (lambda: SGD([Value(0.0)], momentum=-0.1), ValueError, r"momentum must be a number in \[0, 1\)"),
-        (lambda: SGD([Value(0.0)], momentum=math.nan), ValueError, "momentum must be a number"),
-        (lambda: SGD([Value(0.0)], momentum="0.9"), ValueError, "momentum must be a number"),
-        (
-            lambda: SGD([Value(0.0)], weight_decay=-1e-4),
-            ValueError,
-            "weight_decay must be a finite number >= 0",
-        ),
-        (lambda: SGD([Value(0.0)], weight_decay=math.inf), ValueError, "weight_decay must be a finite"),
-        (lambda: AdamW([Value(0.0)], weight_decay=math.nan), ValueError, "weight_decay must be a finite"),
-        (lambda: AdamW([Value(0.0)], weight_decay=None), ValueError, "weight_decay must be a finite"),
-        (lambda: Adam([Value(0.0)], betas=(0.9, 1.0)), ValueError, "betas"),
         (lambda: Adam([Value(0.0)], betas=0.9), ValueError, r"Adam's betas must be a pair \(β₁, β₂\)"),
         (lambda: Adam([Value(0.0)], betas=(0.9,)), ValueError, "betas must be a pair"),
-        (lambda: AdamW([Value(0.0)], betas=(-0.1, 0.999)), ValueError, "AdamW's betas must be a pair"),
-        (lambda: Adam([Value(0.0)], betas=(0.9, math.nan)), ValueError, "betas must be a pair"),
-        (lambda: Adam([Value(0.0)], eps=0.0), ValueError, "eps"),
-        (lambda: Adam([Value(0.0)], eps=math.inf), ValueError, "Adam's eps must be a finite number > 0"),
-        (lambda: LinearDecay(1.0, 0.1, 0), ValueError, "steps >= 1"),
-        (lambda: LinearDecay(1.0, 0.1, 2.5), ValueError, "steps >= 1"),
-        (lambda: LinearDecay(1, -5, 2), ValueError, "LinearDecay's end rate must be a finite number >= 0"),
-        (
-            lambda: LinearDecay(-1, 0.1, 2),
-            ValueError,
-            "LinearDecay's start rate must be a finite number >= 0",
-        ),
-        (lambda: LinearDecay(math.nan, 0.1, 2), ValueError, "start rate"),
     ],
 )
 def test_bad_arguments_are_clear_errors(make, error, message):
-    """Empty or non-Value parameter lists and out-of-range settings raise errors saying what is wrong."""
+    """Empty or non-Value parameter lists and betas that are not a pair raise errors saying what is wrong."""
     with pytest.raises(error, match=message):
         make()
+
+
+@pytest.mark.parametrize(
+    "make, where, value, options",
+    [
+        (lambda v: SGD([Value(0.0)], lr=v), "the learning rate", [-1.0, math.nan, math.inf, "0.1", True],
+         {"positive": True}),
+        (lambda v: Adam([Value(0.0)], lr=v), "the learning rate", [0.0], {"positive": True}),
+        (lambda v: AdamW([Value(0.0)], lr=v), "the learning rate", [-1e-3], {"positive": True}),
+        (lambda v: SGD([Value(0.0)], momentum=v), "momentum", [1.0, -0.1, math.nan, "0.9"], {"below": 1.0}),
+        (lambda v: SGD([Value(0.0)], weight_decay=v), "weight_decay (0 for none)", [-1e-4, math.inf], {}),
+        (lambda v: AdamW([Value(0.0)], weight_decay=v), "weight_decay (0 for none)", [math.nan, None], {}),
+        (lambda v: Adam([Value(0.0)], betas=(0.9, v)), "Adam's β₂", [1.0, math.nan], {"below": 1.0}),
+        (lambda v: AdamW([Value(0.0)], betas=(v, 0.999)), "AdamW's β₁", [-0.1], {"below": 1.0}),
+        (lambda v: Adam([Value(0.0)], eps=v), "Adam's eps", [0.0, math.inf], {"positive": True}),
+        (lambda v: LinearDecay(1, v, 2), "LinearDecay's end rate", [-5], {}),
+        (lambda v: LinearDecay(v, 0.1, 2), "LinearDecay's start rate", [-1, math.nan], {}),
+    ],
+)  # fmt: skip
+def test_bad_settings_get_the_number_rules_error(make, where, value, options):
+    """Every setting refused raises engine.numbers.setting's own error for it, naming the setting."""
+    for v in value:
+        with pytest.raises((TypeError, ValueError)) as expected:
+            setting(v, where, **options)
+        with pytest.raises(expected.type, match=re.escape(str(expected.value))):
+            make(v)
+
+
+@pytest.mark.parametrize("steps", [0, 2.5, True])
+def test_linear_decay_needs_a_count_of_steps(steps):
+    """LinearDecay's steps is a count: engine.numbers.count's error for anything else."""
+    with pytest.raises((TypeError, ValueError)) as expected:
+        count(steps, "LinearDecay's steps")
+    with pytest.raises(expected.type, match=re.escape(str(expected.value))):
+        LinearDecay(1.0, 0.1, steps)
+
+
+@pytest.mark.parametrize(
+    "lr", [np.float32(0.1), np.float64(0.1), np.int64(1), Fraction(1, 10), Decimal("0.1"), 1]
+)
+def test_settings_of_any_number_kind_become_plain_floats(lr):
+    """A numpy, Fraction or Decimal learning rate (and momentum, decay, betas, eps) is kept as a float,
+    so the weights stay Python floats after a step."""
+    p = Value(1.0)
+    for opt in (
+        SGD([p], lr=lr, momentum=Fraction(1, 2), weight_decay=np.float32(0.01)),
+        AdamW([p], lr=lr, betas=(np.float32(0.9), Decimal("0.999")), eps=np.float64(1e-8)),
+        SGD([p], lr=LinearDecay(lr, np.float32(0.0), np.int64(10))),
+    ):
+        p.grad = 0.5
+        opt.step()
+        assert type(p.data) is float and type(opt.lr) is float
+    settings_ = [opt.schedule.start, opt.schedule.end]
+    assert all(type(x) is float for x in settings_) and type(opt.schedule.steps) is int
 
 
 def test_a_schedule_may_reach_zero():

@@ -4,6 +4,7 @@ checks before training, validation, and divergence."""
 import doctest
 import math
 import random
+import re
 
 import pytest
 
@@ -11,6 +12,7 @@ import engine
 import nn
 import nn.train
 from engine import Value
+from engine.numbers import real, setting
 from nn import MLP, SGD, Adam, LinearDecay, TrainingDiverged, data, fit, losses, predict
 
 
@@ -229,23 +231,23 @@ def test_predict_gives_floats_and_keeps_no_graph():
 
 
 @pytest.mark.parametrize(
-    "options, message",
+    "options, kind, message",
     [
-        ({"loss": "huber"}, "unknown loss"),
-        ({"epochs": 0}, "epochs"),
-        ({"batch_size": 0}, "batch_size"),
-        ({"batch_size": 2.5}, "batch_size"),
-        ({"tol": -1.0}, "tol"),
-        ({"tol": "small"}, "tol must be a number"),
-        ({"epochs": 2.0}, "epochs"),
-        ({"batch_size": True}, "batch_size"),
-        ({"params": [Value(0.0)], "optimizer": "sgd"}, "not both"),
+        ({"loss": "huber"}, ValueError, "unknown loss"),
+        ({"epochs": 0}, ValueError, "fit's epochs must be at least 1, not 0"),
+        ({"batch_size": 0}, ValueError, "batch_size"),
+        ({"batch_size": 2.5}, TypeError, "fit's batch_size .* takes a whole number"),
+        ({"tol": -1.0}, ValueError, "fit's tol must be at least 0"),
+        ({"tol": "small"}, TypeError, "fit's tol takes a real number, not str 'small'"),
+        ({"epochs": 2.0}, TypeError, "fit's epochs takes a whole number"),
+        ({"batch_size": True}, TypeError, "batch_size"),
+        ({"params": [Value(0.0)], "optimizer": "sgd"}, ValueError, "not both"),
     ],
 )
-def test_bad_options_are_clear_errors(options, message):
-    """Unknown losses and out-of-range settings raise ValueError before any training."""
+def test_bad_options_are_clear_errors(options, kind, message):
+    """Unknown losses and out-of-range settings raise ValueError (TypeError: wrong kind) before training."""
     X, y = data.seed003()
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(kind, match=message):
         fit(seed003_model(), X, y, progress=False, **options)
 
 
@@ -337,11 +339,13 @@ def test_regression_targets_must_be_finite():
 
 @pytest.mark.parametrize("l2", [-1, -1e-4, math.nan, math.inf, "1e-4", True, None])
 def test_a_bad_l2_penalty_is_a_clear_error(l2):
-    """l2 must be a finite number >= 0: a negative, NaN, infinite or non-number penalty raises ValueError."""
+    """l2 is a setting >= 0: a negative, NaN, infinite or non-number penalty gets the number rule's error."""
     X, y = data.seed003()
     model = seed003_model()
     start = weights(model)
-    with pytest.raises(ValueError, match=r"fit's l2 \(the penalty weight\) must be a finite number >= 0"):
+    with pytest.raises((TypeError, ValueError)) as expected:
+        setting(l2, "fit's l2 (the penalty weight)")
+    with pytest.raises(expected.type, match=re.escape(str(expected.value))):
         fit(model, X, y, l2=l2, progress=False)
     assert weights(model) == start
 
@@ -370,8 +374,6 @@ def test_fit_inside_no_grad_is_a_clear_error():
             [[0.0, 0.0]] * 2,
             r"X\[1\] has 2 values but X\[0\] has 3; every row needs the same number of inputs",
         ),
-        ([[0.1, 0.2, math.nan]], [[0.0, 0.0]], r"X\[0\]\[2\] is nan; inputs must be finite numbers"),
-        ([[0.1, "0.2", 0.3]], [[0.0, 0.0]], r"X\[0\]\[1\] is '0.2'; inputs must be finite numbers"),
         ([0.1, 0.2], [[0.0, 0.0]] * 2, r"X\[0\] is 0.1, not a row of numbers; give each row as a list"),
         ([[0.1, 0.2]], [[0.0, 0.0]], "this network takes 3 inputs, got 2"),
         ([[0.1, 0.2, 0.3]], [[0.0, 0.0, 0.0]], "2 outputs but the target has 3"),
@@ -381,8 +383,6 @@ def test_fit_inside_no_grad_is_a_clear_error():
             r"y\[1\] is 1.0 but y\[0\] is \[0.0, 0.0\]; every target needs the same shape",
         ),
         (5, [1.0], "X and y must be sequences"),
-        ([[0.1, 0.2, 10**400]], [[0.0, 0.0]], r"X\[0\]\[2\] is 1000+; inputs must be finite numbers"),
-        ([[0.1, 0.2j, 0.3]], [[0.0, 0.0]], r"X\[0\]\[1\] is 0.2j; inputs must be finite numbers"),
         ([[0.1, 0.2, 0.3]] * 3, [[0.0, 0.0]] * 2, "X has 3 rows but y has 2 targets"),
     ],
 )
@@ -393,6 +393,18 @@ def test_bad_rows_are_caught_before_training(X, y, message):
     start = weights(model)
     with pytest.raises(ValueError, match=message):
         fit(model, X, y, loss="mse", batch_size=1, progress=False)
+    assert weights(model) == start
+
+
+@pytest.mark.parametrize("bad", [math.nan, "0.2", 10**400, 0.2j, None, math.inf])
+def test_a_row_that_is_not_numbers_gets_the_number_rules_error(bad):
+    """A number the engine refuses in a row gets engine.numbers' error, naming the row, before training."""
+    model = seed003_model()
+    start = weights(model)
+    with pytest.raises((TypeError, ValueError)) as expected:
+        real(bad, "fit's X[0][1]")
+    with pytest.raises(expected.type, match=re.escape(str(expected.value))):
+        fit(model, [[0.1, bad, 0.3]], [[0.0, 0.0]], loss="mse", batch_size=1, progress=False)
     assert weights(model) == start
 
 
