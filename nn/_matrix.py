@@ -100,7 +100,10 @@ class MatrixNet:
 
     def inputs(self, X: Sequence[Sequence[Any]]) -> Any:
         """Rows of numbers (or Values) as the input matrix a^(0): one column per row."""
-        return np.array([[float(v) for v in row] for row in X], dtype=float).T.copy()
+        try:
+            return np.array(X, dtype=float).T.copy()  # rows of floats (or ints)
+        except (TypeError, ValueError):  # rows holding Values
+            return np.array([[float(v) for v in row] for row in X], dtype=float).T.copy()
 
     def targets(self, y: Sequence[Any]) -> Any:
         """Targets as the matrix Y the code takes: one column per row (one-hot for cross_entropy)."""
@@ -108,6 +111,17 @@ class MatrixNet:
 
     def labels(self, y: Sequence[Any]) -> Any:
         """Class labels as an int array (cross_entropy)."""
+        try:
+            raw = np.array(y, dtype=float)
+        except (TypeError, ValueError):
+            raw = None
+        if (
+            raw is not None
+            and raw.ndim == 1
+            and bool(np.all(raw == np.round(raw)))
+            and bool(np.all(raw >= 0))
+        ):
+            return raw.astype(int)  # whole numbers >= 0, as fit checked them
         return np.array([_class_label(t) for t in y], dtype=int)
 
     def write_back(self) -> None:
@@ -271,10 +285,16 @@ def fit_layers(model: Any, run: Any, history: Any, guard: Any, monitor: Any) -> 
         A0_val, Y_val = net.inputs(X_val), net.targets(y_val)
         labels_val = net.labels(y_val) if loss == "cross_entropy" else None
 
-    def right_of(out, Yb, lab):
+    positive = None if threshold is None else Y > threshold  # each label's class, for accuracy
+    if run.validation is not None and threshold is not None:
+        positive_val = Y_val > threshold
+
+    def right_of(out, pos, lab):
+        """The rows right: arg-max = label (cross_entropy), or every score's sign = its label's."""
         if loss == "cross_entropy":
             return int(np.count_nonzero(np.argmax(out, axis=0) == lab))
-        return int(np.count_nonzero(((out > 0.0) == (Yb > threshold)).all(axis=0)))
+        same = (out > 0.0) == pos
+        return int(np.count_nonzero(same if same.shape[0] == 1 else same.all(axis=0)))
 
     order = list(range(n))
     rng = random.Random(run.seed)
@@ -291,7 +311,8 @@ def fit_layers(model: Any, run: Any, history: Any, guard: Any, monitor: Any) -> 
         nonlocal graph_step
         done.loss = loss_now
         step = done
-        if not (math.isfinite(loss_now) and bool(np.isfinite(net.grad).all())):
+        g = net.grad
+        if not (math.isfinite(loss_now) and math.isfinite(g @ g)):  # (a huge finite g: the graph, no harm)
             net.write_back()  # the graph reads the Values
             if graph_step is None:
                 graph_step = GraphStep(model, run.loss_fn, X, y, run.l2, run.to_zero)
@@ -318,11 +339,12 @@ def fit_layers(model: Any, run: Any, history: Any, guard: Any, monitor: Any) -> 
                 total, right = 0.0, 0
                 for k, batch in enumerate(batches, 1):
                     if whole:
-                        rows, a0, Yb, lab = order, A0, Y, labels
+                        rows, a0, Yb, lab, pos = order, A0, Y, labels, positive
                     else:
                         rows = [order[i] for i in batch]
                         a0, Yb = A0[:, rows], Y[:, rows]
                         lab = labels[rows] if labels is not None else None
+                        pos = positive[:, rows] if positive is not None else None
                     loss_now, out = net(a0, Yb)
                     loss_now = checked(loss_now, rows, epoch, k)
                     lr_now = optimizer.lr  # a schedule gone bad raises here, before this step is recorded
@@ -335,13 +357,13 @@ def fit_layers(model: Any, run: Any, history: Any, guard: Any, monitor: Any) -> 
                         monitor.update()
                     total += loss_now * len(rows)
                     if classifies:
-                        right += right_of(out, Yb, lab)
-                changes = np.abs(opt.trained(theta) - before)
-                if not math.isfinite(float(np.sum(changes))):  # the last update left a weight inf or NaN
+                        right += right_of(out, pos, lab)
+                largest = float(np.max(np.abs(opt.trained(theta) - before)))
+                if not math.isfinite(largest):  # the last update left a weight inf or NaN (max keeps a NaN)
                     net.write_back()
                     guard.good = good[positions].tolist()
                     raise guard.diverged(epoch, len(batches), "the update left a weight that is not finite")
-                history.update.append(float(np.max(changes)))
+                history.update.append(largest)
                 history.epoch_loss.append(total / n)
                 postfix = {"loss": f"{total / n:.4g}"}
                 if classifies:
@@ -354,7 +376,9 @@ def fit_layers(model: Any, run: Any, history: Any, guard: Any, monitor: Any) -> 
                     cast(list, history.val_loss).append(val_loss if math.isfinite(val_loss) else math.inf)
                     postfix["val_loss"] = f"{val_loss:.4g}"
                     if classifies:
-                        val_right = right_of(out_val, Y_val, labels_val)
+                        val_right = right_of(
+                            out_val, positive_val if threshold is not None else None, labels_val
+                        )
                         cast(list, history.val_accuracy).append(val_right / len(X_val))
                 if not quiet:  # a hidden bar's bookkeeping costs more than a step
                     monitor.epoch(postfix)

@@ -139,8 +139,20 @@ def targets_matrix(loss: str, y: Sequence[Any], K: int) -> Any:
     if loss == "cross_entropy":
         from .multiclass import label
 
+        try:
+            raw = np.array(y, dtype=float)
+        except (TypeError, ValueError):
+            raw = None
+        if (
+            raw is not None
+            and raw.ndim == 1
+            and bool(np.all((raw == np.round(raw)) & (raw >= 0) & (raw < K)))
+        ):
+            index = raw.astype(int)  # whole labels 0 <= y < K: no need to ask each one
+        else:
+            index = np.array([label(t, K) for t in y], dtype=int)
         T = np.zeros((K, len(y)))
-        T[[label(t, K) for t in y], np.arange(len(y))] = 1.0
+        T[index, np.arange(len(y))] = 1.0
         return T
     rows = [[float(v) for v in t] if isinstance(t, (list, tuple)) else [float(t)] for t in y]
     return np.array(rows, dtype=float).reshape(len(y), -1).T.copy()
