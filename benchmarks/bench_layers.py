@@ -8,8 +8,9 @@ Run: python benchmarks/bench_layers.py  (after pip install -e '.[bench]' and pip
    and ReLU, float64, CPU, optim.SGD with the same schedule, the same start weights), JAX
    jit (if installed), chainrule compiled (fit(compile=True)), the graph, and micrograd
    0.1.0. Medians of interleaved runs, garbage collector on; the losses at the last step
-   must agree with the graph's to 1e-12 (relative). Also the time to generate and compile
-   the layer code of the demo's model.
+   must agree with the graph's to 1e-12 (relative). All of them run in the same interleaved
+   rounds (one run of each, again and again), so a change in the machine's load hits every
+   system alike. Also the time to generate and compile the layer code of the demo's model.
 2. Digits (MLP(64, [32, 10]), ReLU, cross-entropy, Adam lr 0.01, batches of 32, bench_digits'
    recipe): seconds to train up to the first epoch whose test accuracy reaches 95 % (the test
    rows scored after every epoch, inside the timing: fit's validation, and the same in
@@ -30,6 +31,7 @@ for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # 
 os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
 
 import argparse  # noqa: E402
+import gc  # noqa: E402
 import random  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
@@ -171,17 +173,13 @@ def demo(args):
     }
     train_chainrule(X, y, 2, "layers"), train_chainrule(X, y, 2, True)  # generate the code once, untimed
     losses: dict = {}
-
-    def timed(table, count):
-        wrapped = {k: (lambda k=k, f=f: losses.__setitem__(k, f())) for k, f in table.items()}
-        return {k: t / count * 1e3 for k, t in median_times(wrapped, args.repeats).items()}
-
-    ms = timed(contenders, steps) | timed(slow_paths, slow)
-    mg_steps = 1
-    if not args.quick:
-        key = "micrograd 0.1.0"
-        run_mg = lambda: losses.__setitem__(key, in_big_stack(train_micrograd, X, y, mg_steps))  # noqa: E731
-        ms[key] = median_times({key: run_mg}, 3)[key] / mg_steps * 1e3  # 3 runs of one step
+    counts = {key: steps for key in contenders} | {key: slow for key in slow_paths}
+    table = contenders | slow_paths
+    if not args.quick:  # micrograd takes seconds a step: one step per run, in the same interleaved runs
+        counts["micrograd 0.1.0"] = 1
+        table["micrograd 0.1.0"] = lambda: in_big_stack(train_micrograd, X, y, 1)
+    wrapped = {k: (lambda k=k, f=f: losses.__setitem__(k, f())) for k, f in table.items()}
+    ms = {k: t / counts[k] * 1e3 for k, t in median_times(wrapped, args.repeats).items()}
     graph = train_chainrule(X, y, steps, False) if steps <= 40 else None
     reference = graph if graph is not None else losses["chainrule, graph"]
     check = len(reference) - 1
@@ -276,6 +274,21 @@ def digits(args):
     return out
 
 
+def fit_time(X, y, steps, compile, sizes, repeats):
+    """Median seconds of ``fit`` alone (the model is built outside the timing), SGD lr 0.01."""
+    times = []
+    for _ in range(repeats):
+        random.seed(SEED)
+        model = nn.MLP(2, list(sizes))
+        optimizer = nn.SGD(model.parameters(), lr=0.01)
+        gc.collect()
+        start = time.perf_counter()
+        nn.fit(model, X, y, loss="hinge", optimizer=optimizer, l2=1e-4, epochs=steps, progress=False,
+               compile=compile)  # fmt: skip
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
 def growth(args):
     print(
         "\ngrowth: ms per step of MLP(2, [w, w, 1]), hinge + L2 on moons, SGD lr 0.01, by width and batch\n"
@@ -298,10 +311,9 @@ def growth(args):
                     continue
                 if label != "layers":
                     steps = 1 if big > 64 * 64 * 10 else steps
-                run = lambda: train_chainrule(X[:batch], y[:batch], steps, compile, sizes, lr=0.01)  # noqa: B023
                 train_chainrule(X[:batch], y[:batch], 1, compile, sizes, lr=0.01)  # generate the code untimed
                 repeats = args.repeats if label == "layers" or big <= 64 * 64 * 10 else 1
-                t = median_times({"t": run}, repeats)
+                t = {"t": fit_time(X[:batch], y[:batch], steps, compile, sizes, repeats)}
                 row[label] = t["t"] / steps * 1e3
             cells = [f"{row[k]:.3f}" if row[k] is not None else "—" for k in ("layers", "compiled", "graph")]
             ratio = f"{row['graph'] / row['layers']:,.0f}×" if row["graph"] is not None else "—"

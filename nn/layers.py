@@ -695,6 +695,8 @@ def _h(text):
 def _html_matrix(M, steps=None, digits=5, limit=8):
     M = np.asarray(M)
     ri, ci = _shown(M.shape[0], limit), _shown(M.shape[1], limit)
+    keys = [(i, j) for i in ri if i is not None for j in ci if j is not None]
+    shown = dict(zip(keys, engine.tracing.numbers([float(M[i, j]) for i, j in keys], digits)))
     rows = []
     for i in ri:
         tds = []
@@ -702,7 +704,7 @@ def _html_matrix(M, steps=None, digits=5, limit=8):
             if i is None or j is None:
                 tds.append('<td style="text-align:center">⋯</td>')
                 continue
-            value = f"{float(M[i, j]) + 0.0:.{digits}f}"
+            value = shown[(i, j)]
             if steps is None:
                 tds.append(f'<td style="text-align:right;padding:1px 6px">{value}</td>')
             else:
