@@ -24,7 +24,10 @@ Any object with this interface can be a step (:class:`Step` is the base to subcl
 
 A step must give the graph's numbers: its losses and gradients equal
 :class:`GraphStep`'s to 1e-12 relative (tests/test_nn/test_compiled.py compares the whole
-training, in the three regimes).
+training, in the three regimes). A batch a step cannot do faithfully (its numbers overflow
+in a faster form) it may hand to a :class:`GraphStep`, as :class:`CompiledStep` does, so
+divergence is reported exactly as on the graph. ``fit`` picks the step class from its
+``compile`` argument; a new step is added there.
 
     >>> import random, nn
     >>> random.seed(0)
