@@ -430,3 +430,24 @@ def test_layer_step_is_a_step_like_the_graphs(problem, data):
     assert close(gl, ll) and all(close(a, b, floor=1e-14) for a, b in zip(gg, lg))
     flat_outputs = lambda outs: [float(v) for o in outs for v in (o if isinstance(o, list) else [o])]
     assert all(close(a, b, floor=1e-14) for a, b in zip(flat_outputs(go), flat_outputs(lo)))
+
+
+def test_snapshots_in_layer_form():
+    """fit(snapshots=k) in layer form keeps the same weights every k updates as the graph path."""
+    X, y = nn.data.moons(40, noise=0.1, seed=6)
+    kept = []
+    for compile in (False, "layers"):
+        random.seed(6)
+        model = nn.MLP(2, [4, 1])
+        history = nn.fit(model, X, y, loss="hinge", lr=0.1, epochs=6, batch_size=20, snapshots=4,
+                         progress=False, compile=compile)  # fmt: skip
+        kept.append(history.snapshots)
+    graph, matrix = kept
+    assert graph.steps == matrix.steps
+
+    def flat(w):
+        return [v for item in w for v in flat(item)] if isinstance(w, (list, tuple)) else [w]
+
+    assert graph.weights and len(graph.weights) == len(matrix.weights)
+    for a, b in zip(graph.weights, matrix.weights):
+        assert all(close(p, q, floor=1e-13) for p, q in zip(flat(a), flat(b)))
