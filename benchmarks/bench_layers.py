@@ -17,7 +17,7 @@ Run: python benchmarks/bench_layers.py  (after pip install -e '.[bench]' and pip
    PyTorch), layer form against PyTorch with the same start weights and the same batches.
 3. Growth: ms per step of MLP(2, [w, w, 1]) with hinge + L2 on moons (SGD, lr 0.01) for hidden
    widths 16, 64, 256 and batches of 10 and 100 rows, on the layer, compiled and graph paths (the slow
-   paths run few steps; the biggest sizes may be skipped on the graph with --quick).
+   paths run few steps and skip width 256, minutes per step, unless --all).
 
 Prints Markdown tables (the README's "Layer form" subsection). Every system runs on one thread
 (OPENBLAS_NUM_THREADS=1, torch.set_num_threads(1), XLA single-threaded): on this shared 2-core
@@ -306,7 +306,7 @@ def growth(args):
                 ("graph", False, 2),
             ):
                 big = width * width * batch
-                if label != "layers" and args.quick and big > 64 * 64 * 100:
+                if label != "layers" and not args.all and big > 64 * 64 * 100:  # minutes per step
                     row[label] = None
                     continue
                 if label != "layers":
@@ -328,7 +328,8 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=5, help="runs per measurement (median; default 5)")
     parser.add_argument("--digits-epochs", type=int, default=20, help="most digits epochs (default 20)")
     parser.add_argument("--data", choices=("auto", "notebook", "ours"), default="auto", help="which moons")
-    parser.add_argument("--quick", action="store_true", help="skip micrograd and the biggest slow runs")
+    parser.add_argument("--quick", action="store_true", help="skip micrograd (seconds per step)")
+    parser.add_argument("--all", action="store_true", help="the scalar paths at width 256 too (minutes)")
     parser.add_argument("--only", choices=("demo", "digits", "growth"), help="run one part")
     args = parser.parse_args(argv)
     if args.only in (None, "demo"):
