@@ -41,6 +41,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="decimals shown in the steps and explanations (default: 5)",
     )
     parser.add_argument(
+        "--layers", action="store_true",
+        help="also print the same steps in seed 001's layer form (δ, ∂E/∂W, ∂E/∂b as matrices)",
+    )  # fmt: skip
+    parser.add_argument(
         "--forward", choices=PARAMS, metavar="NAME",
         help="show forward mode instead: the steps that carry ∂node/∂NAME up to E, and what each mode costs",
     )  # fmt: skip
@@ -159,6 +163,8 @@ def run(args: argparse.Namespace) -> int:
         ),
         _fit(_update(net, args.lr), width),
     ]
+    if getattr(args, "layers", False):  # the layer view, read from the same trace, under its table
+        sections.insert(2, nn.layer_view(net, trace=t).text(args.digits))
     if args.animate:  # the steps listed: with --to, those on the paths to NAME, numbered as in the table
         engine.animate(shown, args.animate, digits=args.digits)
         sections.append(f"Animation of the {len(shown)} steps{which} written to {args.animate}")

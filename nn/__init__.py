@@ -13,7 +13,9 @@ Parts: :mod:`nn.module` (Module, Neuron, Layer, MLP, load_model), :mod:`nn.losse
 :mod:`nn.optim` (SGD, Adam, AdamW, LinearDecay), :mod:`nn.train` (fit, History, TrainingDiverged,
 predict), :mod:`nn.multiclass` (softmax, log_softmax, cross_entropy), :mod:`nn.data` (datasets),
 :mod:`nn.examples` (the documents' networks), :mod:`nn.live` (fit's live view, the training GIF),
-:mod:`nn.weights` (the JSON weights file), :mod:`nn.strategies` (hypothesis strategies for networks) and
+:mod:`nn.weights` (the JSON weights file), :mod:`nn.layers` (``nn.layer_view``, ``nn.layer_code``: a
+pass in seed 001's layer form, and as NumPy; ``fit(compile="layers")`` trains with it, :mod:`nn._matrix`),
+:mod:`nn.strategies` (hypothesis strategies for networks) and
 :mod:`nn.torch_export` (``nn.to_torch``/``nn.from_torch``, with the torch extra).
 """
 
@@ -32,6 +34,10 @@ def __getattr__(name):
         from . import torch_export
 
         return getattr(torch_export, name)
+    if name in ("layer_view", "layer_code", "LayerView", "LayerFormError"):  # NumPy loads on first use
+        from importlib import import_module
+
+        return getattr(import_module(".layers", __name__), name)
     raise AttributeError(f"module 'nn' has no attribute {name!r}")
 
 
@@ -41,4 +47,5 @@ __all__ = [
     "Optimizer", "SGD", "Adam", "AdamW", "LinearDecay",
     "fit", "History", "TrainingDiverged", "predict", "data",
     "seed002", "Seed002",
+    "layer_view", "layer_code", "LayerView", "LayerFormError",
 ]  # fmt: skip

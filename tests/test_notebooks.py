@@ -124,6 +124,20 @@ EXPECTED = {
         ],
         2,
     ),
+    "10_same_numbers_as_matrices.ipynb": (
+        [
+            "32 scalar steps, 2 layers",
+            "δ^(2)_1 = 0.1354917033 is step 6's product 0.1354917033",
+            "∂E/∂w5 = ∂E/∂W^(2)_(1,1) = 0.0729519972 (step 7)",
+            "∂E/∂w1 = ∂E/∂W^(1)_(1,1) = 0.0047463957 (step 22)",
+            "the steps (11, 20) added",
+            "delta2 = (a2 - Y) / N * (a2 * (1 - a2))",
+            "427 scalar steps for 6 samples",
+            "each ∂E/∂W^(1) entry sums 6 steps, one per sample",
+            re.compile(r"layer form \(compile=\"layers\"\)\s+[\d.]+ ms per step\s+\d+× the graph"),
+        ],
+        0,
+    ),
     "08_digits.ipynb": (
         [
             "softmax p = [0.7121, 0.15114, 0.13676]",

@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+import engine
 import nn
 from chainrule import cli
 from engine import trace
@@ -199,3 +200,16 @@ def test_quiz_ends_at_eof_with_the_score(steps_only, capsys, monkeypatch):
     assert "hint: " in out and "(no usual slip gives that)" in out
     total = 2 * len(trace(nn.seed002().E).to("w1"))
     assert out.rstrip().endswith(f"score: 1 of 2 right, 1 at the first try ({total - 2} not asked)")
+
+
+def test_layers_prints_the_layer_view_under_the_table(steps_only, capsys):
+    """--layers prints seed 002's layer form between the step table and the explanations, from its steps."""
+    out = run(capsys, "--layers")
+    t = trace(nn.seed002().E)
+    table, layers = out.index("Backward pass:"), out.index(f"Layer form of the same {len(t)} steps")
+    assert table < layers < out.index("Each gradient as a product of factors")
+    delta2 = engine.tracing.numbers([t[5].product, t[14].product], 5)  # steps 6 and 15: δ^(2)
+    section = out[layers:]
+    assert "δ^(2) = ∂E/∂a^(2) ⊙ σ′(z^(2))" in section and all(d in section for d in delta2)
+    assert "[11+20]" in section and "⎡w5 w6⎤" in section  # ∂E/∂b2 sums steps 11 and 20; W^(2)'s scalars
+    assert "Layer form" not in run(capsys)  # only when asked
