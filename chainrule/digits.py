@@ -20,7 +20,6 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, cast
 
-from engine.files import write_atomic
 from nn import MLP, Adam, History, data, fit, predict
 
 if TYPE_CHECKING:
@@ -63,18 +62,14 @@ def run(args: argparse.Namespace) -> int:
         f"test accuracy {accuracy:.1%} ({sum(p != t for p, t in zip(predicted, y_test))} of {len(y_test)} "
         f"wrong), test loss {cast(list, history.val_loss)[-1]:.4f}, after {history.iterations} updates"
     )
-    try:
-        args.out.mkdir(parents=True, exist_ok=True)
-        paths = [args.out / name for name in FILES]
-        write_atomic(paths[0], _png(plot_curves(history)))
-        write_atomic(paths[1], _png(plot_confusion(confusion(y_test, predicted), accuracy)))
-        write_atomic(paths[2], _png(plot_misclassified(X_test, y_test, predicted)))
-        model.save(paths[3])
-    except OSError as exc:
-        print(f"chainrule demo: error: cannot write to {args.out}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
-    print(f"wrote {', '.join(p.name for p in paths)} to {args.out.resolve()}")
-    return 0
+    from .demo import write_outputs  # here, not at the top: demo imports this module
+
+    pictures = [
+        _png(plot_curves(history)),
+        _png(plot_confusion(confusion(y_test, predicted), accuracy)),
+        _png(plot_misclassified(X_test, y_test, predicted)),
+    ]
+    return write_outputs(args.out, [args.out / name for name in FILES], pictures, model)
 
 
 def confusion(true: Sequence[int], predicted: Sequence[int], classes: int = 10) -> list[list[int]]:
