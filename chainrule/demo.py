@@ -216,6 +216,8 @@ def writable(folder: Path, paths: Sequence[Path]) -> str | None:
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as exc:
+        if folder.is_symlink() and not folder.exists():
+            return "it is a symbolic link to nowhere (or a loop of links); fix it or choose another --out"
         return exc.strerror or str(exc)
     for path in paths:
         try:

@@ -20,6 +20,8 @@ def check_writable(path: str | os.PathLike) -> Path:
     read-only file is never replaced, even by root), and a folder that does not exist.
     """
     path = Path(path)
+    if "\0" in str(path):
+        raise ValueError(f"{str(path)!r}: a file name cannot contain a NUL character")
     if path.is_symlink():  # write what the link points to, and keep the link
         try:
             path = path.resolve()

@@ -330,3 +330,15 @@ def test_a_failing_last_write_puts_back_the_first_three(tmp_path, capsys, monkey
         "loss.png": b"old",
         "boundary.png": b"old",
     }
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symlinks")
+@pytest.mark.parametrize("kind", ["loop", "dangling"])
+def test_an_output_folder_that_is_a_broken_link_is_one_clear_line(tmp_path, capsys, monkeypatch, kind):
+    """--out naming a link loop or a link to nowhere says so in one line, before training."""
+    out = tmp_path / "out"
+    out.symlink_to("out" if kind == "loop" else tmp_path / "gone")
+    monkeypatch.setattr(chainrule.demo, "fit", _never_trains)
+    status = chainrule.demo.run(parse([*QUICK, "--out", str(out)]))
+    err = capsys.readouterr().err
+    assert status == 1 and "symbolic link to nowhere (or a loop of links)" in err and err.count("\n") == 1

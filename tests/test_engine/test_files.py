@@ -219,3 +219,11 @@ def test_write_all_puts_back_what_it_wrote_when_a_later_write_fails(tmp_path, mo
     with pytest.raises(OSError, match="No space"):
         write_all({first: "new a", second: "new b", third: "new c"})
     assert first.read_text() == "old a" and not second.exists() and not third.exists()
+
+
+@pytest.mark.parametrize("name", ["a\0b", "\0", "folder\0/x"])
+def test_a_nul_character_in_the_name_is_a_clear_value_error(tmp_path, name):
+    """A file name holding a NUL character is a ValueError saying so; nothing is written."""
+    with pytest.raises(ValueError, match="cannot contain a NUL character"):
+        write_atomic(str(tmp_path) + "/" + name, "x")
+    assert os.listdir(tmp_path) == []
