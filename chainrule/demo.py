@@ -134,7 +134,24 @@ def recipe(args: argparse.Namespace) -> argparse.Namespace:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Train, report, plot; returns the exit status."""
+    """Train, report, plot; returns the exit status. A run that fails (an output that cannot
+    be written, training that diverges) leaves no new folder behind."""
+    made = [] if args.out.exists() or args.out.is_symlink() else [args.out, *args.out.parents]
+    made = [folder for folder in made if not folder.exists()]  # the folders this run creates
+    status = 1
+    try:
+        status = _run(args)
+        return status
+    finally:
+        if status != 0:
+            for folder in made:
+                try:
+                    folder.rmdir()  # only if still empty
+                except OSError:
+                    break
+
+
+def _run(args: argparse.Namespace) -> int:
     args = recipe(args)
     animate = getattr(args, "animate", False)
     if animate and args.dataset == "digits":

@@ -342,3 +342,16 @@ def test_an_output_folder_that_is_a_broken_link_is_one_clear_line(tmp_path, caps
     status = chainrule.demo.run(parse([*QUICK, "--out", str(out)]))
     err = capsys.readouterr().err
     assert status == 1 and "symbolic link to nowhere (or a loop of links)" in err and err.count("\n") == 1
+
+
+def test_a_failed_run_leaves_no_new_folder(tmp_path, capsys):
+    """A run whose training diverges (status 1) removes the folders it made for --out; an old folder stays."""
+    out = tmp_path / "new" / "deeper"
+    argv = ["--lr", "1e300", "--epochs", "3", "--hidden", "2", "--no-progress"]
+    with pytest.raises(ArithmeticError, match="diverged"):
+        chainrule.demo.run(parse([*argv, "--out", str(out)]))
+    assert os.listdir(tmp_path) == []
+    (tmp_path / "old").mkdir()
+    with pytest.raises(ArithmeticError, match="diverged"):
+        chainrule.demo.run(parse([*argv, "--out", str(tmp_path / "old")]))
+    assert os.listdir(tmp_path) == ["old"]
