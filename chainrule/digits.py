@@ -20,6 +20,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, cast
 
+from engine.numbers import count
 from nn import MLP, Adam, History, data, fit, predict
 
 if TYPE_CHECKING:
@@ -78,8 +79,17 @@ def confusion(true: Sequence[int], predicted: Sequence[int], classes: int = 10) 
     >>> confusion([0, 1, 1], [0, 1, 0], classes=2)
     [[1, 0], [1, 1]]
     """
+    classes = count(classes, "confusion's classes", minimum=1)
+    true, predicted = list(true), list(predicted)
+    if len(true) != len(predicted):
+        raise ValueError(
+            f"confusion needs one prediction per label, got {len(true)} labels and {len(predicted)}"
+        )
     matrix = [[0] * classes for _ in range(classes)]
     for t, p in zip(true, predicted):
+        t, p = count(t, "a true label", minimum=0), count(p, "a predicted label", minimum=0)
+        if t >= classes or p >= classes:
+            raise ValueError(f"confusion counts the classes 0 to {classes - 1}; got the label {max(t, p)}")
         matrix[t][p] += 1
     return matrix
 

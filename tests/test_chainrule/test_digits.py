@@ -5,6 +5,8 @@ import builtins
 import doctest
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import chainrule.demo
 import chainrule.digits
@@ -94,3 +96,27 @@ def test_a_read_only_output_is_found_before_loading_the_digits(tmp_path, capsys,
     status = chainrule.demo.run(parse(["--dataset", "digits", "--out", str(tmp_path), "--no-progress"]))
     assert status == 1 and "model.json: the file is read-only" in capsys.readouterr().err
     assert [p.name for p in tmp_path.iterdir()] == ["model.json"]
+
+
+@given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), max_size=40))
+def test_confusion_counts_every_pair_once(pairs):
+    """confusion(true, predicted)[t][p] counts the pairs (t, p); the matrix sums to the number of pairs."""
+    true, predicted = [t for t, _ in pairs], [p for _, p in pairs]
+    matrix = chainrule.digits.confusion(true, predicted)
+    assert all(matrix[t][p] == pairs.count((t, p)) for t in range(10) for p in range(10))
+    assert sum(map(sum, matrix)) == len(pairs)
+
+
+@pytest.mark.parametrize(
+    "true, predicted, error, message",
+    [
+        ([10], [0], ValueError, "classes 0 to 9; got the label 10"),
+        ([0], [-1], ValueError, "a predicted label must be at least 0"),
+        ([0.5], [0], TypeError, "a true label takes a whole number"),
+        ([0, 1], [0], ValueError, "one prediction per label"),
+    ],
+)
+def test_confusion_refuses_labels_outside_the_classes(true, predicted, error, message):
+    """A label beyond the classes, negative or fractional, or a missing prediction: a clear error."""
+    with pytest.raises(error, match=message):
+        chainrule.digits.confusion(true, predicted)
