@@ -168,7 +168,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"chainrule demo: error: cannot write to {args.out}: {problem}", file=sys.stderr)
         return 1
     if args.dataset == "digits":
-        return digits.run(args)
+        return digits.run(args, write_outputs)
     X, y = DATASETS[args.dataset](args.samples, args.seed)
     classes = CLASSES.get(args.dataset)
     random.seed(args.seed)  # the initial weights, drawn as micrograd draws them

@@ -17,7 +17,7 @@ import argparse
 import io
 import random
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, cast
 
 from engine.numbers import count
@@ -31,8 +31,12 @@ SHOWN = 24  # misclassified.png shows at most this many images
 FILES = ("loss.png", "confusion.png", "misclassified.png", "model.json")  # what the demo writes
 
 
-def run(args: argparse.Namespace) -> int:
-    """Train on the digits, report the test accuracy, write the plots; returns the exit status."""
+def run(args: argparse.Namespace, write: Callable[..., int]) -> int:
+    """Train on the digits, report the test accuracy, write the plots; returns the exit status.
+
+    ``write(folder, paths, pictures, model)`` is the demo's writer (``chainrule.demo.write_outputs``:
+    every output checked, then all written or none), given by the demo that calls this.
+    """
     try:
         X, y, X_test, y_test = data.digits(test_size=0.2, seed=args.seed)
     except ImportError as exc:
@@ -63,14 +67,12 @@ def run(args: argparse.Namespace) -> int:
         f"test accuracy {accuracy:.1%} ({sum(p != t for p, t in zip(predicted, y_test))} of {len(y_test)} "
         f"wrong), test loss {cast(list, history.val_loss)[-1]:.4f}, after {history.iterations} updates"
     )
-    from .demo import write_outputs  # here, not at the top: demo imports this module
-
     pictures = [
         _png(plot_curves(history)),
         _png(plot_confusion(confusion(y_test, predicted), accuracy)),
         _png(plot_misclassified(X_test, y_test, predicted)),
     ]
-    return write_outputs(args.out, [args.out / name for name in FILES], pictures, model)
+    return write(args.out, [args.out / name for name in FILES], pictures, model)
 
 
 def confusion(true: Sequence[int], predicted: Sequence[int], classes: int = 10) -> list[list[int]]:

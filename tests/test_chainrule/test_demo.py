@@ -239,7 +239,7 @@ def test_animate_keeps_about_fifty_frames(tmp_path, monkeypatch):
 
 def test_animate_refuses_digits_before_training(tmp_path, capsys, monkeypatch):
     """--dataset digits --animate is refused in one line (status 2) before anything is loaded or trained."""
-    monkeypatch.setattr(chainrule.digits, "run", lambda args: pytest.fail("digits ran"))
+    monkeypatch.setattr(chainrule.digits, "run", lambda *args: pytest.fail("digits ran"))
     status = chainrule.demo.run(parse(["--dataset", "digits", "--animate", "--out", str(tmp_path / "o")]))
     err = capsys.readouterr().err
     assert status == 2 and err.count("\n") == 1

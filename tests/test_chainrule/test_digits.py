@@ -92,7 +92,7 @@ def test_a_read_only_output_is_found_before_loading_the_digits(tmp_path, capsys,
     """A read-only model.json stops --dataset digits before the images are loaded or anything trains."""
     (tmp_path / "model.json").write_text("old")
     (tmp_path / "model.json").chmod(0o444)
-    monkeypatch.setattr(chainrule.digits, "run", lambda args: pytest.fail("the digits ran"))
+    monkeypatch.setattr(chainrule.digits, "run", lambda *args: pytest.fail("the digits ran"))
     status = chainrule.demo.run(parse(["--dataset", "digits", "--out", str(tmp_path), "--no-progress"]))
     assert status == 1 and "model.json: the file is read-only" in capsys.readouterr().err
     assert [p.name for p in tmp_path.iterdir()] == ["model.json"]
