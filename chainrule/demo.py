@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import engine
-from engine.files import write_atomic
+from engine.files import check_writable, write_all
 from nn import MLP, SGD, History, LinearDecay, cross_entropy, data, fit, predict
 
 from . import args as types
@@ -134,7 +134,24 @@ def recipe(args: argparse.Namespace) -> argparse.Namespace:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Train, report, plot; returns the exit status."""
+    """Train, report, plot; returns the exit status. A run that fails (an output that cannot
+    be written, training that diverges) leaves no new folder behind."""
+    made = [] if args.out.exists() or args.out.is_symlink() else [args.out, *args.out.parents]
+    made = [folder for folder in made if not folder.exists()]  # the folders this run creates
+    status = 1
+    try:
+        status = _run(args)
+        return status
+    finally:
+        if status != 0:
+            for folder in made:
+                try:
+                    folder.rmdir()  # only if still empty
+                except OSError:
+                    break
+
+
+def _run(args: argparse.Namespace) -> int:
     args = recipe(args)
     animate = getattr(args, "animate", False)
     if animate and args.dataset == "digits":
@@ -151,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"chainrule demo: error: cannot write to {args.out}: {problem}", file=sys.stderr)
         return 1
     if args.dataset == "digits":
-        return digits.run(args)
+        return digits.run(args, write_outputs)
     X, y = DATASETS[args.dataset](args.samples, args.seed)
     classes = CLASSES.get(args.dataset)
     random.seed(args.seed)  # the initial weights, drawn as micrograd draws them
@@ -176,31 +193,54 @@ def run(args: argparse.Namespace) -> int:
     loss, accuracy = evaluate(model, X, y)
     print(f"final loss {loss:.4f}, accuracy {accuracy:.1%} (after {history.iterations} updates)")
 
+    pictures = [
+        _png(plot_loss(history, "cross-entropy + L2" if classes else "hinge + L2")),
+        _png(plot_boundary(model, X, y, f"{args.dataset}: accuracy {accuracy:.1%}")),
+    ]
+    return write_outputs(args.out, paths, pictures, model, history if animate else None)
+
+
+def write_outputs(
+    folder: Path, paths: Sequence[Path], pictures: Sequence[bytes], model: MLP, history: History | None = None
+) -> int:
+    """Write the pictures, then the model's weights (then ``history``'s GIF) to ``paths``: all or none.
+
+    Everything is made in memory (the weights and the GIF through a scratch folder)
+    before any output is touched, every output is checked, and a failure puts back
+    the ones already written; returns the exit status (1, said on stderr, on failure).
+    """
     try:
-        args.out.mkdir(parents=True, exist_ok=True)
-        write_atomic(paths[0], _png(plot_loss(history, "cross-entropy + L2" if classes else "hinge + L2")))
-        write_atomic(paths[1], _png(plot_boundary(model, X, y, f"{args.dataset}: accuracy {accuracy:.1%}")))
-        model.save(paths[2])
-        if animate:
-            history.animate(paths[3])
+        with tempfile.TemporaryDirectory() as scratch:
+            model.save(Path(scratch) / "model.json")
+            made = [*pictures, (Path(scratch) / "model.json").read_bytes()]
+            if history is not None:
+                made.append(history.animate(Path(scratch) / "training.gif").read_bytes())
+        folder.mkdir(parents=True, exist_ok=True)
+        write_all(dict(zip(paths, made, strict=True)))
     except OSError as exc:
-        print(f"chainrule demo: error: cannot write to {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        where = exc.filename or folder
+        print(f"chainrule demo: error: cannot write to {where}: {exc.strerror or exc}", file=sys.stderr)
         return 1
-    print(f"wrote {', '.join(p.name for p in paths)} to {args.out.resolve()}")
+    print(f"wrote {', '.join(p.name for p in paths)} to {folder.resolve()}")
     return 0
 
 
 def writable(folder: Path, paths: Sequence[Path]) -> str | None:
-    """Why ``paths`` in ``folder`` cannot be written (None if they can): tried by writing a scratch file."""
+    """Why ``paths`` in ``folder`` cannot be written (None if they can): the folder is tried with a
+    scratch file, and every path is checked as the writer will check it (engine.files.check_writable)."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as exc:
+        if folder.is_symlink() and not folder.exists():
+            return "it is a symbolic link to nowhere (or a loop of links); fix it or choose another --out"
         return exc.strerror or str(exc)
     for path in paths:
-        if path.exists() and not path.is_file():
-            return f"{path.name} exists and is not a regular file"
+        try:
+            check_writable(path)
+        except OSError as exc:
+            return f"{path.name}: {exc.strerror or exc}"
     return None
 
 

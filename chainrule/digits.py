@@ -17,10 +17,10 @@ import argparse
 import io
 import random
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, cast
 
-from engine.files import write_atomic
+from engine.numbers import count
 from nn import MLP, Adam, History, data, fit, predict
 
 if TYPE_CHECKING:
@@ -31,8 +31,12 @@ SHOWN = 24  # misclassified.png shows at most this many images
 FILES = ("loss.png", "confusion.png", "misclassified.png", "model.json")  # what the demo writes
 
 
-def run(args: argparse.Namespace) -> int:
-    """Train on the digits, report the test accuracy, write the plots; returns the exit status."""
+def run(args: argparse.Namespace, write: Callable[..., int]) -> int:
+    """Train on the digits, report the test accuracy, write the plots; returns the exit status.
+
+    ``write(folder, paths, pictures, model)`` is the demo's writer (``chainrule.demo.write_outputs``:
+    every output checked, then all written or none), given by the demo that calls this.
+    """
     try:
         X, y, X_test, y_test = data.digits(test_size=0.2, seed=args.seed)
     except ImportError as exc:
@@ -63,18 +67,12 @@ def run(args: argparse.Namespace) -> int:
         f"test accuracy {accuracy:.1%} ({sum(p != t for p, t in zip(predicted, y_test))} of {len(y_test)} "
         f"wrong), test loss {cast(list, history.val_loss)[-1]:.4f}, after {history.iterations} updates"
     )
-    try:
-        args.out.mkdir(parents=True, exist_ok=True)
-        paths = [args.out / name for name in FILES]
-        write_atomic(paths[0], _png(plot_curves(history)))
-        write_atomic(paths[1], _png(plot_confusion(confusion(y_test, predicted), accuracy)))
-        write_atomic(paths[2], _png(plot_misclassified(X_test, y_test, predicted)))
-        model.save(paths[3])
-    except OSError as exc:
-        print(f"chainrule demo: error: cannot write to {args.out}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
-    print(f"wrote {', '.join(p.name for p in paths)} to {args.out.resolve()}")
-    return 0
+    pictures = [
+        _png(plot_curves(history)),
+        _png(plot_confusion(confusion(y_test, predicted), accuracy)),
+        _png(plot_misclassified(X_test, y_test, predicted)),
+    ]
+    return write(args.out, [args.out / name for name in FILES], pictures, model)
 
 
 def confusion(true: Sequence[int], predicted: Sequence[int], classes: int = 10) -> list[list[int]]:
@@ -83,8 +81,17 @@ def confusion(true: Sequence[int], predicted: Sequence[int], classes: int = 10) 
     >>> confusion([0, 1, 1], [0, 1, 0], classes=2)
     [[1, 0], [1, 1]]
     """
+    classes = count(classes, "confusion's classes", minimum=1)
+    true, predicted = list(true), list(predicted)
+    if len(true) != len(predicted):
+        raise ValueError(
+            f"confusion needs one prediction per label, got {len(true)} labels and {len(predicted)}"
+        )
     matrix = [[0] * classes for _ in range(classes)]
     for t, p in zip(true, predicted):
+        t, p = count(t, "a true label", minimum=0), count(p, "a predicted label", minimum=0)
+        if t >= classes or p >= classes:
+            raise ValueError(f"confusion counts the classes 0 to {classes - 1}; got the label {max(t, p)}")
         matrix[t][p] += 1
     return matrix
 

@@ -31,10 +31,15 @@ as they can (their counts differ by at most one).
 """
 
 import math
+import numbers
 import random
 from collections.abc import Sequence
 
-from engine.numbers import count
+from engine.numbers import count, real, setting
+
+# The largest noise allowed. Python's gauss draws at most about 8.6 standard deviations
+# from the mean (Box-Muller on 53-bit floats), so below this every point stays finite.
+NOISE_MAX = 1e300
 
 
 def _linspace(start, stop, n, endpoint=True):
@@ -44,14 +49,33 @@ def _linspace(start, stop, n, endpoint=True):
     return [start + i * step for i in range(n)]
 
 
-def _check(n, noise):
-    count(n, "n", minimum=2)
-    _check_noise(noise)
+def _check(n, noise, name, least=2):
+    """The number of rows and the noise of the generator ``name``, checked by engine.numbers' rule."""
+    n = count(n, f"{name}: n (the number of rows)", minimum=least)
+    return n, _check_noise(noise, name)
 
 
-def _check_noise(noise):
-    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0 <= noise < math.inf:
-        raise ValueError(f"noise must be a number >= 0, got {noise!r}")
+def _check_noise(noise, name):
+    return setting(noise, f"{name}: noise (a standard deviation)", below=NOISE_MAX)
+
+
+def _check_seed(seed, name):
+    """A seed: a whole number of any sign (numpy's too), as an int; else the TypeError of the rule."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        count(seed, f"{name}: seed", minimum=0)  # raises: not a whole number
+    return int(seed)
+
+
+def _check_labels(labels, name):
+    """The two labels of a two-class set: two different real numbers, kept as given."""
+    if isinstance(labels, (str, bytes)) or not isinstance(labels, Sequence) or len(labels) != 2:
+        raise ValueError(
+            f"{name}: labels are the two class labels, such as (-1, 1) or (0, 1); got {labels!r}"
+        )
+    a, b = (real(v, f"{name}: labels") for v in labels)
+    if a == b:
+        raise ValueError(f"{name}: two labels must differ, got {labels!r}")
+    return labels
 
 
 def _finish(points, classes, noise, labels, rng, shuffle=True):
@@ -69,8 +93,8 @@ def moons(
 
     ``noise`` is the standard deviation of the Gaussian noise added to each coordinate.
     """
-    _check(n, noise)
-    rng = random.Random(seed)
+    n, noise = _check(n, noise, "moons")
+    labels, rng = _check_labels(labels, "moons"), random.Random(_check_seed(seed, "moons"))
     n_upper, n_lower = n // 2, n - n // 2
     upper = [(math.cos(t), math.sin(t)) for t in _linspace(0.0, math.pi, n_upper)]
     lower = [(1.0 - math.cos(t), 0.5 - math.sin(t)) for t in _linspace(0.0, math.pi, n_lower)]
@@ -81,10 +105,9 @@ def circles(
     n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: int = 0, labels: Sequence[int] = (-1, 1)
 ) -> tuple[list[list[float]], list[int]]:
     """A circle of radius ``factor`` (class 1, label +1) inside one of radius 1 (class 0, label −1)."""
-    _check(n, noise)
-    if not 0.0 < factor < 1.0:
-        raise ValueError(f"factor (the inner radius) must be between 0 and 1, got {factor!r}")
-    rng = random.Random(seed)
+    n, noise = _check(n, noise, "circles")
+    factor = setting(factor, "circles: factor (the inner radius)", positive=True, below=1.0)
+    labels, rng = _check_labels(labels, "circles"), random.Random(_check_seed(seed, "circles"))
     n_outer, n_inner = n // 2, n - n // 2
     outer = [(math.cos(t), math.sin(t)) for t in _linspace(0.0, 2 * math.pi, n_outer, endpoint=False)]
     inner = [
@@ -104,8 +127,8 @@ def xor(
     >>> xor()
     ([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [-1, 1, 1, -1])
     """
-    count(n, "n")
-    _check_noise(noise)
+    n, noise = _check(n, noise, "xor", least=1)
+    labels, seed = _check_labels(labels, "xor"), _check_seed(seed, "xor")
     corners = [(0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0)]
     points = [corners[i % 4] for i in range(n)]
     classes = [int(a != b) for a, b in points]
@@ -158,15 +181,15 @@ def seed003(seed: int = 0) -> tuple[list[list[float]], list[list[float]]]:
 
     Six rows give 1, 6 or 3 iterations per epoch at batch sizes None, 1 and 2.
     """
-    rng = random.Random(seed)
+    rng = random.Random(_check_seed(seed, "seed003"))
     X = [[round(rng.random(), 2) for _ in range(3)] for _ in range(6)]
     y = [[round(0.5 * a + 0.3 * b - 0.2 * c + 0.1, 4), round(a * c + 0.5 * b * b, 4)] for a, b, c in X]
     return X, y
 
 
-def _check_classes(n, classes):
-    classes = count(classes, "classes", minimum=2)
-    count(n, f"n (a row per class at least: {classes} classes)", minimum=classes)
+def _check_classes(n, classes, name):
+    classes = count(classes, f"{name}: classes", minimum=2)
+    return count(n, f"{name}: n (the number of rows: one per class at least)", minimum=classes), classes
 
 
 def spiral(
@@ -183,9 +206,8 @@ def spiral(
     >>> len(X), [y.count(c) for c in range(3)]
     (300, [100, 100, 100])
     """
-    _check_classes(n, classes)
-    _check_noise(noise)
-    rng = random.Random(seed)
+    n, classes = _check_classes(n, classes, "spiral")
+    noise, rng = _check_noise(noise, "spiral"), random.Random(_check_seed(seed, "spiral"))
     points, labels = [], []
     for j in range(classes):
         count = n // classes + (j < n % classes)
@@ -210,6 +232,10 @@ def yin_yang_class(x: float, y: float) -> int:
     >>> yin_yang_class(0.0, 0.9), yin_yang_class(0.0, -0.9), yin_yang_class(0.5, 0.0)
     (0, 1, 2)
     """
+    return _yin_yang_class(real(x, "yin_yang_class: x"), real(y, "yin_yang_class: y"))
+
+
+def _yin_yang_class(x, y):
     d_left, d_right = math.hypot(x + 0.5, y), math.hypot(x - 0.5, y)
     if d_left < YIN_YANG_DOT or d_right < YIN_YANG_DOT:
         return 2
@@ -226,13 +252,13 @@ def yin_yang(n: int = 300, seed: int = 0) -> tuple[list[list[float]], list[int]]
     >>> len(X), sorted(set(y)), all(a * a + b * b <= 1 for a, b in X)
     (30, [0, 1, 2], True)
     """
-    _check_classes(n, 3)
-    rng = random.Random(seed)
+    n, _ = _check_classes(n, 3, "yin_yang")
+    rng = random.Random(_check_seed(seed, "yin_yang"))
     points, labels = [], []
     for i in range(n):
         while True:  # uniform in the unit disc, kept if it falls in the class wanted
             x, y = rng.uniform(-1.0, 1.0), rng.uniform(-1.0, 1.0)
-            if x * x + y * y <= 1.0 and yin_yang_class(x, y) == i % 3:
+            if x * x + y * y <= 1.0 and _yin_yang_class(x, y) == i % 3:
                 break
         points.append((x, y))
         labels.append(i % 3)
@@ -251,8 +277,8 @@ def digits(
     ``test_size=0.2`` gives 1,438 training and 359 test rows. Needs scikit-learn,
     which ships these images: ``pip install 'chainrule[data]'``.
     """
-    if isinstance(test_size, bool) or not isinstance(test_size, (int, float)) or not 0 < test_size < 1:
-        raise ValueError(f"test_size must be a fraction between 0 and 1, such as 0.2; got {test_size!r}")
+    test_size = setting(test_size, "digits: test_size (a fraction such as 0.2)", positive=True, below=1.0)
+    seed = _check_seed(seed, "digits")
     try:
         from sklearn.datasets import load_digits
     except ImportError:
@@ -262,6 +288,13 @@ def digits(
     bunch = load_digits()
     X = [[v / 16.0 for v in row] for row in bunch.data.tolist()]
     y = [int(t) for t in bunch.target.tolist()]
+    fewest = min(y.count(d) for d in set(y))
+    if not 0.5 < test_size * fewest < fewest - 0.5:  # then every digit has rows on both sides
+        raise ValueError(
+            f"digits: test_size={test_size!r} leaves some digit with no "
+            f"{'test' if test_size * fewest <= 0.5 else 'training'} image (the rarest digit has {fewest}); "
+            f"choose a test_size between {0.5 / fewest:.4f} and {1 - 0.5 / fewest:.4f}, such as 0.2"
+        )
     rng = random.Random(seed)
     train, test = [], []
     for digit in sorted(set(y)):

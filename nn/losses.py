@@ -35,13 +35,14 @@ from collections.abc import Callable, Iterable, Sequence
 
 import engine
 from engine import Value
-from engine.numbers import is_real, setting
+from engine.numbers import is_real, real, setting
 
 from .multiclass import cross_entropy
 
 
-def _pairs(pred, target):
-    """The prediction and target as two equally long lists."""
+def _pairs(pred, target, loss):
+    """The prediction and target as two equally long lists; a prediction that is a plain number
+    becomes a constant Value (as cross_entropy's scores do), anything else a TypeError."""
     preds = pred if isinstance(pred, (list, tuple)) else [pred]
     targets = target if isinstance(target, (list, tuple)) else [target]
     if len(preds) != len(targets):
@@ -51,7 +52,9 @@ def _pairs(pred, target):
         )
     if not preds:
         raise ValueError("a loss needs at least one prediction")
-    return preds, targets
+    if all(p.__class__ is Value for p in preds):
+        return preds, targets
+    return [p if isinstance(p, Value) else Value(real(p, f"{loss}: a prediction")) for p in preds], targets
 
 
 def _float(t):
@@ -114,6 +117,7 @@ def mean(values: Sequence[Value]) -> Value:
     >>> mean([Value(1.0), Value(2.0)]).data
     1.5
     """
+    values = values if isinstance(values, (list, tuple)) else list(values)
     if not values:
         raise ValueError("the mean of no values is undefined; give at least one")
     if len(values) == 1:
@@ -127,7 +131,7 @@ def mse(pred: Value | Sequence[Value], target: float | Value | Sequence[float | 
     >>> mse(Value(3.0), 1.0).data
     4.0
     """
-    preds, targets = _pairs(pred, target)
+    preds, targets = _pairs(pred, target, "mse")
     _MSE.check(targets)
     return mean([(p - t) ** 2 for p, t in zip(preds, targets)])
 
@@ -137,7 +141,7 @@ def half_sse(pred: Value | Sequence[Value], target: float | Value | Sequence[flo
 
     Its derivative with respect to each prediction is simply (pred − true).
     """
-    preds, targets = _pairs(pred, target)
+    preds, targets = _pairs(pred, target, "half_sse")
     _HALF_SSE.check(targets)
     return _total([0.5 * (t - p) ** 2 for p, t in zip(preds, targets)])
 
@@ -157,7 +161,7 @@ def bce(logit: Value | Sequence[Value], target: float | Value | Sequence[float |
     >>> bce(Value(1000.0), 1).data
     0.0
     """
-    preds, targets = _pairs(logit, target)
+    preds, targets = _pairs(logit, target, "bce")
     _BCE.check(targets)
     terms = []
     for z, y in zip(preds, targets):
@@ -180,7 +184,7 @@ def hinge(score: Value | Sequence[Value], target: float | Value | Sequence[float
     >>> hinge(Value(2.0), 1).data
     0.0
     """
-    preds, targets = _pairs(score, target)
+    preds, targets = _pairs(score, target, "hinge")
     _HINGE.check(targets)
     return mean([(1 + -y * s).relu() for s, y in zip(preds, targets)])
 
@@ -195,6 +199,8 @@ def l2(params: Iterable[Value], alpha: float = 1e-4) -> Value:
     2.5
     """
     alpha = check_penalty(alpha, "l2's alpha")
+    if isinstance(params, (str, bytes)) or not hasattr(params, "__iter__"):
+        raise TypeError(f"l2 takes a list of parameters (model.parameters()), not {type(params).__name__}")
     params = list(params)
     if not params:
         raise ValueError("l2 needs at least one parameter")
@@ -202,8 +208,16 @@ def l2(params: Iterable[Value], alpha: float = 1e-4) -> Value:
 
 
 def check_penalty(alpha: float, what: str = "the L2 penalty") -> float:
-    """A penalty weight as a float: a setting >= 0 (0 means no penalty), by the number rule."""
-    return setting(alpha, what)
+    """A penalty weight as a float: a finite number >= 0 (0 means no penalty); else ValueError."""
+    try:
+        return setting(alpha, what)  # the one rule: 10**400, NaN, a bool or a string are refused
+    except (TypeError, ValueError):
+        text = (
+            repr(alpha)
+            if len(repr(alpha)) <= 40
+            else f"{repr(alpha)[:20]}... ({len(repr(alpha))} characters)"
+        )
+        raise ValueError(f"{what} must be a finite number >= 0 (0 for none), got {text}") from None
 
 
 # What each loss accepts as one target (a fast path first for a plain float or int), and

@@ -48,6 +48,7 @@ Weights are saved as JSON (never pickle): ``model.save(path)`` writes atomically
 ``load_model(path)`` rebuilds a saved MLP.
 """
 
+import math
 import numbers
 import os
 import random
@@ -100,12 +101,26 @@ class Module:
     """What every model part shares: its parameters, their gradients and their file form."""
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        """(name, Value) pairs in a stable order; a Value shared by several neurons appears once."""
+        """(name, Value) pairs in a stable order; a layer's shared bias appears once.
+
+        A Value given by hand to several neurons (``w=[v, ...]`` twice) is listed under
+        each of its names, so a saved file names every weight of the architecture;
+        ``parameters()`` lists it once.
+        """
         return []
 
     def parameters(self) -> list[Value]:
-        """All trainable Values, in micrograd's order (per layer, per neuron, weights then bias)."""
-        return [p for _, p in self.named_parameters()]
+        """All trainable Values, in micrograd's order (per layer, per neuron, weights then bias).
+
+        Each Value appears once, at its first place, even when several neurons share it,
+        so an optimizer updates it once per step.
+        """
+        seen, out = set(), []
+        for _, p in self.named_parameters():
+            if id(p) not in seen:  # by identity: two equal numbers are two parameters
+                seen.add(id(p))
+                out.append(p)
+        return out
 
     def zero_grad(self) -> None:
         """Set every parameter's grad to 0 (leaves accumulate across backward passes)."""
@@ -152,9 +167,17 @@ class Module:
         """Write the architecture and weights to ``path`` as JSON, atomically.
 
         The file is written next to its destination and then renamed over it, so
-        ``path`` is never left half-written.
+        ``path`` is never left half-written. A parameter that is NaN or infinite (the
+        training diverged) cannot be saved: ValueError, and ``path`` is left as it was.
         """
-        weights.write(path, self.config(), self.state_dict())
+        state = self.state_dict()
+        bad = next((name for name, v in state.items() if not math.isfinite(v)), None)
+        if bad is not None:
+            raise ValueError(
+                f"cannot save: the parameter {bad!r} is {state[bad]} (did the training diverge? "
+                "try a smaller learning rate); a weights file holds finite numbers only"
+            )
+        weights.write(path, self.config(), state)
 
     def load(self, path: str | os.PathLike[str]) -> "Module":
         """Set the weights from a file written by ``save``; returns the model.
@@ -163,10 +186,14 @@ class Module:
         saved from a model of another architecture raises ValueError and leaves
         this model unchanged.
         """
-        doc = weights.read(path)
-        if doc["model"] != self.config():
+        return self._load_doc(path, weights.read(path))
+
+    def _load_doc(self, path: object, doc: dict[str, Any]) -> "Module":
+        """Set the weights from ``doc``, a weights file already read from ``path`` (read once)."""
+        cfg = weights.check_model(doc["model"], path)  # the same check as load_model's
+        if cfg != self.config():
             raise ValueError(
-                f"{path}: the file holds weights for {weights.describe(doc['model'])}, but this model is "
+                f"{path}: the file holds weights for {weights.describe(cfg)}, but this model is "
                 f"{weights.describe(self.config())}; build the same architecture (or use nn.load_model)"
             )
         try:
@@ -477,8 +504,14 @@ def load_model(path: str | os.PathLike[str]) -> Module:
 
     >>> # model.save("model.json"); same = load_model("model.json")
     """
-    doc = weights.read(path)
-    cfg = doc["model"]
+    doc = weights.read(path)  # read once: the architecture, then the weights from the same text
+    kind = doc["model"].get("type")
+    if kind in ("Layer", "Neuron"):
+        raise ValueError(
+            f"{path}: load_model rebuilds an MLP; this file holds a {kind!r}: "
+            f"build the {kind}, then call its load"
+        )
+    cfg = weights.check_model(doc["model"], path)
     size, held = weights.expected_size(cfg), len(doc["parameters"])
     if size is not None and size > held:  # checked before building: a tiny file may declare a huge model
         raise ValueError(
@@ -505,7 +538,7 @@ def load_model(path: str | os.PathLike[str]) -> Module:
     except (KeyError, TypeError, AttributeError, ValueError, IndexError) as exc:
         what = f"no {exc}" if isinstance(exc, KeyError) else str(exc)
         raise ValueError(f"{path}: the model description is not valid ({what})") from None
-    return model.load(path)
+    return model._load_doc(path, doc)
 
 
 # --- helpers -----------------------------------------------------------------

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 import chainrule.demo
+import engine.files
 from nn import load_model
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -113,7 +114,7 @@ def test_unwritable_output_folder_fails_cleanly(tmp_path, capsys, monkeypatch):
     def refuse(path, content):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(chainrule.demo, "write_atomic", refuse)
+    monkeypatch.setattr(engine.files, "write_atomic", refuse)
     status = chainrule.demo.run(
         parse(["--epochs", "1", "--hidden", "2", "--out", str(tmp_path), "--no-progress"])
     )
@@ -238,7 +239,7 @@ def test_animate_keeps_about_fifty_frames(tmp_path, monkeypatch):
 
 def test_animate_refuses_digits_before_training(tmp_path, capsys, monkeypatch):
     """--dataset digits --animate is refused in one line (status 2) before anything is loaded or trained."""
-    monkeypatch.setattr(chainrule.digits, "run", lambda args: pytest.fail("digits ran"))
+    monkeypatch.setattr(chainrule.digits, "run", lambda *args: pytest.fail("digits ran"))
     status = chainrule.demo.run(parse(["--dataset", "digits", "--animate", "--out", str(tmp_path / "o")]))
     err = capsys.readouterr().err
     assert status == 2 and err.count("\n") == 1
@@ -253,4 +254,104 @@ def test_animate_output_that_is_a_folder_is_found_before_training(tmp_path, caps
     status = chainrule.demo.run(
         parse(["--hidden", "2", "--out", str(tmp_path), "--no-progress", "--animate"])
     )
-    assert status == 1 and "training.gif exists and is not a regular file" in capsys.readouterr().err
+    assert status == 1 and "training.gif: it is a folder, not a regular file" in capsys.readouterr().err
+
+
+# --- every output checked before any is written ---------------------------------------
+
+
+def _never_trains(*args, **kwargs):
+    raise AssertionError("trained although an output cannot be written")
+
+
+QUICK = ["--epochs", "2", "--hidden", "2", "--samples", "12", "--no-progress", "--animate"]
+OUTPUTS = ["loss.png", "boundary.png", "model.json", "training.gif"]
+
+
+@pytest.mark.parametrize("name", OUTPUTS)
+def test_a_read_only_output_is_found_before_training_and_nothing_is_written(
+    tmp_path, capsys, monkeypatch, name
+):
+    """Any one of the 4 outputs being read-only stops the demo before training: status 1, no file written."""
+    (tmp_path / name).write_bytes(b"old")
+    (tmp_path / name).chmod(0o444)
+    monkeypatch.setattr(chainrule.demo, "fit", _never_trains)
+    status = chainrule.demo.run(parse([*QUICK, "--out", str(tmp_path)]))
+    err = capsys.readouterr().err
+    assert status == 1 and f"{name}: the file is read-only" in err and err.count("\n") == 1
+    assert [p.name for p in tmp_path.iterdir()] == [name] and (tmp_path / name).read_bytes() == b"old"
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symlinks")
+def test_a_symlink_loop_as_an_output_is_one_clear_line(tmp_path, capsys, monkeypatch):
+    """model.json as a link loop is reported in one line (not a RuntimeError traceback) before training."""
+    (tmp_path / "model.json").symlink_to("loop.json")
+    (tmp_path / "loop.json").symlink_to("model.json")
+    monkeypatch.setattr(chainrule.demo, "fit", _never_trains)
+    status = chainrule.demo.run(parse([*QUICK, "--out", str(tmp_path)]))
+    err = capsys.readouterr().err
+    assert status == 1 and "model.json: it is a symbolic link that loops" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("name", OUTPUTS)
+def test_an_output_locked_during_training_stops_every_write(tmp_path, capsys, monkeypatch, name):
+    """An output turning read-only while the model trains: no output is written, the old ones are kept."""
+    for other in OUTPUTS:
+        (tmp_path / other).write_bytes(b"old " + other.encode())
+    real_fit = chainrule.demo.fit
+
+    def fit_then_lock(*args, **kwargs):
+        history = real_fit(*args, **kwargs)
+        (tmp_path / name).chmod(0o444)
+        return history
+
+    monkeypatch.setattr(chainrule.demo, "fit", fit_then_lock)
+    status = chainrule.demo.run(parse([*QUICK, "--out", str(tmp_path)]))
+    err = capsys.readouterr().err
+    assert status == 1 and f"cannot write to {tmp_path / name}: the file is read-only" in err
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == {o: b"old " + o.encode() for o in OUTPUTS}
+
+
+def test_a_failing_last_write_puts_back_the_first_three(tmp_path, capsys, monkeypatch):
+    """If training.gif's write fails (a full disk), the three outputs written before it are put back."""
+    for other in OUTPUTS[:2]:
+        (tmp_path / other).write_bytes(b"old")
+    real = engine.files.write_atomic
+
+    def full_at_the_gif(path, content):
+        if path.name == "training.gif":
+            raise OSError(28, "No space left on device", str(path))
+        real(path, content)
+
+    monkeypatch.setattr(engine.files, "write_atomic", full_at_the_gif)
+    status = chainrule.demo.run(parse([*QUICK, "--out", str(tmp_path)]))
+    assert status == 1 and "No space left on device" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == {
+        "loss.png": b"old",
+        "boundary.png": b"old",
+    }
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symlinks")
+@pytest.mark.parametrize("kind", ["loop", "dangling"])
+def test_an_output_folder_that_is_a_broken_link_is_one_clear_line(tmp_path, capsys, monkeypatch, kind):
+    """--out naming a link loop or a link to nowhere says so in one line, before training."""
+    out = tmp_path / "out"
+    out.symlink_to("out" if kind == "loop" else tmp_path / "gone")
+    monkeypatch.setattr(chainrule.demo, "fit", _never_trains)
+    status = chainrule.demo.run(parse([*QUICK, "--out", str(out)]))
+    err = capsys.readouterr().err
+    assert status == 1 and "symbolic link to nowhere (or a loop of links)" in err and err.count("\n") == 1
+
+
+def test_a_failed_run_leaves_no_new_folder(tmp_path, capsys):
+    """A run whose training diverges (status 1) removes the folders it made for --out; an old folder stays."""
+    out = tmp_path / "new" / "deeper"
+    argv = ["--lr", "1e300", "--epochs", "3", "--hidden", "2", "--no-progress"]
+    with pytest.raises(ArithmeticError, match="diverged"):
+        chainrule.demo.run(parse([*argv, "--out", str(out)]))
+    assert os.listdir(tmp_path) == []
+    (tmp_path / "old").mkdir()
+    with pytest.raises(ArithmeticError, match="diverged"):
+        chainrule.demo.run(parse([*argv, "--out", str(tmp_path / "old")]))
+    assert os.listdir(tmp_path) == ["old"]

@@ -5,6 +5,8 @@ import builtins
 import doctest
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import chainrule.demo
 import chainrule.digits
@@ -63,3 +65,58 @@ def test_plots_with_nothing_wrong():
     """A perfect classifier still gets a misclassified figure, saying no image is wrong."""
     fig = chainrule.digits.plot_misclassified([[0.0] * 64], [3], [3])
     assert fig._suptitle.get_text() == "no test image wrong"
+
+
+def test_an_output_made_read_only_during_training_stops_every_write(tmp_path, capsys, monkeypatch):
+    """confusion.png turning read-only while the digits train: no output is written, the old files stay."""
+    pytest.importorskip("sklearn", reason="the digits need scikit-learn: pip install 'chainrule[data]'")
+    for name in chainrule.digits.FILES:
+        (tmp_path / name).write_bytes(b"old")
+    real_fit = chainrule.digits.fit
+
+    def fit_then_lock(*args, **kwargs):
+        history = real_fit(*args, **kwargs)
+        (tmp_path / "confusion.png").chmod(0o444)
+        return history
+
+    monkeypatch.setattr(chainrule.digits, "fit", fit_then_lock)
+    argv = ["--dataset", "digits", "--hidden", "2", "--epochs", "1", "--out", str(tmp_path), "--no-progress"]
+    assert chainrule.demo.run(parse(argv)) == 1
+    assert "confusion.png: the file is read-only" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == dict.fromkeys(
+        chainrule.digits.FILES, b"old"
+    )
+
+
+def test_a_read_only_output_is_found_before_loading_the_digits(tmp_path, capsys, monkeypatch):
+    """A read-only model.json stops --dataset digits before the images are loaded or anything trains."""
+    (tmp_path / "model.json").write_text("old")
+    (tmp_path / "model.json").chmod(0o444)
+    monkeypatch.setattr(chainrule.digits, "run", lambda *args: pytest.fail("the digits ran"))
+    status = chainrule.demo.run(parse(["--dataset", "digits", "--out", str(tmp_path), "--no-progress"]))
+    assert status == 1 and "model.json: the file is read-only" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["model.json"]
+
+
+@given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), max_size=40))
+def test_confusion_counts_every_pair_once(pairs):
+    """confusion(true, predicted)[t][p] counts the pairs (t, p); the matrix sums to the number of pairs."""
+    true, predicted = [t for t, _ in pairs], [p for _, p in pairs]
+    matrix = chainrule.digits.confusion(true, predicted)
+    assert all(matrix[t][p] == pairs.count((t, p)) for t in range(10) for p in range(10))
+    assert sum(map(sum, matrix)) == len(pairs)
+
+
+@pytest.mark.parametrize(
+    "true, predicted, error, message",
+    [
+        ([10], [0], ValueError, "classes 0 to 9; got the label 10"),
+        ([0], [-1], ValueError, "a predicted label must be at least 0"),
+        ([0.5], [0], TypeError, "a true label takes a whole number"),
+        ([0, 1], [0], ValueError, "one prediction per label"),
+    ],
+)
+def test_confusion_refuses_labels_outside_the_classes(true, predicted, error, message):
+    """A label beyond the classes, negative or fractional, or a missing prediction: a clear error."""
+    with pytest.raises(error, match=message):
+        chainrule.digits.confusion(true, predicted)

@@ -3,10 +3,13 @@
 import doctest
 import math
 import random
+import re
 import sys
 from collections import Counter
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nn.data
 from nn import data
@@ -93,18 +96,25 @@ def test_seed003_has_six_rows_of_three_inputs_and_two_outputs():
 
 
 @pytest.mark.parametrize(
-    "make, message",
+    "make, error, message",
     [
-        (lambda: data.moons(1), "n must be at least 2"),
-        (lambda: data.moons(10, noise=-0.1), "noise"),
-        (lambda: data.circles(10, factor=1.5), "factor"),
-        (lambda: data.xor(0), "n must be at least 1"),
-        (lambda: data.moons(2.5), "whole number"),
+        (lambda: data.moons(1), ValueError, "moons: n .* at least 2, not 1"),
+        (lambda: data.moons(10, noise=-0.1), ValueError, "moons: noise .* at least 0"),
+        (lambda: data.circles(10, factor=1.5), ValueError, "factor .* above 0 and below 1"),
+        (lambda: data.circles(10, factor=math.nan), ValueError, "factor .* finite"),
+        (lambda: data.xor(0), ValueError, "xor: n .* at least 1, not 0"),
+        (lambda: data.moons(2.5), TypeError, "moons: n .* whole number .* float 2.5"),
+        (lambda: data.moons(10, labels=(1,)), ValueError, "two class labels"),
+        (lambda: data.moons(10, labels=5), ValueError, "two class labels"),
+        (lambda: data.circles(10, labels=(1, 1)), ValueError, "must differ"),
+        (lambda: data.xor(4, labels=("a", "b")), TypeError, "xor: labels takes a real number"),
+        (lambda: data.moons(10, seed="s"), TypeError, "moons: seed takes a whole number"),
+        (lambda: data.seed003(seed=1.5), TypeError, "seed003: seed takes a whole number"),
     ],
 )
-def test_bad_arguments_are_clear_errors(make, message):
-    """Too few rows, negative noise and an impossible inner radius raise ValueError."""
-    with pytest.raises((TypeError, ValueError), match=message):  # TypeError: not a count (engine.numbers)
+def test_bad_arguments_are_clear_errors(make, error, message):
+    """Too few rows, negative noise, a bad inner radius, labels or seed: the rule's clear error."""
+    with pytest.raises(error, match=message):
         make()
 
 
@@ -176,26 +186,72 @@ def test_yin_yang_class_regions(point, label):
 
 
 @pytest.mark.parametrize(
-    "make, message",
+    "make, error, message",
     [
-        (lambda: data.spiral(10, classes=1), "classes must be at least 2"),
-        (lambda: data.spiral(2, classes=3), r"n \(a row per class at least: 3 classes\) must be at least 3"),
-        (lambda: data.spiral(30, noise=-1.0), "noise must be a number >= 0"),
-        (lambda: data.spiral(30, noise="0.1"), "noise must be a number >= 0, got '0.1'"),
-        (lambda: data.moons(30, noise=None), "noise must be a number >= 0, got None"),
-        (lambda: data.xor(8, noise=math.nan), "noise must be a number >= 0, got nan"),
-        (lambda: data.spiral(30, classes=2.5), "classes takes a whole number"),
-        (lambda: data.yin_yang(2), r"n \(a row per class at least: 3 classes\) must be at least 3"),
-        (lambda: data.yin_yang(30.0), "n .* takes a whole number"),
-        (lambda: data.digits(test_size=0), "test_size must be a fraction between 0 and 1"),
-        (lambda: data.digits(test_size=1.5), "test_size must be a fraction"),
-        (lambda: data.digits(test_size="0.2"), "test_size must be a fraction"),
+        (lambda: data.spiral(10, classes=1), ValueError, "spiral: classes must be at least 2, not 1"),
+        (lambda: data.spiral(2, classes=3), ValueError, r"spiral: n .*one per class.* at least 3, not 2"),
+        (lambda: data.spiral(30, noise=-1.0), ValueError, "spiral: noise .* at least 0"),
+        (lambda: data.spiral(30, noise="0.1"), TypeError, "spiral: noise .* not str '0.1'"),
+        (lambda: data.spiral(30, noise=1e308), ValueError, "spiral: noise .* below 1e\\+300"),
+        (lambda: data.spiral(30, noise=math.inf), ValueError, "spiral: noise .* finite"),
+        (lambda: data.moons(30, noise=None), TypeError, "moons: noise .* not NoneType None"),
+        (lambda: data.xor(8, noise=math.nan), ValueError, "xor: noise .* finite"),
+        (lambda: data.xor(8, noise=True), TypeError, "xor: noise .* not the bool True"),
+        (lambda: data.spiral(30, classes=2.5), TypeError, "spiral: classes takes a whole number"),
+        (lambda: data.yin_yang(2), ValueError, "yin_yang: n .* at least 3, not 2"),
+        (lambda: data.yin_yang(30.0), TypeError, "yin_yang: n .* whole number"),
+        (lambda: data.yin_yang_class("0", 0.0), TypeError, "yin_yang_class: x takes a real number"),
+        (lambda: data.yin_yang_class(0.0, math.nan), ValueError, "yin_yang_class: y: only finite"),
+        (lambda: data.digits(test_size=0), ValueError, "test_size .* above 0 and below 1"),
+        (lambda: data.digits(test_size=1.5), ValueError, "test_size .* below 1"),
+        (lambda: data.digits(test_size="0.2"), TypeError, "test_size .* not str"),
+        (lambda: data.digits(test_size=math.nan), ValueError, "test_size.* finite"),
     ],
 )
-def test_bad_multiclass_arguments_are_clear_errors(make, message):
-    """Too few rows or classes, negative noise and an impossible test share raise ValueError saying so."""
-    with pytest.raises((TypeError, ValueError), match=message):  # TypeError: not a count (engine.numbers)
+def test_bad_multiclass_arguments_are_clear_errors(make, error, message):
+    """Too few rows or classes, bad noise and an impossible test share raise the rule's error saying so."""
+    with pytest.raises(error, match=message):
         make()
+
+
+@pytest.mark.parametrize("test_size", [0.999, 0.998, 0.001, 0.002])
+def test_digits_refuses_a_split_that_leaves_a_side_without_some_digit(test_size):
+    """A test_size so large (or small) that some digit has no training (or test) image is a ValueError."""
+    pytest.importorskip("sklearn")
+    side = "training" if test_size > 0.5 else "test"
+    with pytest.raises(ValueError, match=f"no {side} image.*choose a test_size between"):
+        data.digits(test_size=test_size)
+
+
+def test_digits_split_bounds_from_the_error_work():
+    """The bounds the error names are admissible: at each, both parts hold every digit."""
+    pytest.importorskip("sklearn")
+    with pytest.raises(ValueError) as info:
+        data.digits(test_size=0.9999)
+    low, high = (float(t) for t in re.findall(r"between ([0-9.]+) and ([0-9.]+)", str(info.value))[0])
+    for size in (low + 1e-4, high - 1e-4):
+        X_train, y_train, X_test, y_test = data.digits(test_size=size)
+        assert set(y_train) == set(y_test) == set(range(10))
+
+
+@given(
+    st.integers(2, 40),
+    st.integers(2, 6),
+    st.sampled_from([int, "int64", "int32"]),
+    st.floats(0, 1e299, allow_nan=False),
+)
+@settings(deadline=None)
+def test_numpy_and_plain_sizes_give_the_same_sets(n, classes, kind, noise):
+    """The sets take numpy integers as MLP does, giving the same rows; any allowed noise stays finite."""
+    np = pytest.importorskip("numpy")
+    n = max(n, classes)
+    size = (lambda v: v) if kind is int else getattr(np, kind)
+    X, y = data.spiral(size(n), classes=size(classes), noise=noise, seed=size(3))
+    assert (X, y) == data.spiral(n, classes=classes, noise=noise, seed=3)
+    assert all(math.isfinite(v) for row in X for v in row) and sorted(set(y)) == list(range(classes))
+    assert data.moons(size(n), noise=noise) == data.moons(n, noise=noise)
+    assert data.xor(size(n)) == data.xor(n)
+    assert data.yin_yang(size(max(n, 3)), seed=np.int64(1)) == data.yin_yang(max(n, 3), seed=1)
 
 
 def test_digits_shapes_scaling_and_stratified_split():

@@ -225,7 +225,7 @@ def test_bce_takes_probabilities_as_soft_targets():
     assert v.grad == pytest.approx(p - 0.3, rel=1e-14)
 
 
-@pytest.mark.parametrize("alpha", [-1, -1e-9, math.nan, math.inf, "0.1", None, True])
+@pytest.mark.parametrize("alpha", [-1, -1e-9, math.nan, math.inf, "0.1", None, True, 10**400, 1 + 2j])
 def test_a_bad_l2_alpha_is_a_clear_error(alpha):
     """l2 with a negative, non-finite or non-number alpha raises the number rule's error for a setting."""
     with pytest.raises((TypeError, ValueError)) as expected:
@@ -238,3 +238,59 @@ def test_check_targets_needs_a_list_of_targets():
     """check_targets given something that is not a list of targets raises ValueError saying what it takes."""
     with pytest.raises(ValueError, match="check_targets takes the targets y, one per row; got NoneType"):
         hinge.check_targets(None)
+
+
+# --- plain numbers as predictions: constants, in every loss -----------------------------
+
+LOSS_TARGETS = [(mse, st.floats(-5, 5)), (half_sse, st.floats(-5, 5)), (bce, st.sampled_from([0, 1, 0.25])),
+                (hinge, st.sampled_from([-1, 1]))]  # fmt: skip
+
+
+@pytest.mark.parametrize("loss, targets", LOSS_TARGETS, ids=lambda x: getattr(x, "__name__", ""))
+@given(data=st.data())
+def test_plain_number_predictions_are_constants_in_every_loss(loss, targets, data):
+    """Each loss given floats (or ints) as predictions equals the loss of constant Values, as a Value."""
+    n = data.draw(st.integers(1, 4))
+    preds = data.draw(st.lists(st.floats(-30, 30) | st.integers(-30, 30), min_size=n, max_size=n))
+    ts = data.draw(st.lists(targets, min_size=n, max_size=n))
+    one = (preds[0], ts[0]) if n == 1 else (preds, ts)
+    got = loss(*one)
+    want = loss([Value(p) for p in preds] if n > 1 else Value(preds[0]), one[1])
+    assert isinstance(got, Value) and got.data == want.data
+
+
+@pytest.mark.parametrize("loss", [mse, half_sse, bce, hinge])
+def test_a_mixed_prediction_sends_gradients_only_to_its_values(loss):
+    """A prediction list of one Value and one float: the Value gets the same gradient as with two Values."""
+    target = [1, 1] if loss is not bce else [1, 0]
+    a, b = Value(0.3), Value(-0.7)
+    loss([a, b], target).backward()
+    c = Value(0.3)
+    loss([c, -0.7], target).backward()
+    assert c.grad == a.grad
+
+
+@pytest.mark.parametrize("loss", [mse, half_sse, bce, hinge])
+@pytest.mark.parametrize("pred", ["0.5", None, object(), 1 + 2j, [Value(1.0), "x"]], ids=str)
+def test_a_prediction_that_is_not_a_number_is_a_type_error_naming_the_loss(loss, pred):
+    """A string, None, an object or a complex prediction: a TypeError naming the loss (no AttributeError)."""
+    target = [1, 1] if isinstance(pred, list) else 1
+    with pytest.raises(TypeError, match=f"{loss.__name__}: a prediction takes a real number"):
+        loss(pred, target)
+
+
+@pytest.mark.parametrize("loss", [mse, half_sse, bce, hinge])
+@pytest.mark.parametrize("pred", [math.nan, math.inf, 10**400])
+def test_a_non_finite_plain_prediction_is_a_value_error(loss, pred):
+    """NaN, inf or 10**400 as a prediction is a ValueError naming the loss."""
+    with pytest.raises(ValueError, match=f"{loss.__name__}: a prediction"):
+        loss(pred, 1)
+
+
+def test_mean_and_l2_take_any_iterable_and_refuse_a_non_list():
+    """mean and l2 take generators as lists; l2 of None is a TypeError saying what it takes."""
+    vs = [Value(1.0), Value(3.0)]
+    assert mean(v for v in vs).data == mean(vs).data == 2.0
+    assert l2((v for v in vs), alpha=0.5).data == l2(vs, alpha=0.5).data
+    with pytest.raises(TypeError, match=r"l2 takes a list of parameters \(model.parameters\(\)\)"):
+        l2(None)

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 import engine
 import engine.files
 import nn.module
+import nn.weights
 from engine import Value
 from nn import MLP, Layer, Neuron, load_model
 from nn.examples import SEED002_BIASES, SEED002_WEIGHTS
@@ -504,8 +505,8 @@ BAD_MODELS = {
     "a layer not an object": (_doc_with_model({"type": "MLP", "nin": 2, "layers": [5]}), "must be an object"),
     "a layer without nout": (_doc_with_model(_mlp(layers=[{"activation": "relu"}])), "no 'nout'"),
     "no nin": (_doc_with_model({"type": "MLP", "layers": _mlp()["layers"]}), "no 'nin'"),
-    "negative nin": (_doc_with_model(_mlp(nin=-1)), "whole number >= 1, got -1"),
-    "fractional nin": (_doc_with_model(_mlp(nin=2.5)), "whole number >= 1, got 2.5"),
+    "negative nin": (_doc_with_model(_mlp(nin=-1)), "at least 1, not -1"),
+    "fractional nin": (_doc_with_model(_mlp(nin=2.5)), "whole number .*float 2.5"),
     "boolean nout": (
         _doc_with_model(_mlp(layers=[{"nout": True, "activation": "linear", "shared_bias": False}])),
         "whole number",
@@ -527,7 +528,7 @@ BAD_MODELS = {
             _mlp(
                 layers=[
                     {"nout": 10**9, "activation": "relu", "shared_bias": True},
-                    {"nout": 1, "activation": "linear"},
+                    {"nout": 1, "activation": "linear", "shared_bias": False},
                 ]
             )
         ),
@@ -604,3 +605,148 @@ def test_torch_export_is_lazy_and_outside_the_module():
 
     assert nn.to_torch is nn.torch_export.to_torch and nn.from_torch is nn.torch_export.from_torch
     assert "torch_export" not in open(nn.module.__file__, encoding="utf-8").read()
+
+
+# --- shared Values, one architecture check, one read, what save refuses -------------
+
+
+@given(st.lists(st.integers(0, 3), min_size=4, max_size=12), st.booleans())
+def test_parameters_lists_a_shared_value_once_in_first_place(picks, shared_bias):
+    """Weights drawn from a pool of 4 Values: parameters() is named_parameters() without repeats, in order."""
+    pool = [Value(float(i + 1)) for i in range(4)]
+    rows = [[pool[k] for k in picks[i : i + 2]] for i in range(0, len(picks) - 1, 2)]
+    layer = Layer(2, len(rows), "linear", shared_bias=shared_bias, w=rows, b=0.5 if shared_bias else None)
+    named = [p for _, p in layer.named_parameters()]
+    unique = [p for i, p in enumerate(named) if all(q is not p for q in named[:i])]
+    assert layer.parameters() == unique and [id(p) for p in layer.parameters()] == [id(p) for p in unique]
+    assert len(named) == 2 * len(rows) + (1 if shared_bias else len(rows))  # every name is still listed
+
+
+def test_an_optimizer_step_moves_a_shared_value_once():
+    """A Value shared by two neurons gets one SGD update of its summed gradient, not two."""
+    v = Value(0.5)
+    model = MLP.from_weights([[[v, 1.0], [v, 2.0]], [[1.0, 1.0]]], [[0.0, 0.0], [0.0]], "linear")
+    assert len(model.parameters()) == len(model.named_parameters()) - 1
+    out = model([1.0, 0.0])
+    out.backward()
+    grad = v.grad  # from both neurons: ∂out/∂v = 1 + 1
+    assert grad == 2.0
+    nn.SGD(model.parameters(), lr=0.1).step()
+    assert v.data == 0.5 - 0.1 * grad
+
+
+LOOSE_SIZES = {
+    "nout 3.0": lambda cfg: cfg["layers"][0].update(nout=float(cfg["layers"][0]["nout"])),
+    "nin 2.0": lambda cfg: cfg.update(nin=2.0),
+    "nout true": lambda cfg: cfg["layers"][1].update(nout=True),
+    "shared_bias 0": lambda cfg: cfg["layers"][0].update(shared_bias=0),
+    "shared_bias null": lambda cfg: cfg["layers"][0].update(shared_bias=None),
+    "an extra key": lambda cfg: cfg["layers"][0].update(dropout=0.5),
+    "activation 1": lambda cfg: cfg["layers"][0].update(activation=1),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LOOSE_SIZES))
+def test_load_and_load_model_refuse_the_same_loose_descriptions(tmp_path, case):
+    """A description Python's == would pass (3.0 == 3, 0 == False) is refused by load and load_model alike."""
+    model = _model()
+    doc = _valid_doc()
+    LOOSE_SIZES[case](doc["model"])
+    path = tmp_path / "loose.json"
+    path.write_text(json.dumps(doc))
+    before = model.state_dict()
+    errors = []
+    for load in (model.load, load_model):
+        with pytest.raises(ValueError, match="model description is not valid") as info:
+            load(path)
+        errors.append(str(info.value))
+    assert errors[0] == errors[1] and str(path) in errors[0]
+    assert model.state_dict() == before
+
+
+def test_a_strict_description_still_loads_with_numpy_sizes(tmp_path):
+    """A model built from numpy sizes saves plain ints, which both loaders accept."""
+    np = pytest.importorskip("numpy")
+    random.seed(3)
+    model = MLP(np.int64(2), [np.int32(3), 1])
+    model.save(tmp_path / "m.json")
+    assert load_model(tmp_path / "m.json").state_dict() == model.state_dict()
+    assert _model(9).load(tmp_path / "m.json").state_dict() == model.state_dict()
+
+
+def test_load_model_reads_the_file_once(tmp_path, monkeypatch):
+    """load_model parses the file once: the architecture and the weights come from the same text."""
+    model = _model(4)
+    model.save(tmp_path / "m.json")
+    reads = []
+    real_read = nn.weights.read
+    monkeypatch.setattr(nn.weights, "read", lambda path: reads.append(path) or real_read(path))
+    assert load_model(tmp_path / "m.json").state_dict() == model.state_dict()
+    assert len(reads) == 1
+
+
+@given(st.lists(st.text(min_size=1, max_size=4), min_size=1, max_size=30, unique=True), st.data())
+def test_duplicate_keys_are_found_wherever_they_are(keys, data):
+    """A key repeated anywhere in a JSON object of the file is named; unique keys parse as a dict."""
+    pairs = [(k, i) for i, k in enumerate(keys)]
+    assert nn.weights._reject_duplicates(pairs) == dict(pairs)
+    dup = data.draw(st.sampled_from(keys))
+    at = data.draw(st.integers(0, len(pairs)))
+    with pytest.raises(ValueError, match="appears more than once") as info:
+        nn.weights._reject_duplicates(pairs[:at] + [(dup, -1)] + pairs[at:])
+    assert repr(dup) in str(info.value)
+
+
+def test_a_file_of_many_parameters_loads_and_round_trips(tmp_path):
+    """A 12,001-parameter MLP saves and loads back exactly (the duplicate check is one pass)."""
+    random.seed(1)
+    model = MLP(10, [1000, 1])
+    model.save(tmp_path / "big.json")
+    assert len(model.parameters()) == 12_001
+    assert load_model(tmp_path / "big.json").state_dict() == model.state_dict()
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_save_refuses_a_diverged_model_and_keeps_the_old_file(tmp_path, bad):
+    """A NaN or infinite weight is a ValueError naming it; the file already there is left as it was."""
+    model = _model()
+    path = tmp_path / "m.json"
+    model.save(path)
+    old = path.read_bytes()
+    model.layers[1].neurons[0].w[2].data = bad
+    with pytest.raises(ValueError, match=r"'layer2.neuron1.w3' is .*diverge"):
+        model.save(path)
+    assert path.read_bytes() == old and os.listdir(tmp_path) == ["m.json"]
+
+
+def test_save_refuses_a_read_only_file(tmp_path):
+    """model.save never replaces a read-only weights file (not even as root); the file keeps its bytes."""
+    path = tmp_path / "m.json"
+    _model(1).save(path)
+    old = path.read_bytes()
+    path.chmod(0o444)
+    with pytest.raises(PermissionError, match="read-only"):
+        _model(2).save(path)
+    assert path.read_bytes() == old and stat.S_IMODE(path.stat().st_mode) == 0o444
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+@pytest.mark.parametrize("kind", ["fifo", "folder"])
+def test_loading_a_fifo_or_a_folder_is_a_clear_error_not_a_hang(tmp_path, kind):
+    """A FIFO (which would block a reader) or a folder given as the file is a ValueError at once."""
+    path = tmp_path / "m.json"
+    os.mkfifo(path) if kind == "fifo" else path.mkdir()
+    model = _model()
+    for load in (model.load, load_model):
+        with pytest.raises(ValueError, match="not a chainrule weights file: it is"):
+            load(path)
+
+
+def test_load_model_names_a_layer_file(tmp_path):
+    """load_model given a Layer's file says it rebuilds MLPs and what to do instead."""
+    layer = Layer(2, 2)
+    path = tmp_path / "layer.json"
+    layer.save(path)
+    with pytest.raises(ValueError, match="rebuilds an MLP.*'Layer'"):
+        load_model(path)
+    assert Layer(2, 2).load(path).state_dict() == layer.state_dict()
