@@ -208,16 +208,8 @@ def l2(params: Iterable[Value], alpha: float = 1e-4) -> Value:
 
 
 def check_penalty(alpha: float, what: str = "the L2 penalty") -> float:
-    """A penalty weight as a float: a finite number >= 0 (0 means no penalty); else ValueError."""
-    try:
-        return setting(alpha, what)  # the one rule: 10**400, NaN, a bool or a string are refused
-    except (TypeError, ValueError):
-        text = (
-            repr(alpha)
-            if len(repr(alpha)) <= 40
-            else f"{repr(alpha)[:20]}... ({len(repr(alpha))} characters)"
-        )
-        raise ValueError(f"{what} must be a finite number >= 0 (0 for none), got {text}") from None
+    """A penalty weight as a float: a setting >= 0 (0 means no penalty), by the number rule."""
+    return setting(alpha, what)
 
 
 # What each loss accepts as one target (a fast path first for a plain float or int), and

@@ -271,7 +271,7 @@ CALLS = {
         lambda t: nn.MLP(1, [1]).load_state_dict({"layer1.neuron1.w1": 10**400, "layer1.neuron1.b": 0.0}),
         Raises(ValueError, "too large for a float"),
     ),
-    "load a directory": (lambda t: nn.MLP(1, [1]).load(t), Raises(IsADirectoryError, "Is a directory")),
+    "load a directory": (lambda t: nn.MLP(1, [1]).load(t), Raises(ValueError, "it is a folder; give a file")),
 }
 
 
