@@ -2,8 +2,9 @@
 internal link and anchor resolves, and the pages work in a real Chromium from file://.
 
 The site is built by ``sphinx-build -W -b html docs docs/_build/html`` (``.ci/run`` does, with
-the docs extra); these tests read that folder. Without a build they are skipped, except where
-CHAINRULE_REQUIRE_DOCS=1 (``.ci/run`` sets it after building), where a missing site fails.
+the docs extra, then runs these tests with CHAINRULE_REQUIRE_DOCS=1, where a missing site fails).
+Elsewhere they run only when asked, ``CHAINRULE_DOCS=docs/_build/html pytest tests/test_docs.py``,
+so a stale local build never fails the ordinary suite.
 """
 
 import html.parser
@@ -17,12 +18,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = Path(os.environ.get("CHAINRULE_DOCS", ROOT / "docs" / "_build" / "html"))
+ASKED = os.environ.get("CHAINRULE_REQUIRE_DOCS") == "1" or "CHAINRULE_DOCS" in os.environ
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 
 
 @pytest.fixture(scope="module")
 def site():
-    """The built site's folder (skipped, or failed where required, when it was not built)."""
+    """The built site's folder (skipped unless asked for; failed where required but not built)."""
+    if not ASKED:
+        pytest.skip("the site is checked when asked: CHAINRULE_DOCS=docs/_build/html (.ci/run does)")
     if not (SITE / "index.html").exists():
         message = f"the site is not built at {SITE}: sphinx-build -W -b html docs docs/_build/html"
         if os.environ.get("CHAINRULE_REQUIRE_DOCS") == "1":

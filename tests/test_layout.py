@@ -200,3 +200,22 @@ def test_the_readme_map_lists_every_module():
             listed.add("/".join([*folders, word]))
     modules = {str(p.relative_to(ROOT)) for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")}
     assert sorted(modules - listed) == []
+
+
+def test_every_test_listed_slow_exists():
+    """Each name in tests/conftest.py's SLOW list is a test (or doctest) of the file it is listed under."""
+    source = (ROOT / "tests" / "conftest.py").read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    slow = next(
+        ast.literal_eval(n.value)
+        for n in tree.body
+        if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", None) == "SLOW"
+    )
+    missing = []
+    for path, names in slow.items():
+        text = (ROOT / path).read_text(encoding="utf-8")
+        module = path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+        for name in names:
+            if f"def {name}(" not in text and name != module:
+                missing.append(f"{path}::{name}")
+    assert missing == []
