@@ -22,6 +22,7 @@
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from .. import ops, walks
@@ -32,6 +33,13 @@ from .checking import EPS
 from .expr import expression_text
 
 MARGIN = 1e-2  # how far op_inputs stay from kinks and domain edges
+
+
+def examples(share: float, least: int = 10) -> settings:
+    """Hypothesis settings whose ``max_examples`` is ``share`` times the loaded profile's (at least
+    ``least``): ``@settings(examples(0.5))`` runs half as many examples as a plain property, so a
+    heavier test still grows with the profile (60 a property in chainrule's "dev", 400 in "ci")."""
+    return settings(max_examples=max(least, round(share * settings().max_examples)))
 
 
 def reals(low: float = -5.0, high: float = 5.0) -> st.SearchStrategy[float]:

@@ -11,11 +11,11 @@ from hypothesis import strategies as st  # noqa: E402
 
 import engine  # noqa: E402
 from engine import RULES  # noqa: E402
-from engine.tools.strategies import expressions  # noqa: E402
+from engine.tools.strategies import examples, expressions  # noqa: E402
 
 PROFILE = settings().max_examples
-MANY = settings(max_examples=5 * PROFILE)  # CI: 2,000 expressions
-SOME = settings(max_examples=max(PROFILE // 2, 30))
+MANY = examples(5)  # CI: 2,000 expressions
+SOME = examples(0.5, least=30)
 REL = 1e-9
 
 # Each op of the rule table as a torch function of tensors; bound ops get their constant k.

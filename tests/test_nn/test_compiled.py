@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 
 import engine
 import nn
+from engine.tools.strategies import examples
 from nn.compiled import BatchStep
 from nn.strategies import mlps
 
@@ -102,7 +103,7 @@ def test_early_stopping_adam_and_a_parameter_subset_work_compiled():
     assert_same_training(graph, compiled, X)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(examples(0.4), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mlps(max_width=3, max_layers=2))
 def test_random_networks_train_identically(problem):
     """Random MLPs (every activation, fused or not) with MSE: compiled training = graph training."""
@@ -124,7 +125,7 @@ def test_random_networks_train_identically(problem):
     assert all(close(a, b) for a, b in zip(gl, cl)) and all(close(a, b) for a, b in zip(gp, cp))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(examples(0.4), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mlps(fused=False))
 def test_compiled_equals_backward_on_random_networks(problem):
     """Random MLPs (elementary neurons) with an MSE loss over their batch: engine.compile = backward()."""

@@ -13,6 +13,7 @@ import engine
 import nn.losses
 from engine import Value
 from engine.numbers import setting
+from engine.tools.strategies import examples
 from nn.losses import bce, half_sse, hinge, l2, mean, mse
 
 
@@ -49,7 +50,7 @@ def test_single_output_losses_are_small_graphs():
     assert mse(Value(1.0), 0.0).op.name == "powk"
 
 
-@settings(max_examples=50)
+@settings(examples(0.8))
 @given(st.floats(-40, 40), st.sampled_from([0, 1]))
 def test_bce_matches_the_formula_and_its_gradient_is_sigmoid_minus_label(z, y):
     """bce(z, y) = −[y log σ(z) + (1 − y) log(1 − σ(z))] and ∂/∂z = σ(z) − y."""

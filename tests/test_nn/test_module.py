@@ -16,6 +16,7 @@ import engine.files
 import nn.module
 import nn.weights
 from engine import Value
+from engine.tools.strategies import examples
 from nn import MLP, Layer, Neuron, load_model
 from nn.examples import SEED002_BIASES, SEED002_WEIGHTS
 
@@ -130,7 +131,7 @@ def test_activations(activation):
         assert Neuron(1, activation, w=[0.5], b=b)([0.4]).data == pytest.approx(f[activation](z), rel=1e-15)
 
 
-@settings(max_examples=30)
+@settings(examples(0.5))
 @given(
     st.lists(st.floats(-2, 2), min_size=13, max_size=13),
     st.lists(st.floats(-2, 2), min_size=2, max_size=2),

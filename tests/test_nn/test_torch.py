@@ -2,18 +2,20 @@
 
 import pytest
 
+from engine.tools.strategies import examples
+
 torch = pytest.importorskip(
     "torch", reason="PyTorch is not installed: pip install 'chainrule[torch]' to run the export tests"
 )
 
-from hypothesis import given, settings  # noqa: E402
+from hypothesis import given  # noqa: E402
 
 import engine  # noqa: E402
 from nn.module import MLP  # noqa: E402
 from nn.strategies import mlps  # noqa: E402
 from nn.torch_export import from_torch, to_torch  # noqa: E402
 
-SOME = settings(max_examples=max(settings().max_examples // 2, 30))
+SOME = examples(0.5, least=30)
 
 
 def close(a, b, rel=1e-12):

@@ -12,7 +12,7 @@ from engine import RULES, Value, ops
 from engine.numbers import setting
 from engine.ops import Op
 from engine.tools.checking import GradcheckError, expression_text, gradcheck, gradgradcheck
-from engine.tools.strategies import expressions
+from engine.tools.strategies import examples, expressions
 
 QUIET = settings(database=None, max_examples=300, deadline=None, derandomize=True)  # same result every run
 
@@ -104,7 +104,7 @@ def test_a_wrong_partial_applied_directly_is_caught():
     assert isinstance(info.value, AssertionError)
 
 
-@settings(max_examples=200)
+@settings(examples(3))
 @given(expressions())
 def test_a_wrong_rule_in_the_table_is_caught_by_random_expressions(e):
     """With a wrong sin rule in engine.RULES, gradcheck fails for sin(f) of every random f that moves."""

@@ -19,7 +19,7 @@ from engine import RULES, Value
 from engine.record.tracing import trace
 from engine.tools import compiling
 from engine.tools.compiling import code_names, codegen, compile
-from engine.tools.strategies import expressions, op_inputs
+from engine.tools.strategies import examples, expressions, op_inputs
 
 GOLDEN = Path(__file__).parent / "data" / "seed002_codegen.txt"
 
@@ -146,7 +146,7 @@ def test_generated_source_passes_ruff(tmp_path):
         assert done.returncode == 0, done.stdout + done.stderr
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(examples(5), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(expressions())
 def test_compiled_equals_backward_on_random_expressions(e):
     """Random expressions over every op: the compiled pass equals backward() bit for bit."""
@@ -154,7 +154,7 @@ def test_compiled_equals_backward_on_random_expressions(e):
     assert_same(f(*[v.data for v in e.leaves]), graph_result(e.root, e.leaves))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(examples(1), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(expressions(max_leaves=2, max_nodes=5), st.data())
 def test_compiled_at_new_numbers_equals_a_rebuilt_graph(e, data):
     """Called with new numbers, the compiled pass equals the graph rebuilt at them (or fails as it does)."""
@@ -180,7 +180,7 @@ def test_compiled_at_new_numbers_equals_a_rebuilt_graph(e, data):
     assert_same(f(*new), expected)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(examples(3), deadline=None)
 @given(st.sampled_from(sorted(RULES)), st.data())
 def test_every_row_compiles_to_its_own_forward_and_partials(name, data):
     """For every row of the rule table, the generated forward and partials equal the row's, bit for bit."""

@@ -12,7 +12,7 @@ import engine
 from engine import Value
 from engine.tools import expr
 from engine.tools.expr import ExpressionError, build, expression_text, names, parse
-from engine.tools.strategies import expressions
+from engine.tools.strategies import examples, expressions
 
 
 def test_builds_values_and_gradients():
@@ -170,7 +170,7 @@ def test_module_never_runs_user_text():
     }  # fmt: skip
 
 
-@settings(max_examples=150)
+@settings(examples(2.5))
 @given(expressions())
 def test_rebuilds_the_engines_own_expression_text(e):
     """The text of a random expression graph (every row, sum, dot and logsumexp too) parses back to the

@@ -12,13 +12,13 @@ import engine
 from engine import RULES, Value
 from engine.ops import Op
 from engine.tools.checking import gradcheck, gradgradcheck
-from engine.tools.strategies import BUILDERS, EDGE, LIMIT, Expression, expressions, reals
+from engine.tools.strategies import BUILDERS, EDGE, LIMIT, Expression, examples, expressions, reals
 from nn.strategies import mlps
 
 PROFILE = settings().max_examples  # 60 (dev) or 400 (CI)
-MANY = settings(max_examples=10 * PROFILE)  # CI: 4,000 random expressions against finite differences
-SOME = settings(max_examples=2 * PROFILE)
-FEW = settings(max_examples=max(PROFILE // 4, 20))
+MANY = examples(10)  # CI: 4,000 random expressions against finite differences
+SOME = examples(2)
+FEW = examples(0.25, least=20)
 QUIET = settings(database=None, max_examples=2000, deadline=None, derandomize=True)  # same result every run
 
 
