@@ -310,7 +310,7 @@ def fit_layers(model: Any, run: Any, history: Any, guard: Any, monitor: Any) -> 
         """The loss through fit's guard; a batch the layer code could not do, again on the graph."""
         nonlocal graph_step
         done.loss = loss_now
-        step = done
+        step: Step = done
         g = net.grad
         if not (math.isfinite(loss_now) and math.isfinite(g @ g)):  # (a huge finite g: the graph, no harm)
             net.write_back()  # the graph reads the Values

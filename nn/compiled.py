@@ -191,7 +191,7 @@ def _structure(loss, outputs, params, xs, ts):
     order = topological_order(loss)
     index = {id(node): i for i, node in enumerate(order)}
     roles = {id(v): (kind, i) for kind, vs in (("p", params), ("x", xs), ("t", ts)) for i, v in enumerate(vs)}
-    shape = []
+    shape: list = []
     for node in order:
         if node.parents:
             op = node.op

@@ -540,7 +540,7 @@ def layer_view(
 
 def _read(mlp, t, samples, inputs, loss_label):
     """Every layer's matrices, read from the steps of ``t`` (see the module notes)."""
-    into = {}  # parent -> its steps, in the order they ran
+    into: dict = {}  # parent -> its steps, in the order they ran
     for s in t.steps:
         into.setdefault(s.parent, []).append(s)
 
@@ -561,7 +561,7 @@ def _read(mlp, t, samples, inputs, loss_label):
         prev = inputs if k == 0 else [samples[s][k - 1] for s in range(N)]
         a_prev = np.array([[prev[s][i].data for s in range(N)] for i in range(shape.nin)])
         mats = {name: np.zeros((shape.nout, N)) for name in ("dE_da", "sigma_prime", "delta")}
-        steps = {name: [[()] * N for _ in range(shape.nout)] for name in mats}
+        steps: dict[str, list[list[tuple]]] = {name: [[()] * N for _ in range(shape.nout)] for name in mats}
         for j in range(shape.nout):
             for s in range(N):
                 a, z = a_nodes[j][s], z_nodes[j][s]

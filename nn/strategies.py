@@ -7,7 +7,7 @@
 ...     gradcheck(problem.model(problem.X[0])[0], problem.model.parameters())
 """
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from hypothesis import strategies as st
 
@@ -23,7 +23,7 @@ class Problem(NamedTuple):
     sample with a target per output.
     """
 
-    model: object
+    model: Any
     X: list
     y: list
 

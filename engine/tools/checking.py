@@ -426,8 +426,8 @@ def _check(order, f, inputs, eps, atol, rtol, strict, raise_exception):
         note = f"not defined here: {exc}"
         n = len(x) if order == 2 else 1
         checks = [
-            Check(row_names[j] if order == 1 else _second_name(out_name, names, i, j), *[math.nan] * 4,
-                  "skipped", note)
+            Check(row_names[j] if order == 1 else _second_name(out_name, names, i, j),
+                  math.nan, math.nan, math.nan, math.nan, "skipped", note)
             for i in range(n) for j in range(len(x))
         ]  # fmt: skip
         return _report(order, target.expression, point, checks, eps, atol, rtol, strict, raise_exception)
@@ -506,7 +506,7 @@ def _second_name(out_name, names, i, j):
 
 def _unique(labels):
     """Labels for messages, with positions added where two inputs share one."""
-    seen = {}
+    seen: dict[str, int] = {}
     for label in labels:
         seen[label] = seen.get(label, 0) + 1
     return [label if seen[label] == 1 else f"{label}[{i}]" for i, label in enumerate(labels)]

@@ -120,12 +120,12 @@ def names(text: str) -> list[str]:
 
 
 def _names(tree):
-    seen = {}  # name -> where it first appears
+    seen: dict[str, tuple[int, int]] = {}  # name -> where it first appears
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and node.id not in ops.functions() and node.id not in _lists():
             where = (node.lineno, node.col_offset)
             seen[node.id] = min(where, seen.get(node.id, where))
-    return sorted(seen, key=seen.get)
+    return sorted(seen, key=lambda name: seen[name])
 
 
 def build(text: str, values: Mapping[str, Any]) -> tuple[Value, dict[str, Value]]:
@@ -305,12 +305,14 @@ def _op_text(op):
 def _build(node, leaves):
     """Walk a checked tree; number-only subtrees stay floats (they become bound constants)."""
     if isinstance(node, ast.Constant):
-        return float(node.value)  # finite: checked by _check
+        assert isinstance(node.value, (int, float))  # a finite real number: checked by _check
+        return float(node.value)
     if isinstance(node, ast.Name):
         return leaves[node.id]
     if isinstance(node, ast.UnaryOp):  # only unary minus passes the check
         return -_build(node.operand, leaves)
     if isinstance(node, ast.Call):
+        assert isinstance(node.func, ast.Name)  # _check lets only calls of named functions through
         name = node.func.id
         if name in _lists():  # a row of any number of inputs: its lists, flattened
             op = ops.RULES[name]

@@ -20,7 +20,7 @@
 """
 
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -186,9 +186,9 @@ class Builder(NamedTuple):
     the op's row of the rule table (see :func:`builder`).
     """
 
-    parents: object
-    constants: object = None
-    guard: object = None
+    parents: int | None
+    constants: Any = None  # a hypothesis strategy, or None
+    guard: Any = None  # a callable, or None
 
 
 def builder(op: ops.Op) -> Builder:

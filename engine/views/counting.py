@@ -33,6 +33,8 @@ class _Tally(float):
     Adding a plain 0 (where a sum starts) and flipping a sign are free.
     """
 
+    c: Counter
+
     def _new(self, x):
         out = _Tally(x)
         out.c = self.c

@@ -251,7 +251,8 @@ def explain(root: Any, wrt: Any, max_paths: int | None = None) -> "Explanation":
 
     def factors_below(upper, within):
         """{lower named node: ∂upper/∂lower through unlabelled nodes}, in order of discovery."""
-        out, acc, heap = {}, {upper: 1.0}, [(order[upper], upper.__hash__(), upper)]
+        out: dict = {}
+        acc, heap = {upper: 1.0}, [(order[upper], upper.__hash__(), upper)]
         while heap:
             node = heapq.heappop(heap)[2]
             for parent, local in edges.get(node, ()):

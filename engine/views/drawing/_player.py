@@ -447,12 +447,15 @@ def images(f, width, which=None):
     out = []
     for im in images:
         canvas = Image.new("RGB", size, "white")
-        if im.mode == "RGBA" and im.getchannel("A").getextrema()[0] < 255:
+        low = im.getchannel("A").getextrema()[0] if im.mode == "RGBA" else 255
+        if isinstance(low, (int, float)) and low < 255:
             canvas.paste(im, (0, 0), im)  # top left: the caption sits there in every frame
         else:
             canvas.paste(im.convert("RGB"), (0, 0))
         if canvas.width > width:  # Graphviz rounds up, or a middle frame is wider than the first and last
-            canvas = canvas.resize((width, round(canvas.height * width / canvas.width)), Image.LANCZOS)
+            canvas = canvas.resize(
+                (width, round(canvas.height * width / canvas.width)), Image.Resampling.LANCZOS
+            )
         out.append(canvas)
     return out
 
