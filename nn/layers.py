@@ -330,7 +330,7 @@ class LayerView:
         return len(self.layers)
 
     def residuals(self) -> dict[str, float]:
-        """How far each layer formula is from the numbers read from the trace: name -> max |difference|.
+        """How far each layer formula is from the numbers read from the trace: name -> max ``|difference|``.
 
         The formulas are computed from the read numbers: δ^(L) against ∂E/∂a^(L) ⊙ σ′(z^(L)),
         ∂E/∂a^(l) against (W^(l+1))ᵀ δ^(l+1), δ^(l) against that ⊙ σ′(z^(l)), ∂E/∂W^(l) against

@@ -154,7 +154,7 @@ def bce(logit: Value | Sequence[Value], target: float | Value | Sequence[float |
 
     Computed as softplus(z) − z·y, with softplus written so exp never overflows:
     log(1 + eᶻ) for z < 0 and z + log(1 + e⁻ᶻ) otherwise. Its derivative is
-    σ(z) − y everywhere, even for |z| in the thousands.
+    σ(z) − y everywhere, even for ``|z|`` in the thousands.
 
     >>> round(bce(Value(0.0), 1).data, 6)  # log 2
     0.693147

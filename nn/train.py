@@ -15,7 +15,7 @@ penalty over all the model's parameters. Rows are shuffled at every epoch by a
 in batch gradient descent where the order cannot matter and the rows stay in order.
 
 Early stopping: with ``tol=τ`` training stops after the first epoch in which no
-trained parameter moved by more than τ, i.e. max |Δp| over the epoch < τ: the
+trained parameter moved by more than τ, i.e. max ``|Δp|`` over the epoch < τ: the
 update is no longer significant (seed 003's τ; seed 000's "step size close to 0").
 
 Divergence: an iteration whose loss is not finite, or is over 1e6 × max(1, the
@@ -99,7 +99,7 @@ class History:
     mean of its iterations' losses weighted by their rows (the mean per-row loss
     seen during the epoch); ``accuracy``: per epoch, the fraction of rows
     classified right as they were seen (None for regression losses); ``update``:
-    per epoch, the largest change of any trained parameter, max |Δp|.
+    per epoch, the largest change of any trained parameter, max ``|Δp|``.
 
     With ``fit(..., validation=(X_val, y_val))``: ``val_loss``, per epoch, the
     mean per-row loss on the validation rows with the weights at the end of the

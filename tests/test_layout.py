@@ -178,10 +178,10 @@ def test_each_layer_imports_only_layers_below_it():
     assert not wrong
 
 
-def test_the_readme_map_lists_every_module():
-    """The "How it is built" map names every module of engine, nn and chainrule, each under its own folder."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## How it is built") :]
+def test_the_map_of_internals_lists_every_module():
+    """docs/internals.md ("How it is built") maps every module of engine, nn and chainrule, by folder."""
+    readme = (ROOT / "docs" / "internals.md").read_text(encoding="utf-8")
+    section = readme[readme.index("# How it is built") :]
     block = section[section.index("```\n") + 4 :]
     block = block[: block.index("```")]
     listed, folders = set(), []

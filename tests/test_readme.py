@@ -29,3 +29,13 @@ def test_ci_runs_the_readme_test_command():
     assert "<!-- test-command -->" in ci and 'bash -euo pipefail -c "$command"' in ci
     block = re.search(r"<!-- test-command -->\n```bash\n(.+?)\n```\n<!-- /test-command -->", README, re.S)
     assert block and "pytest" in block.group(1)
+
+
+def test_readme_examples_run_in_order():
+    """The README's Python blocks run one after another as a reader would paste them, without error."""
+    namespace: dict = {}
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        for k, code in enumerate(re.findall(r"```python\n(.*?)```", README, re.S)):
+            exec(compile(code, f"README.md block {k + 1}", "exec"), namespace)
+    assert "missing_path\nsign\n" in out.getvalue()  # the diagnose example's two kinds, as its comment says

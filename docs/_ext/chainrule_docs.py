@@ -30,8 +30,8 @@ def public_names(module_name):
     return module, names
 
 
-def _entry(module_name, name, obj):
-    """The MyST text of one reference entry."""
+def _entry(module_name, name, obj, documented=()):
+    """The MyST text of one reference entry (``documented``: names with an entry of their own)."""
     target = f"{module_name}.{name}"
     if isinstance(obj, type):
         body = f".. autoclass:: {target}\n   :members:\n   :show-inheritance:\n"
@@ -40,7 +40,9 @@ def _entry(module_name, name, obj):
     elif hasattr(obj, "__file__"):  # a module reachable as an attribute: engine.strategies
         return (
             f"## `{target}`\n\n`{target}` is the module `{obj.__name__}`.\n\n"
-            f"```{{eval-rst}}\n.. automodule:: {obj.__name__}\n   :members:\n```\n"
+            f"```{{eval-rst}}\n.. automodule:: {obj.__name__}\n   :members:\n"
+            + (f"   :exclude-members: {', '.join(sorted(documented))}\n" if documented else "")
+            + "```\n"
         )
     else:  # data: what it holds, read from the value itself (a dict's or tuple's own docstring says nothing)
         if isinstance(obj, dict):
@@ -63,7 +65,11 @@ def write_reference(app):
             "doctested by the suite).\n",
         ]
         for name in names:
-            parts.append(_entry(module_name, name, getattr(module, name)))
+            obj = getattr(module, name)
+            # a module's members that are public names of the package have their own entry
+            same = lambda n: getattr(obj, n, None) is getattr(module, n)  # noqa: B023 (used at once)
+            documented = [n for n in names if hasattr(obj, "__file__") and same(n)]
+            parts.append(_entry(module_name, name, obj, documented))
         (out / f"{module_name}.md").write_text("\n".join(parts), encoding="utf-8")
     from chainrule import cli
 
@@ -124,6 +130,7 @@ def write_gallery(app):
     y = (x * w + b).tanh()
     y.label = "y"
     engine.animate(y, out / "neuron-player.html")
+    engine.quiz(net.E, to="w5").page(out / "seed002-quiz.html")
 
 
 def setup(app):

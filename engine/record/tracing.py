@@ -228,7 +228,7 @@ class Trace(Sequence):
         Each number column has one format (enough decimals for its smallest number, or
         scientific notation for all of it). ``width`` (characters, e.g. the terminal's) makes
         the table fit: columns closer together, then the op column dropped, "so far" shortened
-        to *, the = column dropped, and long formulas continued on the next line.
+        to ``*``, the = column dropped, and long formulas continued on the next line.
         """
         head, rows = self._rows(digits)
         if not rows:

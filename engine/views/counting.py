@@ -79,7 +79,7 @@ _CALL = re.compile(r"\b([a-z]+)\(")
 
 class Count(NamedTuple):
     """Nodes visited and the arithmetic done: multiplications (× and ÷), additions (+ and −),
-    function evaluations (exp, σ, tanh, **, ...)."""
+    function evaluations (exp, σ, tanh, ``**``, ...)."""
 
     nodes: int
     mul: int
