@@ -16,6 +16,7 @@ leaf. ``engine.cost`` counts what that difference means for a network's n parame
     step 2: ∂L/∂w += ∂L/∂n1 · ∂n1/∂w = 0.41997 (1 - L**2) × 0.50000 = 0.20999; ∂L/∂w = 0.20999
 """
 
+import html
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +27,7 @@ from ..numbers import is_real, real
 from ..vocab import DIGITS, fmt
 from . import fresh
 from .steps import Step, check_root
-from .tracing import Trace, _h
+from .tracing import Trace
 
 # ---------------------------------------------------------------------------
 # Tangents
@@ -90,7 +91,7 @@ def seeds(root: Any, tangents: Any) -> dict:
     return out
 
 
-def _push(root, tangent, locals_=None):
+def tangent_steps(root: Any, tangent: dict, locals_: dict | None = None) -> Iterator[tuple]:
     """The forward-mode loop, one product per ``next()``: ∂node/∂w += ∂node/∂parent · ∂parent/∂w.
 
     ``tangent`` holds the seeded leaves' tangents and receives each node's once all its
@@ -139,7 +140,7 @@ def jvp(root: Any, tangents: Any) -> float:
     1.0
     """
     tangent = seeds(root, tangents)
-    for _ in _push(root, tangent):
+    for _ in tangent_steps(root, tangent):
         pass
     return float(tangent.get(root, 0.0))
 
@@ -302,7 +303,7 @@ class ForwardTrace(Trace):
         w, L = self.names[self.wrt], self.names[self.root]
         caption = f"{len(self.steps)} forward-mode steps from {w} up to {L}"
         start, end = out.index("<caption>"), out.index("</caption>")
-        return out[:start] + f"<caption>{_h(caption)}" + out[end:]
+        return out[:start] + f"<caption>{html.escape(str(caption), quote=True)}" + out[end:]
 
 
 def forward_steps(root: Any, wrt: Any, names: dict | None = None) -> Iterator[ForwardStep]:
@@ -327,7 +328,9 @@ class _Described(dict):
 
 def _steps(root, leaf, names, tangent, locals_=None):
     w = names[leaf] if leaf in names else vocab.describe(leaf)  # not below root: no steps
-    for number, (node, index, parent, local, t, acc, final) in enumerate(_push(root, tangent, locals_), 1):
+    for number, (node, index, parent, local, t, acc, final) in enumerate(
+        tangent_steps(root, tangent, locals_), 1
+    ):
         t, local = float(t), float(local)
         yield ForwardStep(
             number, node, parent, index, t, local, vocab.formula(node, index, names),

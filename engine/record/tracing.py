@@ -14,7 +14,6 @@ again or recomputes a derivative.
     step 3: ∂L/∂w += ∂L/∂n1 · ∂n1/∂w = 0.41997 × 0.50000 (x) = 0.20999; ∂L/∂w = 0.20999
 """
 
-import html
 import math
 import textwrap
 from collections.abc import Iterable, Sequence
@@ -346,10 +345,6 @@ def _wrap(items, width, indent, sep=";  "):
             lines.append(line.rstrip() + (sep.rstrip() if k else ""))
             line = indent + item
     return lines + [line]
-
-
-def _h(text):
-    return html.escape(str(text), quote=True)
 
 
 __all__ = ["Step", "Trace", "trace", "record", "numbers"]

@@ -230,8 +230,8 @@ def cost(root: Any, wrt: Any = None) -> Cost:
     passes, so a graph of thousands of parameters takes a few seconds.
     """
     from ..record.forward import (  # forward mode's own loop: counting its products counts its work
-        _push,
         seeds,
+        tangent_steps,
     )
 
     check_root(root)
@@ -256,7 +256,7 @@ def cost(root: Any, wrt: Any = None) -> Cost:
     one = Count(len(order), edges, sum(len(v.parents) - 1 for v in order))
     sparse = Count(0, 0, 0)
     for leaf in leaves:
-        fan_in = Counter(step[0] for step in _push(root, {leaf: 1.0}))
+        fan_in = Counter(step[0] for step in tangent_steps(root, {leaf: 1.0}))
         sparse += Count(len(fan_in), fan_in.total(), sum(k - 1 for k in fan_in.values()))
     return Cost(vocab.root_name(root), n, edges, fwd, partials, reverse, one, one * n, sparse)
 

@@ -41,7 +41,8 @@ from ... import vocab, walks
 from ...record import fresh
 from ...record.tracing import Trace, record
 from ...value import Value
-from ._base import CollapsedWarning, Drawing, _highlights, _num, scope_title
+from ...vocab import fmt
+from ._base import CollapsedWarning, Drawing, highlights, scope_title
 from ._collapsed import collapsed
 from ._full import full
 from ._layout import lay_out
@@ -162,7 +163,7 @@ def _still(root, order, options):
     """The scene and state of the graph below ``root`` as it stands: each box its ``.grad``, each edge
     the local derivative of one recorded backward pass."""
     _check_size(order)
-    marked = _highlights(options.highlight, options.highlight_edges, order)
+    marked = highlights(options.highlight, options.highlight_edges, order)
     edge_labels = _edge_labels(options, order)
     locals_, failure = None, None
     if edge_labels:  # the local derivatives, read from one recorded backward pass (no .grad changes)
@@ -170,7 +171,7 @@ def _still(root, order, options):
             locals_ = record(root).locals()
         except (ArithmeticError, ValueError) as exc:  # a pass that fails: the edges show no number
             failure = str(exc).split("\n")[0]
-    texts = {f"grad {_num(v.grad, options.digits)}" for v in order}
+    texts = {f"grad {fmt(v.grad, options.digits)}" for v in order}
     layout = lay_out(root, order, vocab.names(root), options.rankdir, edge_labels, texts)
     scene = Scene(layout, options, marked, None, locals_, None, failure)
     return scene, scene.still()
@@ -178,7 +179,7 @@ def _still(root, order, options):
 
 def _collapsed_view(root, order, options):
     """The collapsed view (one box per scope or depth band), with a warning when it was not asked for."""
-    d = collapsed(root, order, vocab.names(root), options, _highlights(options.highlight,
+    d = collapsed(root, order, vocab.names(root), options, highlights(options.highlight,
                   options.highlight_edges, order))  # fmt: skip
     if options.collapse is None:
         warnings.warn(
@@ -200,12 +201,12 @@ def scene_of(t: Trace, options: DrawOptions, order: list | None = None, explanat
     whole = order is None
     order = walks.forward_order(root) if whole else order
     _check_size(order)
-    marked = _highlights(options.highlight, options.highlight_edges, order)
+    marked = highlights(options.highlight, options.highlight_edges, order)
     edge_labels = _edge_labels(options, order)
 
     def layout():  # one width for every grad cell, for any number it shows in any frame of the trace
         word, digits = t.quantity, options.digits
-        texts = {f"{word} {_num(x, digits)}" for x in [t.gradient] + [s.grad for s in t.steps]}
+        texts = {f"{word} {fmt(x, digits)}" for x in [t.gradient] + [s.grad for s in t.steps]}
         return lay_out(root, order, t.names, options.rankdir, edge_labels, texts | {f"{word} ?"})
 
     key = ("layout", options.rankdir, edge_labels, options.digits)

@@ -7,7 +7,7 @@ import re
 import graphviz
 
 from ...value import Value
-from ...vocab import fmt, printable
+from ...vocab import printable
 from . import render as _render
 
 MAX_BOXES = 150  # collapsed view: most boxes before grouping more coarsely
@@ -108,7 +108,7 @@ class Drawing(graphviz.Digraph):
     # Jupyter calls _repr_mimebundle_ (from graphviz), whose _repr_image_* methods call pipe() above.
 
 
-def _count(n, word):
+def counted(n, word):
     """ "1 leaf", "2 leaves", "1,500 values"."""
     plural = {"leaf": "leaves"}.get(word, word + "s")
     return f"{n:,} {word if n == 1 else plural}"
@@ -174,7 +174,7 @@ def header(rankdir):
     ]
 
 
-def _new_drawing(root, names, rankdir):
+def new_drawing(root, names, rankdir):
     g = Drawing(name="chainrule")
     g.title = names[root]
     g.body += header(rankdir)
@@ -197,19 +197,19 @@ def _lines(lines):
     return "".join(f"{rich(line)}<br align='left'/>" for line in lines)
 
 
-def _caption(g, lines, top, headline=None):
+def add_caption(g, lines, top, headline=None):
     """Add the drawing's caption (see :func:`caption_line`)."""
     line = caption_line(lines, top, headline)
     if line is not None:
         g.body.append(line)
 
 
-def _title(v, names):
+def node_title(v, names):
     """A box's title: the label in bold (``w^(2)_1`` with real scripts), or the generated name in italics."""
-    return f"<b>{_scripts(v.label)}</b>" if v.label else f"<i>{escape(names[v])}</i>"
+    return f"<b>{scripted(v.label)}</b>" if v.label else f"<i>{escape(names[v])}</i>"
 
 
-def _scripts(text):
+def scripted(text):
     """Text for an HTML-like label, :func:`escape`'d, ``^``/``_`` as smaller super- and subscripts
     (``w^(2)_{1,2}`` as engine.markup writes it)."""
     text, out, last = str(text), [], 0
@@ -225,8 +225,8 @@ def _scripts(text):
 
 
 def rich(text):
-    """Text for an HTML-like label, scripts as Unicode where it has them, else as HTML (:func:`_scripts`)."""
-    return _scripts(_unicode_scripts(str(text)))
+    """Text for an HTML-like label, scripts as Unicode where it has them, else as HTML (:func:`scripted`)."""
+    return scripted(unicode_scripts(str(text)))
 
 
 _SUP = str.maketrans("0123456789()+-=n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁺⁻⁼ⁿ")
@@ -234,7 +234,7 @@ _SUB = str.maketrans("0123456789()+-=", "₀₁₂₃₄₅₆₇₈₉₍₎₊
 _SCRIPT = re.compile(r"(\^|_)(\([^()]*\)|\{[^{}]*\}|[A-Za-z0-9]+)")
 
 
-def _unicode_scripts(text):
+def unicode_scripts(text):
     """``∂z^(2)_1/∂w^(2)_{1,2}`` as ``∂z⁽²⁾₁/∂w⁽²⁾₁,₂`` where every character has a Unicode script form."""
 
     def one(m):
@@ -259,30 +259,30 @@ def _text_width(text, size=11):
     return size * sum(_EM.get(c, 0.7) for c in text)
 
 
-def _cell_width(texts, size=11):
+def cell_width(texts, size=11):
     """The width (points) of a table cell that fits each of ``texts``: padding and border included."""
     return int(max(map(_text_width, texts), default=0) + 2 * 3 + 2 + 2) if texts else 0
 
 
-def _table(cells, rankdir, fill, border=None):
+def table_cell(cells, rankdir, fill, border=None):
     """An HTML-like box: cells in a row (LR) or a column (TB); a thick ``border`` when highlighted."""
-    rows = _black("".join(cells) if rankdir == "LR" else "</tr><tr>".join(cells))
-    return f"<{_table_tag(fill, border)}<tr>{rows}</tr></table>>"
+    rows = black_cells("".join(cells) if rankdir == "LR" else "</tr><tr>".join(cells))
+    return f"<{table_tag(fill, border)}<tr>{rows}</tr></table>>"
 
 
-def _table_tag(fill, border=None):
+def table_tag(fill, border=None):
     # always a 2-point border (transparent when not highlighted), so highlighting moves nothing;
-    # a table's colour is also its cells' default, so cells are given black again (see _black)
+    # a table's colour is also its cells' default, so cells are given black again (see black_cells)
     frame = f'border="2" color="{border or "transparent"}"'
     return f'<table {frame} cellborder="1" cellspacing="0" cellpadding="3" bgcolor="{fill}">'
 
 
-def _black(cells):
+def black_cells(cells):
     """Cells (``<td ...>`` text) with black borders, whatever colour their table's border has."""
     return cells.replace("<td", '<td color="black"')
 
 
-def _highlights(nodes, edges, order):
+def highlights(nodes, edges, order):
     """Check the Values and (a, b) pairs to highlight; return a set of Values and a set of (input, node)."""
     present = set(order)
     nodes = [nodes] if isinstance(nodes, Value) else list(nodes)
@@ -307,8 +307,3 @@ def _highlights(nodes, edges, order):
         else:
             raise ValueError(f"highlight_edges: no edge joins {a!r} and {b!r} in the graph being drawn")
     return set(nodes), pairs
-
-
-def _num(x, precision):
-    """A number as every view rounds it (engine.vocab.fmt), ``precision`` decimals."""
-    return fmt(x, precision)

@@ -2,6 +2,7 @@
 
 from collections import Counter
 
+from ...vocab import fmt
 from ._base import (
     BOX_FILL,
     DEPTH_BANDS,
@@ -11,16 +12,15 @@ from ._base import (
     MAX_BOX_EDGES,
     MAX_BOXES,
     ROOT_FILL,
-    _black,
-    _caption,
-    _count,
-    _new_drawing,
-    _num,
-    _table,
-    _table_tag,
-    _title,
+    add_caption,
+    black_cells,
+    counted,
     escape,
+    new_drawing,
+    node_title,
     scope_title,
+    table_cell,
+    table_tag,
 )
 
 _MIXED = object()
@@ -102,7 +102,7 @@ def collapsed(root, order, names, options, marked):
     """One box per scope (neuron, layer) or band of depth, each with its outputs (options: DrawOptions)."""
     rankdir, precision, legend = options.rankdir, options.digits, options.legend
     key, how = _grouping(order)
-    g = _new_drawing(root, names, rankdir)
+    g = new_drawing(root, names, rankdir)
     g.collapsed, g.nodes = True, len(order)
     marked_nodes, marked_edges = marked
 
@@ -139,9 +139,9 @@ def collapsed(root, order, names, options, marked):
         if isinstance(k, tuple) and k[0] == "node":
             v = order[k[1]]
             fill = ROOT_FILL if v is root else LEAF_FILL if not v.parents else "white"
-            cells = [f"<td>{_title(v, names)}</td>", f"<td>data {_num(v.data, precision)}</td>",
-                     f"<td>grad {_num(v.grad, precision)}</td>"]  # fmt: skip
-            label = _table(cells, rankdir, fill, border)
+            cells = [f"<td>{node_title(v, names)}</td>", f"<td>data {fmt(v.data, precision)}</td>",
+                     f"<td>grad {fmt(v.grad, precision)}</td>"]  # fmt: skip
+            label = table_cell(cells, rankdir, fill, border)
         else:
             label = _box_label(k, members[k], ops[k], leaves[k], outputs[k], root, names, precision, border)
         g.node(gid, label=label, shape="plain")  # no clusters: each title names its layer already
@@ -155,7 +155,7 @@ def collapsed(root, order, names, options, marked):
         lines.append(
             "each box: what it holds, then its outputs (name | data | grad);  an arrow: a box feeds the next"
         )
-    _caption(g, lines, top=True)
+    add_caption(g, lines, top=True)
     return g
 
 
@@ -207,9 +207,9 @@ def _box_label(k, count, ops, leaves, outs, root, names, precision, border, show
     if len(ops) > 4:
         kinds += ", …"
     summary = (
-        _count(count, "value")
+        counted(count, "value")
         + (f": {kinds}" if kinds else "")
-        + (f"; {_count(leaves, 'leaf')}" * bool(leaves))
+        + (f"; {counted(leaves, 'leaf')}" * bool(leaves))
     )
     rows = [
         f'<tr><td colspan="3"><b>{escape(title)}</b></td></tr>',
@@ -217,9 +217,11 @@ def _box_label(k, count, ops, leaves, outs, root, names, precision, border, show
     ]
     for v in outs[:shown]:
         rows.append(
-            f"<tr><td>{_title(v, names)}</td><td>data {_num(v.data, precision)}</td>"
-            f"<td>grad {_num(v.grad, precision)}</td></tr>"
+            f"<tr><td>{node_title(v, names)}</td><td>data {fmt(v.data, precision)}</td>"
+            f"<td>grad {fmt(v.grad, precision)}</td></tr>"
         )
     if len(outs) > shown:
         rows.append(f'<tr><td colspan="3">+{len(outs) - shown:,} more outputs</td></tr>')
-    return f"<{_table_tag(ROOT_FILL if root in outs else BOX_FILL, border)}{_black(''.join(rows))}</table>>"
+    return (
+        f"<{table_tag(ROOT_FILL if root in outs else BOX_FILL, border)}{black_cells(''.join(rows))}</table>>"
+    )

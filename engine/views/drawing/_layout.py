@@ -17,8 +17,8 @@ from ._base import (
     OP_FILL,
     QUICK_LAYOUT_ABOVE,
     ROOT_FILL,
-    _cell_width,
-    _title,
+    cell_width,
+    node_title,
     quote,
     scope_title,
 )
@@ -110,8 +110,8 @@ def lay_out(root: Any, order: list, names: dict, rankdir: str, edge_labels: bool
     invisible = _stack(order, drawn, ids, port, scope_of, tables)
     return Layout(
         root=root, order=order, names=names, rankdir=rankdir, edge_labels=edge_labels, ids=ids,
-        titles={v: _title(v, names) for v in order}, blocks=blocks, edges=edges, invisible=invisible,
-        width=_cell_width(texts), key=_key_lines(root, order, names),
+        titles={v: node_title(v, names) for v in order}, blocks=blocks, edges=edges, invisible=invisible,
+        width=cell_width(texts), key=_key_lines(root, order, names),
         blank=not edge_labels and len(order) <= QUICK_LAYOUT_ABOVE, quick=len(order) > QUICK_LAYOUT_ABOVE,
         fills=fills,
     )  # fmt: skip

@@ -14,6 +14,7 @@ from typing import Any
 
 from ... import vocab
 from ...record.forward import ForwardTrace
+from ...vocab import fmt
 from ._base import (
     EDGE_TEXT,
     HIGHLIGHT,
@@ -21,13 +22,12 @@ from ._base import (
     UNKNOWN_FILL,
     UNKNOWN_FONT,
     UPDATED_FILL,
-    _num,
-    _scripts,
-    _unicode_scripts,
     caption_line,
     dot_text,
     escape,
     quote,
+    scripted,
+    unicode_scripts,
 )
 
 REUSED = "#d08a00"  # a node whose ∂L/∂node a later layer's gradient already needed (as explain marks it)
@@ -108,7 +108,7 @@ class Scene:
         self.faded = faded
         self.failure = failure
         self.lines = {kind: self._legend(kind) for kind in ("still", "step", "forward")}
-        self.data = {v: ("", f"data {_num(v.data, digits)}") for v in layout.order}
+        self.data = {v: ("", f"data {fmt(v.data, digits)}") for v in layout.order}
         self._cache = {}  # number -> State: frames asked for again
         self._last = None  # (position, grad cells, node updated) of the frame made last
 
@@ -183,7 +183,7 @@ class Scene:
             lines = ex.text(digits).splitlines() + ([gold] if self.reused and self.options.legend else [])
             caption = caption_line(lines + self.lines["still"], True, title)
             return State(self.data, grad, self._outlines(None), self.looks, caption)
-        grad = {v: ("", f"grad {_num(v.grad, digits)}") for v in layout.order}
+        grad = {v: ("", f"grad {fmt(v.grad, digits)}") for v in layout.order}
         return State(
             self.data, grad, self._outlines(None), self.looks, caption_line(self.lines["still"], False)
         )
@@ -275,14 +275,14 @@ def _cell(v, known, updated, digits, word):
     frame's step changed, ``word`` what the boxes hold (grad, or a forward-mode trace's tangent)."""
     if v in known:
         fill = f' bgcolor="{UPDATED_FILL}"' if v is updated else ""
-        return fill, f"{word} {_num(known[v], digits)}"
+        return fill, f"{word} {fmt(known[v], digits)}"
     return f' bgcolor="{UNKNOWN_FILL}"', f'<font color="{UNKNOWN_FONT}">{word} ?</font>'
 
 
 def _edge_label(node, parent, index, local, names, options, rankdir):
     """An edge's label as DOT: ∂out/∂in, its formula if asked, its value (none if the pass gave none)."""
     parts = [f"∂{names[node]}/∂{names[parent]}"]
-    value = _num(local, options.digits) if local is not None else None
+    value = fmt(local, options.digits) if local is not None else None
     if options.formulas:
         formula = vocab.formula(node, index, names, options.digits)
         if formula != value:
@@ -291,8 +291,8 @@ def _edge_label(node, parent, index, local, names, options, rankdir):
         parts.append(value)
     # w^(2)_1 as w⁽²⁾₁ (Unicode scripts keep an edge label one piece of text, which both
     # renderers measure well); HTML scripts where Unicode has no such character
-    plain = _unicode_scripts(" = ".join(parts))
-    rich = _scripts(plain)
+    plain = unicode_scripts(" = ".join(parts))
+    rich = scripted(plain)
     # top to bottom, "∂zH1/∂w1" above "= 0.95": the labels side by side between two ranks are
     # half as wide, so each sits beside its own edge and the picture narrows
     two = rankdir == "TB" and " = " in plain
