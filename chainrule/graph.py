@@ -81,7 +81,8 @@ def _graph(args, usage_error):
         values[name] = value
     try:
         root, leaves = build(args.expression, values)
-    except ExpressionError as exc:
+    except ExpressionError as error:
+        exc = str(error)
         if "=" in args.expression:
             exc = f"{exc} ({args.expression!r} looks like a value: give the formula first, then NAME=NUMBER)"
         usage_error(str(exc))

@@ -94,7 +94,7 @@ def backward_steps(root: Any, gradient: float = 1.0, names: dict | None = None) 
 
 def _steps(root, gradient, names):
     uses = walks.uses(root)
-    seen = Counter()
+    seen: Counter = Counter()
     root_name = names[root]
     last, index, number = None, 0, 0
     for node, parent, local in backward.backprop(root, gradient, record=True):

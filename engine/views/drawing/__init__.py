@@ -199,7 +199,7 @@ def scene_of(t: Trace, options: DrawOptions, order: list | None = None, explanat
     if options.collapse:
         raise ValueError("a step frame shows every node; it cannot be drawn collapsed (use collapse=False)")
     whole = order is None
-    order = walks.forward_order(root) if whole else order
+    order = walks.forward_order(root) if order is None else order
     _check_size(order)
     marked = highlights(options.highlight, options.highlight_edges, order)
     edge_labels = _edge_labels(options, order)

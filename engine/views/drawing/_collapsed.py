@@ -32,7 +32,9 @@ def _group(order, level):
     An unscoped node whose consumers are all in one group (a weight used by one
     neuron, say) joins that group; other unscoped nodes get None.
     """
-    cut, key, consumers = {}, {}, {}
+    cut: dict = {}
+    key: dict = {}
+    consumers: dict = {}
     for v in reversed(order):  # root first: consumers are keyed before their inputs
         s = v.scope
         if s is not None:
@@ -77,7 +79,7 @@ def _grouping(order):
         loose = [v for v in order if key[v] is None]
         how = []
         if level:
-            example = max((key[v] for v in order if key[v] is not None), key=lambda k: k.count("/"))
+            example = max((key[v] for v in order if key[v] is not None), key=lambda k: str(k).count("/"))
             how.append(f"one box per scope like '{example}'")
         if len(loose) > LOOSE_LIMIT:  # too many to draw one by one: band them by depth
             depth = _depths(order)
@@ -107,7 +109,10 @@ def collapsed(root, order, names, options, marked):
     marked_nodes, marked_edges = marked
 
     # One pass over the nodes: members, op kinds, leaves; one over the edges: links, outputs.
-    ids, members, ops, leaves = {}, Counter(), {}, Counter()
+    ids: dict = {}
+    members: Counter = Counter()
+    ops: dict = {}
+    leaves: Counter = Counter()
     for v in order:
         k = key[v]
         if k not in ids:
@@ -118,7 +123,8 @@ def collapsed(root, order, names, options, marked):
             ops[k][v.op.symbol] += 1
         else:
             leaves[k] += 1
-    links, exported, hot = Counter(), {root}, set()
+    links: Counter = Counter()
+    exported, hot = {root}, set()
     for v in order:
         kv = key[v]
         for p in v.parents:
@@ -127,7 +133,7 @@ def collapsed(root, order, names, options, marked):
                 exported.add(p)
                 if (p, v) in marked_edges:
                     hot.add((key[p], kv))
-    outputs = {k: [] for k in ids}
+    outputs: dict = {k: [] for k in ids}
     for v in order:
         if v in exported:
             outputs[key[v]].append(v)
@@ -168,10 +174,10 @@ def _links(g, ids, links, hot):
     counts (a label on each of many arrows would be a clutter, and would make dot
     shuffle the boxes).
     """
-    sources = {}  # target box -> its source boxes, in order
+    sources: dict = {}  # target box -> its source boxes, in order
     for kp, kv in links:
         sources.setdefault(kv, []).append(kp)
-    fans = {}  # tuple of source boxes -> the target boxes fed by exactly those
+    fans: dict = {}  # tuple of source boxes -> the target boxes fed by exactly those
     for kv, kps in sources.items():
         fans.setdefault(tuple(kps), []).append(kv)
     red = {"color": HIGHLIGHT, "penwidth": "2.5"}

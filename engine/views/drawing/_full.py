@@ -94,7 +94,7 @@ def _compiled(layout):
     (kept on the layout): its items, the start of each edge statement, a memo of edge attributes."""
     if layout.written is not None:
         return layout.written
-    items = []
+    items: list = []
     for block in layout.blocks:
         kind, tabs = block[0], "\t" * block[1]
         if kind == "box" and block[3] is None:

@@ -167,9 +167,10 @@ def _chains(order, scope_of):
     A leaf joins the group of the first op that uses it. (Invisible flat edges between
     separate boxes do not hold an order: dot and graphviz-pure both break it in MLPs.)
     """
-    taken, chains = set(), {}
+    taken: set = set()
+    chains: dict = {}
     for v in order:
-        groups = {}
+        groups: dict = {}
         for p in v.parents:
             if not p.parents and p not in taken and p in scope_of:
                 taken.add(p)

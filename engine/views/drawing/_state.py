@@ -79,7 +79,7 @@ class Scene:
             self.numbers = {s.number: k for k, s in enumerate(trace.steps, 1)}
         self.layout = layout
         faded = self._faded(trace)
-        looks = []
+        looks: list = []
         hot_out = {v for _, v in marked_edges}
         for e in layout.edges:
             if e.index is None:  # op -> its box: faded too when every edge into the op is
@@ -89,7 +89,10 @@ class Scene:
                 else:
                     looks.append((None, FADED, None, None) if off else NO_LOOK)
                 continue
-            label, colour, width, font = None, None, None, None
+            label: str | None = None
+            colour: str | None = None
+            width: str | None = None
+            font: str | None = None
             if layout.edge_labels:
                 local = locals_.get((e.node, e.index)) if locals_ is not None else None
                 label, font = (
