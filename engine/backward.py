@@ -20,6 +20,7 @@ from typing import Any
 
 from . import modes
 from ._nodes import backward_error, describe, name
+from ._renamed import renamed
 from .walks import Node, postorder, topological_order
 
 _isfinite = math.isfinite
@@ -150,11 +151,12 @@ def run(root: Node, gradient: float = 1.0) -> None:
         pass
 
 
-def grad(output: Any, inputs: Iterable[Node], create_graph: bool = False) -> list:
-    """∂output/∂input for each input, without changing any ``.grad``.
+@renamed(output="root", inputs="wrt")
+def grad(root: Any, wrt: Iterable[Node], create_graph: bool = False) -> list:
+    """∂root/∂w for each w in ``wrt``, without changing any ``.grad``.
 
     With ``create_graph=True`` the gradients are Values in a new graph, so they
-    can be differentiated again. An output that is a plain number is a constant:
+    can be differentiated again. A root that is a plain number is a constant:
     every gradient is 0.
 
     >>> from engine import Value
@@ -163,34 +165,32 @@ def grad(output: Any, inputs: Iterable[Node], create_graph: bool = False) -> lis
     >>> dx.data, grad(dx, [x])[0]
     (12.0, 12.0)
     """
-    inputs = list(inputs)
-    for i, v in enumerate(inputs):
+    wrt = list(wrt)
+    for i, v in enumerate(wrt):
         if not hasattr(v, "parents"):
-            raise TypeError(f"grad(output, inputs): input {i} is {v!r}; give the Values the output came from")
-    if not hasattr(output, "parents"):
-        if not isinstance(output, numbers.Real):
-            raise TypeError(f"grad(output, inputs): the output must be a Value, not {type(output).__name__}")
-        # A number is a constant: its derivative is 0 for every input, as in autograd.
-        return [type(v)(0.0) for v in inputs] if create_graph else [0.0] * len(inputs)  # type: ignore[call-arg]
-    Value = type(output)
+            raise TypeError(f"grad(root, wrt): wrt[{i}] is {v!r}; give the Values the root was computed from")
+    if not hasattr(root, "parents"):
+        if not isinstance(root, numbers.Real):
+            raise TypeError(f"grad(root, wrt): the root must be a Value, not {type(root).__name__}")
+        # A number is a constant: its derivative is 0 for every w, as in autograd.
+        return [type(v)(0.0) for v in wrt] if create_graph else [0.0] * len(wrt)  # type: ignore[call-arg]
+    Value = type(root)
     if create_graph and not modes.current.get().recording:
         raise RuntimeError(
             "grad(..., create_graph=True) was called inside engine.no_grad(), where no graph is "
             "recorded, so its result could not be differentiated; call it outside no_grad()"
         )
-    nodes = topological_order(output)
-    saved = [n.grad for n in nodes] + [v.grad for v in inputs]
+    nodes = topological_order(root)
+    saved = [n.grad for n in nodes] + [v.grad for v in wrt]
     try:
-        for n in nodes:
+        for n in nodes + wrt:
             n.grad = 0.0
-        for v in inputs:
-            v.grad = 0.0
         seed = Value(1.0) if create_graph else 1.0
-        for _ in backprop(output, seed, create_graph=create_graph):
+        for _ in backprop(root, seed, create_graph=create_graph):
             pass
-        result = [v.grad for v in inputs]
+        result = [v.grad for v in wrt]
     finally:
-        for n, g in zip(nodes + inputs, saved):
+        for n, g in zip(nodes + wrt, saved):
             n.grad = g
     if create_graph:
         return [g if isinstance(g, Value) else Value(g) for g in result]

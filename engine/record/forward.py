@@ -234,7 +234,7 @@ class ForwardTrace(Trace):
         kept = [s for s in self.steps if s.node in below]
         return ForwardTrace(self.root, kept, self.wrt, self.names, self._locals, self.tangents)
 
-    def above(self, param: Any) -> set:
+    def above(self, wrt: Any) -> set:
         raise TypeError(
             "a forward-mode trace holds ∂node/∂w for one leaf w, not ∂L/∂node; explain() reads a backward "
             "pass: engine.trace(root)"

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .. import markup, vocab, walks
+from .._renamed import renamed
 from ..vocab import DIGITS, fmt
 from . import fresh
 from .steps import Step, backward_steps, check_root
@@ -119,31 +120,33 @@ class Trace(Sequence):
             raise KeyError(f"no node labelled {label!r} below {self.names[self.root]}; its labels: {some}")
         raise KeyError(f"{len(found)} nodes are labelled {label!r}; pass the Value itself")
 
-    def to(self, param: Any) -> "Trace":
-        """The steps on the paths from the root to ``param`` (a Value or its label), as a Trace.
+    @renamed(param="wrt")
+    def to(self, wrt: Any) -> "Trace":
+        """The steps on the paths from the root to ``wrt`` (a Value or its label), as a Trace.
 
-        These are the steps whose parent is ``param`` or lies above it; their numbers are
+        These are the steps whose parent is ``wrt`` or lies above it; their numbers are
         kept, so they still say when each step ran.
         """
-        param = self.find(param)
-        above = self.above(param)
+        wrt = self.find(wrt)
+        above = self.above(wrt)
         return Trace(
-            self.root, [s for s in self.steps if s.parent in above], self.gradient, param, self.names,
+            self.root, [s for s in self.steps if s.parent in above], self.gradient, wrt, self.names,
             self.locals(),
         )  # fmt: skip
 
-    def above(self, param: Any) -> set:
-        """``param`` and every node with a path down to it."""
+    @renamed(param="wrt")
+    def above(self, wrt: Any) -> set:
+        """``wrt`` and every node with a path down to it."""
         users: dict[Any, list] = {}
         for s in self.steps:
             users.setdefault(s.parent, []).append(s.node)
-        if param is not self.root and param not in users:
+        if wrt is not self.root and wrt not in users:
             L = self.names[self.root]
             raise ValueError(
-                f"{vocab.describe(param)} is not in the graph below {L}, so ∂{L}/∂{vocab.describe(param)} "
+                f"{vocab.describe(wrt)} is not in the graph below {L}, so ∂{L}/∂{vocab.describe(wrt)} "
                 f"is 0; pass a Value that {L} was computed from"
             )
-        above, stack = {param}, [param]
+        above, stack = {wrt}, [wrt]
         while stack:
             for user in users.get(stack.pop(), ()):
                 if user not in above:

@@ -1,4 +1,4 @@
-"""What each mode of differentiation costs on one graph, counted: ``cost(root)`` and ``reuse(root, params)``.
+"""What each mode of differentiation costs on one graph, counted: ``cost(root)`` and ``reuse(root, wrt)``.
 
 The chain rule's work is one multiplication per edge of the graph (∂L/∂node · ∂node/∂parent
 backwards, or ∂node/∂parent · ∂parent/∂w forwards) and one addition for each extra term of
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from .. import ops, vocab, walks
+from .._renamed import renamed
 from ..record.steps import check_root
 
 # ---------------------------------------------------------------------------
@@ -304,8 +305,9 @@ class Reuse:
         return self.text()
 
 
-def reuse(root: Any, params: Any) -> Reuse:
-    """Count what backpropagation saves on ∂root/∂p for ``params`` (a leaf, or a list) by reusing factors.
+@renamed(params="wrt")
+def reuse(root: Any, wrt: Any) -> Reuse:
+    """Count what backpropagation saves on ∂root/∂p for ``wrt`` (a leaf, or a list) by reusing factors.
 
     Written out, each path's k factors take k − 1 ×, and m paths m − 1 +. Backpropagation
     makes each product of factors from the root down to a named node once: one × per factor
@@ -320,7 +322,7 @@ def reuse(root: Any, params: Any) -> Reuse:
     from ..record.tracing import record
 
     t = record(root)
-    params = [t.find(p) for p in _listed(params, "reuse(root, params)")]
+    wrt = [t.find(p) for p in _listed(wrt, "reuse(root, wrt)")]
     root_ = t.root
     order: dict = {}
     for s in t.steps:  # each node is processed after every node that uses it
@@ -330,7 +332,7 @@ def reuse(root: Any, params: Any) -> Reuse:
     groups: Counter = Counter()  # reused node -> paths that mark a group ending there
     group_mul = 0  # × inside marked groups, over all paths written out
     group_size: dict = {}  # reused node -> × of its group (the largest, if paths differ)
-    for p in params:
+    for p in wrt:
         if p is root_:
             continue
         down = _named_factors(t, p)
@@ -369,7 +371,7 @@ def reuse(root: Any, params: Any) -> Reuse:
     names = t.names
     reused = sorted(groups, key=order.__getitem__)
     return Reuse(
-        names[root_], tuple(names[p] for p in params), (written_mul, written_add),
+        names[root_], tuple(names[p] for p in wrt), (written_mul, written_add),
         (backprop_mul, backprop_add), group_mul, sum(group_size[n] for n in reused),
         tuple(names[n] for n in reused),
     )  # fmt: skip

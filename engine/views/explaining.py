@@ -66,19 +66,25 @@ class Explanation:
     """∂L/∂param as a sum over paths of products of named factors (see :func:`explain`).
 
     ``paths`` are the paths shown (at most ``max_paths``), ``n_paths`` how many there are in
-    all, ``total`` the gradient itself (this backward pass's ∂L/∂param, over every path).
+    all, ``total`` the gradient itself (this backward pass's ∂L/∂wrt, over every path).
     """
 
     def __init__(
-        self, root: Any, param: Any, names: dict, paths: list, n_paths: int, total: float, max_paths: int
+        self, root: Any, wrt: Any, names: dict, paths: list, n_paths: int, total: float, max_paths: int
     ) -> None:
-        self.root, self.param, self.names = root, param, names
+        self.root, self.wrt, self.names = root, wrt, names
         self.paths, self.n_paths, self.total, self.max_paths = paths, n_paths, total, max_paths
+
+    @property
+    def param(self) -> Any:
+        """Deprecated: :attr:`wrt`, the node the gradient is taken with respect to."""
+        warnings.warn("Explanation.param is deprecated: it is Explanation.wrt now", DeprecationWarning, 2)
+        return self.wrt
 
     @property
     def name(self) -> str:
         """The gradient's name, e.g. ``∂E/∂w5``."""
-        return f"∂{self.names[self.root]}/∂{self.names[self.param]}"
+        return f"∂{self.names[self.root]}/∂{self.names[self.wrt]}"
 
     def __repr__(self):
         return f"<Explanation of {self.name} = {self.total!r}: {self.n_paths} path(s)>"
@@ -140,7 +146,7 @@ class Explanation:
             line = f"{self.name} = {self._symbols(path)} = {values}"
             return "\n".join([line] + ["  " + n for n in self._notes(path, digits)])
         lines = [f"{self.name} = the sum over {self.n_paths} paths from {self.names[self.root]} to "
-                 f"{self.names[self.param]}" + (" ([...] marks factors reused from a later layer):"
+                 f"{self.names[self.wrt]}" + (" ([...] marks factors reused from a later layer):"
                                                 if any(p.reused for p in self.paths) else ":")]  # fmt: skip
         for k, path in enumerate(self.paths, 1):
             lines.append(f"  path {k}: {self._symbols(path)}")

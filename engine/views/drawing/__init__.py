@@ -153,7 +153,7 @@ def _frame(t, root, options, step):
         if options.collapse:
             raise ValueError("only= draws the paths to one parameter node by node; it cannot be collapsed")
         explanation = explain(options.only, t)
-        above = t.above(explanation.param)
+        above = t.above(explanation.wrt)
         order = [v for v in order if v in above]
     scene = scene_of(t, options, order, explanation)
     return scene, scene.still() if step is None else scene.frame(step)

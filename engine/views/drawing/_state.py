@@ -180,7 +180,7 @@ class Scene:
             known, _ = self.trace.state(len(self.trace))
             grad = {v: _cell(v, known, None, digits, self.word) for v in layout.order}
             ex, names = self.explanation, layout.names
-            title = f"the paths from {names[layout.root]} to {names[ex.param]}, as engine.explain writes them"
+            title = f"the paths from {names[layout.root]} to {names[ex.wrt]}, as engine.explain writes them"
             gold = (f"gold outline: a node whose ∂{names[layout.root]}/∂node a later layer's gradient "
                     "already needed")  # fmt: skip
             lines = ex.text(digits).splitlines() + ([gold] if self.reused and self.options.legend else [])
