@@ -158,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
         + shown.table(args.digits, width=width),
         "Each gradient as a product of factors, as the documents write it:\n"
         + "\n".join(
-            engine.explain(net.params[name], t).text(args.digits, width=width)
+            engine.explain(t, net.params[name]).text(args.digits, width=width)
             for name in args.param or DEFAULT_PARAMS
         ),
         _fit(_update(net, args.lr), width),

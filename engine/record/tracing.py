@@ -70,7 +70,7 @@ class Trace(Sequence):
     A sequence of :class:`Step` (``trace[0]`` is step 1). ``names`` names every node
     below the root. ``str(trace)`` is an aligned text table, Jupyter shows an HTML
     table, ``trace.to(w)`` keeps the steps on the paths from the root to ``w``,
-    ``engine.explain(w, trace)`` writes ∂L/∂w as a product of factors and ``trace.state(i)``
+    ``engine.explain(trace, w)`` writes ∂L/∂w as a product of factors and ``trace.state(i)``
     is what is known after step i (what a frame draws).
     """
 

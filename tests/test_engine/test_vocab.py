@@ -34,4 +34,4 @@ def test_any_label_is_drawn_traced_and_explained(label, root_label):
     t = engine.trace(L)
     assert "<svg" in engine.draw(t, step=1).svg()
     assert printable(label) in str(t) or label == ""
-    assert engine.explain(w, t).text()
+    assert engine.explain(t, w).text()

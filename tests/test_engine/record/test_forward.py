@@ -128,7 +128,7 @@ def test_state_and_filter():
     with pytest.raises(ValueError, match="int >= 0"):
         t.state(-1)
     with pytest.raises(TypeError, match="explain"):
-        engine.explain("w1", t)
+        engine.explain(t, "w1")
 
 
 def test_draw_and_frames_read_the_forward_trace():
