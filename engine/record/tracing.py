@@ -187,12 +187,13 @@ class Trace(Sequence):
 
     def rule_legend(self) -> str:
         """How a step uses an edge's local derivative."""
-        return "chain rule: grad(in) += grad(out) × ∂out/∂in, summed over the edges out of a box"
+        rule = vocab.chain(self.names[self.root], "out", "in")
+        return f"chain rule: {rule}, summed over the edges out of a box"
 
     def start_caption(self, digits: int = DIGITS) -> str:
         """Step 0's headline: only the seed is known."""
         L = self.names[self.root]
-        return f"step 0: the start; only grad({L}) = ∂{L}/∂{L} = {fmt(self.gradient, digits)} is known"
+        return f"step 0: the start; only {vocab.partial(L, L)} = {fmt(self.gradient, digits)} is known"
 
     # -- display
 

@@ -583,5 +583,5 @@ def test_draw_step_end_to_end():
     i = next(s.number for s in t if s.parent_name == "w5")
     frame = frames(net.E)[i].source
     assert frame.count("grad ?") == len(nodes) - 1 - len({s.parent for s in t[:i]})
-    assert f"step {i}" in frame and "grad(w5) += grad(zY1)" in frame
+    assert f"step {i}" in frame and "∂E/∂w5 += ∂E/∂zY1 · ∂zY1/∂w5" in frame
     assert grads(nodes) == before
