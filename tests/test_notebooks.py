@@ -2,11 +2,13 @@
 
 Each notebook is executed in memory (nothing is written) by notebooks/execute.py's ``execute``,
 the same code that produces the committed outputs, and its fresh outputs are searched for the
-numbers the notebook is about. The committed files are checked too: executed, small, and
+numbers the notebook is about, and its matplotlib plots are measured: no text below 10 px in
+JupyterLab's 848-px output column. The committed files are checked too: executed, small, and
 showing the same numbers.
 """
 
 import importlib.util
+import json
 import re
 from pathlib import Path
 
@@ -167,6 +169,31 @@ EXPECTED = {
 }
 
 
+COLUMN_PX = 848  # JupyterLab's output column at 1280 px: a wider picture is scaled down to it
+LEGIBLE_PX = 10  # no plot text smaller than this on screen
+
+# Run first in the kernel: every PNG matplotlib writes (the inline backend's, the live view's) records
+# its smallest text as shown in the column, font size × dpi / 72, times the scaling a wider PNG gets.
+MEASURE_PLOTS = f"""
+import io as _io, struct as _struct
+import matplotlib.backend_bases as _bases, matplotlib.text as _text
+_plot_text, _print_figure = [], _bases.FigureCanvasBase.print_figure
+def _measured(self, filename, *args, **kwargs):
+    out = _print_figure(self, filename, *args, **kwargs)
+    png = filename.getvalue() if isinstance(filename, _io.BytesIO) else b""
+    if png[:8] == b"\\x89PNG\\r\\n\\x1a\\n":
+        dpi = kwargs.get("dpi") or "figure"
+        dpi = self.figure.dpi if dpi == "figure" else dpi
+        scale = min(1.0, {COLUMN_PX} / _struct.unpack(">I", png[16:20])[0])
+        texts = [(t.get_fontsize() * dpi / 72 * scale, t.get_text()) for t in self.figure.findobj(_text.Text)
+                 if t.get_visible() and t.get_text().strip()]
+        _plot_text.append(min(texts) if texts else None)
+    return out
+_bases.FigureCanvasBase.print_figure = _measured
+"""
+REPORT_PLOTS = "import json as _json; print('plot text:', _json.dumps(_plot_text))"
+
+
 def load_executor():
     spec = importlib.util.spec_from_file_location("notebook_execute", NOTEBOOKS / "execute.py")
     module = importlib.util.module_from_spec(spec)
@@ -200,11 +227,18 @@ def missing(text, expected):
 def test_notebook_runs_and_shows_its_results(name, tmp_path, monkeypatch):
     """The notebook runs in a Jupyter kernel without any error and shows its key numbers and images."""
     monkeypatch.setenv("HYPOTHESIS_STORAGE_DIRECTORY", str(tmp_path))  # the kernel's hypothesis cache
-    nb = load_executor().execute(NOTEBOOKS / name)  # raises CellExecutionError on any error
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    nb.cells = [nbformat.v4.new_code_cell(MEASURE_PLOTS), *nb.cells, nbformat.v4.new_code_cell(REPORT_PLOTS)]
+    copy = tmp_path / name  # the notebooks read no files of their own, so a copy runs the same
+    nbformat.write(nb, copy)
+    nb = load_executor().execute(copy)  # raises CellExecutionError on any error
+    measured, nb.cells = nb.cells[-1].outputs[0].text, nb.cells[1:-1]
     text, images = outputs(nb)
     expected, n_images = EXPECTED[name]
     assert not missing(text, expected), f"{name} no longer shows: {missing(text, expected)}"
     assert images >= n_images, f"{name} shows {images} images, expected at least {n_images}"
+    small = [t for t in json.loads(measured.partition("plot text:")[2]) if t and t[0] < LEGIBLE_PX]
+    assert not small, f"{name}: plot text below {LEGIBLE_PX} px in the {COLUMN_PX}-px column: {small}"
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

@@ -294,16 +294,20 @@ class Trace(Sequence):
         out = [
             '<table class="chainrule-trace" style="white-space:nowrap">',
             f"<caption>{markup.markup(caption)}</caption>",
-            "<thead><tr>" + "".join(f"<th>{markup.markup(c)}</th>" for c in head) + "</tr></thead>",
+            "<thead><tr>"
+            + "".join(
+                f'<th style="text-align:{_ALIGN[i in (0, 4, 6, 7)]}">{markup.markup(c)}</th>'
+                for i, c in enumerate(head)
+            )
+            + "</tr></thead>",
             "<tbody>",
         ]
         for r in rows:
             cells = r[:5] + [f"{r[5]} = {r[7]}", r[8], f"{r[9]} {r[10]}".rstrip()]
-            tds = "".join(
-                f'<td style="text-align:right">{markup.markup(c)}</td>' if i in (0, 4, 6, 7)
-                else f"<td>{markup.markup(c)}</td>"
+            tds = "".join(  # aligned as the text table: numbers right, names and formulas left
+                f'<td style="text-align:{_ALIGN[i in (0, 4, 6, 7)]}">{markup.markup(c)}</td>'
                 for i, c in enumerate(cells)
-            )  # fmt: skip
+            )
             out.append(f"<tr>{tds}</tr>")
         out.append("</tbody>")
         key = self.key()
@@ -314,6 +318,9 @@ class Trace(Sequence):
             )
         out.append("</table>")
         return "\n".join(out)
+
+
+_ALIGN = {True: "right", False: "left"}  # a column of numbers, or of names and formulas
 
 
 def numbers(values: Sequence[float], digits: int = DIGITS) -> list[str]:
