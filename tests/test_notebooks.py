@@ -173,24 +173,23 @@ EXPECTED = {
 COLUMN_PX = 848  # JupyterLab's output column at 1280 px: a wider picture is scaled down to it
 LEGIBLE_PX = 10  # no plot text smaller than this on screen
 
-# Run first in the kernel: every PNG matplotlib writes (the inline backend's, the live view's) records
-# its smallest text as shown in the column, font size × dpi / 72, times the scaling a wider PNG gets.
+# Run first in the kernel: every PNG matplotlib writes (the inline backend's, savefig's, the live view's)
+# records its smallest text as shown in the column, font size × dpi / 72, times the scaling a wider PNG gets.
 MEASURE_PLOTS = f"""
-import io as _io, struct as _struct
-import matplotlib.backend_bases as _bases, matplotlib.text as _text
-_plot_text, _print_figure = [], _bases.FigureCanvasBase.print_figure
+import functools as _functools, io as _io, struct as _struct
+import matplotlib.backends.backend_agg as _agg, matplotlib.text as _text
+_plot_text, _print_png = [], _agg.FigureCanvasAgg.print_png
+@_functools.wraps(_print_png)  # savefig passes only the arguments print_png's signature takes
 def _measured(self, filename, *args, **kwargs):
-    out = _print_figure(self, filename, *args, **kwargs)
+    out = _print_png(self, filename, *args, **kwargs)
     png = filename.getvalue() if isinstance(filename, _io.BytesIO) else b""
-    if png[:8] == b"\\x89PNG\\r\\n\\x1a\\n":
-        dpi = kwargs.get("dpi") or "figure"
-        dpi = self.figure.dpi if dpi == "figure" else dpi
+    if png[:8] == b"\\x89PNG\\r\\n\\x1a\\n":  # while a PNG is written, the figure's dpi is the file's
         scale = min(1.0, {COLUMN_PX} / _struct.unpack(">I", png[16:20])[0])
-        texts = [(t.get_fontsize() * dpi / 72 * scale, t.get_text()) for t in self.figure.findobj(_text.Text)
-                 if t.get_visible() and t.get_text().strip()]
+        texts = [(t.get_fontsize() * self.figure.dpi / 72 * scale, t.get_text())
+                 for t in self.figure.findobj(_text.Text) if t.get_visible() and t.get_text().strip()]
         _plot_text.append(min(texts) if texts else None)
     return out
-_bases.FigureCanvasBase.print_figure = _measured
+_agg.FigureCanvasAgg.print_png = _measured
 """
 REPORT_PLOTS = "import json as _json; print('plot text:', _json.dumps(_plot_text))"
 
