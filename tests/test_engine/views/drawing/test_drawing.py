@@ -541,7 +541,7 @@ def test_only_draws_the_paths_to_one_parameter(no_system_dot):
     d = draw(t, only="w5")
     ids = box_ids(d.source)
     assert set(ids) == {"E", "n1", "n2", "n3", "outY1", "zY1", "w5"}
-    assert str(engine.explain("w5", t)).splitlines()[0] in d.source
+    assert str(engine.explain(t, "w5")).splitlines()[0] in d.source
     assert "grey:" not in d.source and "step " not in d.source  # the whole pass, no step marked
     assert "step 3:" in draw(t, only="w5", step=3).source  # a frame of the paths, when asked for
     w1 = draw(net.E, only=net.params["w1"])
