@@ -191,15 +191,10 @@ def _run(args: argparse.Namespace) -> int:
         snapshots=max(1, round(updates / FRAMES)) if animate else None,
     )
     loss, accuracy = evaluate(model, X, y)
-    during = (  # the bar and loss.png show the loss while each epoch trained; evaluate() the one after
-        f" (the last epoch's while it trained, as the bar and loss.png show: {history.epoch_loss[-1]:.4g})"
-        if history.epoch_loss
-        else ""
-    )
-    print(
-        f"final loss {loss:.4g} after the last update{during}, accuracy {accuracy:.1%} "
-        f"(after {history.iterations} updates)"
-    )
+    # evaluate() gives the loss after the last update; the bar and loss.png, each epoch's while it trained
+    last = history.epoch_loss[-1] if history.epoch_loss else None
+    during = f"; the bar and loss.png end at {last:.4g}, the last epoch's" if last is not None else ""
+    print(f"final loss {loss:.4g}, accuracy {accuracy:.1%} (after {history.iterations} updates{during})")
 
     pictures = [
         _png(plot_loss(history, "cross-entropy + L2" if classes else "hinge + L2")),
