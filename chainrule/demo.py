@@ -191,7 +191,10 @@ def _run(args: argparse.Namespace) -> int:
         snapshots=max(1, round(updates / FRAMES)) if animate else None,
     )
     loss, accuracy = evaluate(model, X, y)
-    print(f"final loss {loss:.4f}, accuracy {accuracy:.1%} (after {history.iterations} updates)")
+    # evaluate() gives the loss after the last update; the bar and loss.png, each epoch's while it trained
+    last = history.epoch_loss[-1] if history.epoch_loss else None
+    during = f"; the bar and loss.png end at {last:.4g}, the last epoch's" if last is not None else ""
+    print(f"final loss {loss:.4g}, accuracy {accuracy:.1%} (after {history.iterations} updates{during})")
 
     pictures = [
         _png(plot_loss(history, "cross-entropy + L2" if classes else "hinge + L2")),

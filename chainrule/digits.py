@@ -128,7 +128,7 @@ def plot_confusion(matrix: Sequence[Sequence[int]], accuracy: float) -> "Figure"
         for p in range(k):
             if matrix[t][p]:
                 color = "white" if matrix[t][p] > top / 2 else "black"
-                ax.text(p, t, str(matrix[t][p]), ha="center", va="center", color=color, fontsize=9)
+                ax.text(p, t, str(matrix[t][p]), ha="center", va="center", color=color, fontsize=10)
     ax.set(xticks=range(k), yticks=range(k), xlabel="predicted digit", ylabel="true digit")
     ax.set_title(f"test images: accuracy {accuracy:.1%}")
     fig.colorbar(image, ax=ax, shrink=0.8, label="images")

@@ -116,7 +116,7 @@ def _forward_mode(net, name, digits):
     t = engine.forward_trace(net.E, name)
     (g,) = engine.grad(net.E, [net.params[name]])
     return "\n\n".join([
-        f"Forward mode from {name}: {len(t)} chain-rule steps, each adding ∂node/∂parent × ∂parent/∂{name} "
+        f"Forward mode from {name}: {len(t)} chain-rule steps, each adding ∂node/∂parent · ∂parent/∂{name} "
         f"to ∂node/∂{name}\n" + t.table(digits),
         f"∂E/∂{name} = {engine.vocab.fmt(t.value, digits)} by forward mode (one pass per weight), "
         f"{engine.vocab.fmt(g, digits)} by backward (one pass for all)",
@@ -150,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
         _fit(_forward(net, width), width),
         _fit(
             f"Backward pass: {len(shown)} of its {len(t)} chain-rule steps{which}\n"
-            "(each step adds product = ∂E/∂node × ∂node/∂parent to ∂E/∂parent; n1, n2, ... are unlabelled "
+            "(each step adds product = ∂E/∂node · ∂node/∂parent to ∂E/∂parent; n1, n2, ... are unlabelled "
             "pieces of E, see the key)",
             width,
         )
@@ -158,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
         + shown.table(args.digits, width=width),
         "Each gradient as a product of factors, as the documents write it:\n"
         + "\n".join(
-            engine.explain(net.params[name], t).text(args.digits, width=width)
+            engine.explain(t, net.params[name]).text(args.digits, width=width)
             for name in args.param or DEFAULT_PARAMS
         ),
         _fit(_update(net, args.lr), width),

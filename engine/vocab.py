@@ -255,7 +255,51 @@ def written(root: Node, names: dict) -> str | None:
     return f"{names[root]} = {pretty(texts[root][0])}"
 
 
+# ---------------------------------------------------------------------------
+# Words: how every view writes a derivative and a chain-rule step
+#
+# ``·`` joins symbols and ``×`` joins numbers: ∂E/∂w5 += ∂E/∂zY1 · ∂zY1/∂w5 = 0.13549 × 0.53842.
+# An edge's ∂node/∂parent is its LOCAL derivative; the formulas read as ``pretty`` prints them.
+
+LOCAL = "local derivative"  # ∂node/∂parent, an edge's own number: the one word for it
+
+
+def partial(top: str, bottom: str) -> str:
+    """A derivative as the documents write it: ``partial("E", "w5")`` is ``∂E/∂w5``."""
+    return f"∂{top}/∂{bottom}"
+
+
+def chain(root: str, node: str, parent: str) -> str:
+    """One backward step in symbols: ``∂E/∂w5 += ∂E/∂zY1 · ∂zY1/∂w5``.
+
+    >>> chain("E", "zY1", "w5")
+    '∂E/∂w5 += ∂E/∂zY1 · ∂zY1/∂w5'
+    """
+    return f"{partial(root, parent)} += {partial(root, node)} · {partial(node, parent)}"
+
+
+def tangent(wrt: str, node: str, parent: str) -> str:
+    """One forward-mode step in symbols: ``∂zY1/∂w1 += ∂zY1/∂outH1 · ∂outH1/∂w1``.
+
+    >>> tangent("w1", "zY1", "outH1")
+    '∂zY1/∂w1 += ∂zY1/∂outH1 · ∂outH1/∂w1'
+    """
+    return f"{partial(node, wrt)} += {partial(node, parent)} · {partial(parent, wrt)}"
+
+
+def local_formula(node: Node, index: int, names: dict) -> str:
+    """An edge's local derivative and its formula, as tables, steps and code comments write it.
+
+    >>> from engine import Value
+    >>> z = Value(0.5, label="z"); a = z.sigmoid(); a.label = "a"
+    >>> local_formula(a, 0, names(a))
+    '∂a/∂z = a · (1 − a)'
+    """
+    return f"{partial(names[node], names[node.parents[index]])} = {pretty(formula(node, index, names))}"
+
+
 __all__ = [
     "root_name", "names", "printable", "describe", "fmt", "formula", "DIGITS",
     "simplify", "pretty", "expression", "key", "written",
+    "LOCAL", "partial", "chain", "tangent", "local_formula",
 ]  # fmt: skip

@@ -2,7 +2,7 @@
 
 Forward mode seeds a leaf w with the tangent ∂w/∂w = 1 and, node by node in the order
 the forward pass ran, computes ∂node/∂w = Σ ∂node/∂parent · ∂parent/∂w with the SAME
-local partials the backward pass multiplies (``engine.backward.local_partials``, the
+local derivatives the backward pass multiplies (``engine.backward.local_partials``, the
 rule table). One forward-mode pass gives the derivative of every node with respect to
 ONE leaf; one backward pass gives the derivative of ONE root with respect to every
 leaf. ``engine.cost`` counts what that difference means for a network's n parameters.
@@ -13,7 +13,7 @@ leaf. ``engine.cost`` counts what that difference means for a network's n parame
     >>> jvp(L, {w: 1.0}) == engine.grad(L, [w])[0]
     True
     >>> print(forward_trace(L, "w")[-1])
-    step 2: ∂L/∂w += ∂L/∂n1 · ∂n1/∂w = 0.41997 (1 - L**2) × 0.50000 = 0.20999; ∂L/∂w = 0.20999
+    step 2: ∂L/∂w += ∂L/∂n1 · ∂n1/∂w = 0.41997 (1 − L²) × 0.50000 = 0.20999; ∂L/∂w = 0.20999
 """
 
 import html
@@ -27,7 +27,7 @@ from ..numbers import is_real, real
 from ..vocab import DIGITS, fmt
 from . import fresh
 from .steps import Step, check_root
-from .tracing import Trace
+from .tracing import Trace, numbers
 
 # ---------------------------------------------------------------------------
 # Tangents
@@ -164,9 +164,9 @@ class ForwardStep(Step):
         w, n, p = self.root_name, self.node_name, self.parent_name
         so_far = "" if self.final else " so far"
         return (
-            f"step {self.number}: ∂{n}/∂{w} += ∂{n}/∂{p} · ∂{p}/∂{w} = {fmt(self.local, digits)} "
-            f"({self.formula}) × {fmt(self.upstream, digits)} = {fmt(self.product, digits)}; "
-            f"∂{n}/∂{w} = {fmt(self.grad, digits)}{so_far}"
+            f"step {self.number}: {vocab.tangent(w, n, p)} = {fmt(self.local, digits)} "
+            f"({vocab.pretty(self.formula)}) × {fmt(self.upstream, digits)} = {fmt(self.product, digits)}; "
+            f"{vocab.partial(n, w)} = {fmt(self.grad, digits)}{so_far}"
         )
 
     def __str__(self):
@@ -178,12 +178,12 @@ class ForwardStep(Step):
         return self.node
 
     def caption(self, digits: int = vocab.DIGITS) -> str:
-        """What the step did, as a frame's headline: ∂node/∂w += ∂node/∂parent × ∂parent/∂w."""
+        """What the step did, as a frame's headline: ∂node/∂w += ∂node/∂parent · ∂parent/∂w, in numbers."""
         w, n, p = self.root_name, self.node_name, self.parent_name
         return (
-            f"step {self.number}: ∂{n}/∂{w} += ∂{n}/∂{p} × ∂{p}/∂{w} = {fmt(self.local, digits)} × "
+            f"step {self.number}: {vocab.tangent(w, n, p)} = {fmt(self.local, digits)} × "
             f"{fmt(self.upstream, digits)} = {fmt(self.product, digits)}, "
-            f"so ∂{n}/∂{w} = {fmt(self.grad, digits)}"
+            f"so {vocab.partial(n, w)} = {fmt(self.grad, digits)}"
         )
 
 
@@ -273,7 +273,7 @@ class ForwardTrace(Trace):
 
     def rule_legend(self) -> str:
         w = self.names[self.wrt]
-        return f"forward mode: ∂out/∂{w} += ∂out/∂in × ∂in/∂{w}, summed over the edges into an op"
+        return f"forward mode: {vocab.tangent(w, 'out', 'in')}, summed over the edges into an op"
 
     def start_caption(self, digits: int = DIGITS) -> str:
         w = self.names[self.wrt]
@@ -283,11 +283,13 @@ class ForwardTrace(Trace):
         w = self.names[self.wrt]
         head = ["step", "node", "op", "parent", f"∂parent/∂{w}", "∂node/∂parent", "", "", "product"]
         head += [f"∂node/∂{w}", ""]
+        columns = {c: numbers([getattr(s, a) for s in self.steps], digits)  # one format a column
+                   for c, a in ((4, "upstream"), (7, "local"), (8, "product"), (9, "grad"))}  # fmt: skip
         rows = []
-        for s in self.steps:
+        for k, s in enumerate(self.steps):
             rows.append([
-                str(s.number), s.node_name, s.node.op.label, s.parent_name, fmt(s.upstream, digits),
-                s.formula, "=", fmt(s.local, digits), fmt(s.product, digits), fmt(s.grad, digits),
+                str(s.number), s.node_name, s.node.op.label, s.parent_name, columns[4][k],
+                vocab.pretty(s.formula), "=", columns[7][k], columns[8][k], columns[9][k],
                 "" if s.final else "so far",
             ])  # fmt: skip
         return head, rows
@@ -310,7 +312,7 @@ def forward_steps(root: Any, wrt: Any, names: dict | None = None) -> Iterator[Fo
     """Run forward mode from the leaf ``wrt`` (a Value or its label) up to ``root``, one step per ``next()``.
 
     The twin of :func:`engine.backward_steps`: each step adds one product ∂node/∂parent ·
-    ∂parent/∂wrt to ∂node/∂wrt, with the rule table's local partial. Only the nodes that
+    ∂parent/∂wrt to ∂node/∂wrt, with the rule table's local derivative. Only the nodes that
     depend on ``wrt`` take steps (every other tangent is 0). No ``.grad`` changes; the last
     step's ``grad`` is ∂root/∂wrt, the number ``engine.grad(root, [wrt])`` gives.
     :func:`forward_trace` keeps every step in a :class:`ForwardTrace`.

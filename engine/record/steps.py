@@ -54,9 +54,9 @@ class Step:
         L, n, p = self.root_name, self.node_name, self.parent_name
         so_far = "" if self.final else " so far"
         return (
-            f"step {self.number}: ∂{L}/∂{p} += ∂{L}/∂{n} · ∂{n}/∂{p} = {fmt(self.upstream, digits)} × "
-            f"{fmt(self.local, digits)} ({self.formula}) = {fmt(self.product, digits)}; "
-            f"∂{L}/∂{p} = {fmt(self.grad, digits)}{so_far}"
+            f"step {self.number}: {vocab.chain(L, n, p)} = {fmt(self.upstream, digits)} × "
+            f"{fmt(self.local, digits)} ({vocab.pretty(self.formula)}) = {fmt(self.product, digits)}; "
+            f"{vocab.partial(L, p)} = {fmt(self.grad, digits)}{so_far}"
         )
 
     def __str__(self):
@@ -70,12 +70,12 @@ class Step:
         return self.parent
 
     def caption(self, digits: int = vocab.DIGITS) -> str:
-        """What the step did, as a frame's headline: grad(parent) += grad(node) × ∂node/∂parent."""
-        n, p = self.node_name, self.parent_name
+        """What the step did, as a frame's headline: ∂L/∂parent += ∂L/∂node · ∂node/∂parent, in numbers."""
+        L, n, p = self.root_name, self.node_name, self.parent_name
         return (
-            f"step {self.number}: grad({p}) += grad({n}) × ∂{n}/∂{p} = {fmt(self.upstream, digits)} × "
+            f"step {self.number}: {vocab.chain(L, n, p)} = {fmt(self.upstream, digits)} × "
             f"{fmt(self.local, digits)} = {fmt(self.product, digits)}, "
-            f"so grad({p}) = {fmt(self.grad, digits)}"
+            f"so {vocab.partial(L, p)} = {fmt(self.grad, digits)}"
         )
 
 

@@ -71,7 +71,7 @@ class Trace(Sequence):
     A sequence of :class:`Step` (``trace[0]`` is step 1). ``names`` names every node
     below the root. ``str(trace)`` is an aligned text table, Jupyter shows an HTML
     table, ``trace.to(w)`` keeps the steps on the paths from the root to ``w``,
-    ``engine.explain(w, trace)`` writes ∂L/∂w as a product of factors and ``trace.state(i)``
+    ``engine.explain(trace, w)`` writes ∂L/∂w as a product of factors and ``trace.state(i)``
     is what is known after step i (what a frame draws).
     """
 
@@ -190,12 +190,13 @@ class Trace(Sequence):
 
     def rule_legend(self) -> str:
         """How a step uses an edge's local derivative."""
-        return "chain rule: grad(in) += grad(out) × ∂out/∂in, summed over the edges out of a box"
+        rule = vocab.chain(self.names[self.root], "out", "in")
+        return f"chain rule: {rule}, summed over the edges out of a box"
 
     def start_caption(self, digits: int = DIGITS) -> str:
         """Step 0's headline: only the seed is known."""
         L = self.names[self.root]
-        return f"step 0: the start; only grad({L}) = ∂{L}/∂{L} = {fmt(self.gradient, digits)} is known"
+        return f"step 0: the start; only {vocab.partial(L, L)} = {fmt(self.gradient, digits)} is known"
 
     # -- display
 
@@ -296,16 +297,20 @@ class Trace(Sequence):
         out = [
             '<table class="chainrule-trace" style="white-space:nowrap">',
             f"<caption>{markup.markup(caption)}</caption>",
-            "<thead><tr>" + "".join(f"<th>{markup.markup(c)}</th>" for c in head) + "</tr></thead>",
+            "<thead><tr>"
+            + "".join(
+                f'<th style="text-align:{_ALIGN[i in (0, 4, 6, 7)]}">{markup.markup(c)}</th>'
+                for i, c in enumerate(head)
+            )
+            + "</tr></thead>",
             "<tbody>",
         ]
         for r in rows:
             cells = r[:5] + [f"{r[5]} = {r[7]}", r[8], f"{r[9]} {r[10]}".rstrip()]
-            tds = "".join(
-                f'<td style="text-align:right">{markup.markup(c)}</td>' if i in (0, 4, 6, 7)
-                else f"<td>{markup.markup(c)}</td>"
+            tds = "".join(  # aligned as the text table: numbers right, names and formulas left
+                f'<td style="text-align:{_ALIGN[i in (0, 4, 6, 7)]}">{markup.markup(c)}</td>'
                 for i, c in enumerate(cells)
-            )  # fmt: skip
+            )
             out.append(f"<tr>{tds}</tr>")
         out.append("</tbody>")
         key = self.key()
@@ -316,6 +321,9 @@ class Trace(Sequence):
             )
         out.append("</table>")
         return "\n".join(out)
+
+
+_ALIGN = {True: "right", False: "left"}  # a column of numbers, or of names and formulas
 
 
 def numbers(values: Sequence[float], digits: int = DIGITS) -> list[str]:

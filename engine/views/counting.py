@@ -134,7 +134,7 @@ def partials_count(node: Any) -> Count:
 
 ROWS = (
     ("forward", "forward pass (the values)"),
-    ("partials", "local derivatives ∂node/∂parent (every edge, once)"),
+    ("partials", f"{vocab.LOCAL}s ∂node/∂parent (every edge, once)"),
     ("reverse", "reverse mode: one backward pass (all n gradients)"),
     ("forward_mode_one", "forward mode: one pass (one leaf)"),
     ("forward_mode_all", "forward mode: n passes (all n gradients)"),

@@ -281,7 +281,8 @@ def _question(t: Trace, s: Any, what: str, n: int, number: int, d: int, first: b
     head = f"question {number} of {n}, step {s.number}: {N} = {vocab.pretty(_key(t, s.node))}"
     values = f"{N} = {fmt(s.node.data, d)}, {P} = {fmt(s.parent.data, d)}, ∂{L}/∂{N} = {fmt(s.upstream, d)}"
     context = f"{head}\n  {values}"
-    rule = f"the rule table's {s.node.op.name} row gives {_input(s)}{s.rule}; here {local} = {formula}"
+    row = f"{_input(s)}{vocab.pretty(s.rule)}"
+    rule = f"the rule table's {s.node.op.name} row gives {row}; here {local} = {formula}"
     swap = swapped_local(s, t.names)
     slips: list = []
     if what == "local":
@@ -291,11 +292,11 @@ def _question(t: Trace, s: Any, what: str, n: int, number: int, d: int, first: b
         slips.append(Candidate("sign", -s.local, "the sign is wrong"))
         if swap is not None:
             slips.append(Candidate("local_at_input", swap[0], f"taken at the {swap[2]}: {swap[1]}"))
-        slips.append(Candidate("missing_upstream", s.product, f"that is the product ∂{L}/∂{N} × {local}"))
+        slips.append(Candidate("missing_upstream", s.product, f"that is the product ∂{L}/∂{N} · {local}"))
     elif what == "product":
-        ask, answer = f"∂{L}/∂{N} × {local} = ?", s.product
+        ask, answer = f"∂{L}/∂{N} · {local} = ?", s.product
         hint = f"multiply ∂{L}/∂{N} = {fmt(s.upstream, d)} by {local} ({rule})"
-        solution = f"∂{L}/∂{N} × {local} = {fmt(s.upstream, d)} × {fmt(s.local, d)} = {fmt(s.product, d)}"
+        solution = f"∂{L}/∂{N} · {local} = {fmt(s.upstream, d)} × {fmt(s.local, d)} = {fmt(s.product, d)}"
         slips.append(Candidate("sign", -s.product, "the sign is wrong"))
         slips.append(Candidate("missing_upstream", s.local, f"only {local}: the chain needs ∂{L}/∂{N} too"))
         if swap is not None:
@@ -308,7 +309,7 @@ def _question(t: Trace, s: Any, what: str, n: int, number: int, d: int, first: b
             if first
             else f"∂{L}/∂{P} was {fmt(before, d)} before this step"
         )
-        hint = f"∂{L}/∂{P} += ∂{L}/∂{N} × {local}, with {local} = {formula}; {so_far}"
+        hint = f"∂{L}/∂{P} += ∂{L}/∂{N} · {local}, with {local} = {formula}; {so_far}"
         added = f"{fmt(s.upstream, d)} × {fmt(s.local, d)} = {fmt(s.grad, d)}"
         solution = f"∂{L}/∂{P} = {added}" if first else f"∂{L}/∂{P} = {fmt(before, d)} + {added}"
         if not first:

@@ -1,4 +1,4 @@
-"""Tests for engine.steps_cli: the ``chainrule steps`` subcommand."""
+"""Tests for chainrule.steps: the ``chainrule steps`` subcommand."""
 
 import io
 import subprocess
@@ -50,6 +50,19 @@ def test_output_holds_seed002_key_numbers(steps_only, capsys):
     assert w5.split()[-2:] == ["0.0729519972", "0.1792704800"]
     assert w1.split()[-2:] == ["0.0047463957", "0.0999525360"]
     assert "sign slip" in out and "0.1807289" in out
+
+
+def test_the_guides_excerpt_is_what_the_command_prints(steps_only, capsys, monkeypatch):
+    """docs/guide/stepping.md's excerpt of `chainrule steps` is the command's output line for line."""
+    from pathlib import Path
+
+    monkeypatch.setenv("COLUMNS", "120")
+    out = run(capsys).splitlines()
+    guide = Path(__file__).resolve().parents[2] / "docs" / "guide" / "stepping.md"
+    guide = guide.read_text(encoding="utf-8")
+    excerpt = guide.split("keeps only the steps that lead to w5). An excerpt:\n\n```\n")[1].split("```")[0]
+    lines = [line for line in excerpt.splitlines() if line]
+    assert len(lines) > 10 and [line for line in lines if line not in out] == []
 
 
 def test_learning_rate_and_params_options(steps_only, capsys):

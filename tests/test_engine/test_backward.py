@@ -49,7 +49,7 @@ def test_explain_and_draw_a_trace_run_nothing_again(counted):
     E, w = _seed002()
     t = engine.trace(E)
     assert counted() == (1, 0)
-    engine.explain(w[0], t)
+    engine.explain(t, w[0])
     engine.draw(t, step=8)
     engine.draw(t)
     assert counted() == (1, 0)

@@ -60,19 +60,19 @@ def test_cross_entropy_gradient_is_p_minus_y(zs, draw):
 
 
 def test_a_trace_shows_p_minus_y_in_two_steps():
-    """explain(z_y, E) reads ∂E/∂z_y as two paths, p_y through logsumexp and −1 through − z_y; others p_k."""
+    """explain(E, z_y) reads ∂E/∂z_y as two paths, p_y through logsumexp and −1 through − z_y; others p_k."""
     zs = [Value(v, label=f"z{k + 1}") for k, v in enumerate((2.0, 1.0, 0.1))]
     E = cross_entropy(zs, 0)
     E.label = "E"
     t = engine.trace(E)
     ps = [p.data for p in softmax([Value(z.data) for z in zs])]
-    true = engine.explain(zs[0], t)
+    true = engine.explain(t, zs[0])
     assert true.n_paths == 2 and true.total == pytest.approx(ps[0] - 1.0)
     assert sorted(p.value for p in true.paths) == pytest.approx([-1.0, ps[0]])
     text = str(true)
     assert f"= 1.00000 × {ps[0]:.5f} = {ps[0]:.5f}" in text and "-1.00000" in text
     for k in (1, 2):
-        other = engine.explain(zs[k], t)
+        other = engine.explain(t, zs[k])
         assert other.n_paths == 1 and other.total == pytest.approx(ps[k])
     rows = str(t)  # each z_k's step through the logsumexp node reads exp(z_k - logsumexp)
     assert "exp(z2 − lse)" in rows and "logΣexp" in rows

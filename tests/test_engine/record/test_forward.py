@@ -78,7 +78,7 @@ def test_seed002_forward_steps_for_w1():
     assert vocab.fmt(t.value) == "0.0047464"
     assert math.isclose(t.value, engine.grad(net.E, [net.params["w1"]])[0], rel_tol=1e-14)
     assert str(t[1]) == (
-        "step 2: ∂outH1/∂w1 += ∂outH1/∂zH1 · ∂zH1/∂w1 = 0.24852 (outH1 * (1 - outH1)) × 0.95000 = 0.23610; "
+        "step 2: ∂outH1/∂w1 += ∂outH1/∂zH1 · ∂zH1/∂w1 = 0.24852 (outH1 · (1 − outH1)) × 0.95000 = 0.23610; "
         "∂outH1/∂w1 = 0.23610"
     )
     table = t.table()
@@ -128,7 +128,7 @@ def test_state_and_filter():
     with pytest.raises(ValueError, match="int >= 0"):
         t.state(-1)
     with pytest.raises(TypeError, match="explain"):
-        engine.explain("w1", t)
+        engine.explain(t, "w1")
 
 
 def test_draw_and_frames_read_the_forward_trace():
@@ -139,7 +139,7 @@ def test_draw_and_frames_read_the_forward_trace():
     d = engine.draw(t, step=3)
     assert "∂/∂w1 0.04250" in d.source  # ∂zY1/∂w1, set by step 3: boxes hold tangents, so named
     assert "∂/∂w1 ?" in d.source and "grad" not in d.source.split("label=<<font")[0]  # outY1's not known yet
-    assert "step 3: ∂zY1/∂w1 += ∂zY1/∂outH1 × ∂outH1/∂w1" in d.source  # the headline reads forward
+    assert "step 3: ∂zY1/∂w1 += ∂zY1/∂outH1 · ∂outH1/∂w1" in d.source  # the headline reads forward
     assert "grey: a ∂/∂w1 not known yet" in d.source and "gradient" not in d.source  # so does the legend
     assert "∂/∂w1 0.0047464" in engine.draw(t).source
     f = engine.frames(t)
@@ -285,6 +285,6 @@ def test_frame_hooks_match_todays_backward_drawing():
     f = forward_trace(net.E, "w1")
     assert f[2].updated is f[2].node and f.quantity == "∂/∂w1"
     assert f[2].caption() == (
-        "step 3: ∂zY1/∂w1 += ∂zY1/∂outH1 × ∂outH1/∂w1 = 0.18000 × 0.23610 = 0.04250, so ∂zY1/∂w1 = 0.04250"
+        "step 3: ∂zY1/∂w1 += ∂zY1/∂outH1 · ∂outH1/∂w1 = 0.18000 × 0.23610 = 0.04250, so ∂zY1/∂w1 = 0.04250"
     )
     assert f.start_caption() == "step 0: the start; only ∂w1/∂w1 = 1.00000 is known (every leaf else: 0)"

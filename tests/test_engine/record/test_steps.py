@@ -273,7 +273,7 @@ def test_unlabelled_nodes_get_stable_names():
 def test_explain_w5_reads_like_the_document():
     """∂E/∂w5 is one line: the three named factors and their values, as seed 002 writes it."""
     net = nn.seed002()
-    e = explain(net.params["w5"], net.E)
+    e = explain(net.E, net.params["w5"])
     assert str(e) == "∂E/∂w5 = ∂E/∂outY1 · ∂outY1/∂zY1 · ∂zY1/∂w5 = 0.58371 × 0.23212 × 0.53842 = 0.07295"
     (path,) = e.paths
     assert [f.name for f in path.factors] == ["∂E/∂outY1", "∂outY1/∂zY1", "∂zY1/∂w5"]
@@ -287,7 +287,7 @@ def test_explain_w1_sums_two_paths_and_marks_reuse():
     """∂E/∂w1 is the sum over the paths through Y1 and Y2, each reusing its output layer's ∂E/∂z."""
     net = nn.seed002()
     t = trace(net.E)
-    e = explain("w1", t)
+    e = explain(t, "w1")
     assert e.n_paths == 2 and e.total == pytest.approx(DE_DW1, abs=EXACT)
     assert sum(p.value for p in e.paths) == pytest.approx(DE_DW1, abs=EXACT)
     for path, y, source in zip(e.paths, ("Y1", "Y2"), ("w5", "w7")):
@@ -306,7 +306,7 @@ def test_explain_w1_sums_two_paths_and_marks_reuse():
 def test_explain_marks_reuse_layer_by_layer_in_three_layers():
     """In a 3-layer net, ∂E/∂w1 reuses the factors of layer 3 (from w3) and of layer 2 (from w2)."""
     E, params = three_layer()
-    e = explain("w1_11", E)
+    e = explain(E, "w1_11")
     assert e.n_paths == 2  # through a2_1 and a2_2
     for j, path in enumerate(e.paths, 1):
         assert [f.name for f in path.factors] == [
@@ -324,8 +324,8 @@ def test_explain_marks_reuse_layer_by_layer_in_three_layers():
     assert e.total == pytest.approx(params["w1_11"].grad, rel=1e-12)
     assert "[∂E/∂a3_1 · ∂a3_1/∂z3_1] · [∂z3_1/∂a2_1 · ∂a2_1/∂z2_1] · ∂z2_1/∂a1_1" in str(e)
     # a weight of the last layer reuses nothing; one of the middle layer reuses layer 3's factors
-    assert explain("w3_11", E).paths[0].reused == ()
-    (r,) = explain("w2_11", E).paths[0].reused
+    assert explain(E, "w3_11").paths[0].reused == ()
+    (r,) = explain(E, "w2_11").paths[0].reused
     assert (r.start, r.end, r.source.label) == (0, 2, "w3_11")
 
 
@@ -336,7 +336,7 @@ def test_reuse_marking_on_an_nn_mlp():
     E = (model([0.5, -1.0]) - 1.0) ** 2
     E.label = "E"
     w = model.layers[0].neurons[0].w[0]
-    e = explain(w, E)
+    e = explain(E, w)
     assert e.n_paths == 2
     for path, neuron in zip(e.paths, model.layers[1].neurons):
         later, middle = path.reused
@@ -352,7 +352,7 @@ def test_unlabelled_pieces_fold_into_one_factor():
     a = Value(1.5, label="a")
     E = a * a + 3 * a  # four unlabelled routes from E down to a
     E.label = "E"
-    e = explain(a, E)
+    e = explain(E, a)
     (path,) = e.paths
     (factor,) = path.factors
     assert factor.name == "∂E/∂a" and factor.value == 6.0 and e.total == 6.0
@@ -360,15 +360,15 @@ def test_unlabelled_pieces_fold_into_one_factor():
 
 
 def test_explain_has_no_side_effects():
-    """explain(param, root) restores every .grad, whether or not backward ran before."""
+    """explain(root, param) restores every .grad, whether or not backward ran before."""
     net = nn.seed002()
     nodes = engine.topological_order(net.E)
     before = grads(nodes)
-    explain("w1", net.E)
+    explain(net.E, "w1")
     assert grads(nodes) == before
     net.E.backward()
     before = grads(nodes)
-    explain("w5", net.E)
+    explain(net.E, "w5")
     assert grads(nodes) == before
 
 
@@ -381,23 +381,23 @@ def test_explain_caps_the_paths_and_says_so():
         a.label, b.label = f"a{k}", f"b{k}"
         h = a + b
         h.label = f"h{k}"
-    e = explain(x, h, max_paths=5)
+    e = explain(h, x, max_paths=5)
     assert e.n_paths == 1024 and len(e.paths) == 5
     assert "1019 more paths, not shown" in str(e) and "max_paths" in str(e)
     (g,) = engine.grad(h, [x])
     assert e.total == pytest.approx(g, rel=1e-12)
     with pytest.raises(ValueError, match="max_paths"):
-        explain(x, h, max_paths=0)
+        explain(h, x, max_paths=0)
 
 
 def test_explain_edge_cases():
     """An unlabelled root is L, the root itself has gradient 1, and a foreign Value is refused."""
     w = Value(2.0)
     L = w.tanh()
-    assert explain(w, L).name.startswith("∂L/∂n")
+    assert explain(L, w).name.startswith("∂L/∂n")
     assert str(explain(L, L)) == "∂L/∂L = 1 (the root itself)"
     with pytest.raises(ValueError, match="is not in the graph"):
-        explain(Value(1.0), L)
+        explain(L, Value(1.0))
 
 
 @settings(max_examples=200)
@@ -409,7 +409,7 @@ def test_explain_paths_add_up_to_the_gradient(e, data):
         n.label = f"h{k}" if data.draw(st.booleans()) else None
     t = trace(e.root)
     for leaf in e.leaves:
-        x = explain(leaf, t, max_paths=10_000)
+        x = explain(t, leaf, max_paths=10_000)
         (g,) = engine.grad(e.root, [leaf])
         assert x.total == pytest.approx(g, rel=1e-9, abs=1e-12)
         assert len(x.paths) == x.n_paths
@@ -426,20 +426,20 @@ def test_negative_zero_is_shown_as_zero():
     z.label = "z"
     L = -(z.relu())
     L.label = "L"
-    text = str(explain(w, L))
+    text = str(explain(L, w))
     assert "-0.0" not in text and text.endswith("= 0.00000")
 
 
 def test_explanation_html_is_well_formed():
     """The explanation's _repr_html_ parses as XML and marks the reused factors."""
     net = nn.seed002()
-    root = ET.fromstring(explain("w1", net.E)._repr_html_())
+    root = ET.fromstring(explain(net.E, "w1")._repr_html_())
     assert root.tag == "div"
     items = root.findall("./ol/li")
     assert len(items) == 2
     reused = root.findall(".//span[@class='reused']")
     assert len(reused) == 4 and reused[0].get("title") == "already computed for ∂E/∂w5"
-    single = ET.fromstring(explain("w5", net.E)._repr_html_())
+    single = ET.fromstring(explain(net.E, "w5")._repr_html_())
     assert single.find("./ul/li") is not None
 
 
@@ -583,5 +583,5 @@ def test_draw_step_end_to_end():
     i = next(s.number for s in t if s.parent_name == "w5")
     frame = frames(net.E)[i].source
     assert frame.count("grad ?") == len(nodes) - 1 - len({s.parent for s in t[:i]})
-    assert f"step {i}" in frame and "grad(w5) += grad(zY1)" in frame
+    assert f"step {i}" in frame and "∂E/∂w5 += ∂E/∂zY1 · ∂zY1/∂w5" in frame
     assert grads(nodes) == before

@@ -24,7 +24,7 @@ def stepped_seed002():
 def test_trace_explain_and_record_refuse_a_stale_graph():
     """After optimizer.step() the old graph is refused with an error that says to rebuild the forward pass."""
     net = stepped_seed002()
-    for call in (lambda: trace(net.E), lambda: record(net.E), lambda: engine.explain("w1", net.E)):
+    for call in (lambda: trace(net.E), lambda: record(net.E), lambda: engine.explain(net.E, "w1")):
         with pytest.raises(
             StaleGraphError, match=r"changed after the forward pass.*Rebuild the forward pass"
         ):
@@ -40,7 +40,7 @@ def test_a_rebuilt_graph_explains_the_true_value():
     E.label = "E"
     check_fresh(E)  # no error
     w1 = net.params["w1"]
-    total = engine.explain(w1, E).total
+    total = engine.explain(E, w1).total
     w1.grad = 0.0
     E.backward()
     assert total == pytest.approx(w1.grad, rel=1e-12)
@@ -99,7 +99,7 @@ def test_html_table_writes_scripts_as_html():
     assert markup("a^(3)_1") == "a<sup>(3)</sup><sub>1</sub>"
     assert trace(L)[0].formula == "w^(2)_{1,2}"  # the name's (2) is not folded like a number
     assert '<span style="white-space:nowrap">∂L/∂w<sup>(2)</sup><sub>1,2</sub></span>' in (
-        engine.explain(w, t)._repr_html_()
+        engine.explain(t, w)._repr_html_()
     )
 
 

@@ -137,7 +137,7 @@ def reuse_by_paths(root, params):
     written_mul = written_add = 0
     factors, groups = {}, {}
     for p in [t.find(p) for p in params]:
-        e = explain(p, t, max_paths=10**9)
+        e = explain(t, p, max_paths=10**9)
         written_mul += sum(len(path.factors) - 1 for path in e.paths)
         written_add += len(e.paths) - 1
         for path in e.paths:

@@ -84,7 +84,7 @@ def test_missing_path_through_outY2(net, name):
 @pytest.mark.parametrize("name", ["w1", "w2", "w3", "w4", "b1", "b2"])
 def test_missing_path_every_path_of_explain(net, name):
     """Each of explain's paths left out of the sum is a missing path, named by its own nodes."""
-    e = engine.explain(name, net.E)
+    e = engine.explain(net.E, name)
     assert e.n_paths >= 2
     for path in e.paths:
         f = diagnose(net.E, {name: e.total - path.value})[0]
@@ -333,7 +333,7 @@ def test_random_expressions(e, k, data):
     assert named(diagnose(e.root, {leaf: -g})[0], "sign")
     assert named(diagnose(e.root, {leaf: 0.1 * g})[0], "factor")
     assert named(diagnose(e.root, {leaf: _after_backward_times(e.root, leaf, k)})[0], "accumulated")
-    ex = engine.explain(leaf, e.root, max_paths=64)
+    ex = engine.explain(e.root, leaf, max_paths=64)
     if ex.n_paths > 1 and len(ex.paths) == ex.n_paths:
         for path in ex.paths:
             assert named(diagnose(e.root, {leaf: ex.total - path.value})[0], "missing_path")
@@ -377,7 +377,7 @@ def test_random_mlps(problem, k, data):
     assert named(diagnose(L, {p: -g})[0], "sign")
     assert named(diagnose(L, {p: 2 * g})[0], "factor")  # the dropped ½
     assert named(diagnose(L, {p: _after_backward_times(L, p, k)})[0], "accumulated")
-    ex = engine.explain(p, L, max_paths=64)
+    ex = engine.explain(L, p, max_paths=64)
     if ex.n_paths > 1 and len(ex.paths) == ex.n_paths:
         path = data.draw(st.sampled_from(ex.paths))
         assert named(diagnose(L, {p: ex.total - path.value})[0], "missing_path")

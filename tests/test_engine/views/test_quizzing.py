@@ -109,7 +109,7 @@ def test_a_miss_gets_a_hint_then_the_answer_and_the_slip(net):
     index = q.index
     first = q.answer("zY1 * (1 - zY1)")
     assert not first.correct and not first.done and first.valid
-    assert "sigmoid row gives ∂out/∂a = out * (1 - out); here ∂outY1/∂zY1 = outY1 · (1 − outY1)" in first.text
+    assert "sigmoid row gives ∂out/∂a = out · (1 − out); here ∂outY1/∂zY1 = outY1 · (1 − outY1)" in first.text
     assert q.index == index
     second = q.answer("zY1 * (1 - zY1)")
     assert (

@@ -104,7 +104,7 @@ def test_player_says_each_step_once(tmp_path):
     assert len(svgs) == len(t) + 1 and not any(re.search(r">step \d+", svg) for svg in svgs)
     assert _player.script_json(t[2].text()) in text  # the caption
     gif_frame = engine.draw(t, step=3).source  # a GIF or a drawing alone keeps its headline
-    assert "step 3: grad(" in gif_frame
+    assert "step 3: ∂" in gif_frame
 
 
 def test_html_without_script_shows_first_and_last_frame(tmp_path):
