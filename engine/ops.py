@@ -72,6 +72,11 @@ class Op:
     # the same names, each entry the same arithmetic in the same order (JavaScript's Math, and the
     # functions of JS_FUNCTIONS for the rows' own, such as sigmoid). () : the row has no JavaScript form.
     js: tuple = ()
+    # What a page may say about a node of this row (engine.explorable's "what changed" panel):
+    # ``saturates``, an S-shaped squashing op whose slope nears 0 at both ends (sigmoid, tanh);
+    # ``dies``, a gate whose slope is exactly 0 on one side (ReLU: a dead unit passes no gradient).
+    saturates: bool = False
+    dies: bool = False
 
     def bind(self, k: float) -> "Op":
         """This op with its last input fixed to the number ``k`` (``x * 2`` is mul by 2).
@@ -874,6 +879,7 @@ _TABLE = [
         formulas=("1 - out**2",),
         code=("tanh(a)", "1 - out * out"),  # code
         js=("Math.tanh(a)", "1 - out * out"),  # JavaScript
+        saturates=True,  # what a page says of it
     ),
     Op(  # σ(a) = 1 / (1 + e^-a): the slope from the output
         name="sigmoid",
@@ -885,6 +891,7 @@ _TABLE = [
         domain=(Interval(-8.0, 8.0),),  # test domain
         code=("sigmoid(a)", "out * (1 - out)"),  # code
         js=("sigmoid(a)", "out * (1 - out)"),  # JavaScript
+        saturates=True,  # what a page says of it
     ),
     Op(  # max(a, 0): slope 1 above 0, else 0
         name="relu",
@@ -897,6 +904,7 @@ _TABLE = [
         guard=("nonzero",),
         code=("a if a > 0.0 else 0.0", "1.0 if a > 0 else 0.0"),  # code
         js=("a > 0.0 ? a : 0.0", "a > 0 ? 1.0 : 0.0"),  # JavaScript
+        dies=True,  # what a page says of it
     ),
     Op(  # sin a
         name="sin",

@@ -42,7 +42,7 @@ from ...record import fresh
 from ...record.tracing import Trace, record
 from ...value import Value
 from ...vocab import fmt
-from ._base import CollapsedWarning, Drawing, highlights, scope_title
+from ._base import CollapsedWarning, Drawing, caption_line, highlights, scope_title
 from ._collapsed import collapsed
 from ._full import full
 from ._layout import lay_out
@@ -212,6 +212,21 @@ def scene_of(t: Trace, options: DrawOptions, order: list | None = None, explanat
     key = ("layout", options.rankdir, edge_labels, options.digits)
     shared = cached(t, key, layout) if whole else layout()
     return Scene(shared, options, marked, t, t.locals(), explanation)
+
+
+def whole_pass(t: Trace, options: DrawOptions) -> tuple:
+    """The layout of ``t``'s frames and its state after the whole pass, no step marked: ``(layout,
+    state, picture)``, ``picture(layout, state)`` drawing them. A page that redraws the numbers
+    itself (``engine.explorable``) starts from these (a state is data: it may give the cells other
+    attributes, and ``layout.edges[k]`` is the k-th edge written)."""
+    from dataclasses import replace
+
+    scene = cached(t, options, lambda: scene_of(t, options))
+    last = scene.frame(t.steps[-1].number if t.steps else 0)
+    grad = {v: ("", text) for v, (_, text) in last.grad.items()}
+    caption = caption_line(scene.lines["still"], False)  # the legend of a drawing after the pass
+    state = replace(last, grad=grad, outline={}, edges=scene.looks, caption=caption, step=None)
+    return scene.layout, state, full
 
 
 def _check_size(order):
