@@ -215,6 +215,7 @@ class Explorable:
             "</div>",
         ])  # fmt: skip
         script = PAGE_SCRIPT.replace("/*MODEL*/null", _script_json(model))
+        _check_script(script)
         return (
             '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -521,7 +522,8 @@ h1{font-size:19px;margin:4px 0}h2{font-size:16px;margin:2px 0 6px}
 #cre-changes ul{margin:2px 0 6px;padding-left:20px}#cre-changes h3{font-size:14px;margin:6px 0 2px}
 #cre-paths p{margin:4px 0;overflow-wrap:anywhere}
 #cre-curve svg{width:100%;height:auto;max-width:520px}
-@media (max-width:600px){body{font-size:14px}.cre-leaf{grid-template-columns:1fr 1fr;width:100%}
+@media (max-width:600px){body{font-size:14px}.cre-leaf{grid-template-columns:4em 1fr;width:100%}
+ .cre-controls{position:static;max-height:none}#cre-drawing{max-height:60vh}
  .cre-leaf input[type=range]{grid-column:1/3;width:100%}.cre-panel{flex-basis:100%}}
 """  # noqa: E501
 
@@ -619,7 +621,7 @@ PAGE_SCRIPT = r"""
     if (result.length > 1) out.push("<p>sum of the " + result.length + " paths: " + esc(e.name) + " = <b>" + esc(fmt(total)) + "</b></p>");
     pathsOut.innerHTML = out.join("");
   }
-  function esc(s) { return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;"); }
+  function esc(s) { return String(s).replace(/&/g, "&amp;").replace(/[<]/g, "&lt;").replace(/[>]/g, "&gt;").replace(/"/g, "&quot;"); }
 
   function sign(x) { return x > 0 ? 1 : x < 0 ? -1 : 0; }
   function stepOf(node) { const out = []; M.steps.forEach((s, j) => { if (s[0] === node) out.push(j); }); return out; }
@@ -798,5 +800,6 @@ PAGE_SCRIPT = r"""
   });
 })();
 """  # noqa: E501  (the page's script reads better with its long lines whole)
+PAGE_SCRIPT = PAGE_SCRIPT.replace("</", "<\\/")  # markup in its strings: nothing may read as </script>
 
 __all__ = ["explorable", "Explorable"]
