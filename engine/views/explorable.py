@@ -28,7 +28,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from .. import files, vocab, walks
+from .. import files, markup, vocab, walks
 from ..numbers import is_real
 from ..record.tracing import Trace, record
 from ..tools.compiling import js_record
@@ -144,6 +144,7 @@ class Explorable:
             "nodes": [
                 {
                     "name": names[v],
+                    "html": markup.markup(names[v]),
                     "leaf": not v.parents,
                     "saturates": bool(v.parents and getattr(v.op, "saturates", False)),
                     "dies": bool(v.parents and getattr(v.op, "dies", False)),
@@ -162,7 +163,7 @@ class Explorable:
                 for v, (lo, hi) in zip(self.vary, self.ranges)
             ],
             "explained": [
-                {"leaf": names[leaf], "name": e["name"], "factors": e["factors"]}
+                {"leaf": names[leaf], "name": markup.markup(e["name"]), "factors": e["factors"]}
                 for leaf, e in zip(explained, explanations)
             ],
             "curve": None if self.curve is None else self.vary.index(self.curve),
@@ -182,21 +183,21 @@ class Explorable:
         options = "".join(
             f'<option value="{k}">{_h(e["name"])}</option>' for k, e in enumerate(model["explained"])
         )
-        L = _h(names[self.root])
+        Lm = markup.markup(names[self.root])
         shown = _h(fmt(self.root.data, digits))
         value = f'<output id="cre-value" data-value="{_h(repr(self.root.data))}">{shown}</output>'
         curve = ""
         if self.curve is not None:
             curve = (
-                f'<section class="cre-panel" id="cre-curve-panel"><h2>{L} against {_h(names[self.curve])}'
-                '</h2><div id="cre-curve"></div></section>'
+                f'<section class="cre-panel" id="cre-curve-panel"><h2>{Lm} against '
+                f'{markup.markup(names[self.curve])}</h2><div id="cre-curve"></div></section>'
             )
         pick = (
             f'<label>gradient of <select id="cre-explain-leaf">{options}</select></label>' if options else ""
         )
         body = "\n".join([
             f"<header><h1>{_h(self.title)}</h1>",
-            f'<p class="cre-value">{L} = {value} <span id="cre-was">recorded: {shown}'
+            f'<p class="cre-value">{Lm} = {value} <span id="cre-was">recorded: {shown}'
             '</span> <span id="cre-error" role="alert"></span></p></header>',
             f'<section class="cre-controls" aria-label="the numbers you can change">{controls}',
             '<div class="cre-buttons"><button type="button" id="cre-reset">Reset</button>',
@@ -208,7 +209,7 @@ class Explorable:
             '<section class="cre-panel cre-wide" id="cre-drawing-panel"><h2>the graph '
             '<button type="button" id="cre-fit">fit to width</button></h2>',
             f'<div id="cre-drawing">{svg}</div></section>',
-            f'<section class="cre-panel" id="cre-explain"><h2>explain: {L} as products along paths</h2>',
+            f'<section class="cre-panel" id="cre-explain"><h2>explain: {Lm} as products along paths</h2>',
             f'{pick}<div id="cre-paths"></div></section>',
             '<section class="cre-panel cre-wide" id="cre-table-panel"><h2>the trace table: every chain-rule '
             f'step</h2><div class="cre-scroll">{table}</div></section>',
@@ -229,7 +230,7 @@ class Explorable:
         lo, hi = self.ranges[k]
         step = (hi - lo) / SLIDER_STEPS
         return (
-            f'<div class="cre-leaf"><label for="cre-leaf-{k}">{name}</label>'
+            f'<div class="cre-leaf"><label for="cre-leaf-{k}">{markup.markup(names[v])}</label>'
             f'<input id="cre-leaf-{k}" type="number" step="any" inputmode="decimal" data-leaf="{name}" '
             f'value="{_h(repr(v.data))}" aria-label="{name}">'
             f'<input type="range" data-slider="{name}" min="{lo!r}" max="{hi!r}" step="{step!r}" '
@@ -269,7 +270,8 @@ class Explorable:
             rows.append(
                 f'<tr data-step="{s.number}"><td class="cre-num">{s.number}</td>'
                 f'<td class="cre-num">{_h(fmt(s.upstream, digits))}</td>'
-                f"<td>{_h(names[s.node])}</td><td>{_h(names[s.parent])}</td><td>{_h(s.formula)}</td>"
+                f"<td>{markup.markup(names[s.node])}</td><td>{markup.markup(names[s.parent])}</td>"
+                f"<td>{_h(s.formula)}</td>"
                 f'<td class="cre-num">{_h(fmt(s.local, digits))}</td>'
                 f'<td class="cre-num">{_h(fmt(s.product, digits))}</td>'
                 f'<td class="cre-num">{_h(fmt(s.grad, digits))}</td></tr>'
@@ -411,7 +413,7 @@ def _explanation(t, leaf):
         values = [f.value.text if isinstance(f.value, _Sym) else repr(float(f.value)) for f in p.factors]
         total = p.value.text if isinstance(p.value, _Sym) else repr(float(p.value))
         paths.append((values, total))
-    factors = [[f.name for f in p.factors] for p in e.paths]
+    factors = [[markup.markup(f.name) for f in p.factors] for p in e.paths]
     result = ", ".join(f"[[{', '.join(v)}], {total}]" for v, total in paths)
     code = "\n".join(lines + [f"  return [{result}];"])
     more = e.n_paths - len(e.paths)
@@ -614,11 +616,11 @@ PAGE_SCRIPT = r"""
     let total = 0;
     result.forEach((p, j) => {
       total += p[1];
-      const names = e.factors[j].join(" · ");
+      const names = e.factors[j].join(" · ");  // markup made by engine.markup: escaped already
       const nums = p[0].map(fmt).join(" × ");
-      out.push("<p>" + esc(names) + " = " + esc(nums) + ' = <b data-path-product="' + esc(pyrepr(p[1])) + '">' + esc(fmt(p[1])) + "</b></p>");
+      out.push("<p>" + names + " = " + esc(nums) + ' = <b data-path-product="' + esc(pyrepr(p[1])) + '">' + esc(fmt(p[1])) + "</b></p>");
     });
-    if (result.length > 1) out.push("<p>sum of the " + result.length + " paths: " + esc(e.name) + " = <b>" + esc(fmt(total)) + "</b></p>");
+    if (result.length > 1) out.push("<p>sum of the " + result.length + " paths: " + e.name + " = <b>" + esc(fmt(total)) + "</b></p>");
     pathsOut.innerHTML = out.join("");
   }
   function esc(s) { return String(s).replace(/&/g, "&amp;").replace(/[<]/g, "&lt;").replace(/[>]/g, "&gt;").replace(/"/g, "&quot;"); }
@@ -635,11 +637,15 @@ PAGE_SCRIPT = r"""
       const d = Math.abs(r.grad[k] - R.grad[k]);
       if (d > 0) moved.push([d, k]);
     }
+    function list(entries) {  // the first dozen in view, the rest a click away (all in the page)
+      const shown = entries.slice(0, 12).join(""), rest = entries.slice(12).join("");
+      return "<ul>" + shown + "</ul>" + (rest ? "<details><summary>and " + (entries.length - 12) + " more</summary><ul>" + rest + "</ul></details>" : "");
+    }
     function item(attr, k, text) { return "<li " + attr + '="' + esc(M.nodes[k].name) + '">' + text + "</li>"; }
-    const L = M.rootName;
+    const L = M.rootName, Lh = M.nodes[M.root].html;
     if (flips.length) {
-      items.push("<h3>gradients that changed sign (" + flips.length + ")</h3><ul>" + flips.map((k) =>
-        item("data-flip", k, esc("∂" + L + "/∂" + M.nodes[k].name) + ": " + esc(fmt(R.grad[k])) + " → " + esc(fmt(r.grad[k])))).join("") + "</ul>");
+      items.push("<h3>gradients that changed sign (" + flips.length + ")</h3>" + list(flips.map((k) =>
+        item("data-flip", k, "∂" + Lh + "/∂" + M.nodes[k].html + ": " + esc(fmt(R.grad[k])) + " → " + esc(fmt(r.grad[k]))))));
     }
     const sat = [], dead = [];
     for (let k = 0; k < N; k++) {
@@ -649,20 +655,20 @@ PAGE_SCRIPT = r"""
       if (M.nodes[k].dies && r.local[j] === 0) dead.push([k, R.local[j] === 0]);
     }
     if (sat.length) {
-      items.push("<h3>saturated (slope below " + M.saturated + ")</h3><ul>" + sat.map(([k, was]) =>
-        item("data-saturated", k, esc(M.nodes[k].name) + ": slope " + esc(fmt(r.local[firstStep[k]])) + (was ? " (as recorded)" : " (new)"))).join("") + "</ul>");
+      items.push("<h3>saturated (slope below " + M.saturated + ")</h3>" + list(sat.map(([k, was]) =>
+        item("data-saturated", k, M.nodes[k].html + ": slope " + esc(fmt(r.local[firstStep[k]])) + (was ? " (as recorded)" : " (new)")))));
     }
     if (dead.length) {
-      items.push("<h3>dead: passing no gradient</h3><ul>" + dead.map(([k, was]) =>
-        item("data-dead", k, esc(M.nodes[k].name) + ": input " + esc(fmt(r.data[M.steps[firstStep[k]][1]])) + " ≤ 0, slope 0" + (was ? " (as recorded)" : " (new)"))).join("") + "</ul>");
+      items.push("<h3>dead: passing no gradient</h3>" + list(dead.map(([k, was]) =>
+        item("data-dead", k, M.nodes[k].html + ": input " + esc(fmt(r.data[M.steps[firstStep[k]][1]])) + " ≤ 0, slope 0" + (was ? " (as recorded)" : " (new)")))));
     }
     moved.sort((a, b) => b[0] - a[0]);
     if (moved.length) {
-      items.push("<h3>largest gradient changes</h3><ul>" + moved.slice(0, M.largest).map(([d, k]) =>
-        item("data-change", k, esc("∂" + L + "/∂" + M.nodes[k].name) + ": " + esc(fmt(R.grad[k])) + " → " + esc(fmt(r.grad[k])))).join("") + "</ul>");
+      items.push("<h3>largest gradient changes</h3>" + list(moved.slice(0, M.largest).map(([d, k]) =>
+        item("data-change", k, "∂" + Lh + "/∂" + M.nodes[k].html + ": " + esc(fmt(R.grad[k])) + " → " + esc(fmt(r.grad[k]))))));
     }
     const dv = r.value - R.value;
-    items.unshift("<p>" + esc(L) + ": " + esc(fmt(R.value)) + " → " + esc(fmt(r.value)) + " (" + (dv >= 0 ? "+" : "") + esc(fmt(dv)) + ")</p>");
+    items.unshift("<p>" + Lh + ": " + esc(fmt(R.value)) + " → " + esc(fmt(r.value)) + " (" + (dv >= 0 ? "+" : "") + esc(fmt(dv)) + ")</p>");
     changes.innerHTML = items.join("");
   }
 
@@ -689,7 +695,7 @@ PAGE_SCRIPT = r"""
       const r = pass_at.apply(null, at);
       if (isFinite(r.value)) { xs.push(x); ys.push(r.value); }
     }
-    const W = 480, H = 220, l = 64, b = 36, t = 10, rgt = 12;
+    const W = 480, H = 220, l = 84, b = 36, t = 10, rgt = 12;
     const lo = Math.min.apply(null, ys), hi = Math.max.apply(null, ys), span = hi - lo || 1;
     const X = (x) => l + (x - v.low) / (v.high - v.low) * (W - l - rgt), Y = (y) => t + (hi - y) / span * (H - t - b);
     const pts = xs.map((x, i) => X(x).toFixed(1) + "," + Y(ys[i]).toFixed(1)).join(" ");
