@@ -329,3 +329,39 @@ def test_page_repr_matches_python_repr(browser, seed002_page):
     got = page.evaluate("xs => xs.map(window.chainrulePyrepr)", xs)
     assert got == [repr(x) for x in xs]
     assert page.evaluate("xs => xs.map(window.chainruleFmt)", xs) == [engine.vocab.fmt(x) for x in xs]
+
+
+def ice_cream_mse(bias, weight=0.44):
+    """The MSE of seed 000's 10 rows with the output bias (and weight) set, as notebook 02 computes it."""
+    X, _ = nn.data.ice_cream()
+    _, revenue = nn.data.ice_cream(scaled=False)
+    y = [r / 1000 for r in revenue]
+    model = nn.MLP.from_weights(
+        [[[0.29, 0.21], [0.65, 0.42]], [[0.25, weight]]], [[-0.06, -0.11], [bias]], "relu", "relu"
+    )
+    return nn.losses.mean([nn.mse(model(x), t) for x, t in zip(X, y)]).data
+
+
+def test_seed000_page_has_the_bias_slider_and_the_curve():
+    """Seed 000's page: the output bias over 0…0.5 (and the weight with weight=True), the MSE curve."""
+    page = nn.seed000_explorable().html
+    assert re.search(r'data-slider="b\^\(2\)_1" min="0.0" max="0.5"', page) and 'id="cre-curve"' in page
+    assert 'data-node="MSE" data-data="' + repr(ice_cream_mse(0.0)) + '"' in page
+    both = nn.seed000_explorable(weight=True).html
+    assert re.search(r'data-slider="w\^\(2\)_\{1,2\}" min="-0.3" max="1.3"', both)
+
+
+@pytest.mark.browser
+def test_seed000_sweep_in_the_browser_gives_notebook_02s_mse(browser, tmp_path):
+    """Seed 000's bias set to 0, 0.1, … 0.5 (at two weights) shows notebook 02's MSE; the curve follows."""
+    path = nn.seed000_explorable(tmp_path / "seed000.html", weight=True).save(tmp_path / "seed000.html")
+    page, errors = open_page(browser, path)
+    bias, weight = 'input[data-leaf="b^(2)_1"]', 'input[data-leaf="w^(2)_{1,2}"]'
+    for w in (0.44, 0.9):
+        page.fill(weight, repr(w))
+        for b in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5):
+            page.fill(bias, repr(b))
+            assert close(float(page.get_attribute("#cre-value", "data-value")), ice_cream_mse(b, w))
+        points = page.get_attribute("#cre-curve polyline", "points").split()
+        assert len(points) == 101
+    assert not errors
