@@ -6,7 +6,8 @@
 """
 
 from dataclasses import dataclass
-from typing import cast
+from pathlib import Path
+from typing import Any, cast
 
 import engine
 from engine import Value
@@ -84,7 +85,7 @@ SEED000_WEIGHTS = ([[0.29, 0.21], [0.65, 0.42]], [[0.25, 0.44]])
 SEED000_BIASES = ([-0.06, -0.11], [0.0])
 
 
-def seed000_explorable(path=None, weight: bool = False):
+def seed000_explorable(path: str | Path | None = None, weight: bool = False) -> Any:
     """Seed 000's ice-cream network as an explorable page: the MSE of the 10 rows (``nn.data.ice_cream``).
 
     The output bias b^(2)_1 has a slider over 0…0.5 and the page draws the MSE against it (the

@@ -34,13 +34,14 @@ from ..record.tracing import Trace, record
 from ..tools.compiling import js_record
 from ..vocab import DIGITS, fmt
 from .drawing import options as drawing_options
-from .drawing import whole_pass
+from .drawing import slimmed, whole_pass
 from .explaining import explain
 
 SATURATED = 0.01  # a squashing unit whose slope is below this is saturated
 LARGEST = 5  # the "what changed" panel lists this many of the largest gradient changes
 EXPLAINED = 24  # explain's paths are written into the page for at most this many leaves
 CURVE_POINTS = 101  # the loss curve's samples over the slider's range
+PNG_WIDTH, PNG_BYTES = 1000, 150_000  # the still PNG a notebook keeps: this wide at most, and this small
 SLIDER_STEPS = 500  # a slider moves in this many steps over its range (an arrow key: one step)
 
 
@@ -73,7 +74,17 @@ def explorable(
 class Explorable:
     """An explorable page of one graph: ``html`` the whole page, ``save(path)`` writes it."""
 
-    def __init__(self, root, vary=None, *, ranges=None, curve=None, title=None, digits=DIGITS, rankdir="LR"):
+    def __init__(
+        self,
+        root: Any,
+        vary: Any = None,
+        *,
+        ranges: dict | None = None,
+        curve: Any = None,
+        title: str | None = None,
+        digits: int = DIGITS,
+        rankdir: str = "LR",
+    ) -> None:
         if isinstance(root, Trace):
             root = root.root
         if not hasattr(root, "parents"):
@@ -117,12 +128,28 @@ class Explorable:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         bundle = {"text/html": self._repr_html_(), "text/plain": repr(self)}
-        try:
-            png = self.picture.pipe(format="png")
-        except Exception:  # noqa: BLE001 - no renderer for PNG: the HTML alone
-            return bundle
-        bundle["image/png"] = base64.b64encode(png).decode("ascii")
+        png = self.png()
+        if png is not None:
+            bundle["image/png"] = base64.b64encode(png).decode("ascii")
         return bundle
+
+    def png(self, width: int = PNG_WIDTH) -> bytes | None:
+        """A PNG of the drawing at most ``width`` pixels wide (what a saved notebook shows without
+        scripts), or None when it cannot be rendered or would be larger than PNG_BYTES."""
+        import io
+
+        try:
+            from PIL import Image
+
+            image: Any = Image.open(io.BytesIO(self.picture.pipe(format="png")))
+        except Exception:  # noqa: BLE001 - no renderer or no Pillow: the HTML alone
+            return None
+        if image.width > width:
+            image = image.resize((width, round(image.height * width / image.width)), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        image.convert("RGB").quantize(64).save(out, "PNG", optimize=True)
+        data = out.getvalue()
+        return data if len(data) <= PNG_BYTES else None
 
     # -- the page
 
@@ -258,7 +285,7 @@ class Explorable:
                 cells[table] = [(v, "data") for v in values] + [(v, "grad") for v in values]
         number = {(s.node, s.index): s.number for s in t.steps}
         edges = [number.get((e.node, e.index)) if e.index is not None else None for e in layout.edges]
-        return _annotate(svg, cells, state, edges, t, names), drawing
+        return slimmed(_annotate(svg, cells, state, edges, t, names)), drawing
 
     def _table(self, steps, index):
         names, digits = self.trace.names, self.digits
@@ -455,7 +482,7 @@ def _annotate(svg, cells, state, edges, t, names):
                 line = f"{m.group(1)}{hooks}{m.group(2)}{m.group(3)}{m.group(4)}"
         elif m and group == "edge" and edge is not None:
             shown = html.unescape(m.group(3))
-            value = fmt(t.steps[edge - 1].local, state_digits(state))
+            value = fmt(t.steps[edge - 1].local, _state_digits(state))
             if shown.endswith(value):
                 prefix = shown[: len(shown) - len(value)]
                 hooks = f' data-step="{edge}" data-prefix="{_h(prefix)}"'
@@ -464,7 +491,7 @@ def _annotate(svg, cells, state, edges, t, names):
     return "\n".join(out)
 
 
-def state_digits(state):
+def _state_digits(state):
     """The digits the state's numbers were written with (read back from a data cell)."""
     for _, text in state.data.values():
         m = re.search(r"\.(\d+)", text)

@@ -46,6 +46,7 @@ from ._base import CollapsedWarning, Drawing, caption_line, highlights, scope_ti
 from ._collapsed import collapsed
 from ._full import full
 from ._layout import lay_out
+from ._player import slim_svg
 from ._state import Scene, cached
 from .options import FULL_LIMIT, DrawOptions, make
 
@@ -227,6 +228,12 @@ def whole_pass(t: Trace, options: DrawOptions) -> tuple:
     caption = caption_line(scene.lines["still"], False)  # the legend of a drawing after the pass
     state = replace(last, grad=grad, outline={}, edges=scene.looks, caption=caption, step=None)
     return scene.layout, state, full
+
+
+def slimmed(svg: str, scale: float = 1.0) -> str:
+    """Graphviz SVG fit to be inlined in a page (the HTML player's slim_svg): no prolog, comments,
+    titles, ids or default attributes, coordinates to 0.1 pt; attributes it does not know are kept."""
+    return slim_svg(svg, scale)
 
 
 def _check_size(order):
