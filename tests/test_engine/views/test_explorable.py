@@ -79,6 +79,8 @@ def test_hooks_hold_the_recorded_numbers_in_full_precision(seed002_page):
         assert data[name] == v.data
         assert grad[name] == expected[name]
     assert re.search(r'data-node="w5" data-grad="0\.0729519972006264"', page)
+    steps = sorted(int(k) for k in re.findall(r'data-step="(\d+)" data-prefix=', page))
+    assert steps == [s.number for s in t.steps]  # every edge's label is marked for the page to redraw
 
 
 def test_default_vary_is_every_labelled_leaf():
@@ -229,7 +231,8 @@ def test_twenty_random_settings_typed_in_give_the_engines_gradients(browser, see
         edges = page.eval_on_selector_all(
             "#cre-drawing text[data-step]", "els => els.map(e => [+e.dataset.step, +e.dataset.local])"
         )
-        assert edges and all(close(local, t.steps[k - 1].local) for k, local in edges)
+        assert sorted(k for k, _ in edges) == [s.number for s in t.steps]  # every edge's ∂node/∂parent
+        assert all(close(local, t.steps[k - 1].local) for k, local in edges)
     assert flipped >= 5  # the settings do flip signs, so the panel's list is checked where it has names
     assert not errors
 
