@@ -734,7 +734,6 @@ PAGE_SCRIPT = r"""
       (now ? '<circle cx="' + cx.toFixed(1) + '" cy="' + cy.toFixed(1) + '" r="5" fill="#d94801"/>' : "") +
       '<text x="' + l + '" y="' + (H - 12) + '" font-size="13">' + esc(fmt(v.low)) + "</text>" +
       '<text x="' + (W - rgt) + '" y="' + (H - 12) + '" font-size="13" text-anchor="end">' + esc(fmt(v.high)) + "</text>" +
-      '<text x="' + ((l + W) / 2) + '" y="' + (H - 12) + '" font-size="13" text-anchor="middle">' + esc(v.name) + "</text>" +
       '<text x="' + (l - 4) + '" y="' + (t + 10) + '" font-size="13" text-anchor="end">' + esc(fmt(hi)) + "</text>" +
       '<text x="' + (l - 4) + '" y="' + (H - b) + '" font-size="13" text-anchor="end">' + esc(fmt(lo)) + "</text>" +
       '<text x="' + (l - 4) + '" y="' + ((t + H - b) / 2) + '" font-size="13" text-anchor="end">' + esc(M.rootName) + "</text></svg>";
