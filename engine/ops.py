@@ -18,7 +18,9 @@ partial reads for input i of n (``formula_at``), and where random tests may
 evaluate it (``domain``, ``guard``, ``constants``; see ``engine.tools.strategies``).
 A unary row written as a call (``exp(a)``) is also a ``Value`` method, a
 function of :mod:`engine` and a function the formula parser accepts. ``code`` says
-how :func:`engine.codegen` writes the row as Python (the same floats, bit for bit).
+how :func:`engine.codegen` writes the row as Python (the same floats, bit for bit), ``js`` the
+same as JavaScript (``codegen(..., language="js")``, for pages that recompute in the browser), and
+``saturates`` / ``dies`` what a page may say of its nodes (a squashing unit's flat ends, a dead ReLU).
 
     >>> RULES["sigmoid"].formulas
     ('out * (1 - out)',)
