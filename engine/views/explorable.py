@@ -72,7 +72,13 @@ def explorable(
 
 
 class Explorable:
-    """An explorable page of one graph: ``html`` the whole page, ``save(path)`` writes it."""
+    """An explorable page of one graph: ``html`` the whole page, ``save(path)`` writes it.
+
+    ``code`` is the page's generated JavaScript: ``pass_at(...)`` (one number per leaf in
+    ``vary``, in order) returns ``{value, grads, data, grad, local}`` (see
+    :func:`engine.tools.compiling.js_record`; ``data``/``grad`` in the order of ``nodes``), and
+    ``EXPLAIN[k](local)`` explain's paths to the k-th leaf of ``vary`` as ``[[factors], product]``.
+    """
 
     def __init__(
         self,
@@ -205,6 +211,7 @@ class Explorable:
         table = self._table(steps, index)
         listed = ", ".join(f"explain_{k}" for k in range(len(explanations)))
         code = f"{program}\n{functions}\nconst EXPLAIN = [{listed}];\n"
+        self.code = code  # the page's generated JavaScript: pass_at(...leaves) and explain_k(local)
         _check_script(code)
         controls = "".join(self._control(k, v) for k, v in enumerate(self.vary))
         options = "".join(

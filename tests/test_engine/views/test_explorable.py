@@ -5,13 +5,17 @@ import json
 import math
 import random
 import re
+import shutil
+import subprocess
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 import engine
 import nn
 from engine import Value
 from engine.record.tracing import record
+from engine.tools.strategies import examples, expressions
 from engine.views.explorable import Explorable, explorable
 
 REL = 1e-12
@@ -368,3 +372,45 @@ def test_seed000_sweep_in_the_browser_gives_notebook_02s_mse(browser, tmp_path):
         points = page.get_attribute("#cre-curve polyline", "points").split()
         assert len(points) == 101
     assert not errors
+
+
+def node_eval(source):
+    """Run generated JavaScript in Node.js and return what it prints as JSON (skipped without Node.js)."""
+    path = shutil.which("node")
+    if path is None:
+        pytest.skip("no Node.js (`node`): the page's JavaScript is run there")
+    done = subprocess.run([path, "-e", source], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+@settings(examples(0.1), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(expressions(max_leaves=3, max_nodes=10))
+def test_explain_in_the_page_equals_explain_on_random_graphs(e):
+    """On random graphs, the page's explain code fed the recorded local derivatives gives explain's paths."""
+    page = Explorable(e.root, vary=e.leaves)
+    t = page.trace
+    local = [s.local for s in t.steps]
+    got = node_eval(page.code + f"\nconsole.log(JSON.stringify(EXPLAIN.map((f) => f({json.dumps(local)}))));")
+    for leaf, paths in zip(page.vary, got):
+        expected = engine.explain(t, leaf)
+        assert [p[1] for p in paths] == [p.value for p in expected.paths]  # the same floats, bit for bit
+        assert [p[0] for p in paths] == [[f.value for f in p.factors] for p in expected.paths]
+    at = node_eval(
+        page.code + f"\nconsole.log(JSON.stringify(pass_at(...{json.dumps([v.data for v in e.leaves])})));"
+    )
+    assert at["local"] == pytest.approx(local, rel=REL, abs=0.0)
+    assert at["data"] == pytest.approx([v.data for v in page.nodes], rel=REL, abs=0.0)
+
+
+def test_a_row_without_javascript_is_refused_by_name(monkeypatch):
+    """A graph using a row with no JavaScript form cannot become a page: the error names the row."""
+    row = engine.Op("cube_page", "³", ("a",), lambda a: a**3, lambda a, out: (3 * a * a,), ("3 * a**2",))
+    monkeypatch.setitem(engine.RULES, row.name, row)  # taken out again after the test
+    monkeypatch.setattr(Value, row.name, None, raising=False)
+    engine.register(row)
+    x = Value(2.0, label="x")
+    y = x.cube_page()
+    y.label = "y"
+    with pytest.raises(ValueError, match="'cube_page' row, which has no JavaScript"):
+        explorable(y)
