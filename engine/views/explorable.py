@@ -33,8 +33,8 @@ from ..numbers import is_real
 from ..record.tracing import Trace, record
 from ..tools.compiling import js_record
 from ..vocab import DIGITS, fmt
+from .drawing import HARD_LIMIT, slimmed, whole_pass
 from .drawing import options as drawing_options
-from .drawing import slimmed, whole_pass
 from .explaining import explain
 
 SATURATED = 0.01  # a squashing unit whose slope is below this is saturated
@@ -98,6 +98,12 @@ class Explorable:
         if not isinstance(digits, int) or isinstance(digits, bool) or not 1 <= digits <= 15:
             raise ValueError(f"digits is a whole number from 1 to 15, not {digits!r}")
         self.root = root
+        size = len(walks.topological_order(root))
+        if size > HARD_LIMIT:
+            raise ValueError(
+                f"the graph has {size:,} nodes; an explorable page draws every one (at most {HARD_LIMIT:,}): "
+                "explore a smaller part, such as one sample's loss or one neuron"
+            )
         self.trace = t = record(root)  # one recorded pass: no .grad changes
         names = t.names
         leaves = [n for n in walks.topological_order(root) if not n.parents]

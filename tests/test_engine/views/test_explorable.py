@@ -414,3 +414,12 @@ def test_a_row_without_javascript_is_refused_by_name(monkeypatch):
     y.label = "y"
     with pytest.raises(ValueError, match="'cube_page' row, which has no JavaScript"):
         explorable(y)
+
+
+def test_a_graph_too_big_to_draw_is_refused_before_any_work():
+    """A graph of more nodes than a drawing shows node by node is refused, saying what to explore instead."""
+    x = Value(0.5, label="x")
+    y = engine.sum([x * float(k) for k in range(2100)])
+    y.label = "y"
+    with pytest.raises(ValueError, match="explore a smaller part"):
+        explorable(y)
