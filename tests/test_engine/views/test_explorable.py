@@ -168,7 +168,8 @@ def test_jupyter_shows_the_page_inline_with_a_png():
     e = explorable(net.E, vary=["w5"])
     assert isinstance(e, Explorable) and "explorable page of E" in repr(e)
     bundle = e._repr_mimebundle_()
-    assert bundle["text/html"].startswith("<iframe srcdoc=") and "<script>" not in bundle["text/html"]
+    assert bundle["text/html"].startswith("<iframe srcdoc='") and "'" not in bundle["text/html"].split("'")[1]
+    assert html.unescape(bundle["text/html"].split("'")[1]) == e.html  # the whole page, escaped
     assert "image/png" in bundle and len(bundle["image/png"]) > 1000
 
 
