@@ -63,6 +63,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--code", action="store_true",
         help="print the backward pass as the Python program it amounts to (engine.codegen); draw nothing",
     )  # fmt: skip
+    parser.add_argument(
+        "--explorable", action="store_true",
+        help="write an explorable page instead (-o FILE.html): a field and a slider per name, and every "
+        "chain-rule step recomputed in the browser as you change one",
+    )  # fmt: skip
     parser.set_defaults(_graph_parser=parser)
 
 
@@ -113,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
         root, _, _ = _graph(args, parser.error)
         print(engine.codegen(root, _inputs(root, args)), end="")
         return 0
+    if getattr(args, "explorable", False):
+        return _explorable(args, parser)
     try:
         render.format_of(args.output)
     except ValueError as exc:
@@ -148,4 +155,24 @@ def run(args: argparse.Namespace) -> int:
             print(f"note: {w.message}")
         else:  # not ours to hide
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return 0
+
+
+def _explorable(args, parser):
+    """``--explorable``: the graph as an explorable page (engine.explorable), its names to vary."""
+    try:
+        output = types.page(args.output)
+    except argparse.ArgumentTypeError as exc:
+        parser.error(f"--explorable writes an HTML page: {exc}")
+    root, what, rankdir = _graph(args, parser.error)
+    leaves = _inputs(root, args)
+    try:
+        page = engine.explorable(root, output, vary=leaves or None, rankdir=args.rankdir or rankdir)
+    except ValueError as exc:  # nothing to vary
+        parser.error(str(exc))
+    except (render.RenderError, OSError) as exc:
+        print(f"chainrule graph: error: {exc}", file=sys.stderr)
+        return 1
+    names = ", ".join(page.trace.names[v] for v in page.vary)
+    print(f"wrote {output}: an explorable page of {what} (change {names}; {len(page.html):,} bytes)")
     return 0

@@ -59,6 +59,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also write the backward pass, one frame per step, to FILE: an animated .gif or an "
         ".html player (play, slider, arrow keys) that opens in any browser",
     )  # fmt: skip
+    parser.add_argument(
+        "--explorable", type=types.page, metavar="FILE",
+        help="also write seed 002 as an explorable page to FILE (.html): a field and a slider per parameter, "
+        "and every step recomputed in the browser as you change one",
+    )  # fmt: skip
 
 
 def _forward(net, width=None):
@@ -168,5 +173,10 @@ def run(args: argparse.Namespace) -> int:
     if args.animate:  # the steps listed: with --to, those on the paths to NAME, numbered as in the table
         engine.animate(shown, args.animate, digits=args.digits)
         sections.append(f"Animation of the {len(shown)} steps{which} written to {args.animate}")
+    if getattr(args, "explorable", None):  # its own recorded pass of the same graph
+        engine.explorable(net.E, args.explorable, vary=list(net.params.values()), digits=args.digits)
+        sections.append(
+            f"Explorable page of seed 002 (change w1..b2, watch every step) written to {args.explorable}"
+        )
     print("\n\n".join(sections))
     return 0

@@ -83,6 +83,7 @@ _LAZY = {
     "diagnose": (".views.diagnosing", "diagnose"),
     "diagnose_update": (".views.diagnosing", "diagnose_update"),
     "quiz": (".views.quizzing", "quiz"),
+    "explorable": (".views.explorable", "explorable"),
     "Quiz": (".views.quizzing", "Quiz"),
     # the modules, by the short names they have always had (engine.strategies.expressions())
     "steps": (".record.steps", None),
@@ -127,6 +128,6 @@ __all__ = [
     "codegen",
     "jvp", "forward_steps", "forward_trace", "ForwardTrace", "cost", "reuse",
     "animate", "StaleGraphError",
-    "diagnose", "diagnose_update", "quiz", "Quiz",
+    "diagnose", "diagnose_update", "quiz", "Quiz", "explorable",
 ]  # fmt: skip
 # engine.compile is not in __all__, so `from engine import *` never hides the builtin compile.

@@ -20,7 +20,7 @@ pass in seed 001's layer form, and as NumPy; ``fit(compile="layers")`` trains wi
 """
 
 from . import data, losses
-from .examples import Seed002, seed002
+from .examples import Seed002, seed000_explorable, seed002
 from .losses import bce, half_sse, hinge, l2, mse
 from .module import ACTIVATIONS, MLP, Layer, Module, Neuron, load_model
 from .multiclass import cross_entropy, log_softmax, softmax
@@ -46,6 +46,6 @@ __all__ = [
     "mse", "half_sse", "bce", "hinge", "l2", "losses", "softmax", "log_softmax", "cross_entropy",
     "Optimizer", "SGD", "Adam", "AdamW", "LinearDecay",
     "fit", "History", "TrainingDiverged", "predict", "data",
-    "seed002", "Seed002",
+    "seed002", "Seed002", "seed000_explorable",
     "layer_view", "layer_code", "LayerView", "LayerFormError",
 ]  # fmt: skip

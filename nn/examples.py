@@ -6,7 +6,8 @@
 """
 
 from dataclasses import dataclass
-from typing import cast
+from pathlib import Path
+from typing import Any, cast
 
 import engine
 from engine import Value
@@ -76,3 +77,34 @@ def seed002() -> Seed002:
         E = half_sse(y, list(SEED002_TARGET))
     E.label = "E"
     return Seed002(params, x, SEED002_TARGET, z, out, E, model)
+
+
+# Seed 000's ice-cream network as notebook 02 writes it: eight parameters from an earlier training run
+# (rounded), the output bias b^(2)_1 the one left to find.
+SEED000_WEIGHTS = ([[0.29, 0.21], [0.65, 0.42]], [[0.25, 0.44]])
+SEED000_BIASES = ([-0.06, -0.11], [0.0])
+
+
+def seed000_explorable(path: str | Path | None = None, weight: bool = False) -> Any:
+    """Seed 000's ice-cream network as an explorable page: the MSE of the 10 rows (``nn.data.ice_cream``).
+
+    The output bias b^(2)_1 has a slider over 0…0.5 and the page draws the MSE against it (the
+    article's sweep, redrawn as you move it); ``weight=True`` adds the weight w^(2)_{1,2} (over
+    -0.3…1.3), so moving it reshapes the curve. Returns the ``engine.explorable`` page (written to
+    ``path`` when given).
+    """
+    from . import data
+    from .losses import mean, mse
+
+    X, _ = data.ice_cream()
+    _, revenue = data.ice_cream(scaled=False)
+    y = [r / 1000 for r in revenue]  # revenue in thousands of dollars
+    model = MLP.from_weights(list(SEED000_WEIGHTS), list(SEED000_BIASES), "relu", "relu")
+    output = model.layers[1].neurons[0]
+    loss = mean([mse(model(x), t) for x, t in zip(X, y)])
+    loss.label = "MSE"
+    vary, ranges = [output.b], {output.b: (0.0, 0.5)}
+    if weight:
+        vary.insert(0, output.w[1])
+        ranges[output.w[1]] = (-0.3, 1.3)
+    return engine.explorable(loss, path, vary=vary, ranges=ranges, curve=output.b)

@@ -75,6 +75,11 @@ SLOW = {  # file -> its tests that take half a second or more (measured with --d
         "test_hostile_labels_are_escaped_in_every_frame",
     ),
     "tests/test_engine/views/drawing/test_render.py": ("test_a_layout_that_takes_too_long_is_stopped",),
+    "tests/test_engine/views/test_explorable.py": (
+        "test_explain_in_the_page_equals_explain_on_random_graphs",
+        "test_jupyter_shows_the_page_inline_with_a_png",
+        "test_seed000_page_has_the_bias_slider_and_the_curve",
+    ),
     "tests/test_engine/views/test_quizzing.py": (
         "test_page_in_a_browser",
         "test_page_reader_agrees_on_random_formulas",

@@ -190,3 +190,17 @@ def test_code_prints_a_formula_as_python(capsys):
     assert code == 0
     assert "def forward_backward(x, w, b):" in out
     assert "    g_x += g_n1 * w  # step 4: ∂n1/∂x = w" in out
+
+
+def test_explorable_writes_a_page_of_the_formula(capsys, tmp_path):
+    """--explorable writes the formula's explorable page, a field per name, even without system dot."""
+    code, out, _ = run(capsys, "--explorable", "tanh(x*w + b)", "x=0.5", "w=-1", "b=0.2", "-o", "page.html")
+    assert code == 0 and "wrote page.html: an explorable page of f = tanh(x*w + b)" in out
+    page = (tmp_path / "page.html").read_text(encoding="utf-8")
+    assert all(f'data-leaf="{name}"' in page for name in "xwb") and 'data-node="f" data-data=' in page
+
+
+def test_explorable_needs_an_html_output(capsys):
+    """--explorable with an output that is not .html is a usage error (exit status 2)."""
+    code, _, err = run(capsys, "--explorable", "x*w", "x=1", "w=2", "-o", "page.svg")
+    assert code == 2 and "name the explorable page .html" in err

@@ -226,3 +226,12 @@ def test_layers_prints_the_layer_view_under_the_table(steps_only, capsys):
     assert "δ^(2) = ∂E/∂a^(2) ⊙ σ′(z^(2))" in section and all(d in section for d in delta2)
     assert "[11+20]" in section and "⎡w5 w6⎤" in section  # ∂E/∂b2 sums steps 11 and 20; W^(2)'s scalars
     assert "Layer form" not in run(capsys)  # only when asked
+
+
+def test_explorable_writes_seed002s_page(steps_only, capsys, tmp_path):
+    """--explorable FILE also writes seed 002's explorable page, a field per parameter."""
+    path = tmp_path / "seed002.html"
+    out = run(capsys, "--explorable", str(path))
+    assert f"written to {path}" in out
+    page = path.read_text(encoding="utf-8")
+    assert all(f'data-leaf="{name}"' in page for name in ("w1", "w5", "b2"))

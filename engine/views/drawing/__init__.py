@@ -42,10 +42,11 @@ from ...record import fresh
 from ...record.tracing import Trace, record
 from ...value import Value
 from ...vocab import fmt
-from ._base import CollapsedWarning, Drawing, highlights, scope_title
+from ._base import CollapsedWarning, Drawing, caption_line, highlights, scope_title
 from ._collapsed import collapsed
 from ._full import full
 from ._layout import lay_out
+from ._player import slim_svg
 from ._state import Scene, cached
 from .options import FULL_LIMIT, DrawOptions, make
 
@@ -212,6 +213,27 @@ def scene_of(t: Trace, options: DrawOptions, order: list | None = None, explanat
     key = ("layout", options.rankdir, edge_labels, options.digits)
     shared = cached(t, key, layout) if whole else layout()
     return Scene(shared, options, marked, t, t.locals(), explanation)
+
+
+def whole_pass(t: Trace, options: DrawOptions) -> tuple:
+    """The layout of ``t``'s frames and its state after the whole pass, no step marked: ``(layout,
+    state, picture)``, ``picture(layout, state)`` drawing them. A page that redraws the numbers
+    itself (``engine.explorable``) starts from these (a state is data: it may give the cells other
+    attributes, and ``layout.edges[k]`` is the k-th edge written)."""
+    from dataclasses import replace
+
+    scene = cached(t, options, lambda: scene_of(t, options))
+    last = scene.frame(t.steps[-1].number if t.steps else 0)
+    grad = {v: ("", text) for v, (_, text) in last.grad.items()}
+    caption = caption_line(scene.lines["still"], False)  # the legend of a drawing after the pass
+    state = replace(last, grad=grad, outline={}, edges=scene.looks, caption=caption, step=None)
+    return scene.layout, state, full
+
+
+def slimmed(svg: str, scale: float = 1.0) -> str:
+    """Graphviz SVG fit to be inlined in a page (the HTML player's slim_svg): no prolog, comments,
+    titles, ids or default attributes, coordinates to 0.1 pt; attributes it does not know are kept."""
+    return slim_svg(svg, scale)
 
 
 def _check_size(order):
