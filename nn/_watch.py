@@ -456,7 +456,7 @@ PAGE_SCRIPT = """
   play.onclick = function () {
     if (timer) { stop(); return; }
     if (now >= frames - 1) show(0);
-    play.textContent = "\\u23f8 pause";
+    play.textContent = "\\u275a\\u275a pause";
     timer = setTimeout(tick, D.duration);
   };
   slider.oninput = function () { stop(); show(parseInt(slider.value, 10)); };
