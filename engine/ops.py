@@ -29,6 +29,7 @@ import keyword
 import math
 import numbers
 import operator
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
@@ -67,6 +68,10 @@ class Op:
     # (input names, k) -> text, or None). () or a missing entry: the code calls the row's own functions.
     # An n-ary row has (forward, partials): partials a function (input names, index) -> text.
     code: tuple = ()
+    # How engine.codegen(language="js") writes the row as JavaScript: the same shape as ``code``, in
+    # the same names, each entry the same arithmetic in the same order (JavaScript's Math, and the
+    # functions of JS_FUNCTIONS for the rows' own, such as sigmoid). () : the row has no JavaScript form.
+    js: tuple = ()
 
     def bind(self, k: float) -> "Op":
         """This op with its last input fixed to the number ``k`` (``x * 2`` is mul by 2).
@@ -496,6 +501,163 @@ def _powk_partial_code(names, k):  # k * a**(k - 1), with k - 1 worked out as _p
 _POWK_CODE = (_powk_code, _powk_partial_code)
 
 
+# The rows' JavaScript (engine.codegen(language="js")): the same floats as the Python, in the same order.
+# Python's sum() adds floats left to right before 3.12 and compensates for rounding from 3.12 on; the
+# JavaScript does what this Python does, so the two programs agree.
+PLAIN_SUM = sum((1.0, 1e100, 1.0, -1e100), 0.0) == 0.0
+
+
+def js_number(k: float) -> str:
+    """A bound constant as generated JavaScript writes it: ``2`` for 2.0, ``(-0.5)``, else its repr."""
+    k = float(k)
+    if k == int(k) and -(2**53) < k < 2**53 and math.copysign(1.0, k) > 0:
+        return str(int(k))
+    if k == int(k) and -(2**53) < k < 0:
+        return f"({int(k)})"
+    return code_literal(k)
+
+
+def _sum_js(names, k):  # 0.0 + x_1 + ... + x_n, as the row's sum(xs, 0.0) adds
+    return " + ".join(["0.0", *names]) if PLAIN_SUM else f"pysum([{', '.join(names)}], 0.0)"
+
+
+def _dot_js(names, k):  # b + w_1 * x_1 + ... + w_n * x_n, in _dot's order
+    n = len(names) // 2
+    terms = [f"{w} * {x}" for w, x in zip(names[:n], names[n : 2 * n])]
+    start = names[-1] if len(names) % 2 else "0.0"
+    return " + ".join([start, *terms]) if PLAIN_SUM else f"pysum([{', '.join(terms)}], {start})"
+
+
+def _powk_js(names, k):  # a ** k: JavaScript's ** is pow, as Python's float ** (no complex numbers: NaN)
+    return f"{names[0]} ** {js_number(k)}"
+
+
+def _powk_partial_js(names, k):  # k * a**(k - 1), k - 1 worked out as _powk_partials does
+    if float(k) == 0:
+        return "0.0"
+    if float(k) - 1 == 1:
+        return f"{js_number(k)} * {names[0]}"
+    return f"{js_number(k)} * {names[0]} ** {js_number(float(k) - 1)}"
+
+
+def _logsumexp_js(names, k):
+    return f"logsumexp([{', '.join(names)}])"
+
+
+def _logsumexp_partial_js(names, index):
+    return f"softmax([{', '.join(names)}])[{index}]"
+
+
+# The functions the rows' JavaScript calls besides Math's: each the Python of its row, step for step.
+JS_FUNCTIONS = {
+    "sigmoid": """\
+function sigmoid(a) {  // as the sigmoid row: 1 / (1 + e^-a), or e^a / (1 + e^a) below 0 (no overflow)
+  if (a >= 0.0) return 1.0 / (1.0 + Math.exp(-a));
+  const e = Math.exp(a);
+  return e / (1.0 + e);
+}""",
+    "softplus": """\
+function softplus(a) {  // as the softplus row: max(a, 0) + log(1 + e^-|a|)
+  return (a > 0.0 ? a : 0.0) + Math.log1p(Math.exp(-Math.abs(a)));
+}""",
+    "pysum": (
+        """\
+function pysum(xs, start) {  // Python's sum(xs, start) of floats: left to right
+  let s = start;
+  for (const x of xs) s += x;
+  return s;
+}"""
+        if PLAIN_SUM
+        else """\
+function pysum(xs, start) {  // Python's sum(xs, start) of floats: Neumaier's compensated sum
+  let s = start, c = 0.0;
+  for (const x of xs) {
+    const t = s + x;
+    c += Math.abs(s) >= Math.abs(x) ? s - t + x : x - t + s;
+    s = t;
+  }
+  return c !== 0.0 && Number.isFinite(c) ? s + c : s;
+}"""
+    ),
+    "fsum": """\
+function fsum(xs) {  // Python's math.fsum: the sum correctly rounded (Shewchuk's partials)
+  const p = [];
+  for (let x of xs) {
+    let i = 0;
+    for (let j = 0; j < p.length; j++) {
+      let y = p[j];
+      if (Math.abs(x) < Math.abs(y)) [x, y] = [y, x];
+      const hi = x + y;
+      const lo = y - (hi - x);
+      if (lo !== 0.0) p[i++] = lo;
+      x = hi;
+    }
+    p.length = i;
+    if (x !== 0.0) p.push(x);
+  }
+  let n = p.length, hi = 0.0, lo = 0.0;
+  if (n > 0) {
+    hi = p[--n];
+    while (n > 0) {
+      const x = hi, y = p[--n];
+      hi = x + y;
+      lo = y - (hi - x);
+      if (lo !== 0.0) break;
+    }
+    if (n > 0 && ((lo < 0.0 && p[n - 1] < 0.0) || (lo > 0.0 && p[n - 1] > 0.0))) {
+      const y = lo * 2.0, x = hi + y;
+      if (y === x - hi) hi = x;
+    }
+  }
+  return hi;
+}""",
+    "logsumexp": """\
+function logsumexp(xs) {  // as the logsumexp row: log Σ e^(x_i - m) + m, m the largest x
+  let m = xs[0];
+  for (const x of xs) if (x > m) m = x;
+  if (m - m !== 0.0) return m;
+  return m + Math.log(fsum(xs.map((x) => Math.exp(x - m))));
+}""",
+    "softmax": """\
+function softmax(xs) {  // logsumexp's partials, as its rule: e^(x_i - m) / Σ_j e^(x_j - m)
+  let m = xs[0];
+  for (const x of xs) if (x > m) m = x;
+  const e = xs.map((x) => Math.exp(x - m));
+  const total = pysum(e.slice(1), e[0]);
+  return e.map((p) => p / total);
+}""",
+}
+# What a row's JavaScript text may call: these, and Math's functions.
+JS_MATH = frozenset(
+    "abs exp log sqrt tanh sin cos tan atan sinh cosh log1p expm1 pow max min floor ceil sign".split()
+)
+_JS_TOKEN = re.compile(
+    r"\s+|(?P<math>Math\.[a-z0-9]+)|(?P<name>[A-Za-z_]\w*)|(?P<number>\d+(\.\d*)?([eE][+-]?\d+)?)"
+    r"|\*\*|[=!]==?|<=|>=|&&|\|\||[-+*/()?:<>!,]"
+)
+
+
+def check_js(op: "Op", entry: str) -> None:
+    """Refuse a row's JavaScript text that is not plain arithmetic on its inputs (a ValueError)."""
+    allowed = {*op.inputs, "out", *JS_FUNCTIONS}
+    position = 0
+    while position < len(entry):
+        m = _JS_TOKEN.match(entry, position)
+        bad = (
+            m is None
+            or (m["math"] and m["math"][5:] not in JS_MATH)
+            or (m["name"] and m["name"] not in allowed)
+            or (m.group(0) in ("==", "!="))
+        )
+        if bad:
+            raise ValueError(
+                f"{op.name}: the JavaScript text {entry!r} may use only its inputs, out, numbers, arithmetic, "
+                "comparisons (===, !==, <, ...), ?: and Math's or engine.ops.JS_FUNCTIONS' functions"
+            )
+        assert m is not None
+        position = m.end()
+
+
 def _powk_guard(k):  # what a ** k needs of a to be smooth
     if k == int(k):
         return (None,) if k >= 0 else ("nonzero",)  # a polynomial, or 1/a^n
@@ -522,7 +684,7 @@ GRID = tuple(sorted({s * i * 0.25 for i in range(13) for s in (1, -1)}, key=lamb
 #   display      symbol (drawings, traces), formulas (the text of each partial),
 #                text (how a formula prints it), formula_at (the text for input i of n)
 #   test domain  domain, guard, constants: where random tests may evaluate it
-#   code         code: how engine.codegen writes it as Python
+#   code         code: how engine.codegen writes it as Python; js: the same as JavaScript
 _TABLE = [
     Op(  # a + b: each input moves the sum one for one
         name="add",
@@ -533,6 +695,7 @@ _TABLE = [
         formulas=("1", "1"),
         text=infix("+", 1),
         code=("a + b", "1", "1"),  # code
+        js=("a + b", "1", "1"),  # JavaScript
     ),
     Op(  # a * b: each input's slope is the other input
         name="mul",
@@ -543,6 +706,7 @@ _TABLE = [
         formulas=("b", "a"),
         text=infix("*", 2),
         code=("a * b", "b", "a"),  # code
+        js=("a * b", "b", "a"),  # JavaScript
     ),
     Op(  # -a
         name="neg",
@@ -553,6 +717,7 @@ _TABLE = [
         formulas=("-1",),
         text=lambda o, k: (f"-{_wrap(o[0], ATOM)}", 3),
         code=("-a", "-1"),  # code
+        js=("-a", "-1"),  # JavaScript
     ),
     Op(  # a + k, k a plain number bound into the node
         name="addk",
@@ -564,6 +729,7 @@ _TABLE = [
         text=_addk_text,
         constants=GRID,  # test domain
         code=("a + k", "1"),  # code
+        js=("a + k", "1"),  # JavaScript
     ),
     Op(  # a * k: the slope is k
         name="mulk",
@@ -575,6 +741,7 @@ _TABLE = [
         text=infix("*", 2),
         constants=GRID,  # test domain
         code=("a * k", "k"),  # code
+        js=("a * k", "k"),  # JavaScript
     ),
     Op(  # Σ x_i, any number of inputs: one node, each slope 1
         name="sum",
@@ -585,6 +752,7 @@ _TABLE = [
         formulas=("1",),
         text=lambda o, k: (f"sum([{', '.join(t for t, _ in o)}])", ATOM),
         code=(_sum_code,),  # code
+        js=(_sum_js,),  # JavaScript
     ),
     Op(  # z = w·x + b, a neuron's weighted sum as one node
         name="dot",
@@ -597,6 +765,7 @@ _TABLE = [
         formula_at=_dot_formula,
         domain=(Interval(-3.0, 3.0),),  # test domain
         code=(_dot_code,),  # code
+        js=(_dot_js,),  # JavaScript
     ),
     Op(  # a / b
         name="div",
@@ -609,6 +778,7 @@ _TABLE = [
         domain=(R, R_NONZERO),  # test domain
         guard=(None, "nonzero"),
         code=("a / b", "1 / b", "-out / b"),  # code
+        js=("a / b", "1 / b", "-out / b"),  # JavaScript
     ),
     Op(  # a / k
         name="divk",
@@ -621,6 +791,7 @@ _TABLE = [
         domain=(R, R_NONZERO),  # test domain
         constants=tuple(k for k in GRID if abs(k) >= 0.5),
         code=("a / k", "1 / k"),  # code
+        js=("a / k", "1 / k"),  # JavaScript
     ),
     Op(  # a ** k, the exponent a plain number (x ** 2)
         name="powk",
@@ -637,6 +808,7 @@ _TABLE = [
         guard=_powk_guard,
         constants=(2.0, 3.0, 1.0, 0.0, -1.0, -2.0, 0.5, 1.5, -0.5),
         code=_POWK_CODE,  # code
+        js=(_powk_js, _powk_partial_js),  # JavaScript
     ),
     Op(  # a ** b, both Values: needs a > 0 for the slope in b
         name="pow",
@@ -653,6 +825,11 @@ _TABLE = [
             "0.0 if a == 0.0 and b == 0.0 else b * a ** (b - 1)",
             "out * log(a) if a != 0.0 else 0.0",  # log raises for a < 0, as the rule does
         ),
+        js=(  # JavaScript
+            "a ** b",
+            "a === 0 && b === 0 ? 0.0 : b * a ** (b - 1)",
+            "a !== 0 ? out * Math.log(a) : 0.0",
+        ),
     ),
     Op(  # e^a: its own slope
         name="exp",
@@ -662,6 +839,7 @@ _TABLE = [
         symbol="exp",  # display
         formulas=("out",),
         code=("exp(a)", "out"),  # code
+        js=("Math.exp(a)", "out"),  # JavaScript
     ),
     Op(  # log a, a > 0
         name="log",
@@ -673,6 +851,7 @@ _TABLE = [
         domain=(POSITIVE,),  # test domain
         guard=("positive",),
         code=("log(a)", "1 / a"),  # code
+        js=("Math.log(a)", "1 / a"),  # JavaScript
     ),
     Op(  # √a, a >= 0
         name="sqrt",
@@ -684,6 +863,7 @@ _TABLE = [
         domain=(POSITIVE,),  # test domain
         guard=("positive",),
         code=("sqrt(a)", "0.5 / out"),  # code
+        js=("Math.sqrt(a)", "0.5 / out"),  # JavaScript
     ),
     Op(  # tanh a: the slope from the output, 1 - out²
         name="tanh",
@@ -693,6 +873,7 @@ _TABLE = [
         symbol="tanh",  # display
         formulas=("1 - out**2",),
         code=("tanh(a)", "1 - out * out"),  # code
+        js=("Math.tanh(a)", "1 - out * out"),  # JavaScript
     ),
     Op(  # σ(a) = 1 / (1 + e^-a): the slope from the output
         name="sigmoid",
@@ -703,6 +884,7 @@ _TABLE = [
         formulas=("out * (1 - out)",),
         domain=(Interval(-8.0, 8.0),),  # test domain
         code=("sigmoid(a)", "out * (1 - out)"),  # code
+        js=("sigmoid(a)", "out * (1 - out)"),  # JavaScript
     ),
     Op(  # max(a, 0): slope 1 above 0, else 0
         name="relu",
@@ -714,6 +896,7 @@ _TABLE = [
         domain=(Interval(0.01, 5.0, signed=True),),  # test domain
         guard=("nonzero",),
         code=("a if a > 0.0 else 0.0", "1.0 if a > 0 else 0.0"),  # code
+        js=("a > 0.0 ? a : 0.0", "a > 0 ? 1.0 : 0.0"),  # JavaScript
     ),
     Op(  # sin a
         name="sin",
@@ -723,6 +906,7 @@ _TABLE = [
         symbol="sin",  # display
         formulas=("cos(a)",),
         code=("sin(a)", "cos(a)"),  # code
+        js=("Math.sin(a)", "Math.cos(a)"),  # JavaScript
     ),
     Op(  # cos a
         name="cos",
@@ -732,6 +916,7 @@ _TABLE = [
         symbol="cos",  # display
         formulas=("-sin(a)",),
         code=("cos(a)", "-sin(a)"),  # code
+        js=("Math.cos(a)", "-Math.sin(a)"),  # JavaScript
     ),
     Op(  # k - a
         name="rsubk",
@@ -743,6 +928,7 @@ _TABLE = [
         text=prefix("-", 1),
         constants=GRID,  # test domain
         code=("k - a", "-1"),  # code
+        js=("k - a", "-1"),  # JavaScript
     ),
     Op(  # k / a
         name="rdivk",
@@ -756,6 +942,7 @@ _TABLE = [
         guard=("nonzero",),
         constants=GRID,
         code=("k / a", "-out / a"),  # code
+        js=("k / a", "-out / a"),  # JavaScript
     ),
     Op(  # k ** a, the base a plain number
         name="rpowk",
@@ -768,6 +955,7 @@ _TABLE = [
         domain=(Interval(-3.0, 3.0), Interval(0.2, 4.0)),  # test domain
         constants=(2.0, 0.5, 3.0, 1.5),
         code=(None, "out * log(k) if k != 0.0 else 0.0"),  # code
+        js=("k ** a", "k !== 0 ? out * Math.log(k) : 0.0"),  # JavaScript
     ),
     # abs: slope sign(a), 0 at the kink a == 0 (as torch.abs). maximum/minimum: at a tie a == b each
     # input gets 1/2 (as torch.maximum/torch.minimum), which is also what a central difference gives there.
@@ -781,6 +969,7 @@ _TABLE = [
         domain=(Interval(0.01, 5.0, signed=True),),  # test domain
         guard=("nonzero",),
         code=("abs(a)", "1.0 if a > 0 else -1.0 if a < 0 else 0.0"),  # code
+        js=("Math.abs(a)", "a > 0 ? 1.0 : a < 0 ? -1.0 : 0.0"),  # JavaScript
     ),
     Op(  # the larger of a and b
         name="maximum",
@@ -795,6 +984,11 @@ _TABLE = [
             "maximum(a, b)",
             "1.0 if a > b else 0.5 if a == b else 0.0",
             "1.0 if b > a else 0.5 if a == b else 0.0",
+        ),
+        js=(  # JavaScript
+            "b > a ? b : a",
+            "a > b ? 1.0 : a === b ? 0.5 : 0.0",
+            "b > a ? 1.0 : a === b ? 0.5 : 0.0",
         ),
     ),
     Op(  # the smaller of a and b
@@ -811,6 +1005,11 @@ _TABLE = [
             "1.0 if a < b else 0.5 if a == b else 0.0",
             "1.0 if b < a else 0.5 if a == b else 0.0",
         ),
+        js=(  # JavaScript
+            "b < a ? b : a",
+            "a < b ? 1.0 : a === b ? 0.5 : 0.0",
+            "b < a ? 1.0 : a === b ? 0.5 : 0.0",
+        ),
     ),
     # leaky_relu(a, k): the slope k for a <= 0 is bound like a constant (x.leaky_relu(0.01));
     # at 0 the slope is k, as torch's
@@ -825,6 +1024,7 @@ _TABLE = [
         guard=("nonzero",),
         constants=(0.01, 0.1, 0.2),
         code=("a if a > 0.0 else k * a", "1.0 if a > 0 else k"),  # code
+        js=("a > 0.0 ? a : k * a", "a > 0 ? 1.0 : k"),  # JavaScript
     ),
     Op(  # log(1 + e^a), a smooth ReLU
         name="softplus",
@@ -835,6 +1035,7 @@ _TABLE = [
         formulas=("sigmoid(a)",),
         domain=(Interval(-20.0, 20.0),),  # test domain
         code=("softplus(a)", "sigmoid(a)"),  # code
+        js=("softplus(a)", "sigmoid(a)"),  # JavaScript
     ),
     Op(  # log(1 + a), exact near a = 0
         name="log1p",
@@ -846,6 +1047,7 @@ _TABLE = [
         domain=(Interval(-0.95, 50.0),),  # test domain
         guard=((-1.0, math.inf),),
         code=("log1p(a)", "1 / (1 + a)"),  # code
+        js=("Math.log1p(a)", "1 / (1 + a)"),  # JavaScript
     ),
     Op(  # e^a - 1, exact near a = 0
         name="expm1",
@@ -855,6 +1057,7 @@ _TABLE = [
         symbol="expm1",  # display
         formulas=("out + 1",),
         code=("expm1(a)", "out + 1"),  # code
+        js=("Math.expm1(a)", "out + 1"),  # JavaScript
     ),
     Op(  # tan a
         name="tan",
@@ -866,6 +1069,7 @@ _TABLE = [
         domain=(Interval(-1.4, 1.4),),  # test domain
         guard=((-math.pi / 2, math.pi / 2),),
         code=("tan(a)", "1 + out * out"),  # code
+        js=("Math.tan(a)", "1 + out * out"),  # JavaScript
     ),
     Op(  # atan a
         name="atan",
@@ -875,6 +1079,7 @@ _TABLE = [
         symbol="atan",  # display
         formulas=("1 / (1 + a**2)",),
         code=("atan(a)", "1 / (1 + a * a)"),  # code
+        js=("Math.atan(a)", "1 / (1 + a * a)"),  # JavaScript
     ),
     Op(  # sinh a
         name="sinh",
@@ -884,6 +1089,7 @@ _TABLE = [
         symbol="sinh",  # display
         formulas=("cosh(a)",),
         code=("sinh(a)", "cosh(a)"),  # code
+        js=("Math.sinh(a)", "Math.cosh(a)"),  # JavaScript
     ),
     Op(  # cosh a
         name="cosh",
@@ -893,6 +1099,7 @@ _TABLE = [
         symbol="cosh",  # display
         formulas=("sinh(a)",),
         code=("cosh(a)", "sinh(a)"),  # code
+        js=("Math.cosh(a)", "Math.sinh(a)"),  # JavaScript
     ),
     Op(  # log Σ e^x_i, any number of inputs, stable at any size
         name="logsumexp",
@@ -904,6 +1111,7 @@ _TABLE = [
         text=lambda o, k: (f"logsumexp([{', '.join(t for t, _ in o)}])", ATOM),
         formula_at=lambda i, n: f"exp(x_{i + 1} - out)",
         code=(_logsumexp_code, _logsumexp_partial_code),  # code
+        js=(_logsumexp_js, _logsumexp_partial_js),  # JavaScript
     ),
 ]
 # fmt: on
@@ -958,6 +1166,13 @@ def check_row(op: "Op") -> None:
         raise ValueError(f"{op.name}: the symbol and formulas are one-line texts, not {texts!r}")
     allowed = {*inputs, "out", *(i[:-2] for i in inputs), *code_functions(), op.name}
     # engine.codegen writes an n-ary row's partials from its formulas: those are code too
+    if not isinstance(op.js, tuple):
+        raise ValueError(f"{op.name}: js is a tuple of JavaScript texts (or functions), not {op.js!r}")
+    for entry in op.js:
+        if isinstance(entry, str):
+            check_js(op, entry)
+        elif not callable(entry):
+            raise ValueError(f"{op.name}: each js entry is a JavaScript text or a function, not {entry!r}")
     for entry in (*op.code, *(op.formulas if op.is_nary else ())):
         if not isinstance(entry, str):
             continue

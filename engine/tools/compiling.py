@@ -56,6 +56,7 @@ from typing import Any
 from .. import ops, vocab, walks
 from .._nodes import as_float
 from ..numbers import is_real, real
+from ..ops import is_name
 from ..record.steps import check_root
 
 FUNCTION = "forward_backward"  # the generated function's name
@@ -64,6 +65,15 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}\Z")  # ASCII only: no two
 _TEMPLATE = re.compile(r"\b(out|a|b|k)\b")
 # Names the generated code uses itself (here and in nn's compiled training): never a node's name.
 RESERVED = frozenset(dir(builtins)) | {FUNCTION, "RULES", "params", "rows", "targets", "losses", "outputs"}
+# What generated JavaScript may not name a node: its keywords, the globals it uses and its functions.
+JS_RESERVED = frozenset(
+    """break case catch class const continue debugger default delete do else enum export extends false
+    finally for function if implements import in instanceof interface let new null package private
+    protected public return static super switch this throw true try typeof var void while with yield
+    await arguments eval undefined NaN Infinity Math Number Object Array JSON globalThis window
+    document console local data grad value grads""".split()
+) | set(ops.JS_FUNCTIONS)
+LANGUAGES = ("python", "js")
 
 
 class Source(str):
@@ -215,6 +225,49 @@ def partial_code(node: Any, index: int, names: dict) -> str:
     return f"RULES[{op.name!r}].partials({_call_args(node, names, names[node])})[{index}]"
 
 
+def _js_entry(node: Any, index: int, names: dict) -> str:
+    """Entry ``index`` of the row's ``js`` (0 the forward, 1 + i ∂out/∂input i) filled in for ``node``."""
+    op = row(node)
+    if op.is_nary and index > 0 and len(op.js) == 1:  # ∂out/∂x_i an input or 1, as in Python
+        return vocab.formula(node, index - 1, names)
+    if op.is_nary and index > 0 and len(op.js) > 1:  # (input names, index) -> text
+        return op.js[1]([names[p] for p in node.parents], index - 1)
+    entry = op.js[index] if len(op.js) > index else None
+    text = None
+    if callable(entry):
+        text = entry([names[p] for p in node.parents], op.constant)
+    elif isinstance(entry, str):
+        shown = dict(zip(op.inputs, (names[p] for p in node.parents)))
+        shown["out"] = names[node]
+        if op.constant is not None:
+            shown["k"] = literal(op.constant)
+        text = _TEMPLATE.sub(lambda m: shown[m.group(1)], entry)
+    if text is None:
+        what = "forward" if index == 0 or op.is_nary else f"∂out/∂{op.inputs[index - 1]}"
+        raise ValueError(
+            f"{vocab.describe(node)} was made by the {op.name!r} row, which has no JavaScript {what} (the "
+            "row's js field); give the row js=(forward, partial, ...) or generate Python (language='python')"
+        )
+    return text
+
+
+def js_forward_code(node: Any, names: dict) -> str:
+    """The JavaScript text of ``node``'s forward, from its row's ``js``: ``w1 * x1``, ``sigmoid(zH1)``."""
+    return _js_entry(node, 0, names)
+
+
+def js_partial_code(node: Any, index: int, names: dict) -> str:
+    """The JavaScript text of ∂node/∂parent[index], from its row's ``js``: ``outY1 * (1 - outY1)``."""
+    return _js_entry(node, 1 + index, names)
+
+
+def check_language(language: object) -> str:
+    """``language`` if it is one generated code is written in ("python", "js"), else a clear ValueError."""
+    if language not in LANGUAGES:
+        raise ValueError(f"generated code is written in 'python' or 'js' (JavaScript), not {language!r}")
+    return str(language)
+
+
 def accumulate(grad: str, upstream: str, local: str, assign: bool = False) -> str:
     """``grad += upstream * local`` as code (``+= upstream`` for a local of 1, ``-=`` for -1)."""
     if local in ("1", "-1"):
@@ -245,7 +298,11 @@ class Program:
         first_assigns: bool = False,
         reserved: Iterable[str] = (),
         guard: int | None = None,
+        language: str = "python",
     ) -> None:
+        self.language = check_language(language)
+        if language == "js":
+            reserved = [*reserved, *JS_RESERVED]
         check_root(root)
         inputs = list(inputs)
         for v in inputs:
@@ -262,9 +319,12 @@ class Program:
         self.names = code_names(root, reserved, inputs)  # inputs the root does not use: named too
         names, is_input = self.names, set(map(id, inputs))
         self.forward = []
+        js = language == "js"
+        forward, partial = (js_forward_code, js_partial_code) if js else (forward_code, partial_code)
+        self.partial = partial
         for node in order:
             if node.parents:
-                self.forward.append((node, f"{names[node]} = {forward_code(node, names)}"))
+                self.forward.append((node, f"{names[node]} = {forward(node, names)}"))
             elif id(node) not in is_input:
                 if not is_real(node.data):
                     raise ValueError(
@@ -284,13 +344,15 @@ class Program:
         for node in interior:
             counts[node] = sum(1 for p in node.parents if id(p) in needs)
         self.steps, seen, number, late = [], set(), 0, []
+        self.locals: dict = {}  # step number -> its local derivative's code text
         for node in reversed(interior):  # as engine.backward.backprop takes them
             guarded = guard is not None and counts[node] >= guard
             for index, parent in enumerate(node.parents):
                 number += 1
                 if id(parent) not in needs:
                     continue
-                local = partial_code(node, index, names)
+                local = partial(node, index, names)
+                self.locals[number] = local
                 assign = first_assigns and bool(parent.parents) and parent not in seen and not guarded
                 if first_assigns and parent.parents and parent not in seen and guarded:
                     late.append(parent)  # its first term may be skipped: it starts at 0 instead
@@ -342,22 +404,24 @@ class Program:
         return lines
 
 
-def wrap(line: str, indent: str, comment: str | None = None) -> list:
+def wrap(line: str, indent: str, comment: str | None = None, marker: str = "#", end: str = "") -> list:
     """``line`` (code without its indent) as lines of at most WIDTH characters.
 
     A long line is broken after commas inside brackets; a comment that does not fit
-    goes on its own line above.
+    goes on its own line above. ``marker`` starts a comment (``//`` in JavaScript) and
+    ``end`` ends the statement (``;``).
     """
-    full = f"{indent}{line}  # {comment}" if comment else f"{indent}{line}"
+    full = f"{indent}{line}{end}  {marker} {comment}" if comment else f"{indent}{line}{end}"
     if len(full) <= WIDTH:
         return [full]
-    out = [f"{indent}# {comment}"] if comment else []
-    if len(indent) + len(line) <= WIDTH:
-        return [*out, indent + line]
+    out = [f"{indent}{marker} {comment}"] if comment else []
+    if len(indent) + len(line) + len(end) <= WIDTH:
+        return [*out, indent + line + end]
     head, eq, rhs = line.partition(" = ")
     long_sum = bool(eq) and " + " in rhs and "(" not in rhs  # b1 + w1 * x1 + ...: broken before a +
     if long_sum:
         line = f"{head} = ({rhs})"
+    line += end
     pieces, depth, start = [], 0, 0
     for i, ch in enumerate(line):
         if ch in "([{":
@@ -382,15 +446,124 @@ def wrap(line: str, indent: str, comment: str | None = None) -> list:
     return out
 
 
-def codegen(root: Any, inputs: Iterable[Any], gradient: float = 1.0) -> Source:
+def codegen(root: Any, inputs: Iterable[Any], gradient: float = 1.0, language: str = "python") -> Source:
     """Python source of ``forward_backward(*inputs)`` -> (root's value, (∂root/∂input, ...)).
 
     One line per node of the forward pass, then one per chain-rule step in the order
     ``backward_steps(root)`` takes them, each commented with its step number and local
     derivative; names as the trace names nodes (see :func:`code_names`). ``gradient``
     seeds ∂root/∂root. Deterministic: the same graph gives the same text.
+
+    ``language="js"`` writes the same program as JavaScript, from the rows' ``js``
+    fields: ``function forward_backward(...)`` returning ``[value, [∂root/∂input, ...]]``,
+    the same names, lines and arithmetic in the same order (a row with no JavaScript form
+    is refused with a ValueError). A label that is a JavaScript word (``this``, ``Math``)
+    is renamed n<k> there.
     """
+    if check_language(language) == "js":
+        return _js_source(Program(root, inputs, language="js"), gradient)
     return _source(Program(root, inputs), gradient)
+
+
+def _js_comment(text: str) -> str:
+    """A comment's text that cannot end its line early (U+2028/2029 end a line in JavaScript)."""
+    return text.replace("\u2028", " ").replace("\u2029", " ")
+
+
+def _js_functions(text: str) -> list[str]:
+    """The definitions of the JS_FUNCTIONS that ``text`` calls, and those they call, each once."""
+    found: dict = {}
+    todo = [text]
+    while todo:
+        for name in re.findall(r"(?<![\w.])([A-Za-z_]\w*)\(", todo.pop()):
+            if name in ops.JS_FUNCTIONS and name not in found:
+                found[name] = ops.JS_FUNCTIONS[name]
+                todo.append(found[name])
+    return [found[name] for name in ops.JS_FUNCTIONS if name in found]  # in the table's order
+
+
+def _js_body(p: "Program", gradient: float, indent: str = "  ") -> list[str]:
+    """The forward and backward lines of a JavaScript program (its function's body, without return)."""
+    from ..backward import check_gradient
+
+    gradient = check_gradient(gradient)
+    r = p.names[p.root]
+    lines = [f"{indent}// forward: one line per node, each after its inputs"]
+    for _, line in p.forward:
+        code, _, comment = line.partition("  # ")
+        lines += wrap(f"const {code}", indent, comment or None, "//", ";")
+    lines.append(f"{indent}// backward: the chain-rule steps, in the order the engine takes them")
+    lines.append(f"{indent}let g_{r} = {gradient!r};  // step 0: ∂{r}/∂{r}")
+    zeros = [f"g_{p.names[n]} = 0.0" for n in p.zeros]
+    current = f"{indent}let"
+    for k, zero in enumerate(zeros):  # let g_a = 0.0, g_b = 0.0, ...; wrapped
+        piece = f" {zero}{';' if k == len(zeros) - 1 else ','}"
+        if len(current) + len(piece) > WIDTH and current.strip() != "let":
+            lines.append(current)
+            current = f"{indent}   "
+        current += piece
+    if zeros:
+        lines.append(current)
+    for _, _, _, line, comment, _ in p.steps:
+        lines += wrap(line, indent, _js_comment(comment), "//", ";")
+    return lines
+
+
+def _js_source(p: "Program", gradient: float) -> Source:
+    names, r = p.names, p.names[p.root]
+    body = _js_body(p, gradient)
+    lines = [
+        f"// {r} and its gradients: a line per node, then one per chain-rule step (engine.codegen).",
+        "",
+    ]
+    for definition in _js_functions("\n".join(body)):
+        lines += [definition, ""]
+    lines += wrap(f"function {FUNCTION}({', '.join(names[v] for v in p.inputs)}) {{", "")
+    lines += body
+    grads = ", ".join(f"g_{names[v]}" for v in p.inputs)
+    lines += wrap(f"return [{r}, [{grads}]]", "  ", None, "//", ";")
+    lines.append("}")
+    return Source("\n".join(lines) + "\n")
+
+
+def js_record(root: Any, inputs: Iterable[Any], nodes: Iterable[Any], name: str = "record") -> str:
+    """JavaScript of ``name(*inputs)``: the whole pass as the engine records it, for a page to redraw.
+
+    It returns ``{value, grads, data, grad, local}``: the root's value, the inputs' gradients,
+    each of ``nodes``' data and gradient (in that order; every node of the graph may be
+    listed) and every chain-rule step's local derivative, ``local[k - 1]`` for step k as
+    ``backward_steps`` numbers them. The same lines as ``codegen(root, inputs,
+    language="js")`` (the locals computed once more, the same floats), so the numbers are
+    those ``backward()`` gives a graph rebuilt at the new inputs.
+    """
+    leaves = [n for n in walks.topological_order(root) if not n.parents]
+    p = Program(root, inputs, wanted=leaves, language="js")
+    if not is_name(name) or name in JS_RESERVED:
+        raise ValueError(f"the function's name is a plain identifier, not {name!r}")
+    names = p.names
+    nodes = list(nodes)
+    missing = [n for n in nodes if n not in names]
+    if missing:
+        raise ValueError(f"{vocab.describe(missing[0])} is not a node of {names[root]}'s graph")
+    body = _js_body(p, 1.0)
+    total = max(p.locals, default=0)
+    local = [p.locals.get(k, "0.0") for k in range(1, total + 1)]
+    lines = []
+    for definition in _js_functions("\n".join(body)):
+        lines += [definition, ""]
+    lines.append(f"function {name}({', '.join(names[v] for v in p.inputs)}) {{")
+    lines += body
+    grad_of = {n: f"g_{names[n]}" for n in p.zeros} | {root: f"g_{names[root]}"}
+    parts = {
+        "value": names[root],
+        "grads": f"[{', '.join(grad_of.get(v, '0.0') for v in p.inputs)}]",
+        "data": f"[{', '.join(names[n] for n in nodes)}]",
+        "grad": f"[{', '.join(grad_of.get(n, '0.0') for n in nodes)}]",
+        "local": f"[{', '.join(local)}]",
+    }
+    lines += wrap(f"return {{{', '.join(f'{k}: {v}' for k, v in parts.items())}}}", "  ", None, "//", ";")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
 
 
 def _source(p, gradient):
@@ -516,6 +689,7 @@ def compile(root: Any, inputs: Iterable[Any], gradient: float = 1.0) -> Compiled
 
 __all__ = [
     "codegen",
+    "js_record",
     "compile",
     "Source",
     "Compiled",
