@@ -71,7 +71,8 @@ class Sample:
             drawing = full(scene.layout, scene.still())
             boxes, edges = _full_boxes(scene.layout)
         self.edges = edges  # (position of the node, index of the parent), per labelled edge
-        self.edge_names = [f"∂{names[order[k]]}/∂{names[order[k].parents[i]]}" for k, i in edges]
+        self.edge_ends = [(names[order[k]], names[order[k].parents[i]]) for k, i in edges]
+        self.edge_names = [f"∂{node}/∂{parent}" for node, parent in self.edge_ends]
         self.pieces, self.slots, self.shown, self.edge_labels = _template(
             drawing.svg(), boxes, self.edge_names
         )
@@ -390,7 +391,10 @@ body{margin:12px;font-family:Helvetica,Arial,sans-serif;font-size:14px}
 .board{position:relative;width:320px;height:320px;border:1px solid #ccc}
 .board img{position:absolute;left:0;top:0;width:100%;height:100%}
 .board svg{position:absolute;left:0;top:0;width:100%;height:100%}
-.curve{width:420px;height:200px;border:1px solid #ccc}
+.curve{width:420px;height:200px;border:1px solid #ccc;max-width:100%}
+.table-panel{flex:1 1 300px;min-width:0}
+.table-panel .watch-table-box{max-height:340px}
+#graph.watch-graph-box{max-height:75vh}
 """
 
 PAGE_SCRIPT = """
@@ -404,7 +408,7 @@ PAGE_SCRIPT = """
   function fmt(x, d) {  // engine.vocab.fmt: d decimals, or d significant digits below 0.01
     x = x + 0;
     if (x === 0 || (Math.abs(x) >= 0.01 && Math.abs(x) < 1e6)) return (x === 0 ? 0 : x).toFixed(d);
-    if (!isFinite(x)) return isNaN(x) ? "nan" : (x > 0 ? "inf" : "-inf");
+    if (!isFinite(x)) return isNaN(x) ? "\u2013" : (x > 0 ? "inf" : "-inf");  // NaN: an edge this graph lacks
     var s = x.toPrecision(d);
     return s.replace(/e([+-])(\\d)$/, "e$10$2");
   }
@@ -421,6 +425,44 @@ PAGE_SCRIPT = """
     hooks[kind].push([t, parseInt(t.getAttribute("data-k"), 10)]);
   });
   var rows = document.querySelectorAll("tr[data-param]");
+  var board = document.getElementById("board"), ring = document.getElementById("watched");
+  var chosen = document.getElementById("chosen"), note = document.getElementById("choose-note");
+  function choose(j) {  // record sample j's pass at every snapshot, with the generated programs
+    var n = D.of[j];
+    if (n < 0) { note.textContent = "sample " + j + ": its graph has no program here"; return; }
+    var run = window.watchPrograms[n], steps = D.steps_of[n], value = params.value;
+    var data = [], grad = [], local = [], loss = [];
+    for (var k = 0; k < frames; k++) {
+      var args = [D.points[j][0], D.points[j][1]].concat(Array.prototype.slice.call(value[k]));
+      var r = run.apply(null, args);
+      data.push(Float64Array.from(r.data));
+      grad.push(Float64Array.from(r.grad));
+      local.push(Float64Array.from(steps.map(function (s) { return s ? r.local[s - 1] : NaN; })));
+      loss.push(r.value);
+    }
+    cols.data = data; cols.grad = grad; cols.local = local; D.loss = loss; D.watch = j;
+    ring.setAttribute("cx", board.querySelector('circle[data-index="' + j + '"]').getAttribute("cx"));
+    ring.setAttribute("cy", board.querySelector('circle[data-index="' + j + '"]').getAttribute("cy"));
+    document.querySelectorAll(".watch-index").forEach(function (e) { e.textContent = String(j); });
+    note.textContent = "";
+    show(now);
+  }
+  if (window.watchPrograms && D.of) {
+    board.style.cursor = "crosshair";
+    chosen.textContent = "click a point to watch it";
+    board.addEventListener("click", function (e) {  // the nearest point to the click
+      var r = board.getBoundingClientRect(), cx = (e.clientX - r.left) / r.width * 100;
+      var cy = (e.clientY - r.top) / r.height * 100, best = -1, dist = Infinity;
+      board.querySelectorAll("circle[data-index]").forEach(function (c) {
+        var dx = parseFloat(c.getAttribute("cx")) - cx, dy = parseFloat(c.getAttribute("cy")) - cy;
+        if (dx * dx + dy * dy < dist) {
+          dist = dx * dx + dy * dy;
+          best = parseInt(c.getAttribute("data-index"), 10);
+        }
+      });
+      if (best >= 0) { stop(); choose(best); }
+    });
+  }
   var timer = null, now = 0;
   function show(k) {
     now = Math.max(0, Math.min(frames - 1, k));
@@ -465,9 +507,71 @@ PAGE_SCRIPT = """
     var to = {ArrowRight: now + 1, ArrowLeft: now - 1, Home: 0, End: frames - 1}[e.key];
     if (to !== undefined) { stop(); show(to); e.preventDefault(); }
   });
+  var fit = document.getElementById("fit"), graph = document.querySelector("#graph svg"), whole = false;
+  var legible = graph.style.width;
+  fit.onclick = function () {  // the whole graph in the page's width, or legible text (it pans)
+    whole = !whole;
+    graph.style.width = whole ? "100%%" : legible;
+    fit.textContent = whole ? "legible size" : "whole graph";
+  };
   show(0);
 })();
 """
+
+
+CHOOSABLE = 10  # most distinct targets (one generated program each) the page lets a click choose among
+
+
+def chooser(snaps: Any, sample: Sample) -> dict | None:
+    """What the page needs to record any sample's pass at each snapshot's weights, in JavaScript:
+    one program per distinct target (the graph of ``loss(model(x), t)`` depends on t: which z_y a
+    cross-entropy picks), written by ``engine.tools.compiling.js_record`` from the engine's own
+    graph of the first row with that target. Each returns the shown nodes' data and grad (in the
+    template's order) and every step's local derivative (``steps`` maps the template's edges to
+    step numbers; 0 for an edge that graph does not have). None when a click cannot choose: the
+    optimizer does not hold exactly the model's parameters (their values are the programs' inputs),
+    too many distinct targets, or code that could not stand in a <script>."""
+    from engine.tools.compiling import js_record
+
+    model, scene = snaps.model, snaps.scene
+    params = model.parameters()
+    if not snaps.same or len(scene.X[0]) != 2:
+        return None
+    first: dict[str, int] = {}
+    for j, t in enumerate(scene.y):
+        first.setdefault(repr(t), j)
+    if len(first) > CHOOSABLE:
+        return None
+    programs, which = [], {}
+    is_param = set(map(id, params))
+    for key, j in first.items():
+        L = snaps.loss_fn(model(list(scene.X[j])), scene.y[j])
+        if not L.label:
+            L.label = "L"
+        order = walks.forward_order(L)
+        names = engine.vocab.names(L)
+        by_name = {names[v]: v for v in order}
+        nodes = [by_name.get(name) for name in sample.names]
+        inputs = [v for v in order if not v.parents and id(v) not in is_param]
+        if any(v is None for v in nodes) or [names[v] for v in inputs] != ["x_1", "x_2"]:
+            continue
+        t = record(L)
+        number = {(s.node, s.index): s.number for s in t.steps}
+        steps = []
+        for node_name, parent_name in sample.edge_ends:
+            node = by_name.get(node_name)
+            at = (
+                [i for i, p in enumerate(node.parents) if names[p] == parent_name] if node is not None else []
+            )
+            steps.append(number.get((node, at[0]), 0) if at else 0)
+        code = js_record(L, inputs + params, nodes, name=f"record{len(programs)}")
+        if "</" in code or "<!--" in code:
+            return None
+        which[key] = len(programs)
+        programs.append({"code": code, "steps": steps})
+    if not programs:
+        return None
+    return {"programs": programs, "of": [which.get(repr(t), -1) for t in scene.y]}
 
 
 def page(history: Any, index: int, duration: float = 0.2) -> str:
@@ -506,7 +610,18 @@ def page(history: Any, index: int, duration: float = 0.2) -> str:
         "data": [pack(f.data) for f in frames], "grad": [pack(f.grad) for f in frames],
         "local": [pack(f.local) for f in frames], "regions": regions, "columns": columns,
         "params": {c: [pack(s[c]) for s in snaps.optimizer] for c in columns},
+        "points": [[float(p[0]), float(p[1])] for p in X],
     }  # fmt: skip
+    choose = chooser(snaps, sample)
+    programs = ""
+    if choose is not None:
+        data["of"] = choose["of"]
+        data["steps_of"] = [p["steps"] for p in choose["programs"]]
+        functions = ", ".join(f"record{n}" for n in range(len(choose["programs"])))
+        codes = "\n".join(p["code"] for p in choose["programs"])
+        programs = (
+            f"<script>var watchPrograms = (function () {{\n{codes}\nreturn [{functions}];\n}})();</script>"
+        )
     w, h = x1 - x0, y1 - y0
     dots = "".join(
         f'<circle cx="{(p[0] - x0) / w * 100:.2f}" cy="{(y1 - p[1]) / h * 100:.2f}" r="1.1" '
@@ -516,7 +631,7 @@ def page(history: Any, index: int, duration: float = 0.2) -> str:
     px, py = X[index]
     ring = (f'<circle id="watched" cx="{(px - x0) / w * 100:.2f}" cy="{(y1 - py) / h * 100:.2f}" r="2.6" '
             'fill="none" stroke="black" stroke-width="0.7"/>')  # fmt: skip
-    board = (f'<div class="board"><img id="regions" alt="decision regions" src="{regions[0]}">'
+    board = (f'<div class="board" id="board"><img id="regions" alt="decision regions" src="{regions[0]}">'
              f'<svg viewBox="0 0 100 100" preserveAspectRatio="none">{dots}{ring}</svg></div>')  # fmt: skip
     loss = list(history.loss) or [0.0]
     top = max(max(loss), 1e-12) * 1.05
@@ -536,22 +651,30 @@ def page(history: Any, index: int, duration: float = 0.2) -> str:
     )
     last = len(frames) - 1
     title = f"sample {index} learns: {history.iterations} updates"
+    said = html.escape(caption(sample)).replace(
+        f"sample {index}", f'sample <span class="watch-index">{index}</span>', 1
+    )
+    heading = html.escape(title).replace(
+        f"sample {index}", f'sample <span class="watch-index">{index}</span>', 1
+    )
     body = (
-        f'<h2>{html.escape(title)}</h2><div class="bar"><button id="play">▶ play</button>'
+        f'<h2>{heading}</h2><div class="bar"><button id="play">▶ play</button>'
         f'<input id="update" type="range" min="0" max="{last}" value="0" aria-label="update">'
         f'<span id="count"></span></div>'
-        f'<div class="top"><div class="panel"><b>decision regions, sample {index} ringed</b>{board}</div>'
-        f'<div class="panel"><b>training loss ({html.escape(scene.what)})</b><br>{curve}</div></div>'
-        f'<div class="watch"><div class="watch-caption">{html.escape(caption(sample))}</div>'
-        f'<div class="watch-box">{svg}</div>'
-        f'<div class="watch-caption">the optimizer, per parameter</div>'
-        '<div class="watch-box watch-table-box" style="max-height:360px">'
-        f"{table(names, snaps.optimizer[0])}</div></div>"
+        '<div class="top"><div class="panel"><b>decision regions, sample '
+        f'<span class="watch-index">{index}</span> ringed</b><br><span id="chosen"></span> '
+        f'<span id="choose-note"></span>{board}</div>'
+        f'<div class="panel"><b>training loss ({html.escape(scene.what)})</b><br>{curve}</div>'
+        '<div class="panel table-panel"><b>the optimizer, per parameter</b>'
+        f'<div class="watch-box watch-table-box">{table(names, snaps.optimizer[0])}</div></div></div>'
+        f'<div class="watch"><div class="watch-caption">{said} <button id="fit">whole graph</button></div>'
+        f'<div class="watch-box watch-graph-box" id="graph">{svg}</div></div>'
     )  # fmt: skip
     script = PAGE_SCRIPT % {"data": script_json(data)}
     head = f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
     return (
-        f"{head}<style>{PAGE_STYLE}{STYLE}</style></head><body>{body}<script>{script}</script></body></html>"
+        f"{head}<style>{PAGE_STYLE}{STYLE}</style></head><body>{body}{programs}<script>{script}</script>"
+        "</body></html>"
     )
 
 

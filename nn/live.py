@@ -121,6 +121,7 @@ class Snapshots:
     loss_fn: Any = None
     names: list[str] = field(default_factory=list)
     optimizer: list[dict[str, list[float]]] = field(default_factory=list)
+    same: bool = False  # the optimizer holds exactly the model's parameters, in its order
 
 
 class Watch:
@@ -154,6 +155,9 @@ class Watch:
                 history.snapshots.model = copy.deepcopy(model)
                 history.snapshots.loss_fn = loss_fn
                 history.snapshots.names = _watch.param_names(optimizer)
+                history.snapshots.same = [id(p) for p in optimizer.params] == [
+                    id(p) for p in model.parameters()
+                ]
             self.keep(0)
 
     def keep(self, step: int) -> None:

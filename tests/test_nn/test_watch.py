@@ -210,11 +210,13 @@ def test_animate_watch_writes_a_gif_of_the_picture_and_the_graph(tmp_path):
 
 
 @pytest.mark.browser
-def test_page_in_chromium_plays_the_samples_training(tmp_path, chromium):
+@pytest.mark.parametrize("hidden, boxes", [((4,), 43), ((16, 16), 40)])  # the full view; one box per neuron
+def test_page_in_chromium_plays_the_samples_training(tmp_path, chromium, hidden, boxes):
     """In Chromium: the slider changes the displayed gradients; at the last update they are the engine's
-    for the sample to 1e-12 and the optimizer's table is the optimizer's state."""
+    for the sample to 1e-12 and the optimizer's table is the optimizer's state; a click on another point
+    (another class) watches it, its numbers recomputed by the generated JavaScript equal to the engine's."""
     sync_api = pytest.importorskip("playwright.sync_api")
-    model, opt, X, y, history = three_classes(snapshots=1)
+    model, opt, X, y, history = three_classes(hidden=hidden, snapshots=1)
     path = history.animate(tmp_path / "train.html", watch=5)
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
@@ -242,7 +244,7 @@ def test_page_in_chromium_plays_the_samples_training(tmp_path, chromium):
         step_to(last)
         expected = engine_grads(model, X[5], y[5])
         shown = grads()
-        assert len(shown) == 43
+        assert len(shown) == boxes
         for name, x, text in shown:
             assert close(float(x), expected[name][1]), name
             assert text == f"grad {engine.vocab.fmt(float(x), 4)}"
@@ -256,6 +258,22 @@ def test_page_in_chromium_plays_the_samples_training(tmp_path, chromium):
             p = opt.params[k]
             assert [float(value), float(grad), float(m), float(v)] == [p.data, p.grad, state["m"][k],
                                                                         state["v"][k]]  # fmt: skip
+        other = next(j for j in range(len(y)) if y[j] != y[5])  # another class: another program
+        circle = page.query_selector(f'circle[data-index="{other}"]').bounding_box()
+        page.mouse.click(circle["x"] + circle["width"] / 2, circle["y"] + circle["height"] / 2)
+        step_to(last)
+        expected = engine_grads(model, X[other], y[other])
+        assert page.inner_text("#count").endswith(
+            f"sample {other}'s loss {engine.vocab.fmt(expected['L'][0], 4)}"
+        )
+        datas = page.eval_on_selector_all(
+            "text[data-data]",
+            "els => els.map(e => [e.getAttribute('data-node'), e.getAttribute('data-data')])",
+        )
+        for (name, x, _), (same, d) in zip(grads(), datas):
+            assert (
+                name == same and close(float(x), expected[name][1]) and close(float(d), expected[name][0])
+            ), name
         page.click("#play")
         page.wait_for_timeout(300)
         assert page.inner_text("#play").endswith("pause") or page.input_value("#update") == str(last)
