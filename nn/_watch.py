@@ -542,7 +542,8 @@ def chooser(snaps: Any, sample: Sample) -> dict | None:
         first.setdefault(repr(t), j)
     if len(first) > CHOOSABLE:
         return None
-    programs, which = [], {}
+    programs: list[dict] = []
+    which: dict[str, int] = {}
     is_param = set(map(id, params))
     for key, j in first.items():
         L = snaps.loss_fn(model(list(scene.X[j])), scene.y[j])
