@@ -217,7 +217,38 @@ def _template(svg: str, boxes: dict, edge_names: list) -> tuple[list, list, list
         slots.append((kind, k))
         last = end
     pieces.append(svg[last:])
-    return pieces, slots, shown, labels
+    return [slim(piece) for piece in pieces], slots, shown, labels
+
+
+_NOISE = re.compile(
+    r"<title>[^<]*</title>|\s(?:id|class)=\"(?:graph|node|edge|clust)\w*\"|\sfont-family=\"Helvetica,sans-Serif\""
+    r"|\sstroke=\"transparent\"|<polygon fill=\"none\" points=\"[^\"]*\"/>|\stext-anchor=\"start\""
+)
+_POLYGON = re.compile(r'<polygon ([^>]*?)points="([^"]*)"/>')
+
+
+def slim(svg: str) -> str:
+    """A piece of Graphviz's SVG with what the page does not need left out: titles, ids, classes, the
+    font (the style sheet sets it), invisible borders, whitespace between tags; rectangles as <rect>."""
+    svg = _NOISE.sub("", svg)
+    svg = re.sub(r">\s+<", "><", svg)
+    return _POLYGON.sub(_rect, svg)
+
+
+def _rect(match: Any) -> str:
+    """An axis-aligned closed 5-point polygon as a <rect>; any other polygon as it was."""
+    attrs, points = match.group(1), match.group(2).split()
+    if len(points) != 5 or points[0] != points[4]:
+        return match.group(0)
+    try:
+        xy = [tuple(float(c) for c in p.split(",")) for p in points[:4]]
+    except ValueError:
+        return match.group(0)
+    xs, ys = {x for x, _ in xy}, {y for _, y in xy}
+    if len(xs) != 2 or len(ys) != 2:
+        return match.group(0)
+    x0, y0 = min(xs), min(ys)
+    return f'<rect {attrs}x="{x0:g}" y="{y0:g}" width="{max(xs) - x0:g}" height="{max(ys) - y0:g}"/>'
 
 
 def _hooked(pieces: list, slots: list, names: list, edge_names: list, labels: list) -> list:
@@ -282,7 +313,7 @@ def table(names: Sequence[str], state: dict[str, list[float]]) -> str:
     rows = []
     for k, name in enumerate(names):
         attrs = "".join(f' data-{_hook(c)}="{state[c][k]!r}"' for c in columns)
-        cells = "".join(f'<td class="num" data-col="{c}">{fmt(state[c][k], DIGITS)}</td>' for c in columns)
+        cells = "".join(f"<td>{fmt(state[c][k], DIGITS)}</td>" for c in columns)
         rows.append(
             f'<tr data-param="{html.escape(name)}"{attrs}><td>{engine.markup.markup(name)}</td>{cells}</tr>'
         )
@@ -299,11 +330,10 @@ STYLE = """
 .watch{font-family:Helvetica,Arial,sans-serif;font-size:13px;max-width:100%}
 .watch img.watch-picture{width:100%;max-width:960px;height:auto;display:block}
 .watch-box{overflow:auto;max-width:100%;border:1px solid #ddd;margin-top:4px}
-.watch-graph-box{max-height:420px}
 .watch-table-box{max-height:260px}
 .watch-optimizer{border-collapse:collapse;font-size:12px}
 .watch-optimizer th,.watch-optimizer td{border:1px solid #ccc;padding:1px 6px;white-space:nowrap}
-.watch-optimizer td.num{text-align:right;font-variant-numeric:tabular-nums}
+.watch-optimizer td+td{text-align:right;font-variant-numeric:tabular-nums}
 .watch-optimizer thead th{position:sticky;top:0;background:#f4f4f4}
 .watch-caption{margin:4px 0;font-weight:bold}
 .watch svg text{font-family:Helvetica,Arial,sans-serif;white-space:pre}
@@ -316,20 +346,37 @@ def live_html(picture_png: bytes, sample: Sample, numbers: Numbers, names: Seque
     graph and the optimizer's table, at most a cell wide."""
     svg = sample.svg(numbers)
     natural, _ = width(svg)
-    shown = shown_width(natural)
-    svg = svg.replace(
-        'class="watch-graph"', f'class="watch-graph" style="width:{shown:.0f}px;height:auto"', 1
-    )
-    image = base64.b64encode(picture_png).decode("ascii")
+    legible = shown_width(natural)
+    svg = svg.replace('class="watch-graph"', 'class="watch-graph" style="width:100%;height:auto"', 1)
+    image = base64.b64encode(small_png(picture_png)).decode("ascii")
+    zoom = ""  # the graph fits the cell; when that makes its text small, a box (CSS only) draws it legible
+    if legible > CELL:
+        scope = f"watch-z{natural:.0f}"
+        zoom = (
+            f"<style>.{scope}:has(input:checked) + .watch-graph-box{{max-height:480px}}"
+            f".{scope}:has(input:checked) + .watch-graph-box svg{{width:{legible:.0f}px !important}}</style>"
+            f'<label class="{scope}"><input type="checkbox"> legible size (the graph pans)</label>'
+        )
     return (
         f'<div class="watch" style="max-width:{CELL}px"><style>{STYLE}</style>'
         '<img class="watch-picture" alt="training loss and decision boundary" '
         f'src="data:image/png;base64,{image}">'
-        f'<div class="watch-caption">{html.escape(caption)}</div>'
+        f'<div class="watch-caption">{html.escape(caption)}</div>{zoom}'
         f'<div class="watch-box watch-graph-box">{svg}</div>'
         f'<div class="watch-caption">the optimizer, per parameter</div>'
         f'<div class="watch-box watch-table-box">{table(names, state)}</div></div>'
     )
+
+
+def small_png(data: bytes) -> bytes:
+    """A PNG as 128 colours (the picture has few: regions, points, curves, text): a quarter of the bytes."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    paletted = image.quantize(colors=128, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    paletted.save(out, "PNG", compress_level=6)
+    return out.getvalue()
 
 
 def caption(sample: Sample, numbers: Numbers | None = None, step: int = 0, total: int = 0) -> str:
@@ -479,9 +526,9 @@ PAGE_SCRIPT = """
       });
     });
     for (var r = 0; r < rows.length; r++) {
-      var cells = rows[r].querySelectorAll("td[data-col]");
-      for (var c = 0; c < cells.length; c++) {
-        var col = cells[c].getAttribute("data-col"), x = params[col][now][r];
+      var cells = rows[r].children;  // the name, then one cell per column of D.columns
+      for (var c = 1; c < cells.length; c++) {
+        var col = D.columns[c - 1], x = params[col][now][r];
         rows[r].setAttribute("data-" + (col === "value" ? "data" : col), String(x));
         cells[c].textContent = fmt(x, 4);
       }
