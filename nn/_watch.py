@@ -37,6 +37,11 @@ CELL = 848  # px: a notebook cell's width in JupyterLab's default layout, what t
 REGION_GRID = 72  # points per side of the page's decision-region images
 
 
+class TemplateError(ValueError):
+    """The drawing's texts could not all be matched to the graph's nodes and edges (say, two labels that
+    differ only in punctuation): the picture would show a number in the wrong box, so none is drawn."""
+
+
 @dataclass
 class Numbers:
     """One frame's numbers of the watched sample: per shown node its data and grad (the sample's
@@ -60,22 +65,32 @@ class Sample:
         L, order = self.graph(model)
         t = record(L)
         self.size = len(order)
-        self.collapsed = len(order) > FULL_LIMIT
         names = t.names
-        if self.collapsed:  # one box per neuron: the engine's collapsed view
-            drawing = engine.draw(L, collapse=True, digits=DIGITS, legend=False)
-            boxes, edges = _collapsed_boxes(drawing.source, order, names), list[tuple[int, int]]()
-        else:  # every node, each edge with its local derivative: a layout in a state
-            options = DrawOptions(edge_labels=True, digits=DIGITS, legend=False, collapse=False)
-            scene = scene_of(t, options)
-            drawing = full(scene.layout, scene.still())
-            boxes, edges = _full_boxes(scene.layout)
-        self.edges = edges  # (position of the node, index of the parent), per labelled edge
-        self.edge_ends = [(names[order[k]], names[order[k].parents[i]]) for k, i in edges]
-        self.edge_names = [f"∂{node}/∂{parent}" for node, parent in self.edge_ends]
-        self.pieces, self.slots, self.shown, self.edge_labels = _template(
-            drawing.svg(), boxes, self.edge_names
-        )
+        # the full view when it is small (each edge labelled; without the labels if a label's text
+        # cannot be found in the drawing), else one box per neuron: the first whose texts all match
+        views = ["full", "plain", "collapsed"] if len(order) <= FULL_LIMIT else ["collapsed"]
+        for view in views:
+            if view == "collapsed":  # one box per neuron: the engine's collapsed view
+                drawing = engine.draw(L, collapse=True, digits=DIGITS, legend=False)
+                boxes, edges = _collapsed_boxes(drawing.source, order, names), list[tuple[int, int]]()
+            else:  # every node, each edge with its local derivative: a layout in a state
+                options = DrawOptions(edge_labels=view == "full", digits=DIGITS, legend=False, collapse=False)
+                scene = scene_of(t, options)
+                drawing = full(scene.layout, scene.still())
+                boxes, edges = _full_boxes(scene.layout)
+                edges = edges if view == "full" else []
+            self.edges = edges  # (position of the node, index of the parent), per labelled edge
+            self.edge_ends = [(names[order[k]], names[order[k].parents[i]]) for k, i in edges]
+            self.edge_names = [f"∂{node}/∂{parent}" for node, parent in self.edge_ends]
+            try:
+                self.pieces, self.slots, self.shown, self.edge_labels = _template(
+                    drawing.svg(), boxes, self.edge_names
+                )
+                break
+            except TemplateError:
+                if view == views[-1]:
+                    raise
+        self.collapsed = view == "collapsed"
         self.names = [names[order[k]] for k in self.shown]  # the shown nodes' names, as trace names them
         self.pieces = _hooked(self.pieces, self.slots, self.names, self.edge_names, self.edge_labels)
 
@@ -151,7 +166,10 @@ def _collapsed_boxes(source: str, order: list, names: dict) -> dict:
             if len(cells) == 3 and cells[1].startswith("data ") and cells[2].startswith("grad "):
                 found = by_name.get(_plain(cells[0]), [])
                 if len(found) != 1:
-                    raise RuntimeError(f"the collapsed view's row {cells[0]!r} matches {len(found)} nodes")
+                    raise TemplateError(
+                        f"watch: the collapsed drawing's row {cells[0]!r} matches {len(found)} nodes by "
+                        "their names; give the nodes labels that differ in their letters or digits"
+                    )
                 rows.append(found[0])
         boxes[node_id] = rows
     return boxes
@@ -186,7 +204,7 @@ def _template(svg: str, boxes: dict, edge_names: list) -> tuple[list, list, list
             datas = [m for m, c in texts if c.startswith("data ")]
             grads = [m for m, c in texts if c.startswith("grad ")]
             if len(datas) != len(rows) or len(grads) != len(rows):
-                raise RuntimeError(
+                raise TemplateError(
                     f"the drawing's box {title} has {len(datas)} data texts for {len(rows)} rows"
                 )
             for position, d, g in zip(rows, datas, grads):
@@ -200,13 +218,13 @@ def _template(svg: str, boxes: dict, edge_names: list) -> tuple[list, list, list
                     drawn = content.rsplit(" = ", 1)[0]
                     options = free.get(_plain_edge(drawn), [])
                     if not options:
-                        raise RuntimeError(f"the edge label {content!r} matches no edge of the graph")
+                        raise TemplateError(f"the edge label {content!r} matches no edge of the graph")
                     j = options.pop(0)
                     labels[j] = drawn
                     where[base + m.start()] = (base + m.start(2) - 1, base + m.end(2), "local", j)
                     found_edges += 1
     if found_edges != len(edge_names) or len(shown) != sum(map(len, boxes.values())):
-        raise RuntimeError(
+        raise TemplateError(
             f"the drawing shows {len(shown)} boxes' rows and {found_edges} edge labels; expected "
             f"{sum(map(len, boxes.values()))} and {len(edge_names)}"
         )

@@ -122,6 +122,7 @@ class Snapshots:
     names: list[str] = field(default_factory=list)
     optimizer: list[dict[str, list[float]]] = field(default_factory=list)
     same: bool = False  # the optimizer holds exactly the model's parameters, in its order
+    unwatchable: str | None = None  # why animate(watch=i) cannot play these snapshots, if it cannot
 
 
 class Watch:
@@ -144,7 +145,7 @@ class Watch:
         if self.live:  # matplotlib is imported and the figure made here, not timed as a redraw
             self.picture: Any = self.scene.picture(history.iterations_per_epoch, self.total)
             self.display = Display()
-            if watch is not None and self.scene.acts is not None:  # the sample's graph, laid out once
+            if watch is not None:  # the sample's graph, laid out once
                 self.sample = _watch.Sample(model, X[watch], y[watch], loss_fn, watch)
                 self.names = _watch.param_names(optimizer)
                 _watch.mark(self.picture, X[watch])
@@ -215,7 +216,13 @@ class Watch:
         self.spent += self.cost
 
 
-def check_watch(watch: Any, rows: int, live: bool) -> None:
+LAYERS = (
+    "compile='layers' keeps the gradients and the optimizer's state in arrays of its own, not in the "
+    "parameters and the optimizer the table reads: train with compile=False or compile=True to watch a sample"
+)
+
+
+def check_watch(watch: Any, rows: int, live: bool, compile: Any = False) -> None:
     """Raise a clear error for a bad ``watch`` argument of ``fit`` (the row whose learning is shown)."""
     if watch is None:
         return
@@ -226,6 +233,8 @@ def check_watch(watch: Any, rows: int, live: bool) -> None:
             "watch=i shows sample i in the live view: pass live=True too (or keep snapshots=k and "
             "write the page afterwards with history.animate('train.html', watch=i))"
         )
+    if compile == "layers":
+        raise ValueError(f"watch=i: {LAYERS}")
 
 
 def animate(
@@ -272,8 +281,9 @@ def animate(
         if isinstance(watch, bool) or not isinstance(watch, int) or not 0 <= watch < rows:
             raise ValueError(f"watch must be the index of a training row, 0 to {rows - 1}, got {watch!r}")
         if snaps.model is None or not snaps.optimizer:
-            raise ValueError("these snapshots hold no copy of the model to record a sample with; fit again "
-                             "with snapshots=k")  # fmt: skip
+            raise ValueError(
+                f"animate(watch=i): {snaps.unwatchable or 'these snapshots hold no copy of the model'}"
+            )
         if path.suffix.lower() != ".gif":
             write_atomic(path, _watch.page(history, watch, duration=max(duration, 0.05)).encode("utf-8"))
             return path

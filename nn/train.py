@@ -207,12 +207,15 @@ def fit(
     run = check_settings(model, X, y, loss, optimizer, epochs, batch_size, lr=lr, params=params, l2=l2,
                          shuffle=shuffle, seed=seed, tol=tol, validation=validation, live=live,
                          live_every=live_every, snapshots=snapshots)  # fmt: skip
-    _live.check_watch(watch, len(run.X), live)
+    _live.check_watch(watch, len(run.X), live, compile)
     if compile == "layers":  # seed 001's layer formulas over each batch, the weights as arrays (nn._matrix)
         from ._matrix import fit_layers
 
         history = run.history()
         with Monitor(model, run, history, progress, live, live_every, snapshots, watch) as monitor:
+            if history.snapshots is not None:  # its gradients and optimizer state are not the Values'
+                history.snapshots.model, history.snapshots.optimizer = None, []
+                history.snapshots.unwatchable = _live.LAYERS
             fit_layers(model, run, history, DivergenceGuard(run.trained, run.to_zero, history), monitor)
         return history
     step = (CompiledStep if compile else GraphStep)(model, run.loss_fn, run.X, run.y, run.l2, run.to_zero)

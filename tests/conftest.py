@@ -118,7 +118,11 @@ SLOW = {  # file -> its tests that take half a second or more (measured with --d
     "tests/test_nn/test_watch.py": (
         "test_a_wide_network_is_drawn_one_box_per_neuron",
         "test_animate_watch_writes_a_gif_of_the_picture_and_the_graph",
+        "test_compiled_training_is_watched_with_the_engines_numbers",
+        "test_hostile_labels_are_text_and_an_undrawable_edge_label_drops_the_edges",
+        "test_sgd_with_momentum_shows_its_velocity",
         "test_the_graph_is_laid_out_once",
+        "test_the_live_view_shows_the_engines_numbers_for_the_sample",
         "test_watching_changes_no_weight_gradient_or_history",
     ),
     "tests/test_notebooks.py": ("test_notebook_runs_and_shows_its_results",),

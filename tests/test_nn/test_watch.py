@@ -283,3 +283,42 @@ def test_page_in_chromium_plays_the_samples_training(tmp_path, chromium, hidden,
         assert page.evaluate("document.documentElement.scrollWidth") <= 848
         assert not errors
         browser.close()
+
+
+def test_compile_layers_cannot_be_watched(tmp_path):
+    """compile='layers' keeps its own gradients and optimizer state: watch is refused before training,
+    and its snapshots refuse animate(watch=i) with the reason."""
+    with pytest.raises(ValueError, match="compile='layers' keeps the gradients"):
+        three_classes(compile="layers", live=True, watch=0)
+    *_, history = three_classes(compile="layers", snapshots=5)
+    with pytest.raises(ValueError, match="compile='layers' keeps the gradients"):
+        history.animate(tmp_path / "x.html", watch=0)
+    assert not list(tmp_path.iterdir())
+
+
+def test_compiled_training_is_watched_with_the_engines_numbers(jupyter):
+    """compile=True: the watched graph and the table still hold the engine's numbers and the state."""
+    model, opt, X, y, _ = three_classes(compile=True, live=True, watch=4)
+    last = jupyter.pages[-1]
+    expected = engine_grads(model, X[4], y[4])
+    for (name, kind), x in hooks(last).items():
+        assert close(x, expected[name][kind == "grad"]), (name, kind)
+    table, state = rows(last), opt.state()
+    assert [table[p.label]["m"] for p in opt.params] == state["m"]
+
+
+def test_hostile_labels_are_text_and_an_undrawable_edge_label_drops_the_edges(tmp_path, jupyter):
+    """A label with markup stays text in the live view and the page; a label whose edge text the drawing
+    splits (letters as a subscript) makes the full view leave out the edges' numbers, not fail."""
+    X, y = data.yin_yang(40, seed=2)
+    random.seed(2)
+    model = MLP(2, [4, 3])
+    model.layers[0].neurons[0].w[0].label = '</script><b id="x">&\u2028'
+    model.layers[1].neurons[0].b.label = "b_out"  # "out" has no Unicode subscript: HTML in the edge label
+    opt = AdamW(model.parameters(), lr=0.05)
+    history = fit(model, X, y, loss="cross_entropy", optimizer=opt, epochs=2, progress=False, live=True,
+                  watch=1, snapshots=1)  # fmt: skip
+    for text in (jupyter.pages[-1], history.animate(tmp_path / "p.html", watch=1).read_text("utf-8")):
+        assert '<b id="x">' not in text and "&lt;/script&gt;&lt;b id=&quot;x&quot;&gt;&amp;" in text
+        assert text.count("</script>") == text.count("<script>") + text.count("<script ")
+        assert 'data-edge="' not in text and len(hooks(text)) == 2 * 43
