@@ -24,6 +24,14 @@ boundary's evolution later, one frame per snapshot, the same picture as the live
 
 The boundary is computed from the weights' numbers (``p.data``) with numpy, never
 through Values: drawing records no graph and changes no weight or gradient.
+
+``fit(..., live=True, watch=i)`` adds the graph of sample i's loss (:mod:`nn._watch`): laid out
+and rendered once before training, then at every redraw filled with that sample's numbers, read
+from a recorded pass of it (``engine.trace``'s record, which changes no ``.grad``), with the
+sample ringed on the boundary and the optimizer's state per parameter beside it; the picture, the
+graph and the table are one HTML output updated in place. The snapshots also keep a copy of the
+model and the optimizer's numbers, so that ``history.animate("train.html", watch=i)`` writes the
+page of that sample's training and ``.gif`` its GIF.
 """
 
 import copy
