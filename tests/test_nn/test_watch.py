@@ -322,3 +322,29 @@ def test_hostile_labels_are_text_and_an_undrawable_edge_label_drops_the_edges(tm
         assert '<b id="x">' not in text and "&lt;/script&gt;&lt;b id=&quot;x&quot;&gt;&amp;" in text
         assert text.count("</script>") == text.count("<script>") + text.count("<script ")
         assert 'data-edge="' not in text and len(hooks(text)) == 2 * 43
+
+
+@pytest.mark.browser
+def test_the_live_view_fits_an_848_px_cell_in_chromium(tmp_path, jupyter, chromium):
+    """In Chromium, the live output of a wide network fits an 848-px cell (no picture wider); its box
+    draws the graph legible (wider, panning inside the box) when asked, and the cell still fits."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    three_classes(hidden=(16, 16), epochs=1, live=True, watch=2)
+    page_path = tmp_path / "cell.html"
+    page_path.write_text(f'<!DOCTYPE html><meta charset="utf-8"><body style="margin:0;width:848px">'
+                         f"{jupyter.pages[-1]}</body>", "utf-8")  # fmt: skip
+    measure = """() => ({scroll: document.body.scrollWidth, widest: Math.max(...Array.from(
+        document.querySelectorAll('body > .watch > svg, .watch img, .watch svg.watch-graph')).map(
+        e => e.getBoundingClientRect().width)), graph: document.querySelector('svg.watch-graph')
+        .getBoundingClientRect().width})"""
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1000, "height": 900})
+        page.goto(page_path.as_uri())
+        fitted = page.evaluate(measure)
+        assert fitted["scroll"] <= 848 and fitted["widest"] <= 848
+        page.check("input[type=checkbox]")
+        legible = page.evaluate(measure)
+        assert legible["graph"] > 848 and legible["scroll"] <= 848  # it pans inside its own box
+        page.screenshot(path=str(tmp_path / "live-848.png"))
+        browser.close()
