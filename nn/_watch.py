@@ -758,7 +758,8 @@ GIF_GRAPH_HEIGHT = 640  # px: the most a GIF frame's graph may take below the pi
 
 class GifGraph:
     """The watched sample's graph below each GIF frame: a copy of the model at the snapshot's weights,
-    the sample's backward pass on it (the copy's gradients only), drawn by the engine and Graphviz."""
+    the sample's recorded pass on it (``engine.trace``, which leaves the gradients on the copy's graph
+    and parameters only), drawn by the engine as the graph stands and rendered by Graphviz."""
 
     def __init__(self, snaps: Any, index: int) -> None:
         self.model, self.loss_fn = snaps.model, snaps.loss_fn
@@ -775,7 +776,7 @@ class GifGraph:
         L = self.loss_fn(self.model(self.x), self.target)
         if not L.label:
             L.label = "L"
-        L.backward()  # the copy's graph and parameters only: the trained model is not touched
+        engine.trace(L)  # a recorded pass that leaves its gradients on the copy's graph, which is drawn
         nodes = len(walks.forward_order(L))
         collapse = nodes > FULL_LIMIT
         drawing = engine.draw(L, collapse=collapse, edge_labels=None if collapse else True, digits=DIGITS,
