@@ -6,8 +6,10 @@ The workload is ``chainrule demo --dataset yin_yang --watch 0 --animate``: 100 y
 MLP(2, [16, 16, 3]) with ReLU, cross-entropy + 1e-4·L2, SGD with lr falling linearly from 1 to
 0.1, full batch, 100 epochs, a snapshot after every update (101 frames). The page holds, per
 frame, the sample's shown nodes' data and grad, the optimizer's value and grad of each of the 371
-parameters (full precision, 8 bytes each as base64) and a small image of the decision regions;
-the graph's SVG is laid out once. The goal (issue 25): the page for 100 updates is under 2 MB.
+parameters (every bit: XOR-ed with the previous frame, in byte planes, deflated, base64; the page
+inflates them with DecompressionStream) and a small image of the decision regions; the graph's SVG
+is laid out once, and one generated JavaScript program per class lets a click choose the sample.
+The goal (issue 25): the page for 100 updates is under 2 MB.
 The same page with AdamW (m and v too) is measured as well. ``--gif`` also times the GIF
 (one Graphviz drawing a frame).
 """

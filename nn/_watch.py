@@ -20,7 +20,7 @@ import io
 import json
 import math
 import re
-import struct
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -416,9 +416,19 @@ def mark(picture: Any, x: Sequence[float]) -> None:
 # -- the page
 
 
-def pack(values: Sequence[float]) -> str:
-    """Floats as base64 of little-endian doubles: every bit kept, 11 characters a number."""
-    return base64.b64encode(struct.pack(f"<{len(values)}d", *values)).decode("ascii")
+def pack_frames(rows: Sequence[Sequence[float]]) -> str:
+    """Frames of floats (one row of n numbers per snapshot) in few characters, every bit kept: each
+    double XOR the same number of the previous frame (slowly moving numbers share their high bytes),
+    the bytes in eight planes (byte b of every number together), deflated (zlib), base64. The page
+    reads them back with DecompressionStream."""
+    import numpy as np
+
+    numbers = np.asarray(rows, dtype="<f8").reshape(len(rows), -1)
+    bits = numbers.view("<u8")
+    delta = bits.copy()
+    delta[1:] ^= bits[:-1]
+    planes = delta.view(np.uint8).reshape(delta.shape[0], delta.shape[1], 8).transpose(2, 0, 1)
+    return base64.b64encode(zlib.compress(planes.tobytes(), 9)).decode("ascii")
 
 
 def regions_png(grid: Any, fills: Sequence[str]) -> str:
@@ -465,10 +475,22 @@ body{margin:12px;font-family:Helvetica,Arial,sans-serif;font-size:14px}
 PAGE_SCRIPT = """
 (function () {
   var D = %(data)s;
-  function unpack(s) {
-    var bytes = atob(s), buf = new ArrayBuffer(bytes.length), u = new Uint8Array(buf);
-    for (var i = 0; i < bytes.length; i++) u[i] = bytes.charCodeAt(i);
-    return new Float64Array(buf);
+  function inflate(s) {  // base64, then deflated bytes: read back by the browser's own inflater
+    var bytes = Uint8Array.from(atob(s), function (c) { return c.charCodeAt(0); });
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+    return new Response(stream).arrayBuffer();
+  }
+  function unpack(buffer, n) {  // eight byte planes of XOR-ed doubles -> one Float64Array per frame
+    var frames = D.steps.length, cells = frames * n, planes = new Uint8Array(buffer);
+    var bytes = new Uint8Array(cells * 8), f, i;
+    for (var b = 0; b < 8; b++) for (i = 0; i < cells; i++) bytes[i * 8 + b] = planes[b * cells + i];
+    var words = new Uint32Array(bytes.buffer);
+    for (f = 1; f < frames; f++) {  // undo the XOR with the previous frame, 32 bits at a time
+      for (i = 0; i < 2 * n; i++) words[f * 2 * n + i] ^= words[(f - 1) * 2 * n + i];
+    }
+    var all = new Float64Array(bytes.buffer), rows = [];
+    for (f = 0; f < frames; f++) rows.push(all.subarray(f * n, (f + 1) * n));
+    return rows;
   }
   function fmt(x, d) {  // engine.vocab.fmt: d decimals, or d significant digits below 0.01
     x = x + 0;
@@ -480,10 +502,18 @@ PAGE_SCRIPT = """
   var frames = D.steps.length, slider = document.getElementById("update");
   var play = document.getElementById("play"), count = document.getElementById("count");
   var regions = document.getElementById("regions"), marker = document.getElementById("marker");
-  var cols = {};
-  ["data", "grad", "local"].forEach(function (k) { cols[k] = D[k].map(unpack); });
-  var params = {};
-  D.columns.forEach(function (c) { params[c] = D.params[c].map(unpack); });
+  var cols = {}, params = {}, kinds = ["data", "grad", "local"];
+  if (!window.DecompressionStream) {
+    count.textContent = "this browser cannot read the page's numbers (it has no DecompressionStream)";
+    return;
+  }
+  Promise.all(kinds.map(function (k) { return inflate(D[k]); }).concat(
+    D.columns.map(function (c) { return inflate(D.params[c]); }))).then(function (buffers) {
+    kinds.forEach(function (k, j) { cols[k] = unpack(buffers[j], D.sizes[k]); });
+    D.columns.forEach(function (c, j) { params[c] = unpack(buffers[kinds.length + j], D.sizes.params); });
+    start();
+  });
+  function start() {
   var hooks = {data: [], grad: [], local: []};
   document.querySelectorAll("text[data-k]").forEach(function (t) {
     var kind = t.hasAttribute("data-edge") ? "local" : t.hasAttribute("data-data") ? "data" : "grad";
@@ -580,6 +610,8 @@ PAGE_SCRIPT = """
     fit.textContent = whole ? "legible size" : "whole graph";
   };
   show(0);
+  document.body.setAttribute("data-ready", "1");  // the numbers are read: tools may step the slider
+  }
 })();
 """
 
@@ -673,9 +705,11 @@ def page(history: Any, index: int, duration: float = 0.2) -> str:
     data = {
         "steps": snaps.steps, "total": history.iterations, "watch": index, "duration": round(duration * 1000),
         "loss": [f.loss for f in frames], "curve": list(history.loss),
-        "data": [pack(f.data) for f in frames], "grad": [pack(f.grad) for f in frames],
-        "local": [pack(f.local) for f in frames], "regions": regions, "columns": columns,
-        "params": {c: [pack(s[c]) for s in snaps.optimizer] for c in columns},
+        "data": pack_frames([f.data for f in frames]), "grad": pack_frames([f.grad for f in frames]),
+        "local": pack_frames([f.local for f in frames]), "regions": regions, "columns": columns,
+        "params": {c: pack_frames([s[c] for s in snaps.optimizer]) for c in columns},
+        "sizes": {"data": len(sample.shown), "grad": len(sample.shown), "local": len(sample.edges),
+                  "params": len(names)},
         "points": [[float(p[0]), float(p[1])] for p in X],
     }  # fmt: skip
     choose = chooser(snaps, sample)

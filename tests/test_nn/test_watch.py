@@ -225,6 +225,7 @@ def test_page_in_chromium_plays_the_samples_training(tmp_path, chromium, hidden,
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.goto(path.as_uri())
+        page.wait_for_selector("body[data-ready]")  # the numbers are inflated
 
         def grads():
             return page.eval_on_selector_all(
