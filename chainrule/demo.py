@@ -10,6 +10,8 @@ with ``nn.load_model``).
 ``--animate`` also writes ``training.gif``: the decision boundary and the loss as the
 model trains, about 50 frames (``nn.fit(snapshots=k)`` and ``History.animate``). It
 draws 2-D data, so ``--dataset digits --animate`` is refused as a usage error.
+``--animate --watch I`` also writes ``training.html``: sample I's graph, its gradients and the
+optimizer's state at every update (about 100 snapshots), one page that needs no network.
 
 The three-class sets (spiral, yin_yang) use the same recipe with one output per
 class and the cross-entropy loss; ``boundary.png`` then shows the three regions.
@@ -57,6 +59,7 @@ L2 = 1e-4
 RECIPE = {"hidden": [16, 16], "epochs": 100, "lr": 1.0, "batch_size": None}
 DIGITS_RECIPE = {"hidden": [32], "epochs": 10, "lr": 0.01, "batch_size": 32}
 FRAMES = 50  # about this many snapshots in training.gif (--animate), plus the first
+WATCH_FRAMES = 100  # with --watch: about this many (training.html steps through every one)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -122,6 +125,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--animate", action="store_true",
         help="also write training.gif: the decision boundary and the loss as it trains (not for digits)",
     )  # fmt: skip
+    parser.add_argument(
+        "--watch", type=types.whole(0, example="0"), default=None, metavar="I",
+        help="with --animate, also write training.html: sample I's graph, gradients and optimizer state "
+        "at every update, one offline page",
+    )  # fmt: skip
 
 
 def recipe(args: argparse.Namespace) -> argparse.Namespace:
@@ -161,8 +169,18 @@ def _run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    watch = getattr(args, "watch", None)
+    if watch is not None and (not animate or watch >= args.samples):
+        why = (
+            "--watch I needs --animate"
+            if not animate
+            else f"--watch {watch} is not one of the {args.samples} samples"
+        )
+        print(f"chainrule demo: error: {why} (sample I is 0 to --samples - 1)", file=sys.stderr)
+        return 2
     names = digits.FILES if args.dataset == "digits" else ("loss.png", "boundary.png", "model.json")
     paths = [args.out / name for name in names] + ([args.out / "training.gif"] if animate else [])
+    paths += [args.out / "training.html"] if watch is not None else []
     problem = writable(args.out, paths)  # before training, not after
     if problem:
         print(f"chainrule demo: error: cannot write to {args.out}: {problem}", file=sys.stderr)
@@ -188,7 +206,9 @@ def _run(args: argparse.Namespace) -> int:
         seed=args.seed,
         progress=not args.no_progress,
         compile=args.compile,
-        snapshots=max(1, round(updates / FRAMES)) if animate else None,
+        snapshots=max(1, round(updates / (WATCH_FRAMES if watch is not None else FRAMES)))
+        if animate
+        else None,
     )
     loss, accuracy = evaluate(model, X, y)
     # evaluate() gives the loss after the last update; the bar and loss.png, each epoch's while it trained
@@ -200,11 +220,16 @@ def _run(args: argparse.Namespace) -> int:
         _png(plot_loss(history, "cross-entropy + L2" if classes else "hinge + L2")),
         _png(plot_boundary(model, X, y, f"{args.dataset}: accuracy {accuracy:.1%}")),
     ]
-    return write_outputs(args.out, paths, pictures, model, history if animate else None)
+    return write_outputs(args.out, paths, pictures, model, history if animate else None, watch)
 
 
 def write_outputs(
-    folder: Path, paths: Sequence[Path], pictures: Sequence[bytes], model: MLP, history: History | None = None
+    folder: Path,
+    paths: Sequence[Path],
+    pictures: Sequence[bytes],
+    model: MLP,
+    history: History | None = None,
+    watch: int | None = None,
 ) -> int:
     """Write the pictures, then the model's weights (then ``history``'s GIF) to ``paths``: all or none.
 
@@ -218,6 +243,8 @@ def write_outputs(
             made = [*pictures, (Path(scratch) / "model.json").read_bytes()]
             if history is not None:
                 made.append(history.animate(Path(scratch) / "training.gif").read_bytes())
+            if history is not None and watch is not None:  # sample `watch`'s training, one page
+                made.append(history.animate(Path(scratch) / "training.html", watch=watch).read_bytes())
         folder.mkdir(parents=True, exist_ok=True)
         write_all(dict(zip(paths, made, strict=True)))
     except OSError as exc:

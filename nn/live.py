@@ -24,8 +24,17 @@ boundary's evolution later, one frame per snapshot, the same picture as the live
 
 The boundary is computed from the weights' numbers (``p.data``) with numpy, never
 through Values: drawing records no graph and changes no weight or gradient.
+
+``fit(..., live=True, watch=i)`` adds the graph of sample i's loss (:mod:`nn._watch`): laid out
+and rendered once before training, then at every redraw filled with that sample's numbers, read
+from a recorded pass of it (``engine.trace``'s record, which changes no ``.grad``), with the
+sample ringed on the boundary and the optimizer's state per parameter beside it; the picture, the
+graph and the table are one HTML output updated in place. The snapshots also keep a copy of the
+model and the optimizer's numbers, so that ``history.animate("train.html", watch=i)`` writes the
+page of that sample's training and ``.gif`` its GIF.
 """
 
+import copy
 import io
 import math
 import sys
@@ -37,6 +46,7 @@ from typing import Any
 
 from engine.files import write_atomic
 
+from . import _watch
 from ._picture import Picture, Scene, png
 from ._scores import Layers, activations, scores, weights
 
@@ -93,6 +103,16 @@ class Display:
         else:
             self.handle.update(image)
 
+    def show_html(self, text: str) -> None:
+        """Show the HTML ``text`` (the watched sample's view), then replace it in place."""
+        from IPython.display import HTML, display
+
+        page = HTML(text)
+        if self.handle is None:
+            self.handle = display(page, display_id=True)
+        else:
+            self.handle.update(page)
+
 
 @dataclass
 class Snapshots:
@@ -102,6 +122,15 @@ class Snapshots:
     every: int
     steps: list[int] = field(default_factory=list)
     weights: list[Layers] = field(default_factory=list)
+    # for animate(path, watch=i): a copy of the model (its weights are set from a snapshot to record a
+    # sample's pass), the loss of one sample, the optimizer's parameters' names and, per snapshot,
+    # their value, grad and the optimizer's own state (nn._watch.optimizer_state)
+    model: Any = None
+    loss_fn: Any = None
+    names: list[str] = field(default_factory=list)
+    optimizer: list[dict[str, list[float]]] = field(default_factory=list)
+    same: bool = False  # the optimizer holds exactly the model's parameters, in its order
+    unwatchable: str | None = None  # why animate(watch=i) cannot play these snapshots, if it cannot
 
 
 class Watch:
@@ -110,8 +139,9 @@ class Watch:
     def __init__(
         self, model: Any, X: Sequence[Sequence[float]], y: Sequence[Any], loss_fn: Any, history: Any,
         epochs: int, *, live: bool, every: int | None, snapshots: int | None, l2: float = 0.0,
+        optimizer: Any = None, watch: int | None = None,
     ) -> None:  # fmt: skip
-        self.model, self.history = model, history
+        self.model, self.history, self.optimizer = model, history, optimizer
         self.scene = Scene.of(model, X, y, loss_fn, l2)
         self.total = epochs * history.iterations_per_epoch
         self.live = live and in_jupyter()
@@ -119,12 +149,24 @@ class Watch:
         self.draws = 0  # pictures drawn so far
         self.drawn_at = -1  # the update the picture shows
         self.cost, self.spent = 0.0, 0.0  # the last redraw's seconds, and all redraws' seconds
+        self.sample: Any = None
         if self.live:  # matplotlib is imported and the figure made here, not timed as a redraw
             self.picture: Any = self.scene.picture(history.iterations_per_epoch, self.total)
             self.display = Display()
+            if watch is not None:  # the sample's graph, laid out once
+                self.sample = _watch.Sample(model, X[watch], y[watch], loss_fn, watch)
+                self.names = _watch.param_names(optimizer)
+                _watch.mark(self.picture, X[watch])
             self.began = time.perf_counter()
         if snapshots:
             history.snapshots = Snapshots(self.scene, snapshots)
+            if self.scene.acts is not None and optimizer is not None:
+                history.snapshots.model = copy.deepcopy(model)
+                history.snapshots.loss_fn = loss_fn
+                history.snapshots.names = _watch.param_names(optimizer)
+                history.snapshots.same = [id(p) for p in optimizer.params] == [
+                    id(p) for p in model.parameters()
+                ]
             self.keep(0)
 
     def keep(self, step: int) -> None:
@@ -132,6 +174,8 @@ class Watch:
         snaps = self.history.snapshots
         snaps.steps.append(step)
         snaps.weights.append(weights(self.model) if self.scene.acts else [])
+        if snaps.model is not None:
+            snaps.optimizer.append(_watch.optimizer_state(self.optimizer))
 
     def step(self) -> None:
         """After an update: keep a snapshot or redraw when one is due."""
@@ -166,14 +210,44 @@ class Watch:
         h = self.history
         layers = weights(self.model) if self.scene.boundary else None
         self.picture.update(layers, h.loss, h.epoch_loss)
-        self.display.show(self.picture.png())
+        if self.sample is None:
+            self.display.show(self.picture.png())
+        else:  # the picture, the sample's graph at these weights and the optimizer's state: one output
+            numbers = self.sample.numbers(self.model)
+            caption = _watch.caption(self.sample, numbers, n, self.total)
+            state = _watch.optimizer_state(self.optimizer)
+            self.display.show_html(_watch.live_html(self.picture.png(), self.sample, numbers, self.names,
+                                                    state, caption))  # fmt: skip
         self.draws += 1
         self.drawn_at = n
         self.cost = time.perf_counter() - start
         self.spent += self.cost
 
 
-def animate(history: Any, path: str | Path, *, duration: float = 0.1, pause: float = 2.0) -> Path:
+LAYERS = (
+    "compile='layers' keeps the gradients and the optimizer's state in arrays of its own, not in the "
+    "parameters and the optimizer the table reads: train with compile=False or compile=True to watch a sample"
+)
+
+
+def check_watch(watch: Any, rows: int, live: bool, compile: Any = False) -> None:
+    """Raise a clear error for a bad ``watch`` argument of ``fit`` (the row whose learning is shown)."""
+    if watch is None:
+        return
+    if isinstance(watch, bool) or not isinstance(watch, int) or not 0 <= watch < rows:
+        raise ValueError(f"watch must be the index of a training row, 0 to {rows - 1}, got {watch!r}")
+    if not live:
+        raise ValueError(
+            "watch=i shows sample i in the live view: pass live=True too (or keep snapshots=k and "
+            "write the page afterwards with history.animate('train.html', watch=i))"
+        )
+    if compile == "layers":
+        raise ValueError(f"watch=i: {LAYERS}")
+
+
+def animate(
+    history: Any, path: str | Path, *, duration: float = 0.1, pause: float = 2.0, watch: int | None = None
+) -> Path:
     """Write ``history``'s snapshots as an animated GIF at ``path``; see ``History.animate``."""
     from PIL import Image
 
@@ -193,7 +267,10 @@ def animate(history: Any, path: str | Path, *, duration: float = 0.1, pause: flo
             f"this one was trained on rows of {len(snaps.scene.X[0])} numbers"
         )
     path = Path(path)
-    if path.suffix.lower() != ".gif":
+    kinds = (".gif", ".html", ".htm") if watch is not None else (".gif",)
+    if path.suffix.lower() not in kinds:
+        if watch is not None:
+            raise ValueError(f"animate(watch=i) writes a page (.html) or a GIF (.gif), not {str(path)!r}")
         raise ValueError(f"animate writes an animated GIF: name the file .gif, not {str(path)!r}")
     if not path.parent.is_dir():
         raise FileNotFoundError(
@@ -207,11 +284,29 @@ def animate(history: Any, path: str | Path, *, duration: float = 0.1, pause: flo
             f"duration + pause (the last frame's time) is {duration + pause:g} s, more than a GIF frame can "
             f"show: at most {GIF_LONGEST:g} s (a GIF keeps a frame's time in hundredths of a second)"
         )
+    if watch is not None:
+        rows = len(snaps.scene.X)
+        if isinstance(watch, bool) or not isinstance(watch, int) or not 0 <= watch < rows:
+            raise ValueError(f"watch must be the index of a training row, 0 to {rows - 1}, got {watch!r}")
+        if snaps.model is None or not snaps.optimizer:
+            raise ValueError(
+                f"animate(watch=i): {snaps.unwatchable or 'these snapshots hold no copy of the model'}"
+            )
+        if path.suffix.lower() != ".gif":
+            write_atomic(path, _watch.page(history, watch, duration=max(duration, 0.05)).encode("utf-8"))
+            return path
     per_epoch, frames = history.iterations_per_epoch, []
     picture = snaps.scene.picture(per_epoch, history.iterations)
+    graph = None
+    if watch is not None:  # the GIF shows the sample's graph below the picture, each frame drawn by Graphviz
+        _watch.mark(picture, snaps.scene.X[watch])
+        graph = _watch.GifGraph(snaps, watch)
     for step, layers in zip(snaps.steps, snaps.weights):
         picture.update(layers, history.loss[:step], history.epoch_loss[: step // per_epoch])
-        frames.append(Image.open(io.BytesIO(picture.png())).convert("RGB"))
+        frame = Image.open(io.BytesIO(picture.png())).convert("RGB")
+        if graph is not None:
+            frame = graph.below(frame, layers)
+        frames.append(frame)
     both = Image.new("RGB", (frames[0].width, frames[0].height * 2))  # the first and last hold every colour
     both.paste(frames[0], (0, 0))
     both.paste(frames[-1], (0, frames[0].height))
@@ -226,5 +321,5 @@ def animate(history: Any, path: str | Path, *, duration: float = 0.1, pause: flo
     return path
 
 
-__all__ = ["Picture", "Scene", "Snapshots", "Watch", "activations", "animate", "check", "front", "in_jupyter",
-           "png", "scores", "text_progress_file", "weights"]  # fmt: skip
+__all__ = ["Picture", "Scene", "Snapshots", "Watch", "activations", "animate", "check", "check_watch",
+           "front", "in_jupyter", "png", "scores", "text_progress_file", "weights"]  # fmt: skip

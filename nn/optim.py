@@ -92,6 +92,11 @@ class Optimizer:
         """Update every parameter from its grad, then count the step."""
         raise NotImplementedError
 
+    def state(self) -> dict[str, list[float]]:
+        """The optimizer's own numbers per parameter, copies in ``params`` order: ``{"m": [...],
+        "v": [...]}`` for Adam and AdamW, ``{"velocity": [...]}`` for SGD with momentum, else ``{}``."""
+        return {}
+
 
 class SGD(Optimizer):
     """Gradient descent: p ← p − lr·g, or with momentum μ: v ← μ·v + g, p ← p − lr·v (PyTorch's form).
@@ -127,6 +132,9 @@ class SGD(Optimizer):
                 p.data -= lr * p.grad
         self.k += 1
 
+    def state(self) -> dict[str, list[float]]:
+        return {"velocity": list(self.velocity)} if self.momentum else {}
+
     def __repr__(self):
         decay = f", weight_decay={self.weight_decay!r}" if self.weight_decay else ""
         return f"SGD({len(self.params)} parameters, lr={self.schedule!r}, momentum={self.momentum!r}{decay})"
@@ -157,6 +165,9 @@ class Adam(Optimizer):
 
     def step(self) -> None:
         self._adam(self.lr)
+
+    def state(self) -> dict[str, list[float]]:
+        return {"m": list(self.m), "v": list(self.v)}
 
     def _adam(self, lr):
         """The Adam update of every parameter with learning rate ``lr``, then count the step."""

@@ -131,15 +131,24 @@ class History:
         """How many updates were made."""
         return len(self.loss)
 
-    def animate(self, path: str | Path, *, duration: float = 0.1, pause: float = 2.0) -> Path:
+    def animate(
+        self, path: str | Path, *, duration: float = 0.1, pause: float = 2.0, watch: int | None = None
+    ) -> Path:
         """Write the decision boundary's evolution as an animated GIF at ``path``; returns the Path.
 
         One frame per snapshot (``fit(..., snapshots=k)`` keeps the weights every k
         updates): the loss so far and the boundary, as the live view draws them;
         ``duration`` seconds per frame, ``pause`` more on the last. Needs a model with
         2 inputs; the file is written whole or not at all.
+
+        ``watch=i`` plays the training of sample i: a ``.html`` path gets one self-contained page
+        (no network, no kernel) with a slider over the snapshots (``input#update``), play/pause, the
+        boundary with the sample ringed, the loss, the sample's graph (its boxes' data and grad and
+        its edges' ∂out/∂in at each snapshot, hooked ``data-node``, ``data-data``, ``data-grad``) and
+        the optimizer's state per parameter (rows ``data-param`` with ``data-grad``, ``data-m``,
+        ``data-v`` or ``data-velocity``); a ``.gif`` path the picture with the graph below it.
         """
-        return _live.animate(self, path, duration=duration, pause=pause)
+        return _live.animate(self, path, duration=duration, pause=pause, watch=watch)
 
 
 def fit(
@@ -163,6 +172,7 @@ def fit(
     live: bool = False,
     live_every: int | None = None,
     snapshots: int | None = None,
+    watch: int | None = None,
 ) -> History:
     """Train ``model`` on rows ``X`` with targets ``y``; returns a :class:`History`.
 
@@ -186,7 +196,10 @@ def fit(
     ``live_every`` updates, or by default as often as keeps drawing to about 10% of the
     time. Outside Jupyter ``live=True`` changes nothing: the progress bar shows as usual.
     ``snapshots=k`` keeps the weights every k updates in ``history.snapshots`` for
-    :meth:`History.animate`.
+    :meth:`History.animate`. ``watch=i`` (with ``live=True``) adds sample i's graph to the live
+    view, laid out once, its boxes showing that sample's data and gradients at each redraw (read
+    from a recorded pass of that sample; no weight or gradient changes), and a table of the
+    optimizer's state per parameter (value, grad, and m and v, or velocity).
     Accuracy, the targets' checks and divergence (:class:`TrainingDiverged`): see the module notes.
     """
     if isinstance(compile, str) and compile != "layers":
@@ -194,18 +207,22 @@ def fit(
     run = check_settings(model, X, y, loss, optimizer, epochs, batch_size, lr=lr, params=params, l2=l2,
                          shuffle=shuffle, seed=seed, tol=tol, validation=validation, live=live,
                          live_every=live_every, snapshots=snapshots)  # fmt: skip
+    _live.check_watch(watch, len(run.X), live, compile)
     if compile == "layers":  # seed 001's layer formulas over each batch, the weights as arrays (nn._matrix)
         from ._matrix import fit_layers
 
         history = run.history()
-        with Monitor(model, run, history, progress, live, live_every, snapshots) as monitor:
+        with Monitor(model, run, history, progress, live, live_every, snapshots, watch) as monitor:
+            if history.snapshots is not None:  # its gradients and optimizer state are not the Values'
+                history.snapshots.model, history.snapshots.optimizer = None, []
+                history.snapshots.unwatchable = _live.LAYERS
             fit_layers(model, run, history, DivergenceGuard(run.trained, run.to_zero, history), monitor)
         return history
     step = (CompiledStep if compile else GraphStep)(model, run.loss_fn, run.X, run.y, run.l2, run.to_zero)
     history = run.history()
     guard = DivergenceGuard(run.trained, run.to_zero, history)
     rng, order = random.Random(run.seed), list(range(len(run.X)))
-    with Monitor(model, run, history, progress, live, live_every, snapshots) as monitor:
+    with Monitor(model, run, history, progress, live, live_every, snapshots, watch) as monitor:
         for epoch in range(1, run.epochs + 1):
             if run.shuffle and len(run.batches) > 1:
                 rng.shuffle(order)
@@ -429,11 +446,13 @@ class Monitor:
         live: bool,
         live_every: int | None,
         snapshots: int | None,
+        watch: int | None = None,
     ) -> None:
         self.watch = None
         if live or snapshots:  # the live view and the snapshots (nn.live)
             self.watch = _live.Watch(model, run.X, run.y, run.loss_fn, history, run.epochs, live=live,
-                                     every=live_every, snapshots=snapshots, l2=run.l2)  # fmt: skip
+                                     every=live_every, snapshots=snapshots, l2=run.l2,
+                                     optimizer=run.optimizer, watch=watch)  # fmt: skip
         shown = progress and not (self.watch and self.watch.live)  # the live picture replaces the bar
         self.bar = _progress_bar(progress, total=run.epochs, disable=not shown, desc="training", unit="epoch")
 

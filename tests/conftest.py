@@ -22,6 +22,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 SLOW = {  # file -> its tests that take half a second or more (measured with --durations=100)
     "nn/__init__.py": ("nn",),
     "tests/test_chainrule/test_demo.py": (
+        "test_watch_writes_the_samples_page",
         "test_a_failing_last_write_puts_back_the_first_three",
         "test_an_output_locked_during_training_stops_every_write",
         "test_animate_keeps_about_fifty_frames",
@@ -118,6 +119,16 @@ SLOW = {  # file -> its tests that take half a second or more (measured with --d
         "test_docstring_examples",
         "test_fit_learns_three_spiral_classes",
         "test_training_one_chosen_bias_like_seed_000",
+    ),
+    "tests/test_nn/test_watch.py": (
+        "test_a_wide_network_is_drawn_one_box_per_neuron",
+        "test_animate_watch_writes_a_gif_of_the_picture_and_the_graph",
+        "test_compiled_training_is_watched_with_the_engines_numbers",
+        "test_hostile_labels_are_text_and_an_undrawable_edge_label_drops_the_edges",
+        "test_sgd_with_momentum_shows_its_velocity",
+        "test_the_graph_is_laid_out_once",
+        "test_the_live_view_shows_the_engines_numbers_for_the_sample",
+        "test_watching_changes_no_weight_gradient_or_history",
     ),
     "tests/test_notebooks.py": ("test_notebook_runs_and_shows_its_results",),
     "tests/test_readme_gif.py": ("test_committed_gif_shows_each_step_under_its_caption_in_one_view",),

@@ -237,6 +237,36 @@ def test_animate_keeps_about_fifty_frames(tmp_path, monkeypatch):
     assert asked == [2]  # 120 updates: one snapshot every 2 (61 frames)
 
 
+def test_watch_writes_the_samples_page(tmp_path, capsys):
+    """--dataset yin_yang --watch 0 --animate writes training.html, one self-contained page of sample 0."""
+    argv = [
+        "--dataset",
+        "yin_yang",
+        "--samples",
+        "30",
+        "--epochs",
+        "3",
+        "--hidden",
+        "4",
+        "--out",
+        str(tmp_path),
+    ]
+    assert chainrule.demo.run(parse([*argv, "--no-progress", "--watch", "0", "--animate"])) == 0
+    page = (tmp_path / "training.html").read_text("utf-8")
+    assert 'id="update"' in page and 'max="3"' in page and 'data-node="a^(1)_1"' in page
+    assert "training.html" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "extra, message", [([], "--watch I needs --animate"), (["--animate"], "--watch 12 is not one of the 12")]
+)
+def test_watch_is_refused_without_animate_or_out_of_range(tmp_path, capsys, extra, message):
+    """--watch without --animate, or past the last sample, is a usage error (status 2) before training."""
+    argv = ["--samples", "12", "--watch", "12", "--out", str(tmp_path / "o"), *extra]
+    assert chainrule.demo.run(parse(argv)) == 2
+    assert message in capsys.readouterr().err and not (tmp_path / "o").exists()
+
+
 def test_animate_refuses_digits_before_training(tmp_path, capsys, monkeypatch):
     """--dataset digits --animate is refused in one line (status 2) before anything is loaded or trained."""
     monkeypatch.setattr(chainrule.digits, "run", lambda *args: pytest.fail("digits ran"))

@@ -365,3 +365,34 @@ def test_weight_decay_matches_torch(ours, theirs):
     for step, (a, b) in enumerate(zip(got, expected)):
         assert a == pytest.approx(b, rel=1e-12, abs=0), f"step {step}"
     assert got[-1] != pytest.approx(START, rel=1e-3)  # the weights did move
+
+
+@pytest.mark.parametrize(
+    "make, keys",
+    [
+        (lambda ps: SGD(ps, lr=0.1), []),
+        (lambda ps: SGD(ps, lr=0.1, momentum=0.9), ["velocity"]),
+        (lambda ps: Adam(ps, lr=0.1), ["m", "v"]),
+        (lambda ps: AdamW(ps, lr=0.1), ["m", "v"]),
+    ],
+)
+def test_state_is_a_copy_of_the_optimizers_own_numbers(make, keys):
+    """state() gives each parameter's momentum or moments after the steps (copies: changing them changes
+    nothing), and nothing for plain SGD."""
+    ps = [Value(1.0), Value(-2.0)]
+    opt = make(ps)
+    for _ in range(3):
+        opt.zero_grad()
+        (quadratic(ps[0]) + quadratic(ps[1], -1.0)).backward()
+        opt.step()
+    state = opt.state()
+    assert sorted(state) == keys
+    own = {
+        "velocity": getattr(opt, "velocity", None),
+        "m": getattr(opt, "m", None),
+        "v": getattr(opt, "v", None),
+    }
+    for key in keys:
+        assert state[key] == own[key] and all(x != 0.0 for x in state[key])
+        state[key][0] = 99.0
+        assert own[key][0] != 99.0
