@@ -45,7 +45,7 @@ from ...vocab import fmt
 from ._base import CollapsedWarning, Drawing, highlights, scope_title
 from ._collapsed import collapsed
 from ._full import full
-from ._layout import lay_out
+from ._layout import lay_out, orientation
 from ._state import Scene, cached
 from .options import FULL_LIMIT, DrawOptions, make
 
@@ -56,7 +56,7 @@ HARD_LIMIT = 2_000  # Values: collapse=False refuses more (an unreadable tangle,
 def draw(
     root: Any,
     *,
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     edge_labels: bool | None = None,
     formulas: bool = False,
     highlight: Value | Iterable[Value] = (),
@@ -69,10 +69,13 @@ def draw(
     only: Value | str | None = None,
     headline: bool = True,
     precision: int | None = None,
+    focus: bool | None = None,
 ) -> Drawing:
     """Draw the graph below ``root``: Values as ``name | data | grad`` boxes, ops as small ovals.
 
-    - ``rankdir``: "LR" (left to right, the default) or "TB" (top to bottom).
+    - ``rankdir``: "LR" (left to right) or "TB" (top to bottom); None (the default) draws left to
+      right unless that would be too wide for a notebook cell (an 848-px column at text of 10 px),
+      then top to bottom.
     - ``edge_labels``: label each edge into an op with its local derivative ∂out/∂in
       (with ``formulas=True`` also its formula from the rule table, e.g.
       ``∂zY1/∂w5 = outH1 = 0.5384``). Default: on up to :data:`EDGE_LABEL_LIMIT` Values.
@@ -93,6 +96,11 @@ def draw(
     - ``only``: a parameter (a Value or its label, e.g. ``"w5"``): draw just the paths from the
       root down to it, the nodes whose gradient a later layer already needed outlined in
       gold, captioned with ``engine.explain(only, root)``.
+    - ``focus``: a step's frame as a focus view: the step's node, its parents and the nodes up to
+      the root at full size, every other box its name alone and the edges between them faded, so
+      that the step's edge and its label fit a notebook cell. None (the default) does so where the
+      whole picture would come near a cell's width; ``engine.frames`` (the player, the slider)
+      keeps every box whole, one layout for all frames.
     - ``headline``: a step's frame opens with a bold line saying what the step did; False leaves
       it out (the HTML player and the slider show that line as their one caption).
 
@@ -108,7 +116,7 @@ def draw(
     """
     given = dict(rankdir=rankdir, edge_labels=edge_labels, formulas=formulas, highlight=highlight,
                  highlight_edges=highlight_edges, collapse=collapse, max_nodes=max_nodes, digits=digits,
-                 legend=legend, only=only, headline=headline)  # fmt: skip
+                 legend=legend, only=only, headline=headline, focus=focus)  # fmt: skip
     if precision is not None:
         if digits == vocab.DIGITS:
             del given["digits"]
@@ -172,13 +180,24 @@ def _still(root, order, options):
         except (ArithmeticError, ValueError) as exc:  # a pass that fails: the edges show no number
             failure = str(exc).split("\n")[0]
     texts = {f"grad {fmt(v.grad, options.digits)}" for v in order}
-    layout = lay_out(root, order, vocab.names(root), options.rankdir, edge_labels, texts)
+    names = vocab.names(root)
+    options = oriented(options, order, names, edge_labels)
+    layout = lay_out(root, order, names, options.rankdir, edge_labels, texts)
     scene = Scene(layout, options, marked, None, locals_, None, failure)
     return scene, scene.still()
 
 
+def oriented(options: DrawOptions, order: list, names: dict, edge_labels: bool) -> DrawOptions:
+    """``options`` with a direction: as given, or (rankdir None) the one that fits a notebook cell."""
+    if options.rankdir is not None:
+        return options
+    return options.replace(rankdir=orientation(order, names, edge_labels, options.digits))
+
+
 def _collapsed_view(root, order, options):
     """The collapsed view (one box per scope or depth band), with a warning when it was not asked for."""
+    if options.rankdir is None:
+        options = options.replace(rankdir="LR")
     d = collapsed(root, order, vocab.names(root), options, highlights(options.highlight,
                   options.highlight_edges, order))  # fmt: skip
     if options.collapse is None:
@@ -203,11 +222,13 @@ def scene_of(t: Trace, options: DrawOptions, order: list | None = None, explanat
     _check_size(order)
     marked = highlights(options.highlight, options.highlight_edges, order)
     edge_labels = _edge_labels(options, order)
+    options = oriented(options, order, t.names, edge_labels)
+    rankdir = options.rankdir or "LR"  # (oriented: never None)
 
     def layout():  # one width for every grad cell, for any number it shows in any frame of the trace
         word, digits = t.quantity, options.digits
         texts = {f"{word} {fmt(x, digits)}" for x in [t.gradient] + [s.grad for s in t.steps]}
-        return lay_out(root, order, t.names, options.rankdir, edge_labels, texts | {f"{word} ?"})
+        return lay_out(root, order, t.names, rankdir, edge_labels, texts | {f"{word} ?"})
 
     key = ("layout", options.rankdir, edge_labels, options.digits)
     shared = cached(t, key, layout) if whole else layout()

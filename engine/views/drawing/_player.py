@@ -417,15 +417,16 @@ def fitted(f):
     Both orientations of the last frame are laid out once (SVG) and compared by the scale
     at which each fits :data:`PAGE`; the result is kept on ``f``.
     """
-    if "rankdir" in f.options or len(f) == 0:
+    if f.options.get("rankdir") is not None or len(f) == 0:
         return f
     if getattr(f, "_fitted", None) is None:
-        tb = type(f)(f.trace, scale=f.scale, forward=f.forward, rankdir="TB", **f.options)
+        lr, tb = (type(f)(f.trace, scale=f.scale, forward=f.forward, **{**f.options, "rankdir": r})
+                  for r in ("LR", "TB"))  # fmt: skip
         fits = []
-        for g in (f, tb):
+        for g in (lr, tb):
             w, h = svg_size(g.render_one(len(g) - 1, "svg"))
             fits.append(min(PAGE[0] / w, PAGE[1] / h, 1.0))
-        f._fitted = tb if fits[1] > fits[0] * 1.05 else f  # left to right unless clearly worse
+        f._fitted = tb if fits[1] > fits[0] * 1.05 else lr  # left to right unless clearly worse
     return f._fitted
 
 

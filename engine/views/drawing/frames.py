@@ -52,6 +52,8 @@ class Frames(Sequence):
                           DeprecationWarning, stacklevel=3)  # fmt: skip
             options = {**options}
             options.setdefault("digits", options.pop("precision"))
+        # one layout for every frame (the player and the slider follow the step in it): no focus view
+        options = {"focus": False, **options}
         self.settings = make(**options)  # checked now: a bad option is an error before any frame
         self.trace = record(root)
         self.root, self.options = self.trace.root, options

@@ -188,7 +188,7 @@ def test_orientation_fits_the_page():
     E = 0.5 * (0.05 - y[0]) ** 2 + 0.5 * (0.82 - y[1]) ** 2  # seed 002 (engine tests do not import nn)
     fan = engine.sum([Value(float(i), label=f"x{i}") for i in range(12)])
     assert _player.fitted(Frames(E)).options.get("rankdir") == "TB"
-    assert _player.fitted(Frames(fan)).options.get("rankdir") is None
+    assert _player.fitted(Frames(fan)).options.get("rankdir") == "LR"
     assert _player.fitted(Frames(E, rankdir="LR")).options["rankdir"] == "LR"
 
 
