@@ -185,9 +185,10 @@ def slider(root_or_frames: Any, **options: Any) -> Any:
     """A Jupyter widget that steps through the frames with a live kernel, in the HTML player's look.
 
     Previous / play / next buttons and a slider as wide as the cell, a step counter, one
-    caption (the step's sentence, as the trace writes it), the picture (``draw(root, step=i)``
-    without its own headline) and the step's row of the trace table. Raises ImportError
-    with what to do when ipywidgets is not installed, and RuntimeError outside a Jupyter
+    caption (the step's sentence, as the trace writes it), the picture (the player's frame,
+    ``draw(root, step=i)`` without its own headline, in the orientation that fits) cropped to a
+    window around the step's edge and fitted to the cell, and the step's row of the trace table.
+    Raises ImportError with what to do when ipywidgets is not installed, and RuntimeError outside a Jupyter
     kernel (widgets have nothing to show them there); ``frames(root)`` works without either
     (and its HTML player, ``engine.animate(root, "steps.html")``, needs no kernel at all).
     """
@@ -205,12 +206,14 @@ def slider(root_or_frames: Any, **options: Any) -> Any:
             "player as a page that opens in any browser, and engine.frames(root)[i] is the drawing "
             "after step i (.save('step.png'))"
         )
-    from IPython.display import display
-
-    from ._player import STYLE, bare, captions, counters, table, table_rows
+    from ._base import picture_html
+    from ._player import STYLE, bare, captions, counters, fitted, table, table_rows, windows
 
     f = root_or_frames if isinstance(root_or_frames, Frames) else Frames(root_or_frames, **options)
-    pictures = bare(f)  # the caption above says what the step did: the pictures don't repeat it
+    # the player's frames (no headline: the caption above says what the step did), in the orientation
+    # that fits, each cropped to a window around its step: what changed is in view at every step
+    shown = fitted(bare(f))
+    pictures = windows([s.decode("utf-8") for s in shown.render("svg")])
     digits = f.settings.digits
     texts, counts, (head, rows) = captions(f, digits), counters(f), table_rows(f, digits)
     last = len(f) - 1
@@ -223,7 +226,7 @@ def slider(root_or_frames: Any, **options: Any) -> Any:
     widgets.link((play, "value"), (control, "value"))  # play moves the slider, the slider moves play
     count = widgets.Label(counts[0])
     caption = widgets.HTML()
-    out = widgets.Output()
+    out = widgets.HTML(layout=widgets.Layout(width="100%"))
     row = widgets.HTML()
     style = "<style>" + "".join(line for line in STYLE.splitlines() if "crp-table" in line) + "</style>"
 
@@ -231,9 +234,7 @@ def slider(root_or_frames: Any, **options: Any) -> Any:
         count.value = counts[k]
         caption.value = f"<b>{html.escape(texts[k])}</b>"
         row.value = style + table(head, [rows[k]], now=0)
-        with out:
-            out.clear_output(wait=True)
-            display(pictures[k])
+        out.value = picture_html(pictures[k], texts[k])
 
     back.on_click(lambda _: setattr(control, "value", max(0, control.value - 1)))
     ahead.on_click(lambda _: setattr(control, "value", min(last, control.value + 1)))

@@ -108,12 +108,21 @@ def test_player_says_each_step_once(tmp_path):
 
 
 def test_html_without_script_shows_first_and_last_frame(tmp_path):
-    """With scripts stripped, only the first and last frames are visible (the others are display:none)."""
+    """With scripts stripped, the inline frames are hidden (display:none until the script runs) and images
+    of the first and last frames' SVG stand in (an untrusted notebook keeps those, and drops inline SVG)."""
+    import base64
+
     L = _neuron()
     text = animate(L, tmp_path / "neuron.html").read_text(encoding="utf-8")
-    shown = re.findall(r'<div class="crp-frame"(?: style="display:none")?>', text)
-    visible = [k for k, tag in enumerate(shown) if "display:none" not in tag]
-    assert visible == [0, len(shown) - 1]
+    assert text.count('<div class="crp-frames" style="display:none">') == 1
+    assert len(re.findall(r'<div class="crp-frame">', text)) == len(engine.frames(L))
+    static = text.split('<div class="crp-static">')[1].split('<div class="crp-frames"')[0]
+    shown = [
+        base64.b64decode(m).decode() for m in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', static)
+    ]
+    f = _player.fitted(_player.bare(engine.frames(L)))
+    assert shown == [f.render_one(0).decode(), f.render_one(-1).decode()]
+    assert "<svg" not in static
 
 
 def test_animate_refuses_bad_input_and_writes_nothing(tmp_path):
