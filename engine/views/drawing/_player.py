@@ -17,7 +17,7 @@ import json
 import re
 
 from ...vocab import fmt
-from ._base import STEP, picture_html
+from ._base import STEP, palette_png, picture_html
 
 PAGE = (720.0, 540.0)  # points (960 × 720 px): the box the orientation is chosen to fit
 MAX_FRAMES = 400  # more than this makes a file too big to share and takes minutes to render
@@ -436,6 +436,7 @@ def player(frames, svgs, *, duration=0.8, digits=5, scale=1.0, page=False):
         label = f"<p>{_h(texts[k])}</p>" if k else ""
         svg = svgs[k].decode("utf-8") if isinstance(svgs[k], bytes) else svgs[k]
         parts.append(f"{label}{picture_html(svg, texts[k])}")
+    parts.append("</div>")
     # the frames as inline SVG, shown by the script: where scripts do not run (an untrusted notebook,
     # whose SVG is dropped and whose texts would show as a run of words) the images above stand in
     parts.append('<div class="crp-frames" style="display:none">')
@@ -543,8 +544,8 @@ def still(f, width=1000):
             if x % 16 < 8:
                 canvas.putpixel((x, y), (180, 180, 180))
     out = io.BytesIO()
-    canvas.save(out, "PNG", optimize=True)
-    return out.getvalue()
+    canvas.save(out, "PNG")
+    return palette_png(out.getvalue())
 
 
 def too_many(f, advice):

@@ -993,3 +993,27 @@ def test_the_steps_label_is_in_the_steps_colour_and_no_leader_line_is_drawn():
         assert "decorate" not in source
         assert re.search(rf'label="∂zY1/∂w5[^"]*" color="{STEP}" fontcolor="{STEP}" penwidth=3', source)
         assert source.count(f'fontcolor="{STEP}"') == 1
+
+
+def test_a_drawings_png_is_in_256_colours_on_white():
+    """The PNG a notebook keeps is the rendered picture in 256 colours, transparent parts white, same size."""
+    import io
+
+    from PIL import Image
+
+    from engine.views.drawing._base import palette_png
+
+    d = draw(small_expression())
+    full = Image.open(io.BytesIO(d.pipe("png"))).convert("RGB")
+    small = d._repr_mimebundle_(include=["image/png"])["image/png"]
+    shown = Image.open(io.BytesIO(small))
+    assert shown.mode == "P" and shown.size == full.size
+    diff = [abs(a - b) for p, q in zip(full.getdata(), shown.convert("RGB").getdata()) for a, b in zip(p, q)]
+    assert sum(diff) / len(diff) < 4  # the same picture
+    clear = io.BytesIO()
+    Image.new("RGBA", (4, 4), (0, 0, 0, 0)).save(clear, "PNG")
+    assert Image.open(io.BytesIO(palette_png(clear.getvalue()))).convert("RGB").getpixel((1, 1)) == (
+        255,
+        255,
+        255,
+    )
