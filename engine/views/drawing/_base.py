@@ -157,7 +157,7 @@ def palette_png(png: bytes) -> bytes:
 
     from PIL import Image
 
-    image = Image.open(io.BytesIO(png))
+    image: Image.Image = Image.open(io.BytesIO(png))
     if image.mode in ("RGBA", "LA", "P"):
         image = image.convert("RGBA")
         canvas = Image.new("RGB", image.size, "white")
