@@ -95,7 +95,7 @@ def draw(
       still works for one release); ``legend``: a caption saying how to read the picture.
     - ``only``: a parameter (a Value or its label, e.g. ``"w5"``): draw just the paths from the
       root down to it, the nodes whose gradient a later layer already needed outlined in
-      gold, captioned with ``engine.explain(only, root)``.
+      gold, captioned with ``engine.explain(root, only)``.
     - ``focus``: a step's frame as a focus view: the step's node, its parents and the nodes up to
       the root at full size, every other box its name alone and the edges between them faded, so
       that the step's edge and its label fit a notebook cell. None (the default) does so where the
@@ -160,7 +160,7 @@ def _frame(t, root, options, step):
 
         if options.collapse:
             raise ValueError("only= draws the paths to one parameter node by node; it cannot be collapsed")
-        explanation = explain(options.only, t)
+        explanation = explain(t, options.only)
         above = t.above(explanation.param)
         order = [v for v in order if v in above]
     scene = scene_of(t, options, order, explanation)
