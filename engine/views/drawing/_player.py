@@ -263,6 +263,36 @@ def _short(match):
 
 
 WINDOW = (848.0, 480.0)  # points: the part of a frame the slider shows, around the step's marks
+NARROW_WINDOW = (300.0, 420.0)  # points: the same in a cell narrower than NARROW px (a phone)
+
+# The slider's picture and row: a wide window, or in a narrow cell (a container query: no script)
+# a narrow one and the row as wrapped "name: value" pairs, as the player shows them there.
+SLIDER_STYLE = (
+    ".crs{container-type:inline-size;width:100%}.crs-narrow{display:none}"
+    + "".join(line for line in STYLE.splitlines() if "crp-table" in line)
+    + f"@container (max-width: {NARROW}px){{.crs-wide{{display:none}}.crs-narrow{{display:block}}"
+    + "".join(
+        rule.replace(".crp-narrow ", "") for rule in STYLE.splitlines() if rule.startswith(".crp-narrow")
+    )
+    + "}"
+)
+
+
+def slider_picture(wide, narrow, alt):
+    """The slider's picture: the ``wide`` window (SVG text) in a wide cell, the ``narrow`` one in a
+    narrow cell, each an image fitted to it (text never under 10 px)."""
+    return (
+        f'<div class="crs"><style>{SLIDER_STYLE}</style><div class="crs-wide">{picture_html(wide, alt)}</div>'
+        f'<div class="crs-narrow">{picture_html(narrow, alt)}</div></div>'
+    )
+
+
+def slider_row(head, row):
+    """The slider's row of the trace table: one row under its header, wrapped as "name: value" pairs in a
+    narrow cell."""
+    return f'<div class="crs"><style>{SLIDER_STYLE}</style>{table(head, [row], now=0, current=True)}</div>'
+
+
 _TRANSLATE = re.compile(r'<g id="graph0" class="graph" transform="[^"]*translate\(([-\d.]+) ([-\d.]+)\)"')
 _VIEWBOX = re.compile(r'<svg width="[\d.]+pt" height="[\d.]+pt"\s+viewBox="([-\d. ]+)"')
 _PAIR = re.compile(r"(-?[\d.]+),(-?[\d.]+)")
@@ -388,8 +418,9 @@ def table(head, body, now=None, current=False):
     out += [f"<th>{_h(c)}</th>" for c in head]
     out.append("</tr></thead><tbody>")
     for k, r in enumerate(body):
-        cells = "".join(f'<td class="crp-num">{_h(c)}</td>' if i in numeric else f"<td>{_h(c)}</td>"
-                        for i, c in enumerate(r))  # fmt: skip
+        labels = [f' data-label="{_h(h)}"' if current else "" for h in head]  # the narrow layout's names
+        cells = "".join(f'<td class="crp-num"{labels[i]}>{_h(c)}</td>' if i in numeric else
+                        f"<td{labels[i]}>{_h(c)}</td>" for i, c in enumerate(r))  # fmt: skip
         mark = " crp-now" if k == now else ""
         out.append(f'<tr class="crp-row{mark}">{cells}</tr>')
     out.append("</tbody></table>")

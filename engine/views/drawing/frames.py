@@ -206,14 +206,24 @@ def slider(root_or_frames: Any, **options: Any) -> Any:
             "player as a page that opens in any browser, and engine.frames(root)[i] is the drawing "
             "after step i (.save('step.png'))"
         )
-    from ._base import picture_html
-    from ._player import STYLE, bare, captions, counters, fitted, table, table_rows, windows
+    from ._player import (
+        NARROW_WINDOW,
+        bare,
+        captions,
+        counters,
+        fitted,
+        slider_picture,
+        slider_row,
+        table_rows,
+        windows,
+    )
 
     f = root_or_frames if isinstance(root_or_frames, Frames) else Frames(root_or_frames, **options)
     # the player's frames (no headline: the caption above says what the step did), in the orientation
     # that fits, each cropped to a window around its step: what changed is in view at every step
     shown = fitted(bare(f))
-    pictures = windows([s.decode("utf-8") for s in shown.render("svg")])
+    svgs = [s.decode("utf-8") for s in shown.render("svg")]
+    pictures = list(zip(windows(svgs), windows(svgs, NARROW_WINDOW)))  # for a wide cell, a narrow one
     digits = f.settings.digits
     texts, counts, (head, rows) = captions(f, digits), counters(f), table_rows(f, digits)
     last = len(f) - 1
@@ -221,26 +231,27 @@ def slider(root_or_frames: Any, **options: Any) -> Any:
     back = widgets.Button(description="◀", tooltip="previous step", layout=button)
     ahead = widgets.Button(description="▶", tooltip="next step", layout=button)
     play = widgets.Play(value=0, min=0, max=last, interval=800, show_repeat=False, tooltip="play / pause")
-    control = widgets.IntSlider(value=0, min=0, max=last, readout=False, description="step",
-                                layout=widgets.Layout(flex="1 1 auto", width="auto"))  # fmt: skip
+    wide = widgets.Layout(flex="1 1 auto", width="auto", min_width="12em")  # on a line of its own if need be
+    control = widgets.IntSlider(value=0, min=0, max=last, readout=False, description="step", layout=wide)
     widgets.link((play, "value"), (control, "value"))  # play moves the slider, the slider moves play
     count = widgets.Label(counts[0])
     caption = widgets.HTML()
     out = widgets.HTML(layout=widgets.Layout(width="100%"))
-    row = widgets.HTML()
-    style = "<style>" + "".join(line for line in STYLE.splitlines() if "crp-table" in line) + "</style>"
+    row = widgets.HTML(layout=widgets.Layout(width="100%"))
 
     def show(k):
         count.value = counts[k]
         caption.value = f"<b>{html.escape(texts[k])}</b>"
-        row.value = style + table(head, [rows[k]], now=0)
-        out.value = picture_html(pictures[k], texts[k])
+        row.value = slider_row(head, rows[k])
+        out.value = slider_picture(*pictures[k], texts[k])
 
     back.on_click(lambda _: setattr(control, "value", max(0, control.value - 1)))
     ahead.on_click(lambda _: setattr(control, "value", min(last, control.value + 1)))
     control.observe(lambda change: show(change["new"]), names="value")
     show(0)
-    bar = widgets.HBox([back, play, ahead, control, count], layout=widgets.Layout(width="100%"))
+    bar = widgets.HBox(
+        [back, play, ahead, control, count], layout=widgets.Layout(width="100%", flex_flow="row wrap")
+    )
     box = widgets.VBox([bar, caption, out, row], layout=widgets.Layout(width="100%"))
     box.frames = f
     return box

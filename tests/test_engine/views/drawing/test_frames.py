@@ -12,9 +12,16 @@ from engine.views.drawing.frames import Frames, slider
 from engine.walks import count_steps
 
 
+def pictures(html):
+    """The SVG texts of the fitted pictures (<img>s of data URLs) in ``html``."""
+    return [
+        base64.b64decode(m).decode() for m in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
+    ]
+
+
 def picture(html):
-    """The SVG text of a fitted picture (an <img> of a data URL)."""
-    return base64.b64decode(re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', html)[1]).decode()
+    """The slider's picture for a wide cell."""
+    return pictures(html)[0]
 
 
 def test_slider_scrubs_through_the_frames(monkeypatch):
@@ -36,22 +43,25 @@ def test_slider_scrubs_through_the_frames(monkeypatch):
     seen = {}
     for k in (i - 1, i, i + 1):
         control.value = k
-        svg = picture(out.value)
-        seen[k] = svg
+        wide, narrow = pictures(out.value)  # a wide cell's window, and a narrow cell's (a container query)
+        seen[k] = wide
         whole = shown.render_one(k).decode()
-        w, h = _player.svg_size(svg)
-        assert w <= _player.WINDOW[0] + 0.01 and h <= _player.WINDOW[1] + 0.01  # a window of the frame
-        assert svg.split("viewBox=")[1].split(">", 1)[1] == whole.split("viewBox=")[1].split(">", 1)[1]
-        x, y, cw, ch = map(float, re.search(r'viewBox="([-\d. ]+)"', svg)[1].split())
-        x0, y0, x1, y1 = _player.marks_box(whole)
-        assert x <= x0 and x1 <= x + cw and y <= y0 and y1 <= y + ch  # the step's edge is in the window
+        for svg, size in ((wide, _player.WINDOW), (narrow, _player.NARROW_WINDOW)):
+            w, h = _player.svg_size(svg)
+            assert w <= size[0] + 0.01 and h <= size[1] + 0.01  # a window of the frame
+            assert svg.split("viewBox=")[1].split(">", 1)[1] == whole.split("viewBox=")[1].split(">", 1)[1]
+            x, y, cw, ch = map(float, re.search(r'viewBox="([-\d. ]+)"', svg)[1].split())
+            x0, y0, x1, y1 = _player.marks_box(whole)
+            assert x <= x0 and x1 <= x + cw and y <= y0 and y1 <= y + ch  # the step's edge is in the window
+        assert "@container (max-width: 600px){.crs-wide{display:none}.crs-narrow{display:block}" in out.value
     assert len(set(seen.values())) == 3  # the picture changes at every step
     assert caption.value.startswith(f"<b>step {i + 1}: ") and count.value == f"step {i + 1} / {n}"
     control.value = i
     assert (
         "w5" in caption.value
         and row.value.count("<tr class=") == 1
-        and f'<td class="crp-num">{i}</td>' in row.value
+        and f'<td class="crp-num" data-label="step">{i}</td>' in row.value
+        and 'data-label="parent">w5</td>' in row.value  # names for the narrow layout's "name: value"
     )
     ahead.click()
     assert control.value == i + 1 and picture(out.value) == seen[i + 1]
