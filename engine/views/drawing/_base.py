@@ -114,7 +114,13 @@ class Drawing(graphviz.Digraph):
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
         """What Jupyter shows: the picture fitted to the cell (HTML), its SVG, a PNG for viewers that
         show no SVG (an untrusted notebook, GitHub) and the text form; each rendered when asked for."""
-        svg = functools.cache(self.svg)  # rendered once for the HTML and the SVG
+        rendered: list = []
+
+        def svg():  # rendered once for the HTML and the SVG
+            if not rendered:
+                rendered.append(self.svg())
+            return rendered[0]
+
         makers = {
             "text/html": lambda: picture_html(svg(), repr(self)),
             "image/svg+xml": svg,

@@ -243,7 +243,8 @@ def slider(root_or_frames: Any, **options: Any) -> Any:
         count.value = counts[k]
         caption.value = f"<b>{html.escape(texts[k])}</b>"
         row.value = slider_row(head, rows[k])
-        out.value = slider_picture(*pictures[k], texts[k])
+        wide, narrow = pictures[k]
+        out.value = slider_picture(wide, narrow, texts[k])
 
     back.on_click(lambda _: setattr(control, "value", max(0, control.value - 1)))
     ahead.on_click(lambda _: setattr(control, "value", min(last, control.value + 1)))
