@@ -173,17 +173,18 @@ def _still(root, order, options):
     _check_size(order)
     marked = highlights(options.highlight, options.highlight_edges, order)
     edge_labels = _edge_labels(options, order)
-    locals_, failure = None, None
+    locals_, failure, rule = None, None, None
     if edge_labels:  # the local derivatives, read from one recorded backward pass (no .grad changes)
         try:
-            locals_ = record(root).locals()
+            passed = record(root)
+            locals_, rule = passed.locals(), passed.rule_legend()  # the legend in the trace's words
         except (ArithmeticError, ValueError) as exc:  # a pass that fails: the edges show no number
             failure = str(exc).split("\n")[0]
     texts = {f"grad {fmt(v.grad, options.digits)}" for v in order}
     names = vocab.names(root)
     options = oriented(options, order, names, edge_labels)
     layout = lay_out(root, order, names, options.rankdir, edge_labels, texts)
-    scene = Scene(layout, options, marked, None, locals_, None, failure)
+    scene = Scene(layout, options, marked, None, locals_, None, failure, rule)
     return scene, scene.still()
 
 

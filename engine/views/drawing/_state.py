@@ -64,7 +64,8 @@ class Scene:
     ``explanation`` an ``engine.explain`` whose paths are drawn (``only=``).
     """
 
-    def __init__(self, layout, options, marked, trace=None, locals_=None, explanation=None, failure=None):
+    def __init__(self, layout, options, marked, trace=None, locals_=None, explanation=None, failure=None,
+                 rule=None):  # fmt: skip
         self.layout, self.options = layout, options
         # the scenes of a trace are kept with it (weakly, see cached): a scene holds it weakly too
         self._trace = weakref.ref(trace) if trace is not None else None
@@ -112,6 +113,7 @@ class Scene:
         self.edge_at = {(e.node, e.index): k for k, e in enumerate(layout.edges)}
         self.faded = faded
         self.failure = failure
+        self.rule = rule  # a still drawing's chain-rule legend, as its recorded pass words it
         self.focus = options.focus
         if self.focus is None:  # on where the whole picture comes near a cell's width
             self.focus = trace is not None and crowded(layout.order, names, layout.edge_labels, digits,
@@ -156,7 +158,8 @@ class Scene:
             rule = (
                 trace.rule_legend()
                 if framed
-                else "chain rule: grad(in) += grad(out) × ∂out/∂in, summed over the edges out of a box"
+                else self.rule
+                or "chain rule: grad(in) += grad(out) × ∂out/∂in, summed over the edges out of a box"
             )
             lines.append(f"edge: the local derivative ∂out/∂in;  {rule}")
         lines += layout.key

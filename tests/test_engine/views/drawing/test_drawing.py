@@ -1017,3 +1017,17 @@ def test_a_drawings_png_is_in_256_colours_on_white():
         255,
         255,
     )
+
+
+def test_a_still_drawing_words_the_chain_rule_as_its_recorded_pass_does(monkeypatch):
+    """draw(root)'s legend takes the chain rule's wording from the pass it records (one vocabulary with
+    the frames, tables and players); a failed pass keeps the plain wording."""
+    from engine.record.tracing import Trace
+
+    t = trace(small_expression())
+    assert t.rule_legend() in draw(small_expression()).source
+    monkeypatch.setattr(Trace, "rule_legend", lambda self: "chain rule: as the trace words it")
+    assert (
+        "edge: the local derivative ∂out/∂in;  chain rule: as the trace words it"
+        in draw(small_expression()).source
+    )
