@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 IMAGES = ("image/png", "image/svg+xml")
 MAX_BYTES = 300_000
+# 01 ends with the step player, its 33 frames inline SVG (1.4 MB, within the player's 1.5-MB budget)
+PLAYER_BYTES = {"01_worked_example.ipynb": 2_400_000}
 
 # For each notebook: what its outputs must show (substrings, or compiled regexes) and how many images.
 EXPECTED = {
@@ -218,7 +220,8 @@ def test_committed_notebook_is_executed_and_small(name):
     expected, n_images = EXPECTED[name]
     assert not any(o.output_type == "error" for c in code for o in c.outputs)
     assert not missing(text, expected) and images >= n_images, f"re-run notebooks/execute.py {name}"
-    assert path.stat().st_size < MAX_BYTES, f"{name} is {path.stat().st_size} bytes; keep images modest"
+    limit = PLAYER_BYTES.get(name, MAX_BYTES)
+    assert path.stat().st_size < limit, f"{name} is {path.stat().st_size} bytes; keep images modest"
 
 
 def test_every_notebook_is_tested():

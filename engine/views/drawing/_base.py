@@ -41,8 +41,9 @@ class Drawing(graphviz.Digraph):
 
     ``save(path)`` writes SVG, PNG, JPEG, PDF or DOT (.gv) by the file's extension;
     ``svg()`` returns the SVG text and ``pipe(fmt)`` the bytes; Jupyter shows the drawing
-    inline as SVG. ``nodes`` is the number of Values in the graph, ``collapsed`` tells
-    whether it was drawn collapsed and ``boxes`` how many boxes that took.
+    as an image of its SVG fitted to the cell (``html()``), with a PNG beside it. ``nodes`` is the
+    number of Values in the graph, ``collapsed`` tells whether it was drawn collapsed and ``boxes``
+    how many boxes that took.
     """
 
     title = "?"  # the root's name
@@ -108,25 +109,17 @@ class Drawing(graphviz.Digraph):
         never with text under 10 px on screen (a wider picture scrolls sideways instead)."""
         return picture_html(self.svg(), repr(self))
 
-    def _repr_svg_(self):
-        return self.svg()
-
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
-        """What Jupyter shows: the picture fitted to the cell (HTML), its SVG, a PNG for viewers that
-        show no SVG (an untrusted notebook, GitHub) and the text form; each rendered when asked for."""
-        rendered: list = []
-
-        def svg():  # rendered once for the HTML and the SVG
-            if not rendered:
-                rendered.append(self.svg())
-            return rendered[0]
-
+        """What Jupyter shows: the picture fitted to the cell (HTML: an image of its SVG), a PNG for
+        viewers that show no HTML image (GitHub, a PDF export) and the text form, each rendered when
+        asked for; the SVG alone (``image/svg+xml``) only when asked for by name, since the HTML holds it."""
         makers = {
-            "text/html": lambda: picture_html(svg(), repr(self)),
-            "image/svg+xml": svg,
+            "text/html": self.html,
             "image/png": lambda: palette_png(self.pipe("png")),
             "text/plain": lambda: repr(self),
         }
+        if include and "image/svg+xml" in include:
+            makers["image/svg+xml"] = self.svg
         wanted = [m for m in makers if (include is None or m in include) and not (exclude and m in exclude)]
         return {m: makers[m]() for m in wanted}
 
