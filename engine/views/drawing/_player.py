@@ -58,6 +58,9 @@ STYLE = """
 .crp-narrow .crp-current td::before{content:attr(data-label) ": ";color:#555;font-weight:normal}
 """
 
+# A wide table scrolls in its own box, also where the style sheet is dropped (an untrusted notebook)
+SCROLL = ' style="overflow-x:auto;max-width:100%"'
+
 # The script finds its player by id, so several players can share one page or notebook. Every
 # value it is given is JSON made safe for a <script> element (see script_json).
 SCRIPT = """
@@ -459,7 +462,7 @@ def player(frames, svgs, *, duration=0.8, digits=5, scale=1.0, page=False):
         "whole picture</button>"
         "</div>",
         f'<div class="crp-caption" aria-live="polite">{_h(texts[0])}</div>',
-        f'<div class="crp-scroll crp-now-row">{table(head, [body[0]], now=0, current=True)}</div>',
+        f'<div class="crp-scroll crp-now-row"{SCROLL}>{table(head, [body[0]], now=0, current=True)}</div>',
         "</div>",
         '<div class="crp-static">',
     ]
@@ -475,7 +478,7 @@ def player(frames, svgs, *, duration=0.8, digits=5, scale=1.0, page=False):
         parts.append(f'<div class="crp-frame">{picture}</div>')
     parts.append("</div>")
     parts.append('<details class="crp-all" open><summary>the trace table: every step</summary>'
-                 f'<div class="crp-scroll">{table(head, body)}</div></details>')  # fmt: skip
+                 f'<div class="crp-scroll"{SCROLL}>{table(head, body)}</div></details>')  # fmt: skip
     script = SCRIPT % {
         "id": script_json(ident),
         "captions": script_json(texts),
