@@ -33,7 +33,8 @@ class Frames(Sequence):
     ``frames[0]`` is the start; there are ``len(trace) + 1`` frames. All of them read one
     recorded backward pass, ``self.trace`` (made from a Value with ``engine.trace.record``,
     which changes no ``.grad``, or given); frame i is ``engine.draw(trace, step=i, **options)``,
-    made when first asked for (``options`` are held in one DrawOptions, ``self.settings``).
+    made when first asked for (``options`` are held in one DrawOptions, ``self.settings``), with
+    every box whole (``focus=False`` unless given): one layout for every frame.
 
     In Jupyter a Frames shows the HTML player of :func:`engine.animate` (play, slider,
     previous/next, arrow keys; no kernel needed), with a PNG of the first and last frames
