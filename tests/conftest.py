@@ -75,6 +75,7 @@ SLOW = {  # file -> its tests that take half a second or more (measured with --d
         "test_edges_keep_clear_of_other_ops",
         "test_hostile_labels_are_escaped_in_every_frame",
     ),
+    "tests/test_engine/views/drawing/test_frames.py": ("test_slider_scrubs_through_the_frames",),
     "tests/test_engine/views/drawing/test_render.py": ("test_a_layout_that_takes_too_long_is_stopped",),
     "tests/test_engine/views/test_explorable.py": (
         "test_explain_in_the_page_equals_explain_on_random_graphs",

@@ -3,7 +3,7 @@
 :func:`draw` returns a :class:`Drawing` (a ``graphviz.Digraph``). Each Value is a box
 ``name | data | grad``, each op a small oval (``*``, ``σ``, ``* 2``), and each edge from
 an input into an op is labelled with the local derivative ∂out/∂in: the factor the chain
-rule multiplies by, ``grad(in) += grad(out) × ∂out/∂in``. Unlabelled Values are named
+rule multiplies by, ``∂L/∂in += ∂L/∂out · ∂out/∂in``. Unlabelled Values are named
 n1, n2, ... exactly as :func:`engine.trace` names them. Nodes made inside
 ``engine.scope`` (nn's neurons and layers) sit in nested clusters.
 
@@ -45,7 +45,7 @@ from ...vocab import fmt
 from ._base import CollapsedWarning, Drawing, caption_line, highlights, scope_title
 from ._collapsed import collapsed
 from ._full import full
-from ._layout import lay_out
+from ._layout import lay_out, orientation
 from ._player import slim_svg
 from ._state import Scene, cached
 from .options import FULL_LIMIT, DrawOptions, make
@@ -57,7 +57,7 @@ HARD_LIMIT = 2_000  # Values: collapse=False refuses more (an unreadable tangle,
 def draw(
     root: Any,
     *,
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     edge_labels: bool | None = None,
     formulas: bool = False,
     highlight: Value | Iterable[Value] = (),
@@ -70,10 +70,13 @@ def draw(
     only: Value | str | None = None,
     headline: bool = True,
     precision: int | None = None,
+    focus: bool | None = None,
 ) -> Drawing:
     """Draw the graph below ``root``: Values as ``name | data | grad`` boxes, ops as small ovals.
 
-    - ``rankdir``: "LR" (left to right, the default) or "TB" (top to bottom).
+    - ``rankdir``: "LR" (left to right) or "TB" (top to bottom); None (the default) draws left to
+      right unless that would be too wide for a notebook cell (an 848-px column at text of 10 px),
+      then top to bottom.
     - ``edge_labels``: label each edge into an op with its local derivative ∂out/∂in
       (with ``formulas=True`` also its formula from the rule table, e.g.
       ``∂zY1/∂w5 = outH1 = 0.5384``). Default: on up to :data:`EDGE_LABEL_LIMIT` Values.
@@ -93,7 +96,12 @@ def draw(
       still works for one release); ``legend``: a caption saying how to read the picture.
     - ``only``: a parameter (a Value or its label, e.g. ``"w5"``): draw just the paths from the
       root down to it, the nodes whose gradient a later layer already needed outlined in
-      gold, captioned with ``engine.explain(only, root)``.
+      gold, captioned with ``engine.explain(root, only)``.
+    - ``focus``: a step's frame as a focus view: the step's node, its parents and the nodes up to
+      the root at full size, every other box its name alone and the edges between them faded, so
+      that the step's edge and its label fit a notebook cell. None (the default) does so where the
+      whole picture would come near a cell's width; ``engine.frames`` (the player, the slider)
+      keeps every box whole, one layout for all frames.
     - ``headline``: a step's frame opens with a bold line saying what the step did; False leaves
       it out (the HTML player and the slider show that line as their one caption).
 
@@ -109,7 +117,7 @@ def draw(
     """
     given = dict(rankdir=rankdir, edge_labels=edge_labels, formulas=formulas, highlight=highlight,
                  highlight_edges=highlight_edges, collapse=collapse, max_nodes=max_nodes, digits=digits,
-                 legend=legend, only=only, headline=headline)  # fmt: skip
+                 legend=legend, only=only, headline=headline, focus=focus)  # fmt: skip
     if precision is not None:
         if digits == vocab.DIGITS:
             del given["digits"]
@@ -153,7 +161,7 @@ def _frame(t, root, options, step):
 
         if options.collapse:
             raise ValueError("only= draws the paths to one parameter node by node; it cannot be collapsed")
-        explanation = explain(options.only, t)
+        explanation = explain(t, options.only)
         above = t.above(explanation.wrt)
         order = [v for v in order if v in above]
     scene = scene_of(t, options, order, explanation)
@@ -166,20 +174,32 @@ def _still(root, order, options):
     _check_size(order)
     marked = highlights(options.highlight, options.highlight_edges, order)
     edge_labels = _edge_labels(options, order)
-    locals_, failure = None, None
+    locals_, failure, rule = None, None, None
     if edge_labels:  # the local derivatives, read from one recorded backward pass (no .grad changes)
         try:
-            locals_ = record(root).locals()
+            passed = record(root)
+            locals_, rule = passed.locals(), passed.rule_legend()  # the legend in the trace's words
         except (ArithmeticError, ValueError) as exc:  # a pass that fails: the edges show no number
             failure = str(exc).split("\n")[0]
     texts = {f"grad {fmt(v.grad, options.digits)}" for v in order}
-    layout = lay_out(root, order, vocab.names(root), options.rankdir, edge_labels, texts)
-    scene = Scene(layout, options, marked, None, locals_, None, failure)
+    names = vocab.names(root)
+    options = oriented(options, order, names, edge_labels)
+    layout = lay_out(root, order, names, options.rankdir, edge_labels, texts)
+    scene = Scene(layout, options, marked, None, locals_, None, failure, rule)
     return scene, scene.still()
+
+
+def oriented(options: DrawOptions, order: list, names: dict, edge_labels: bool) -> DrawOptions:
+    """``options`` with a direction: as given, or (rankdir None) the one that fits a notebook cell."""
+    if options.rankdir is not None:
+        return options
+    return options.replace(rankdir=orientation(order, names, edge_labels, options.digits))
 
 
 def _collapsed_view(root, order, options):
     """The collapsed view (one box per scope or depth band), with a warning when it was not asked for."""
+    if options.rankdir is None:
+        options = options.replace(rankdir="LR")
     d = collapsed(root, order, vocab.names(root), options, highlights(options.highlight,
                   options.highlight_edges, order))  # fmt: skip
     if options.collapse is None:
@@ -204,11 +224,13 @@ def scene_of(t: Trace, options: DrawOptions, order: list | None = None, explanat
     _check_size(order)
     marked = highlights(options.highlight, options.highlight_edges, order)
     edge_labels = _edge_labels(options, order)
+    options = oriented(options, order, t.names, edge_labels)
+    rankdir = options.rankdir or "LR"  # (oriented: never None)
 
     def layout():  # one width for every grad cell, for any number it shows in any frame of the trace
         word, digits = t.quantity, options.digits
         texts = {f"{word} {fmt(x, digits)}" for x in [t.gradient] + [s.grad for s in t.steps]}
-        return lay_out(root, order, t.names, options.rankdir, edge_labels, texts | {f"{word} ?"})
+        return lay_out(root, order, t.names, rankdir, edge_labels, texts | {f"{word} ?"})
 
     key = ("layout", options.rankdir, edge_labels, options.digits)
     shared = cached(t, key, layout) if whole else layout()

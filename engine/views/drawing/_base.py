@@ -1,5 +1,6 @@
 """What both views of a drawing share: the ``Drawing`` class, the style, escaping, boxes and captions."""
 
+import base64
 import functools
 import html
 import re
@@ -40,8 +41,9 @@ class Drawing(graphviz.Digraph):
 
     ``save(path)`` writes SVG, PNG, JPEG, PDF or DOT (.gv) by the file's extension;
     ``svg()`` returns the SVG text and ``pipe(fmt)`` the bytes; Jupyter shows the drawing
-    inline as SVG. ``nodes`` is the number of Values in the graph, ``collapsed`` tells
-    whether it was drawn collapsed and ``boxes`` how many boxes that took.
+    as an image of its SVG fitted to the cell (``html()``), with a PNG beside it. ``nodes`` is the
+    number of Values in the graph, ``collapsed`` tells whether it was drawn collapsed and ``boxes``
+    how many boxes that took.
     """
 
     title = "?"  # the root's name
@@ -102,10 +104,68 @@ class Drawing(graphviz.Digraph):
                 self.source,
             ) from None
 
-    def _repr_svg_(self):
-        return self.svg()
+    def html(self):
+        """The drawing as an HTML ``<img>`` of its SVG that fits its cell: as wide as the cell at most,
+        never with text under 10 px on screen (a wider picture scrolls sideways instead)."""
+        return picture_html(self.svg(), repr(self))
 
-    # Jupyter calls _repr_mimebundle_ (from graphviz), whose _repr_image_* methods call pipe() above.
+    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+        """What Jupyter shows: the picture fitted to the cell (HTML: an image of its SVG), a PNG for
+        viewers that show no HTML image (GitHub, a PDF export) and the text form, each rendered when
+        asked for; the SVG alone (``image/svg+xml``) only when asked for by name, since the HTML holds it."""
+        makers = {
+            "text/html": self.html,
+            "image/png": lambda: palette_png(self.pipe("png")),
+            "text/plain": lambda: repr(self),
+        }
+        if include and "image/svg+xml" in include:
+            makers["image/svg+xml"] = self.svg
+        wanted = [m for m in makers if (include is None or m in include) and not (exclude and m in exclude)]
+        return {m: makers[m]() for m in wanted}
+
+
+LEGIBLE_PX = 10.0  # the smallest text on screen a fitted picture shows (px)
+FIT_WIDTH = 848.0  # pt: a drawing this wide shows 10-pt text at 10 px in an 848-px notebook column
+_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+_FONT = re.compile(r'font-size="([\d.]+)"')
+
+
+def picture_html(svg: str, alt: str = "drawing") -> str:
+    """An ``<img>`` of Graphviz SVG text that fits the cell: at most its natural size and the cell's
+    width, and never so small that its smallest text is under :data:`LEGIBLE_PX` (then it keeps that
+    size and scrolls sideways in its own box). An image, not inline SVG: it shows in an untrusted
+    notebook too (JupyterLab keeps an ``<img>`` of a data URL and drops inline SVG)."""
+    size = _SIZE.search(svg)
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    alt = html.escape(alt, quote=True)
+    if size is None:
+        return f'<img src="data:image/svg+xml;base64,{data}" alt="{alt}" style="max-width:100%">'
+    width, height = (float(x) * 4 / 3 for x in size.groups())  # pt -> CSS px
+    fonts = [float(x) for x in _FONT.findall(svg)]
+    smallest = min(fonts, default=14.0) * 4 / 3  # px at natural size
+    least = min(width, width * LEGIBLE_PX / smallest)  # the narrowest width at which text is legible
+    return (
+        f'<div style="overflow-x:auto;max-width:100%"><img src="data:image/svg+xml;base64,{data}" '
+        f'alt="{alt}" width="{width:.0f}" height="{height:.0f}" '
+        f'style="max-width:100%;min-width:{least:.0f}px;height:auto"></div>'
+    )
+
+
+def palette_png(png: bytes) -> bytes:
+    """PNG bytes in 256 colours on white (a drawing has few): a third of the size, kept in notebooks."""
+    import io
+
+    from PIL import Image
+
+    image: Image.Image = Image.open(io.BytesIO(png))
+    if image.mode in ("RGBA", "LA", "P"):
+        image = image.convert("RGBA")
+        canvas = Image.new("RGB", image.size, "white")
+        canvas.paste(image, (0, 0), image)
+        image = canvas
+    out = io.BytesIO()
+    image.convert("RGB").quantize(256, method=Image.Quantize.FASTOCTREE).save(out, "PNG")
+    return out.getvalue()
 
 
 def counted(n, word):
@@ -185,10 +245,27 @@ def caption_line(lines, top, headline=None):
     """The DOT line of a caption: an optional bold headline, then ``lines``, all left-aligned; or None."""
     text = _lines(tuple(lines))
     if headline is not None:
-        text = f'<font point-size="14"><b>{rich(headline)}</b></font><br align="left"/>' + text
+        head = "".join(f'<font point-size="14"><b>{rich(part)}</b></font><br align="left"/>'
+                       for part in wrapped(str(headline)))  # fmt: skip
+        text = head + text
     if not text:
         return None
     return f"\tlabel=<{text}> labeljust=l labelloc={'t' if top else 'b'}\n"
+
+
+HEADLINE_WIDTH = 66  # characters: a longer headline is broken between words (it is 14-pt bold)
+
+
+def wrapped(text, width=HEADLINE_WIDTH):
+    """``text`` in lines of at most ``width`` characters, broken at spaces (a longer word stands alone)."""
+    lines, line = [], ""
+    for word in text.split(" "):
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return lines + [line]
 
 
 @functools.lru_cache(maxsize=256)  # a legend is the same in every frame of a trace
@@ -206,7 +283,7 @@ def add_caption(g, lines, top, headline=None):
 
 def node_title(v, names):
     """A box's title: the label in bold (``w^(2)_1`` with real scripts), or the generated name in italics."""
-    return f"<b>{scripted(v.label)}</b>" if v.label else f"<i>{escape(names[v])}</i>"
+    return f"<b>{rich(v.label)}</b>" if v.label else f"<i>{escape(names[v])}</i>"
 
 
 def scripted(text):
@@ -254,14 +331,14 @@ _EM = {**dict.fromkeys("0123456789", 0.64), ".": 0.32, "-": 0.37, "+": 0.84, " "
        "f": 0.36}  # fmt: skip
 
 
-def _text_width(text, size=11):
+def text_width(text, size=11):
     """A generous estimate of ``text``'s width in points at font size ``size``."""
     return size * sum(_EM.get(c, 0.7) for c in text)
 
 
 def cell_width(texts, size=11):
     """The width (points) of a table cell that fits each of ``texts``: padding and border included."""
-    return int(max(map(_text_width, texts), default=0) + 2 * 3 + 2 + 2) if texts else 0
+    return int(max(map(text_width, texts), default=0) + 2 * 3 + 2 + 2) if texts else 0
 
 
 def table_cell(cells, rankdir, fill, border=None):

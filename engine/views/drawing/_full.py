@@ -32,7 +32,7 @@ def write(layout: Layout, state: State) -> list:
         lines.append(_QUICK)
     lr = layout.rankdir == "LR"
     width = f' width="{layout.width}"'
-    data, grad, outline = state.data, state.grad, state.outline
+    data, grad, outline, compact = state.data, state.grad, state.outline, state.compact
     for item in items:
         kind = item[0]
         if kind == "text":
@@ -40,17 +40,21 @@ def write(layout: Layout, state: State) -> list:
         elif kind == "box":  # one Value's box: a thick outline of its own when marked
             _, start, v, fill, title = item
             d, g, o = data[v], grad[v], outline.get(v)
-            key = (v, d, g, o)  # most boxes look the same in the next frame: written once
+            small = v in compact
+            key = (v, d, g, o, small)  # most boxes look the same in the next frame: written once
             line = boxes.get(key)
             if line is not None:
                 lines.append(line)
                 continue
-            cells = (
-                title,
-                f'<td color="black"{d[0]}>{d[1]}</td>',
-                f'<td color="black"{width}{g[0]}>{g[1]}</td>',
-            )
-            rows = "".join(cells) if lr else "</tr><tr>".join(cells)
+            if small:  # off a focus view's path: the title alone
+                rows = title
+            else:
+                cells = (
+                    title,
+                    f'<td color="black"{d[0]}>{d[1]}</td>',
+                    f'<td color="black"{width}{g[0]}>{g[1]}</td>',
+                )
+                rows = "".join(cells) if lr else "</tr><tr>".join(cells)
             top = _TABLE.format(o or "transparent", fill)
             line = f"{start}{top}<tr>{rows}</tr></table>> shape=plain]\n"
             if len(boxes) < 100_000:
@@ -58,7 +62,7 @@ def write(layout: Layout, state: State) -> list:
             lines.append(line)
         else:  # leaves sharing one table: a row (LR) or column (TB) each; the grad cell is the port
             _, start, values, titles = item
-            key = (start, *((data[v], grad[v], outline.get(v)) for v in values))
+            key = (start, *((data[v], grad[v], outline.get(v), v in compact) for v in values))
             line = boxes.get(key)
             if line is not None:
                 lines.append(line)
@@ -67,6 +71,10 @@ def write(layout: Layout, state: State) -> list:
             for j, v in enumerate(values):
                 c = outline.get(v) or "black"  # a marked leaf's cells outlined (1 point: no size change)
                 d, g = data[v], grad[v]
+                if v in compact:  # off a focus view's path: its title, and empty cells as narrow
+                    table.append((f'<td color="{c}">{titles[j]}</td>', f'<td color="{c}"></td>',
+                                  f'<td color="{c}" port="p{j}"></td>'))  # fmt: skip
+                    continue
                 table.append((f'<td color="{c}">{titles[j]}</td>', f'<td color="{c}"{d[0]}>{d[1]}</td>',
                              f'<td color="{c}" port="p{j}"{width}{g[0]}>{g[1]}</td>'))  # fmt: skip
             if lr:
@@ -120,13 +128,13 @@ def _compiled(layout):
 
 
 def _attrs(look):
-    """An edge's attribute list, ``[label=... color=... decorate=true fontcolor=... penwidth=...]``."""
+    """An edge's attribute list, ``[label=... color=... fontcolor=... penwidth=...]``."""
     label, colour, width, font = look
     parts = [f"label={label}"] if label is not None else []
     if colour is not None:
         parts.append(f"color={quote(colour)}")
-    if font is not None:
-        parts += ["decorate=true", f"fontcolor={quote(font)}"]
+    if font is not None:  # no leader line (decorate): it would strike through labels beside the edge
+        parts.append(f"fontcolor={quote(font)}")
     if width is not None:
         parts.append(f"penwidth={width}")
     return f" [{' '.join(parts)}]" if parts else ""

@@ -13,6 +13,7 @@ from typing import Any
 from ... import vocab, walks
 from ._base import (
     CLUSTER_STYLE,
+    FIT_WIDTH,
     LEAF_FILL,
     OP_FILL,
     QUICK_LAYOUT_ABOVE,
@@ -21,10 +22,52 @@ from ._base import (
     node_title,
     quote,
     scope_title,
+    text_width,
 )
 
 KEY_LIMIT = 12  # unlabelled nodes: up to this many, the caption says what each computes
 LAYER_TABLE = 48  # top to bottom, a layer with up to this many parameters draws them as one table
+
+
+def widths(order: list, names: dict, edge_labels: bool, digits: int) -> tuple:
+    """Estimated widths (points) of the graph drawn left to right and top to bottom, from its ranks,
+    without laying it out: left to right, the sum over the ranks of the widest box (with its op and
+    edge labels); top to bottom, the most boxes side by side on one rank, each leaf one rank above
+    the first op that takes it."""
+    if not order:
+        return 0.0, 0.0
+    rank: dict = {}
+    for v in order:  # forward order: parents first
+        ins = [rank[p] for p in v.parents if p in rank and p.parents]
+        rank[v] = 1 + max(ins, default=0) if v.parents else 0
+    for v in order:
+        for p in v.parents:
+            if not p.parents and p in rank:
+                rank[p] = rank[v] - 1 if rank[p] == 0 else min(rank[p], rank[v] - 1)
+    number = "-0." + "0" * digits
+    cell = cell_width([f"grad {number}"])
+    widest: dict = {}
+    for v in order:
+        box = text_width(names.get(v, "n")) + 10 + 2 * cell
+        widest[rank[v]] = max(widest.get(rank[v], 0.0), box)
+    label = text_width(f"∂{number}/∂{number} = {number}", 10) if edge_labels else 10.0
+    lr = sum(widest.values()) + (len(widest) - 1) * (30 + label + 50)  # op oval, label, 2 rank gaps
+    tb = max(Counter(rank.values()).values()) * (cell + 22)  # nodesep 0.3 in
+    return lr, tb
+
+
+def orientation(order: list, names: dict, edge_labels: bool, digits: int) -> str:
+    """Left to right ("LR") when the graph drawn so would be at most :data:`FIT_WIDTH` points wide (or no
+    wider than top to bottom), else top to bottom ("TB"); see :func:`widths`."""
+    lr, tb = widths(order, names, edge_labels, digits)
+    return "LR" if lr <= FIT_WIDTH or lr <= tb else "TB"
+
+
+def crowded(order: list, names: dict, edge_labels: bool, digits: int, rankdir: str) -> bool:
+    """Whether the graph drawn in ``rankdir`` comes near the width of a notebook cell (a step's frame
+    then draws a focus view)."""
+    lr, tb = widths(order, names, edge_labels, digits)
+    return (lr if rankdir == "LR" else tb) > 0.8 * FIT_WIDTH
 
 
 @dataclass(eq=False, slots=True)

@@ -6,7 +6,7 @@ the picture fits the cell's width (zoomed in when its text would be under 10 px)
 scrolls by itself to the step being taken. No CDN, no
 network, no kernel: the same HTML opens from disk in a browser, sits in a notebook
 (``Frames._repr_html_``) and shows in nbviewer. Where scripts are stripped (GitHub), the
-markup alone shows the first and the last frame and the whole trace table.
+markup alone shows images of the first and the last frame and the whole trace table.
 """
 
 import hashlib
@@ -17,7 +17,7 @@ import json
 import re
 
 from ...vocab import fmt
-from ._base import STEP
+from ._base import STEP, palette_png, picture_html
 
 PAGE = (720.0, 540.0)  # points (960 × 720 px): the box the orientation is chosen to fit
 MAX_FRAMES = 400  # more than this makes a file too big to share and takes minutes to render
@@ -43,6 +43,7 @@ STYLE = """
 .crp-live .crp-frames svg{max-width:none}
 .crp-live .crp-frame{grid-area:1/1}
 .crp-live .crp-static{display:none}
+.crp-static p{font-weight:bold;margin:8px 0 4px}
 .crp:not(.crp-live) .crp-bar,.crp:not(.crp-live) .crp-now-row{display:none}
 .crp-scroll{overflow-x:auto;max-width:100%}
 .crp-all summary{cursor:pointer;margin-top:6px}
@@ -56,6 +57,9 @@ STYLE = """
 .crp-narrow .crp-current td{display:inline-block;border:none;padding:1px 10px 1px 0;white-space:normal}
 .crp-narrow .crp-current td::before{content:attr(data-label) ": ";color:#555;font-weight:normal}
 """
+
+# A wide table scrolls in its own box, also where the style sheet is dropped (an untrusted notebook)
+SCROLL = ' style="overflow-x:auto;max-width:100%"'
 
 # The script finds its player by id, so several players can share one page or notebook. Every
 # value it is given is JSON made safe for a <script> element (see script_json).
@@ -86,6 +90,7 @@ SCRIPT = """
   });
   if (!isFinite(smallest)) smallest = legible;
   root.className += " crp-live";
+  box.style.display = "";
   var all = root.querySelector(".crp-all");
   if (all) all.open = false;  // without the script it is open: the whole table
   function fit() {  // one size for every frame: the cell's width, but never text under `legible` px
@@ -260,6 +265,97 @@ def _short(match):
     return f"{float(match.group()):.1f}".rstrip("0").rstrip(".") or "0"
 
 
+WINDOW = (848.0, 480.0)  # points: the part of a frame the slider shows, around the step's marks
+NARROW_WINDOW = (300.0, 420.0)  # points: the same in a cell narrower than NARROW px (a phone)
+
+# The slider's picture and row: a wide window, or in a narrow cell (a container query: no script)
+# a narrow one and the row as wrapped "name: value" pairs, as the player shows them there.
+SLIDER_STYLE = (
+    ".crs{container-type:inline-size;width:100%}.crs-narrow{display:none}"
+    + "".join(line for line in STYLE.splitlines() if "crp-table" in line)
+    + f"@container (max-width: {NARROW}px){{.crs-wide{{display:none}}.crs-narrow{{display:block}}"
+    + "".join(
+        rule.replace(".crp-narrow ", "") for rule in STYLE.splitlines() if rule.startswith(".crp-narrow")
+    )
+    + "}"
+)
+
+
+def slider_picture(wide, narrow, alt):
+    """The slider's picture: the ``wide`` window (SVG text) in a wide cell, the ``narrow`` one in a
+    narrow cell, each an image fitted to it (text never under 10 px)."""
+    return (
+        f'<div class="crs"><style>{SLIDER_STYLE}</style><div class="crs-wide">{picture_html(wide, alt)}</div>'
+        f'<div class="crs-narrow">{picture_html(narrow, alt)}</div></div>'
+    )
+
+
+def slider_row(head, row):
+    """The slider's row of the trace table: one row under its header, wrapped as "name: value" pairs in a
+    narrow cell."""
+    return f'<div class="crs"><style>{SLIDER_STYLE}</style>{table(head, [row], now=0, current=True)}</div>'
+
+
+_TRANSLATE = re.compile(r'<g id="graph0" class="graph" transform="[^"]*translate\(([-\d.]+) ([-\d.]+)\)"')
+_VIEWBOX = re.compile(r'<svg width="[\d.]+pt" height="[\d.]+pt"\s+viewBox="([-\d. ]+)"')
+_PAIR = re.compile(r"(-?[\d.]+),(-?[\d.]+)")
+
+
+def marks_box(svg, colour=STEP):
+    """The box (x0, y0, x1, y1), in the SVG's viewBox units, around the edges drawn in ``colour`` (the
+    step's orange), or around its outlined boxes when it has no such edge; None when nothing is marked."""
+    shift = _TRANSLATE.search(svg)
+    dx, dy = (float(shift[1]), float(shift[2])) if shift else (0.0, 0.0)
+    edges: list = []
+    boxes: list = []
+    for element in re.finditer(rf'<(path|polygon)[^>]*stroke="{re.escape(colour)}"[^>]*>', svg):
+        points = element[0]
+        coords = re.search(r'\s(?:d|points)="([^"]*)"', points)
+        if coords is None:
+            continue
+        pairs = [
+            (float(x) + dx, float(y) + dy)
+            for x, y in _PAIR.findall(coords[1].replace("M", " ").replace("C", " "))
+        ]
+        (edges if element[1] == "path" else boxes).append(pairs)
+    found = [p for group in (edges or boxes) for p in group]
+    if not found:
+        return None
+    xs, ys = [x for x, _ in found], [y for _, y in found]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def window(svg, centre, size=WINDOW):
+    """Graphviz SVG text cropped to a window of ``size`` points (or less: never past the picture) whose
+    middle is as near ``centre`` (x, y in viewBox units) as the picture's edges allow."""
+    box = _VIEWBOX.search(svg)
+    if box is None:
+        raise ValueError("not Graphviz SVG: its <svg> element has no width, height and viewBox")
+    x, y, w, h = (float(v) for v in box[1].split())
+    cw, ch = min(w, size[0]), min(h, size[1])
+    left = min(max(x, centre[0] - cw / 2), x + w - cw)
+    top = min(max(y, centre[1] - ch / 2), y + h - ch)
+    head = f'<svg width="{cw:.2f}pt" height="{ch:.2f}pt"\n viewBox="{left:.2f} {top:.2f} {cw:.2f} {ch:.2f}"'
+    return svg[: box.start()] + head + svg[box.end() :]
+
+
+def windows(svgs, size=WINDOW):
+    """Each frame cropped to a window around its step's marks (a frame without marks: the nearest
+    frame's window), so that what changed is in view at every step."""
+    centres = []
+    for svg in svgs:
+        m = marks_box(svg)
+        centres.append(None if m is None else ((m[0] + m[2]) / 2, (m[1] + m[3]) / 2))
+    known = [k for k, c in enumerate(centres) if c is not None]
+    out = []
+    for k, svg in enumerate(svgs):
+        c = centres[k]
+        if c is None:
+            c = centres[min(known, key=lambda j: abs(j - k))] if known else (0.0, 0.0)
+        out.append(window(svg, c, size))
+    return out
+
+
 def svg_size(svg):
     """(width, height) of Graphviz SVG in points."""
     text = svg.decode("utf-8", "replace") if isinstance(svg, bytes) else svg
@@ -325,8 +421,9 @@ def table(head, body, now=None, current=False):
     out += [f"<th>{_h(c)}</th>" for c in head]
     out.append("</tr></thead><tbody>")
     for k, r in enumerate(body):
-        cells = "".join(f'<td class="crp-num">{_h(c)}</td>' if i in numeric else f"<td>{_h(c)}</td>"
-                        for i, c in enumerate(r))  # fmt: skip
+        labels = [f' data-label="{_h(h)}"' if current else "" for h in head]  # the narrow layout's names
+        cells = "".join(f'<td class="crp-num"{labels[i]}>{_h(c)}</td>' if i in numeric else
+                        f"<td{labels[i]}>{_h(c)}</td>" for i, c in enumerate(r))  # fmt: skip
         mark = " crp-now" if k == now else ""
         out.append(f'<tr class="crp-row{mark}">{cells}</tr>')
     out.append("</tbody></table>")
@@ -365,18 +462,23 @@ def player(frames, svgs, *, duration=0.8, digits=5, scale=1.0, page=False):
         "whole picture</button>"
         "</div>",
         f'<div class="crp-caption" aria-live="polite">{_h(texts[0])}</div>',
-        f'<div class="crp-scroll crp-now-row">{table(head, [body[0]], now=0, current=True)}</div>',
+        f'<div class="crp-scroll crp-now-row"{SCROLL}>{table(head, [body[0]], now=0, current=True)}</div>',
         "</div>",
-        '<div class="crp-frames">',
+        '<div class="crp-static">',
     ]
-    for k, picture in enumerate(pictures):
-        static = k in (0, last)  # without the script: the first and the last frame, each captioned
-        hidden = "" if static else ' style="display:none"'
-        label = f'<p class="crp-static">{_h(texts[k])}</p>' if static and k else ""
-        parts.append(f'<div class="crp-frame"{hidden}>{label}{picture}</div>')
+    for k in sorted({0, last}):  # without the script: images of the first and the last frame, captioned
+        label = f"<p>{_h(texts[k])}</p>" if k else ""
+        svg = svgs[k].decode("utf-8") if isinstance(svgs[k], bytes) else svgs[k]
+        parts.append(f"{label}{picture_html(svg, texts[k])}")
+    parts.append("</div>")
+    # the frames as inline SVG, shown by the script: where scripts do not run (an untrusted notebook,
+    # whose SVG is dropped and whose texts would show as a run of words) the images above stand in
+    parts.append('<div class="crp-frames" style="display:none">')
+    for picture in pictures:
+        parts.append(f'<div class="crp-frame">{picture}</div>')
     parts.append("</div>")
     parts.append('<details class="crp-all" open><summary>the trace table: every step</summary>'
-                 f'<div class="crp-scroll">{table(head, body)}</div></details>')  # fmt: skip
+                 f'<div class="crp-scroll"{SCROLL}>{table(head, body)}</div></details>')  # fmt: skip
     script = SCRIPT % {
         "id": script_json(ident),
         "captions": script_json(texts),
@@ -417,15 +519,16 @@ def fitted(f):
     Both orientations of the last frame are laid out once (SVG) and compared by the scale
     at which each fits :data:`PAGE`; the result is kept on ``f``.
     """
-    if "rankdir" in f.options or len(f) == 0:
+    if f.options.get("rankdir") is not None or len(f) == 0:
         return f
     if getattr(f, "_fitted", None) is None:
-        tb = type(f)(f.trace, scale=f.scale, forward=f.forward, rankdir="TB", **f.options)
+        lr, tb = (type(f)(f.trace, scale=f.scale, forward=f.forward, **{**f.options, "rankdir": r})
+                  for r in ("LR", "TB"))  # fmt: skip
         fits = []
-        for g in (f, tb):
+        for g in (lr, tb):
             w, h = svg_size(g.render_one(len(g) - 1, "svg"))
             fits.append(min(PAGE[0] / w, PAGE[1] / h, 1.0))
-        f._fitted = tb if fits[1] > fits[0] * 1.05 else f  # left to right unless clearly worse
+        f._fitted = tb if fits[1] > fits[0] * 1.05 else lr  # left to right unless clearly worse
     return f._fitted
 
 
@@ -475,8 +578,8 @@ def still(f, width=1000):
             if x % 16 < 8:
                 canvas.putpixel((x, y), (180, 180, 180))
     out = io.BytesIO()
-    canvas.save(out, "PNG", optimize=True)
-    return out.getvalue()
+    canvas.save(out, "PNG")
+    return palette_png(out.getvalue())
 
 
 def too_many(f, advice):

@@ -29,6 +29,7 @@ from ._base import (
     scripted,
     unicode_scripts,
 )
+from ._layout import crowded
 
 REUSED = "#d08a00"  # a node whose ∂L/∂node a later layer's gradient already needed (as explain marks it)
 FADED, FADED_TEXT = "#c8c8c8", "#a8a8a8"  # an edge whose step is not in a filtered trace
@@ -50,6 +51,7 @@ class State:
     edges: list
     caption: str | None
     step: int | None = None
+    compact: frozenset = frozenset()  # nodes drawn as their title only (off a focus view's path)
 
 
 class Scene:
@@ -62,7 +64,8 @@ class Scene:
     ``explanation`` an ``engine.explain`` whose paths are drawn (``only=``).
     """
 
-    def __init__(self, layout, options, marked, trace=None, locals_=None, explanation=None, failure=None):
+    def __init__(self, layout, options, marked, trace=None, locals_=None, explanation=None, failure=None,
+                 rule=None):  # fmt: skip
         self.layout, self.options = layout, options
         # the scenes of a trace are kept with it (weakly, see cached): a scene holds it weakly too
         self._trace = weakref.ref(trace) if trace is not None else None
@@ -110,7 +113,12 @@ class Scene:
         self.edge_at = {(e.node, e.index): k for k, e in enumerate(layout.edges)}
         self.faded = faded
         self.failure = failure
-        self.lines = {kind: self._legend(kind) for kind in ("still", "step", "forward")}
+        self.rule = rule  # a still drawing's chain-rule legend, as its recorded pass words it
+        self.focus = options.focus
+        if self.focus is None:  # on where the whole picture comes near a cell's width
+            self.focus = trace is not None and crowded(layout.order, names, layout.edge_labels, digits,
+                                                       layout.rankdir)  # fmt: skip
+        self.lines = {kind: self._legend(kind) for kind in ("still", "step", "forward", "focus")}
         self.data = {v: ("", f"data {fmt(v.data, digits)}") for v in layout.order}
         self._cache = {}  # number -> State: frames asked for again
         self._last = None  # (position, grad cells, node updated) of the frame made last
@@ -150,15 +158,19 @@ class Scene:
             rule = (
                 trace.rule_legend()
                 if framed
-                else "chain rule: grad(in) += grad(out) × ∂out/∂in, summed over the edges out of a box"
+                else self.rule
+                or f"chain rule: {vocab.chain(layout.names[layout.root], 'out', 'in')}, summed over the"
+                " edges out of a box"
             )
             lines.append(f"edge: the local derivative ∂out/∂in;  {rule}")
         lines += layout.key
-        if kind == "step":
+        if kind in ("step", "focus"):
             noun = "gradient" if word == "grad" else word  # a forward-mode trace's boxes hold ∂(box)/∂w
             lines.append(
                 f"grey: a {noun} not known yet at this step;  orange: this step's edge and the {word} it set"
             )
+            if kind == "focus":
+                lines.append(f"small and faded: off this step's path to {layout.names[layout.root]}")
         elif kind == "forward":
             lines.append("grey: not known yet;  orange: the value just computed")
         if self.faded and kind != "still":
@@ -221,9 +233,15 @@ class Scene:
             looks = list(looks)
             at = self.edge_at.get((taken.node, taken.index))
             if at is not None:
-                looks[at] = (looks[at][0], STEP, "3", looks[at][3])
+                label = looks[at][0]  # the step's label in the step's colour, beside its orange edge
+                looks[at] = (label, STEP, "3", STEP if label is not None and label != '" "' else None)
             out = self.edge_at[taken.node, None]
             looks[out] = (None, STEP, "3", None)
+        compact: frozenset = frozenset()
+        lines = self.lines["step"]
+        if self.focus and taken is not None and taken.node in layout.ids:
+            compact, looks = self._focus(taken.node, looks)
+            lines = self.lines["focus"]
         headline = None
         if options.headline:
             headline = trace.start_caption(options.digits) if taken is None else taken.caption(options.digits)
@@ -232,12 +250,32 @@ class Scene:
             grad,
             self._outlines(step_edge),
             looks,
-            caption_line(self.lines["step"], True, headline),
+            caption_line(lines, True, headline),
             number,
+            compact,
         )
         if len(self._cache) < 4096:
             self._cache[number] = state
         return state
+
+    def _focus(self, node, looks):
+        """A focus view of a step into ``node``: the nodes off its path (``node``, its parents and the
+        nodes up to the root) drawn as their title only, the edges between them faded, unlabelled."""
+        layout = self.layout
+        up = {node}
+        for v in layout.order:  # forward order: a node above one on the path is on it
+            if any(p in up for p in v.parents):
+                up.add(v)
+        kept = up | set(node.parents)
+        compact = frozenset(v for v in layout.order if v not in kept)
+        looks = list(looks)
+        for at, e in enumerate(layout.edges):
+            if e.node in up and (e.index is None or e.parent in kept):
+                continue
+            if looks[at][1] in (STEP, HIGHLIGHT):
+                continue
+            looks[at] = (None, FADED, None, None)
+        return compact, looks
 
     def forward(self, k: int, computed: list) -> State:
         """The frame after the forward pass has computed ``computed[:k]``: the rest greyed (``data ?``),

@@ -33,7 +33,8 @@ class Frames(Sequence):
     ``frames[0]`` is the start; there are ``len(trace) + 1`` frames. All of them read one
     recorded backward pass, ``self.trace`` (made from a Value with ``engine.trace.record``,
     which changes no ``.grad``, or given); frame i is ``engine.draw(trace, step=i, **options)``,
-    made when first asked for (``options`` are held in one DrawOptions, ``self.settings``).
+    made when first asked for (``options`` are held in one DrawOptions, ``self.settings``), with
+    every box whole (``focus=False`` unless given): one layout for every frame.
 
     In Jupyter a Frames shows the HTML player of :func:`engine.animate` (play, slider,
     previous/next, arrow keys; no kernel needed), with a PNG of the first and last frames
@@ -52,6 +53,8 @@ class Frames(Sequence):
                           DeprecationWarning, stacklevel=3)  # fmt: skip
             options = {**options}
             options.setdefault("digits", options.pop("precision"))
+        # one layout for every frame (the player and the slider follow the step in it): no focus view
+        options = {"focus": False, **options}
         self.settings = make(**options)  # checked now: a bad option is an error before any frame
         self.trace = record(root)
         self.root, self.options = self.trace.root, options
@@ -183,9 +186,10 @@ def slider(root_or_frames: Any, **options: Any) -> Any:
     """A Jupyter widget that steps through the frames with a live kernel, in the HTML player's look.
 
     Previous / play / next buttons and a slider as wide as the cell, a step counter, one
-    caption (the step's sentence, as the trace writes it), the picture (``draw(root, step=i)``
-    without its own headline) and the step's row of the trace table. Raises ImportError
-    with what to do when ipywidgets is not installed, and RuntimeError outside a Jupyter
+    caption (the step's sentence, as the trace writes it), the picture (the player's frame,
+    ``draw(root, step=i)`` without its own headline, in the orientation that fits) cropped to a
+    window around the step's edge and fitted to the cell, and the step's row of the trace table.
+    Raises ImportError with what to do when ipywidgets is not installed, and RuntimeError outside a Jupyter
     kernel (widgets have nothing to show them there); ``frames(root)`` works without either
     (and its HTML player, ``engine.animate(root, "steps.html")``, needs no kernel at all).
     """
@@ -203,12 +207,24 @@ def slider(root_or_frames: Any, **options: Any) -> Any:
             "player as a page that opens in any browser, and engine.frames(root)[i] is the drawing "
             "after step i (.save('step.png'))"
         )
-    from IPython.display import display
-
-    from ._player import STYLE, bare, captions, counters, table, table_rows
+    from ._player import (
+        NARROW_WINDOW,
+        bare,
+        captions,
+        counters,
+        fitted,
+        slider_picture,
+        slider_row,
+        table_rows,
+        windows,
+    )
 
     f = root_or_frames if isinstance(root_or_frames, Frames) else Frames(root_or_frames, **options)
-    pictures = bare(f)  # the caption above says what the step did: the pictures don't repeat it
+    # the player's frames (no headline: the caption above says what the step did), in the orientation
+    # that fits, each cropped to a window around its step: what changed is in view at every step
+    shown = fitted(bare(f))
+    svgs = [s.decode("utf-8") for s in shown.render("svg")]
+    pictures = list(zip(windows(svgs), windows(svgs, NARROW_WINDOW)))  # for a wide cell, a narrow one
     digits = f.settings.digits
     texts, counts, (head, rows) = captions(f, digits), counters(f), table_rows(f, digits)
     last = len(f) - 1
@@ -216,28 +232,28 @@ def slider(root_or_frames: Any, **options: Any) -> Any:
     back = widgets.Button(description="◀", tooltip="previous step", layout=button)
     ahead = widgets.Button(description="▶", tooltip="next step", layout=button)
     play = widgets.Play(value=0, min=0, max=last, interval=800, show_repeat=False, tooltip="play / pause")
-    control = widgets.IntSlider(value=0, min=0, max=last, readout=False, description="step",
-                                layout=widgets.Layout(flex="1 1 auto", width="auto"))  # fmt: skip
+    wide = widgets.Layout(flex="1 1 auto", width="auto", min_width="12em")  # on a line of its own if need be
+    control = widgets.IntSlider(value=0, min=0, max=last, readout=False, description="step", layout=wide)
     widgets.link((play, "value"), (control, "value"))  # play moves the slider, the slider moves play
     count = widgets.Label(counts[0])
     caption = widgets.HTML()
-    out = widgets.Output()
-    row = widgets.HTML()
-    style = "<style>" + "".join(line for line in STYLE.splitlines() if "crp-table" in line) + "</style>"
+    out = widgets.HTML(layout=widgets.Layout(width="100%"))
+    row = widgets.HTML(layout=widgets.Layout(width="100%"))
 
     def show(k):
         count.value = counts[k]
         caption.value = f"<b>{html.escape(texts[k])}</b>"
-        row.value = style + table(head, [rows[k]], now=0)
-        with out:
-            out.clear_output(wait=True)
-            display(pictures[k])
+        row.value = slider_row(head, rows[k])
+        wide, narrow = pictures[k]
+        out.value = slider_picture(wide, narrow, texts[k])
 
     back.on_click(lambda _: setattr(control, "value", max(0, control.value - 1)))
     ahead.on_click(lambda _: setattr(control, "value", min(last, control.value + 1)))
     control.observe(lambda change: show(change["new"]), names="value")
     show(0)
-    bar = widgets.HBox([back, play, ahead, control, count], layout=widgets.Layout(width="100%"))
+    bar = widgets.HBox(
+        [back, play, ahead, control, count], layout=widgets.Layout(width="100%", flex_flow="row wrap")
+    )
     box = widgets.VBox([bar, caption, out, row], layout=widgets.Layout(width="100%"))
     box.frames = f
     return box

@@ -5,10 +5,10 @@ read their drawing options through one ``DrawOptions``, checked when it is made:
 
     >>> DrawOptions(rankdir="TB", digits=3).digits
     3
-    >>> DrawOptions(rankdir="RL")
+    >>> DrawOptions(rankdir="RL")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: rankdir must be 'LR' (left to right) or 'TB' (top to bottom), not 'RL'
+    ValueError: rankdir must be 'LR' (left to right), 'TB' (top to bottom) or None (whichever fits ...
 """
 
 import warnings
@@ -30,7 +30,7 @@ class DrawOptions:
     every number (``precision``, its old name, still works for one release, with a warning).
     """
 
-    rankdir: str = "LR"
+    rankdir: str | None = None  # None: "LR" unless that would be too wide for a notebook cell
     edge_labels: bool | None = None
     formulas: bool = False
     highlight: Any = ()
@@ -41,11 +41,13 @@ class DrawOptions:
     legend: bool = True
     headline: bool = True
     only: Any = None
+    focus: bool | None = None  # a step's frame: its node, parents and path to the root at full size
 
     def __post_init__(self) -> None:
-        if self.rankdir not in ("LR", "TB"):
+        if self.rankdir not in ("LR", "TB", None):
             raise ValueError(
-                f"rankdir must be 'LR' (left to right) or 'TB' (top to bottom), not {self.rankdir!r}"
+                f"rankdir must be 'LR' (left to right), 'TB' (top to bottom) or None (whichever fits a "
+                f"notebook cell), not {self.rankdir!r}"
             )
         n = numbers.count(self.digits, "digits (a number of decimals)", minimum=0)
         if not 1 <= n <= 17:
@@ -56,7 +58,7 @@ class DrawOptions:
             if not isinstance(getattr(self, name), bool):
                 what = {"headline": "a step's frame says what it did"}.get(name, "on")
                 raise TypeError(f"{name} is True ({what}) or False, not {getattr(self, name)!r}")
-        for name in ("edge_labels", "collapse"):
+        for name in ("edge_labels", "collapse", "focus"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, bool):
                 raise TypeError(f"{name} is True, False or None (decided by the graph's size), not {value!r}")

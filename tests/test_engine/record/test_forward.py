@@ -279,7 +279,8 @@ def test_frame_hooks_match_todays_backward_drawing():
     for i in (0, 5):
         source = engine.draw(t, step=i).source
         headline = t.start_caption() if i == 0 else t[i - 1].caption()
-        assert headline in source
+        lines = '</b></font><br align="left"/><font point-size="14"><b>'  # a long headline's line break
+        assert headline in source.replace(lines, " ")
         assert t.box_legend() in source and t.rule_legend() in source
         assert i == 0 or t[i - 1].updated is t[i - 1].parent
     f = forward_trace(net.E, "w1")

@@ -490,7 +490,7 @@ def test_frames_are_lazy_drawings_of_each_step(monkeypatch):
     n = count_steps(net.E)
     assert isinstance(f, Frames) and len(f) == n + 1 and calls == []
     assert f[0] == "frame 0" and f[-1] == f"frame {n}" and f[1:3] == ["frame 1", "frame 2"]
-    assert calls[0] == (engine.DrawOptions(digits=3), 0)
+    assert calls[0] == (engine.DrawOptions(digits=3, focus=False), 0)  # frames keep every box whole
     f[0]
     assert len(calls) == 4  # frames are cached
     with pytest.raises(IndexError, match=f"frame {n + 1} does not exist"):
@@ -508,43 +508,6 @@ def test_frames_without_ipywidgets(monkeypatch):
     f = frames(L)
     assert list(f) == ["frame 0", "frame 1", "frame 2"]
     assert not hasattr(f, "_ipython_display_")  # Jupyter shows the HTML player (test_animate.py)
-
-
-def test_slider_scrubs_through_the_frames(monkeypatch):
-    """With ipywidgets, the slider, play and the buttons show draw(root, step=i), one caption and its row."""
-    widgets = pytest.importorskip("ipywidgets")
-    drawn = []
-    monkeypatch.setattr(
-        "engine.views.drawing.frames.drawing",
-        lambda root, options, step: drawn.append(options) or f"frame {step}",
-    )
-    shown = []
-    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
-    monkeypatch.setattr("engine.views.drawing.frames.live_kernel", lambda: True)  # as in a notebook
-    net = nn.seed002()
-    box = slider(net.E)
-    bar, caption, _, row = box.children
-    back, play, ahead, control, count = bar.children
-    n = count_steps(net.E)
-    assert isinstance(control, widgets.IntSlider) and (control.min, control.max) == (0, n)
-    assert isinstance(play, widgets.Play) and play.max == n and control.layout.flex == "1 1 auto"
-    assert drawn and all(options.headline is False for options in drawn)  # the caption is the only one
-    assert shown[-1] == "frame 0" and caption.value.startswith("<b>step 0") and count.value == f"step 0 / {n}"
-    i = next(s.number for s in trace(nn.seed002().E) if s.parent_name == "w5")
-    control.value = i
-    assert shown[-1] == f"frame {i}" and caption.value.startswith(f"<b>step {i}: ∂E/∂w5 += ∂E/∂zY1")
-    assert row.value.count("<tr class=") == 1 and f'<td class="crp-num">{i}</td>' in row.value
-    ahead.click()
-    assert control.value == i + 1 and shown[-1] == f"frame {i + 1}" and count.value == f"step {i + 1} / {n}"
-    back.click()
-    back.click()
-    assert control.value == i - 1 and shown[-1] == f"frame {i - 1}"
-    play.value = 3  # what the play button does, a tick at a time
-    assert control.value == 3 and shown[-1] == "frame 3"
-    control.value = 0
-    back.click()
-    assert control.value == 0  # no step before the start
-    assert net.params["w5"].grad == 0.0  # scrubbing changes no .grad
 
 
 def test_slider_outside_jupyter_says_what_to_do(capsys):
@@ -567,7 +530,7 @@ def test_forward_mode_frames_say_forward_mode():
     assert start == ft.start_caption(5) and "∂w5/∂w5" in start and "∂E/∂E" not in start
     assert "∂w5/∂w5 = 1.00000 is known" in f[0].source and "grad(E)" not in f[0].source
     assert repr(f) == f"<Frames: {len(ft) + 1} drawings of the forward-mode pass from w5 up to E>"
-    assert f[len(ft)].source == engine.draw(ft, step=len(ft)).source
+    assert f[len(ft)].source == engine.draw(ft, step=len(ft), focus=False).source
     assert "∂/∂w5 0.07295" in f[len(ft)].source  # ∂E/∂w5, carried up
 
 

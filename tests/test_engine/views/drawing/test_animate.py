@@ -108,12 +108,22 @@ def test_player_says_each_step_once(tmp_path):
 
 
 def test_html_without_script_shows_first_and_last_frame(tmp_path):
-    """With scripts stripped, only the first and last frames are visible (the others are display:none)."""
+    """With scripts stripped, the inline frames are hidden (display:none until the script runs) and images
+    of the first and last frames' SVG stand in (an untrusted notebook keeps those, and drops inline SVG)."""
+    import base64
+
     L = _neuron()
     text = animate(L, tmp_path / "neuron.html").read_text(encoding="utf-8")
-    shown = re.findall(r'<div class="crp-frame"(?: style="display:none")?>', text)
-    visible = [k for k, tag in enumerate(shown) if "display:none" not in tag]
-    assert visible == [0, len(shown) - 1]
+    assert text.count('<div class="crp-frames" style="display:none">') == 1
+    assert len(re.findall(r'<div class="crp-frame">', text)) == len(engine.frames(L))
+    static = text.split('<div class="crp-static">')[1].split('<div class="crp-frames"')[0]
+    assert static.endswith("</div>\n")  # closed before the frames: the script hides it, not them
+    shown = [
+        base64.b64decode(m).decode() for m in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', static)
+    ]
+    f = _player.fitted(_player.bare(engine.frames(L)))
+    assert shown == [f.render_one(0).decode(), f.render_one(-1).decode()]
+    assert "<svg" not in static
 
 
 def test_animate_refuses_bad_input_and_writes_nothing(tmp_path):
@@ -188,7 +198,7 @@ def test_orientation_fits_the_page():
     E = 0.5 * (0.05 - y[0]) ** 2 + 0.5 * (0.82 - y[1]) ** 2  # seed 002 (engine tests do not import nn)
     fan = engine.sum([Value(float(i), label=f"x{i}") for i in range(12)])
     assert _player.fitted(Frames(E)).options.get("rankdir") == "TB"
-    assert _player.fitted(Frames(fan)).options.get("rankdir") is None
+    assert _player.fitted(Frames(fan)).options.get("rankdir") == "LR"
     assert _player.fitted(Frames(E, rankdir="LR")).options["rankdir"] == "LR"
 
 
@@ -420,7 +430,8 @@ def test_hostile_labels_show_as_text_in_a_browser(browser, tmp_path):
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.wait_for_timeout(200)
     assert page.evaluate("document.querySelectorAll('script').length") == 1
-    assert page.evaluate("document.querySelectorAll('img').length") == 0
+    images = page.evaluate("[...document.querySelectorAll('img')].map(i => i.src.slice(0, 26))")
+    assert images == ["data:image/svg+xml;base64,"] * 2  # the static first and last frames; no other
     for k in range(1, len(t) + 1):
         page.keyboard.press("ArrowRight")
         assert page.inner_text(".crp-caption") == t[k - 1].text()

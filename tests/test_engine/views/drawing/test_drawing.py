@@ -1,5 +1,7 @@
 """Tests for engine.drawing: draw() and the pictures it makes."""
 
+import base64
+import functools
 import html
 import random
 import re
@@ -16,8 +18,19 @@ import engine
 import nn
 from engine import Value, trace, vocab
 from engine.views import drawing
-from engine.views.drawing import CollapsedWarning, Drawing, draw, render, scope_title
+from engine.views.drawing import CollapsedWarning, Drawing, render, scope_title
 from engine.vocab import fmt
+
+
+def svg_px(svg):
+    """(width, height) in CSS px of Graphviz SVG text (its size is in pt)."""
+    m = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    return float(m[1]) * 4 / 3, float(m[2]) * 4 / 3
+
+
+# Most tests below read the left-to-right full view (draw's default up to 0.2); the orientation
+# that fits a cell and the focus view of a step have tests of their own (engine.draw itself).
+draw = functools.partial(engine.draw, rankdir="LR", focus=False)
 
 # The golden texts below abbreviate what every box and every op oval repeat: a box
 # <<table border="2" color="transparent" ... bgcolor="F"><tr><td color="black">A</td><td color="black">B</td>
@@ -80,14 +93,14 @@ digraph chainrule {
 	v3op [label="+ 1" OP]
 	v4 [label=[#fdebd0: <b>y</b> | data 0.46212 | grad 1.00000 (88)] shape=plain]
 	v4op [label=tanh OP]
-	g0:p0:e -> v2op [label="∂n2/∂x = -1.00000" decorate=true fontcolor="#1f4e79"]
-	g0:p1:e -> v2op [label="∂n2/∂w = 0.50000" decorate=true fontcolor="#1f4e79"]
+	g0:p0:e -> v2op [label="∂n2/∂x = -1.00000" fontcolor="#1f4e79"]
+	g0:p1:e -> v2op [label="∂n2/∂w = 0.50000" fontcolor="#1f4e79"]
 	v2op -> v2
-	v2 -> v3op [label="∂n1/∂n2 = 1.00000" decorate=true fontcolor="#1f4e79"]
+	v2 -> v3op [label="∂n1/∂n2 = 1.00000" fontcolor="#1f4e79"]
 	v3op -> v3
-	v3 -> v4op [label="∂y/∂n1 = 0.78645" decorate=true fontcolor="#1f4e79"]
+	v3 -> v4op [label="∂y/∂n1 = 0.78645" fontcolor="#1f4e79"]
 	v4op -> v4
-	label=<box: name | data | grad, where grad = ∂y/∂(box);  oval: the op that made the box to its right<br align='left'/>edge: the local derivative ∂out/∂in;  chain rule: grad(in) += grad(out) × ∂out/∂in, summed over the edges out of a box<br align='left'/>y = tanh(x · w + 1)<br align='left'/>n1 = n2 + 1;  n2 = x · w<br align='left'/>> labeljust=l labelloc=b
+	label=<box: name | data | grad, where grad = ∂y/∂(box);  oval: the op that made the box to its right<br align='left'/>edge: the local derivative ∂out/∂in;  chain rule: ∂y/∂in += ∂y/∂out · ∂out/∂in, summed over the edges out of a box<br align='left'/>y = tanh(x · w + 1)<br align='left'/>n1 = n2 + 1;  n2 = x · w<br align='left'/>> labeljust=l labelloc=b
 }
 """
 
@@ -111,13 +124,13 @@ digraph chainrule {
 			v6op [label="σ" OP]
 		}
 	}
-	g0:p0:e -> v5op [label="∂zH1/∂w1 = 0.95000" decorate=true fontcolor="#1f4e79"]
-	g0:p1:e -> v5op [label="∂zH1/∂w2 = 0.06000" decorate=true fontcolor="#1f4e79"]
-	g1:p0:e -> v5op [label="∂zH1/∂x1 = 0.10000" decorate=true fontcolor="#1f4e79"]
-	g1:p1:e -> v5op [label="∂zH1/∂x2 = 0.15000" decorate=true fontcolor="#1f4e79"]
-	g1:p2:e -> v5op [label="∂zH1/∂b1 = 1.00000" decorate=true fontcolor="#1f4e79"]
+	g0:p0:e -> v5op [label="∂zH1/∂w1 = 0.95000" fontcolor="#1f4e79"]
+	g0:p1:e -> v5op [label="∂zH1/∂w2 = 0.06000" fontcolor="#1f4e79"]
+	g1:p0:e -> v5op [label="∂zH1/∂x1 = 0.10000" fontcolor="#1f4e79"]
+	g1:p1:e -> v5op [label="∂zH1/∂x2 = 0.15000" fontcolor="#1f4e79"]
+	g1:p2:e -> v5op [label="∂zH1/∂b1 = 1.00000" fontcolor="#1f4e79"]
 	v5op -> v5
-	v5 -> v6op [label="∂outH1/∂zH1 = 0.24852" decorate=true fontcolor="#1f4e79"]
+	v5 -> v6op [label="∂outH1/∂zH1 = 0.24852" fontcolor="#1f4e79"]
 	v6op -> v6
 }
 """
@@ -208,7 +221,7 @@ def test_rankdir_top_to_bottom():
     source = draw(small_expression(), rankdir="TB").source
     assert "rankdir=TB" in source and '</td></tr><tr><td color="black">data' in source
     assert "the box below it" in source
-    with pytest.raises(ValueError, match="'LR' .* or 'TB'"):
+    with pytest.raises(ValueError, match="'LR' .*'TB' .* or None"):
         draw(small_expression(), rankdir="RL")
 
 
@@ -236,8 +249,10 @@ def test_step_frame_caption():
     before = [n.grad for n in engine.topological_order(net.E)]
     i = next(s.number for s in trace(nn.seed002().E) if s.parent_name == "w5")
     source = draw(net.E, step=i).source
-    assert (
-        f"step {i}: ∂E/∂w5 += ∂E/∂zY1 · ∂zY1/∂w5 = 0.13549 × 0.53842 = 0.07295, so ∂E/∂w5 = 0.07295" in source
+    lines = re.findall(r'<font point-size="14"><b>(.*?)</b></font>', source)  # broken between words
+    assert len(lines) == 2 and all(len(line) <= 66 for line in lines)
+    assert " ".join(lines) == (
+        f"step {i}: ∂E/∂w5 += ∂E/∂zY1 · ∂zY1/∂w5 = 0.13549 × 0.53842 = 0.07295, so ∂E/∂w5 = 0.07295"
     )
     assert "step 0: the start; only ∂E/∂E = 1.00000 is known" in draw(net.E, step=0).source
     assert [n.grad for n in engine.topological_order(net.E)] == before
@@ -268,7 +283,7 @@ def test_precision_is_the_old_name_of_digits():
         draw(y, digits=3, precision=2)
     with pytest.warns(DeprecationWarning):
         f = engine.frames(y, precision=2)
-    assert f.settings.digits == 2 and f[1].source == draw(trace(y), step=1, digits=2).source
+    assert f.settings.digits == 2 and f[1].source == draw(trace(y), step=1, digits=2, rankdir=None).source
 
 
 def test_options_are_one_object():
@@ -325,15 +340,30 @@ def test_png_and_pdf_of_seed002(no_system_dot, tmp_path):
 
 
 def test_jupyter_shows_svg_through_the_fallback(no_system_dot):
-    """In Jupyter a drawing shows as SVG (PNG on request) rendered by graphviz-pure, with a stable repr."""
+    """In Jupyter a drawing shows as an image of its SVG fitted to the cell, with a PNG (for viewers
+    that show no HTML image: GitHub, a PDF export) and a stable repr, through graphviz-pure; the SVG
+    alone when asked for by name."""
     d = draw(small_expression())
     bundle = d._repr_mimebundle_()
-    assert list(bundle) == ["image/svg+xml"] and "∂y/∂n1 = 0.78645" in svg_texts(bundle["image/svg+xml"])
-    assert png_size(d._repr_mimebundle_(include=["image/png"])["image/png"])[0] > 100
-    assert d._repr_svg_() == bundle["image/svg+xml"] and d.pipe("svg", encoding="utf-8") == d.svg()
+    assert list(bundle) == ["text/html", "image/png", "text/plain"]
+    svg = d._repr_mimebundle_(include=["image/svg+xml"])["image/svg+xml"]
+    assert svg == d.svg() and "∂y/∂n1 = 0.78645" in svg_texts(svg)
+    width, _ = png_size(bundle["image/png"])
+    assert abs(width - svg_px(svg)[0]) <= 2  # natural size
+    img = re.fullmatch(r'<div style="overflow-x:auto;max-width:100%"><img src="data:image/svg\+xml;base64,'
+                       r'([A-Za-z0-9+/=]+)" alt="&lt;Drawing of y: 5 values, full view&gt;" width="(\d+)" '
+                       r'height="(\d+)" style="max-width:100%;min-width:(\d+)px;height:auto"></div>',
+                       bundle["text/html"])  # fmt: skip
+    assert img is not None and base64.b64decode(img[1]).decode() == svg
+    w, h = svg_px(svg)
+    assert (int(img[2]), int(img[3])) == (round(w), round(h))
+    assert int(img[4]) == round(w * 10 / (10 * 4 / 3))  # the narrowest at which 10-pt text is 10 px
+    assert list(d._repr_mimebundle_(include=["image/png"])) == ["image/png"]
+    assert "image/png" not in d._repr_mimebundle_(exclude=["image/png"])
+    assert d.pipe("svg", encoding="utf-8") == d.svg() and d.html() == bundle["text/html"]
     formatters = pytest.importorskip("IPython.core.formatters")
     data, _ = formatters.DisplayFormatter().format(d)
-    assert data["text/plain"] == "<Drawing of y: 5 values, full view>" and "<svg" in data["image/svg+xml"]
+    assert data["text/plain"] == "<Drawing of y: 5 values, full view>" and set(data) == set(bundle)
 
 
 def test_without_any_renderer_the_source_is_still_there(monkeypatch, tmp_path):
@@ -396,9 +426,7 @@ def test_mlp_16_16_1_gives_a_readable_picture(no_system_dot):
     for j in (1, 16):
         assert f"layer 1 · neuron {j}" in texts and f"layer 2 · neuron {j}" in texts
     assert "layer 3 · neuron 1" in texts and "L" in texts
-    assert re.search(
-        r"<b>a<font point-size=\"8\"><sup>\(2\)</sup></font><font point-size=\"8\"><sub>16</sub>", d.source
-    )
+    assert re.search(r"<b>a⁽²⁾₁₆</b>", d.source)
     width, height = png_size(d.pipe("png"))
     assert width < 4000 and height < 4000
     w = model.layers[1].neurons[4].w[0]  # highlighting a weight outlines its neuron's box
@@ -564,16 +592,14 @@ def test_unlabelled_nodes_have_a_key():
 
 
 def test_scripts_in_labels_are_real_sub_and_superscripts():
-    """A label w^(2)_{1,2} is drawn with <sup>(2)</sup> and <sub>1,2</sub>, in boxes and on edges."""
+    """A label w^(2)_{1,2} is drawn with Unicode scripts w⁽²⁾₁,₂ in boxes and on edges; HTML scripts where
+    Unicode has none."""
     w = Value(0.5, label="w^(2)_{1,2}")
     a = Value(2.0, label="a^(1)_2")
     z = w * a
     z.label = "z^(2)_1"
     source = draw(z).source
-    assert (
-        '<b>w<font point-size="8"><sup>(2)</sup></font><font point-size="8"><sub>1,2</sub></font></b>'
-        in source
-    )
+    assert "<b>w⁽²⁾₁,₂</b>" in source
     assert 'label="∂z⁽²⁾₁/∂w⁽²⁾₁,₂ = 2.00000"' in source  # an edge label: Unicode scripts, one piece of text
     v = Value(1.0, label="v_{ij}")
     assert "<sub>ij</sub>" in draw(v * v).source  # no Unicode subscript for i, j: HTML
@@ -608,7 +634,7 @@ def test_frames_of_one_trace_are_laid_out_once(monkeypatch):
     t = trace(nn.seed002().E)
     f = engine.frames(t, forward=True)
     sources = [f[k].source for k in range(len(f))]
-    bare = [draw(t, step=k, headline=False).source for k in (0, 5, len(t))]
+    bare = [draw(t, step=k, headline=False, rankdir=None).source for k in (0, 5, len(t))]
     assert len(made) == 1 and len(set(sources)) == len(f) and "step 5" not in bare[1]
 
 
@@ -830,9 +856,7 @@ def test_off_path_edges_are_faded_with_their_local_derivative():
         assert "undefined" not in source and "faded: an edge off the paths to w5" in source
         for s in t:
             label = f'"∂{s.node_name}/∂{s.parent_name} = {fmt(s.local)}"'
-            faded = re.search(
-                re.escape(label) + r' color="#c8c8c8" decorate=true fontcolor="#a8a8a8"', source
-            )
+            faded = re.search(re.escape(label) + r' color="#c8c8c8" fontcolor="#a8a8a8"', source)
             assert (faded is None) == ((s.node_name, s.parent_name) in kept), s
     whole = draw(t, step=0).source
     assert "faded" not in whole and "#c8c8c8" not in whole
@@ -846,7 +870,9 @@ def test_frames_of_a_filtered_trace_count_by_the_table(tmp_path):
     part = trace(nn.seed002().E).to("w5")
     f = engine.frames(part)
     assert f.numbers == [0] + [s.number for s in part] and len(f) == len(part) + 1
-    assert [f[k].source for k in range(len(f))] == [draw(part, step=n).source for n in f.numbers]
+    assert [f[k].source for k in range(len(f))] == [
+        draw(part, step=n, rankdir=None).source for n in f.numbers
+    ]
     counts, texts = _player.counters(f), _player.captions(f, 5)
     last = part[-1].number
     assert (
@@ -918,3 +944,92 @@ def test_a_step_must_be_a_whole_number():
     for bad in (True, 1.0, -1, "1"):
         with pytest.raises(ValueError, match="step must be an int >= 0"):
             draw(t, step=bad)
+
+
+def test_without_rankdir_a_drawing_stands_up_where_lying_down_would_not_fit_a_cell():
+    """engine.draw picks top to bottom for seed 002 (left to right it is 4,500 px wide) and left to right for
+    a two-value product; the orientation drawn is the one estimated, and a given rankdir is kept."""
+    E = nn.seed002().E  # as notebook 01 draws it, before any backward pass
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    L = a * b
+    L.label = "L"
+    L.backward()
+    assert "rankdir=TB" in engine.draw(E).source and "rankdir=LR" in engine.draw(E, rankdir="LR").source
+    assert "rankdir=LR" in engine.draw(L).source
+    lr, tb = (svg_px(engine.draw(E, rankdir=r).svg())[0] for r in ("LR", "TB"))
+    assert tb < 848 * 4 / 3 < lr  # standing, it fits an 848-px cell at 10-pt text of 10 px; lying, not
+
+
+def test_a_step_of_a_wide_graph_is_drawn_as_a_focus_view():
+    """draw(E, step=7) keeps zY1, its parents and the nodes up to E whole and labelled, the other boxes
+    their name alone and their edges faded; it is narrower than the whole picture, and frames keep it whole."""
+    E = seed002().E
+    t = trace(E)
+    step = next(s for s in t if s.parent_name == "w5")
+    focus = engine.draw(t, step=step.number)
+    whole = engine.draw(t, step=step.number, focus=False)
+    names = t.names
+    kept = {"zY1", "w5", "w6", "b2", "outH1", "outH2", "outY1", "n3", "n2", "n1", "E"}
+    for v, name in names.items():
+        box = re.search(rf"<b>{name}</b></td>(</tr><tr>)?<td[^>]*>data", focus.source) if v.label else None
+        if v.label and v.parents:
+            assert (box is not None) == (name in kept), name
+    assert "∂zY1/∂w5" in focus.source and "∂zH1/∂w1" not in focus.source and "∂zH1/∂w1" in whole.source
+    assert "small and faded: off this step's path to E" in focus.source
+    assert svg_px(focus.svg())[0] < svg_px(whole.svg())[0] <= svg_px(engine.draw(t, step=step.number, focus=False,
+                                                                                rankdir="LR").svg())[0]  # fmt: skip
+    assert engine.frames(t)[step.number].source == whole.source
+    assert engine.draw(t, step=0).source == engine.draw(t, step=0, focus=False).source  # the start: no step
+    with pytest.raises(TypeError, match="focus is True, False or None"):
+        engine.draw(t, step=1, focus="yes")
+
+
+def test_the_steps_label_is_in_the_steps_colour_and_no_leader_line_is_drawn():
+    """The step's edge label is written in the step's orange, beside its orange edge; no label has a leader
+    line (Graphviz's decorate), which struck through labels beside their edges."""
+    from engine.views.drawing._base import STEP
+
+    t = trace(seed002().E)
+    step = next(s for s in t if s.parent_name == "w5")
+    for source in (engine.draw(t, step=step.number).source, draw(t, step=step.number).source):
+        assert "decorate" not in source
+        assert re.search(rf'label="∂zY1/∂w5[^"]*" color="{STEP}" fontcolor="{STEP}" penwidth=3', source)
+        assert source.count(f'fontcolor="{STEP}"') == 1
+
+
+def test_a_drawings_png_is_in_256_colours_on_white():
+    """The PNG a notebook keeps is the rendered picture in 256 colours, transparent parts white, same size."""
+    import io
+
+    from PIL import Image
+
+    from engine.views.drawing._base import palette_png
+
+    d = draw(small_expression())
+    full = Image.open(io.BytesIO(d.pipe("png"))).convert("RGB")
+    small = d._repr_mimebundle_(include=["image/png"])["image/png"]
+    shown = Image.open(io.BytesIO(small))
+    assert shown.mode == "P" and shown.size == full.size
+    a, b = full.tobytes(), shown.convert("RGB").tobytes()
+    assert sum(abs(x - y) for x, y in zip(a, b)) / len(a) < 4  # the same picture
+    clear = io.BytesIO()
+    Image.new("RGBA", (4, 4), (0, 0, 0, 0)).save(clear, "PNG")
+    assert Image.open(io.BytesIO(palette_png(clear.getvalue()))).convert("RGB").getpixel((1, 1)) == (
+        255,
+        255,
+        255,
+    )
+
+
+def test_a_still_drawing_words_the_chain_rule_as_its_recorded_pass_does(monkeypatch):
+    """draw(root)'s legend takes the chain rule's wording from the pass it records (one vocabulary with
+    the frames, tables and players); a failed pass keeps the plain wording."""
+    from engine.record.tracing import Trace
+
+    t = trace(small_expression())
+    assert t.rule_legend() in draw(small_expression()).source
+    monkeypatch.setattr(Trace, "rule_legend", lambda self: "chain rule: as the trace words it")
+    assert (
+        "edge: the local derivative ∂out/∂in;  chain rule: as the trace words it"
+        in draw(small_expression()).source
+    )
