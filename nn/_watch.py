@@ -20,6 +20,7 @@ import io
 import json
 import math
 import re
+import unicodedata
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -125,7 +126,7 @@ class Sample:
 def _slot(kind: str, x: float, label: str = "") -> str:
     """A hooked text's attribute and content: ``data-grad="0.1234567..">grad 0.1235`` (an edge's:
     ``data-local="0.5">∂z/∂w = 0.5000``)."""
-    shown = f"{label} = {fmt(x, DIGITS)}" if kind == "local" else f"{kind} {fmt(x, DIGITS)}"
+    shown = f"{label} = {fmt(x, DIGITS)}".lstrip() if kind == "local" else f"{kind} {fmt(x, DIGITS)}"
     return f'data-{kind}="{x!r}">{html.escape(shown)}'
 
 
@@ -148,8 +149,9 @@ _CELL = re.compile(r"<td[^>]*>(.*?)</td>")
 
 
 def _plain(markup: str) -> str:
-    """A box title's letters and digits only (``<b>a<sup>(1)</sup><sub>3</sub></b>`` -> ``a13``)."""
-    return re.sub(r"[^0-9A-Za-z]", "", html.unescape(re.sub(r"<[^>]*>", "", markup)))
+    """A box title's letters and digits (``<b>a<sup>(1)</sup><sub>3</sub></b>``, ``a⁽¹⁾₃`` -> ``a13``)."""
+    text = unicodedata.normalize("NFKC", html.unescape(re.sub(r"<[^>]*>", "", markup)))  # ⁽¹⁾₃ -> (1)3
+    return re.sub(r"[^0-9A-Za-z]", "", text)
 
 
 def _collapsed_boxes(source: str, order: list, names: dict) -> dict:
@@ -213,15 +215,18 @@ def _template(svg: str, boxes: dict, edge_names: list) -> tuple[list, list, list
                 where[base + d.start()] = (base + d.start(2) - 1, base + d.end(2), "data", k)
                 where[base + g.start()] = (base + g.start(2) - 1, base + g.end(2), "grad", k)
         else:
-            for m, content in texts:
-                if content.startswith("∂") and " = " in content:
-                    drawn = content.rsplit(" = ", 1)[0]
+            for i, (m, content) in enumerate(texts):
+                # one line "∂out/∂in = 0.95000", or two: "∂out/∂in" above "= 0.95000" (the slot)
+                below = texts[i + 1] if i + 1 < len(texts) and texts[i + 1][1].startswith("= ") else None
+                if content.startswith("∂") and (" = " in content or below):
+                    drawn = content.rsplit(" = ", 1)[0] if " = " in content else content
                     options = free.get(_plain_edge(drawn), [])
                     if not options:
                         raise TemplateError(f"the edge label {content!r} matches no edge of the graph")
                     j = options.pop(0)
-                    labels[j] = drawn
-                    where[base + m.start()] = (base + m.start(2) - 1, base + m.end(2), "local", j)
+                    slot = m if " = " in content else below[0]  # type: ignore[index]
+                    labels[j] = drawn if slot is m else ""  # two lines: the slot holds "= number" only
+                    where[base + slot.start()] = (base + slot.start(2) - 1, base + slot.end(2), "local", j)
                     found_edges += 1
     if found_edges != len(edge_names) or len(shown) != sum(map(len, boxes.values())):
         raise TemplateError(
@@ -569,7 +574,8 @@ PAGE_SCRIPT = """
       hooks[kind].forEach(function (h) {
         var x = values[h[1]];
         h[0].setAttribute("data-" + kind, String(x));
-        var word = kind === "local" ? h[0].getAttribute("data-label") + " = " : kind + " ";
+        var label = kind === "local" ? h[0].getAttribute("data-label") : "";  // "" on a two-line label
+        var word = kind === "local" ? (label ? label + " = " : "= ") : kind + " ";
         h[0].textContent = word + fmt(x, 4);
       });
     });
