@@ -34,14 +34,17 @@ def test_ci_runs_the_readme_test_command():
     assert block and "pytest" in block.group(1)
 
 
-def test_readme_examples_run_in_order():
+def test_readme_examples_run_in_order(tmp_path, monkeypatch):
     """The README's Python blocks run one after another as a reader would paste them, without error."""
+    monkeypatch.chdir(tmp_path)  # the files they write (the explorable's page) land here
     namespace: dict = {}
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         for k, code in enumerate(re.findall(r"```python\n(.*?)```", README, re.S)):
             exec(compile(code, f"README.md block {k + 1}", "exec"), namespace)
     assert "missing_path\nsign\n" in out.getvalue()  # the diagnose example's two kinds, as its comment says
+    page = (tmp_path / "seed002.html").read_text(encoding="utf-8")
+    assert 'data-leaf="w5"' in page and "<script src" not in page  # the explorable, self-contained
 
 
 # ---------------------------------------------------------------------------

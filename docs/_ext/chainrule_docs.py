@@ -13,6 +13,7 @@
 import copy
 import importlib
 import json
+import random
 import shutil
 from pathlib import Path
 
@@ -131,6 +132,15 @@ def write_gallery(app):
     y.label = "y"
     engine.animate(y, out / "neuron-player.html")
     engine.quiz(net.E, to="w5").page(out / "seed002-quiz.html")
+    engine.explorable(net.E, out / "seed002-explorable.html", vary=list(net.params.values()))
+    nn.seed000_explorable(out / "seed000-explorable.html", weight=True)
+    from nn import data
+
+    X, labels = data.yin_yang(60, seed=1)
+    random.seed(1)  # the initial weights
+    model = nn.MLP(2, [8, 3])
+    history = nn.fit(model, X, labels, loss="cross_entropy", epochs=60, lr=0.1, snapshots=1, progress=False)
+    history.animate(out / "yin-yang-watch.html", watch=0)
 
 
 def setup(app):
