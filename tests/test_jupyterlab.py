@@ -27,9 +27,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.notebook]
 CHROMIUM = "/usr/bin/chromium"
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 RUN = ["01_worked_example.ipynb", "04_reused_factors.ipynb", "07_why_backprop.ipynb"]  # ~3 minutes in all
-# Saved notebooks whose pictures an untrusted JupyterLab does not show today: 05's side-by-side
-# drawings, which its cell inlines as SVG in HTML (drawing.html() is the fitted <img> that shows).
-NO_PNG_TODAY = {"05_moons_classifier.ipynb"}
+# Saved notebooks whose pictures an untrusted JupyterLab does not show today (none now: every
+# drawing's bundle is a fitted <img> with a PNG, and 05's cell uses drawing.html()).
+NO_PNG_TODAY: set[str] = set()
 # Outputs drawn wider than their cell today, by notebook, with the kind of output (none now: the
 # drawings are fitted images and 07 stacks its two tables).
 TOO_WIDE_TODAY: dict[str, str] = {}
