@@ -116,7 +116,9 @@ class Explorable:
         self.nodes = list(walks.forward_order(root))
         extra = [v for v in leaves if v not in set(self.nodes)]
         self.nodes = extra + self.nodes
-        self.options = drawing_options.make(rankdir=rankdir, digits=digits, headline=False, legend=True)
+        self.options = drawing_options.make(
+            rankdir=rankdir, digits=digits, headline=False, legend=True, focus=False
+        )
         self.html = self._page()
 
     def save(self, path: str | Path) -> Path:
@@ -131,17 +133,28 @@ class Explorable:
 
     # -- Jupyter: the page in a frame of its own, and a PNG of the drawing for viewers without HTML
 
-    def _repr_html_(self):
+    def _repr_html_(self, png: bytes | None = None):
         # in a single-quoted attribute only & and ' need escaping: a third smaller than escaping all
         page = self.html.replace("&", "&amp;").replace("'", "&#39;")
+        title = html.escape(self.title, quote=True)
+        # The still picture stands in where the frame cannot run (an untrusted notebook keeps the
+        # <img> but drops the frame and its handler); where the frame loads, it takes the still away.
+        still = (
+            f'<img src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}" alt="{title}" '
+            'style="max-width:100%">'
+            if png is not None
+            else ""
+        )
         return (
-            f"<iframe srcdoc='{page}' style=\"width:100%;height:900px;border:1px solid #ddd\" "
-            f'title="{html.escape(self.title, quote=True)}"></iframe>'
+            f"<div>{still}<iframe srcdoc='{page}' onload=\"var s = this.previousElementSibling; "
+            "if (s &amp;&amp; s.tagName === 'IMG') s.remove();\" "
+            'style="width:100%;height:900px;border:1px solid #ddd;box-sizing:border-box" '
+            f'title="{title}"></iframe></div>'
         )
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = {"text/html": self._repr_html_(), "text/plain": repr(self)}
         png = self.png()
+        bundle = {"text/html": self._repr_html_(png), "text/plain": repr(self)}
         if png is not None:
             bundle["image/png"] = base64.b64encode(png).decode("ascii")
         return bundle
