@@ -12,6 +12,7 @@ so one step reads the same everywhere.
     ['L', 'n1', 'x', 'w']
 """
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -73,14 +74,19 @@ DIGITS = 5  # decimals shown for numbers near 1, as the documents round them
 
 
 def fmt(x: float, digits: int = DIGITS) -> str:
-    """A number as the documents round it: ``digits`` decimals (significant digits below 0.01).
+    """A number as the documents round it: ``digits`` decimals, or ``digits`` significant digits
+    below 0.01, in fixed notation down to 1e-6 (as JavaScript's toPrecision writes them), so a
+    table's column reads alike; only beyond that, or from 1e6 up, with an exponent.
 
-    >>> fmt(0.5384), fmt(0.00472), fmt(27), fmt(-0.0)
-    ('0.53840', '0.0047200', '27.00000', '0.00000')
+    >>> fmt(0.5384), fmt(0.00472), fmt(-2.99271e-05), fmt(27), fmt(-0.0), fmt(3e-9)
+    ('0.53840', '0.0047200', '-0.000029927', '27.00000', '0.00000', '3.0000e-09')
     """
     x = float(x) + 0.0  # + 0.0 turns -0.0 into 0.0
     if x == 0.0 or 0.01 <= abs(x) < 1e6:
         return f"{x:.{digits}f}"
+    rounded = float(f"{x:.{max(digits - 1, 0)}e}")  # to `digits` significant digits first
+    if 1e-6 <= abs(rounded) < 0.01:
+        return f"{rounded:.{max(digits - 1, 0) - math.floor(math.log10(abs(rounded)))}f}"
     return f"{x:#.{digits}g}"
 
 

@@ -611,12 +611,12 @@ PAGE_SCRIPT = r"""
 
   function cssq(s) { return s.replace(/\\/g, "\\\\").replace(/"/g, '\\"'); }
   function byName(name) { for (let k = 0; k < N; k++) if (M.nodes[k].name === name) return k; return -1; }
-  function fmt(x) {  // engine.vocab.fmt: `digits` decimals, significant digits below 0.01
+  function fmt(x) {  // engine.vocab.fmt: `digits` decimals, significant digits below 0.01 (fixed to 1e-6)
     if (!isFinite(x)) return String(x);
     x = x + 0.0;
     if (x === 0 || (Math.abs(x) >= 0.01 && Math.abs(x) < 1e6)) return (x === 0 ? 0 : x).toFixed(digits);
     const e = parseInt(x.toExponential(digits - 1).split("e")[1], 10);
-    if (e < -4 || e >= digits) {
+    if (e < -6 || e >= digits) {  // fixed notation down to 1e-6, as engine.vocab.fmt
       const [m, ex] = x.toExponential(digits - 1).split("e");
       const n = parseInt(ex, 10);
       return m + "e" + (n < 0 ? "-" : "+") + String(Math.abs(n)).padStart(2, "0");
