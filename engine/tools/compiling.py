@@ -358,9 +358,7 @@ class Program:
                     late.append(parent)  # its first term may be skipped: it starts at 0 instead
                 seen.add(parent)
                 line = accumulate(f"g_{names[parent]}", f"g_{names[node]}", local, assign)
-                comment = (
-                    f"step {number}: ∂{names[node]}/∂{names[parent]} = {vocab.formula(node, index, names)}"
-                )
+                comment = f"step {number}: {vocab.local_formula(node, index, names)}"  # as tables write it
                 self.steps.append((number, node, parent, line, comment, guarded))
         grads = [
             n

@@ -72,8 +72,8 @@ def test_one_line_per_step_with_the_trace_numbers_names_and_formulas():
     shown = {trace_name: names[n] for n, trace_name in trace(net.E).names.items()}
     expected = [
         f"step {s.number}: ∂{names[s.node]}/∂{names[s.parent]} = "
-        + re.sub(r"\b\w+\b", lambda m: shown.get(m.group(0), m.group(0)), s.formula)
-        for s in kept
+        + engine.vocab.pretty(re.sub(r"\b\w+\b", lambda m: shown.get(m.group(0), m.group(0)), s.formula))
+        for s in kept  # the formula as the trace table writes it (2 · n1, 1 − L²)
     ]
     assert comments[1:] == expected
     assert "    g_w5 += g_zY1 * outH1  # step 7: ∂zY1/∂w5 = outH1" in source.splitlines()
@@ -309,12 +309,13 @@ def forward_lines(source):
     not compiling.PLAIN_SUM, reason="Python >= 3.12 sums with compensation: the code keeps sum()"
 )
 def test_seed002_reads_as_the_documents_write_it():
-    """z = b + w·x as one line of + in the engine's order, squares as ** 2, their slopes as 2 * n."""
+    """z = b + w·x as one line of + in the engine's order, squares as ** 2, their slopes as 2 * n
+    (the comment in the tables' words, 2 · n)."""
     source = seed002_source()
     lines = [line.strip() for line in forward_lines(source)]
     assert "zH1 = b1 + w1 * x1 + w2 * x2" in lines and "zY2 = b2 + w7 * outH1 + w8 * outH2" in lines
     assert "n2 = n1 ** 2" in lines and "E = 0.0 + n3 + n6" in lines
-    assert "    g_n1 += g_n2 * (2 * n1)  # step 4: ∂n2/∂n1 = 2 * n1" in source.splitlines()
+    assert "    g_n1 += g_n2 * (2 * n1)  # step 4: ∂n2/∂n1 = 2 · n1" in source.splitlines()
     assert "sum(" not in source and "2.0" not in source and "** 1" not in source
 
 
