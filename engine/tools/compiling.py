@@ -32,7 +32,7 @@ floats a new graph and ``backward()`` would give.
         # backward: the chain-rule steps, in the order the engine takes them
         g_L = 1.0  # step 0: ∂L/∂L
         g_n1 = g_x = g_w = 0.0
-        g_n1 += g_L * (1 - L * L)  # step 1: ∂L/∂n1 = 1 - L**2
+        g_n1 += g_L * (1 - L * L)  # step 1: ∂L/∂n1 = 1 − L²
         g_x += g_n1 * w  # step 2: ∂n1/∂x = w
         g_w += g_n1 * x  # step 3: ∂n1/∂w = x
         return L, (g_x, g_w)
