@@ -45,6 +45,7 @@ def animate(
     height: int = 900,
     scale: float = 1.0,
     digits: int = DIGITS,
+    quiz: bool = False,
     **options: Any,
 ) -> Path:
     """Write the backward pass of ``root`` (a Value, a Trace or a Frames), one frame per step, to ``path``.
@@ -59,6 +60,9 @@ def animate(
     - ``scale``: the HTML pictures' size, 1 being natural (shrunk to the page's width, but never
       to text under 10 px: then the picture pans, following the step).
     - ``digits``: decimals in the captions and table rows of the player.
+    - ``quiz``: an ``.html`` page where the learner computes each step instead of watching it
+      (:func:`engine.quiz`'s page: ``#answer``, ``#check``, ``#feedback``); a Trace filtered with
+      ``trace.to(w)`` asks only the steps on the paths to ``w``.
     - ``options`` go to :func:`engine.draw` (``rankdir``, ``formulas``, ``precision``, ...).
 
     A Trace filtered with ``trace.to(w)`` animates only the steps on the paths to ``w``.
@@ -73,6 +77,8 @@ def animate(
         raise FileNotFoundError(
             f"cannot write {str(path)!r}: the directory {str(path.parent)!r} does not exist"
         )
+    if quiz:
+        return _quiz_page(root, path, kind, forward, digits, options)
     duration = setting(duration, "duration (seconds per frame)", positive=True)
     pause = setting(pause, "pause (extra seconds on the last frame)")
     if duration > GIF_LONGEST or (kind == "gif" and duration + pause > GIF_LONGEST):
@@ -205,6 +211,22 @@ def _windows(marks: list, H: int, window: int) -> list[int]:
 
 
 _STEP_RGB = tuple(int(STEP[i : i + 2], 16) for i in (1, 3, 5))
+
+
+def _quiz_page(root, path, kind, forward, digits, options):
+    """animate(..., quiz=True): the quiz's offline page, on the steps ``root`` holds."""
+    from ...record.tracing import Trace
+    from ..quizzing import quiz
+
+    if kind != "html":
+        raise ValueError(f"a quiz is a page the learner types into: name it .html, not {path.suffix!r}")
+    if forward or options:
+        given = ["forward=True"] * bool(forward) + [f"{k}=" for k in options]
+        raise ValueError(f"a quiz page takes no drawing options ({', '.join(given)}); leave them out")
+    if isinstance(root, Frames):
+        root = root.trace
+    to = root.target if isinstance(root, Trace) else None
+    return quiz(root, to=to, digits=digits).page(path)
 
 
 __all__ = ["animate", "gif"]

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 import engine
+import nn
 from engine import Value, backward
 from engine.views.drawing import _player
 from engine.views.drawing.animate import animate
@@ -559,3 +560,25 @@ def test_forward_frames_in_the_player(browser, tmp_path):
     page.screenshot(path=str(tmp_path / "forward.png"))
     assert errors == []
     page.close()
+
+
+def test_animate_quiz_writes_the_quiz_page(tmp_path):
+    """animate(..., quiz=True) writes engine.quiz's own page, on the steps a filtered trace holds."""
+    from engine import quiz
+
+    t = engine.trace(nn.seed002().E)
+    page = engine.animate(t.to("w5"), tmp_path / "quiz.html", quiz=True).read_text(encoding="utf-8")
+    same = quiz(t, to="w5").page(tmp_path / "same.html").read_text(encoding="utf-8")
+    assert page == same and all(f'id="{hook}"' in page for hook in ("answer", "check", "feedback"))
+    whole = engine.animate(t, tmp_path / "all.html", quiz=True).read_text(encoding="utf-8")
+    assert whole == quiz(t).page(tmp_path / "all2.html").read_text(encoding="utf-8") and whole != page
+
+
+def test_animate_quiz_refuses_a_gif_and_drawing_options(tmp_path):
+    """A quiz is a page: a .gif path or a drawing option is a clear error, and no file is made."""
+    E = nn.seed002().E
+    with pytest.raises(ValueError, match="name it .html"):
+        engine.animate(E, tmp_path / "q.gif", quiz=True)
+    with pytest.raises(ValueError, match="no drawing options"):
+        engine.animate(E, tmp_path / "q.html", quiz=True, rankdir="TB")
+    assert list(tmp_path.iterdir()) == []
