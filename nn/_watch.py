@@ -655,12 +655,12 @@ def chooser(snaps: Any, sample: Sample) -> dict | None:
         order = walks.forward_order(L)
         names = engine.vocab.names(L)
         by_name = {names[v]: v for v in order}
-        nodes = [by_name.get(name) for name in sample.names]
+        nodes: list[Any] = [by_name.get(name) for name in sample.names]
         inputs = [v for v in order if not v.parents and id(v) not in is_param]
         if any(v is None for v in nodes) or [names[v] for v in inputs] != ["x_1", "x_2"]:
             continue
         t = record(L)
-        number = {(s.node, s.index): s.number for s in t.steps}
+        number: dict[tuple[Any, int], int] = {(s.node, s.index): s.number for s in t.steps}
         steps = []
         for node_name, parent_name in sample.edge_ends:
             node = by_name.get(node_name)

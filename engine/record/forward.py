@@ -25,6 +25,7 @@ from .. import vocab, walks
 from ..backward import local_partials
 from ..numbers import is_real, real
 from ..vocab import DIGITS, fmt
+from ..walks import Node
 from . import fresh
 from .steps import Step, check_root
 from .tracing import Trace, numbers
@@ -49,7 +50,7 @@ def _leaf(root, leaf, labels):
     return leaf
 
 
-def seeds(root: Any, tangents: Any) -> dict:
+def seeds(root: Node, tangents: Any) -> dict:
     """``tangents`` ({leaf or label: number}, or one leaf for tangent 1) checked against ``root``'s graph.
 
     A tangent is a real number as ``engine.numbers.real`` takes it (numpy's scalars, Fractions, ...).
@@ -91,7 +92,7 @@ def seeds(root: Any, tangents: Any) -> dict:
     return out
 
 
-def tangent_steps(root: Any, tangent: dict, locals_: dict | None = None) -> Iterator[tuple]:
+def tangent_steps(root: Node, tangent: dict, locals_: dict | None = None) -> Iterator[tuple]:
     """The forward-mode loop, one product per ``next()``: ∂node/∂w += ∂node/∂parent · ∂parent/∂w.
 
     ``tangent`` holds the seeded leaves' tangents and receives each node's once all its
@@ -125,7 +126,7 @@ def tangent_steps(root: Any, tangent: dict, locals_: dict | None = None) -> Iter
             tangent[node] = acc
 
 
-def jvp(root: Any, tangents: Any) -> float:
+def jvp(root: Node, tangents: Any) -> float:
     """∂root/∂(direction): forward-mode differentiation along ``tangents``.
 
     ``tangents`` maps leaves below ``root`` (Values or their labels) to their tangent,
@@ -308,7 +309,7 @@ class ForwardTrace(Trace):
         return out[:start] + f"<caption>{html.escape(str(caption), quote=True)}" + out[end:]
 
 
-def forward_steps(root: Any, wrt: Any, names: dict | None = None) -> Iterator[ForwardStep]:
+def forward_steps(root: Node, wrt: Node | str, names: dict | None = None) -> Iterator[ForwardStep]:
     """Run forward mode from the leaf ``wrt`` (a Value or its label) up to ``root``, one step per ``next()``.
 
     The twin of :func:`engine.backward_steps`: each step adds one product ∂node/∂parent ·
@@ -341,7 +342,7 @@ def _steps(root, leaf, names, tangent, locals_=None):
         )  # fmt: skip
 
 
-def forward_trace(root: Any, wrt: Any) -> ForwardTrace:
+def forward_trace(root: Node, wrt: Node | str) -> ForwardTrace:
     """Forward mode from the leaf ``wrt`` up to ``root``, every step kept, as a :class:`ForwardTrace`.
 
     The twin of :func:`engine.trace` (and like :func:`engine.record.tracing.record`, it changes no

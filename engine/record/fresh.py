@@ -1,17 +1,16 @@
 """The stale-graph check: a record is only read while the graph's numbers still agree."""
 
 import math
-from typing import Any
 
 from ..vocab import names
-from ..walks import postorder
+from ..walks import Node, postorder
 
 
 class StaleGraphError(ValueError):
     """A leaf (a weight, an input) changed after the forward pass: the graph's numbers no longer agree."""
 
 
-def check_fresh(root: Any) -> None:
+def check_fresh(root: Node) -> None:
     """Raise :class:`StaleGraphError` if a node's data is not what its inputs now give.
 
     Each interior node's forward is run again on its inputs' current data (the rule

@@ -20,6 +20,7 @@ from typing import Any
 
 from .. import backward, vocab, walks
 from ..vocab import fmt
+from ..walks import Node
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -35,7 +36,7 @@ class Step:
     """
 
     number: int
-    node: Any
+    node: Node
     parent: Any
     index: int
     upstream: float
@@ -79,7 +80,7 @@ class Step:
         )
 
 
-def backward_steps(root: Any, gradient: float = 1.0, names: dict | None = None) -> Iterator[Step]:
+def backward_steps(root: Node, gradient: float = 1.0, names: dict | None = None) -> Iterator[Step]:
     """Run ``root``'s backward pass one chain-rule step per ``next()``, yielding each :class:`Step`.
 
     Gradients change exactly as in ``root.backward(gradient)`` (leaves accumulate), so when

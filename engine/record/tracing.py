@@ -22,11 +22,12 @@ from typing import Any
 from .. import markup, vocab, walks
 from .._renamed import renamed
 from ..vocab import DIGITS, fmt
+from ..walks import Node
 from . import fresh
 from .steps import Step, backward_steps, check_root
 
 
-def trace(root: Any, gradient: float = 1.0) -> "Trace":
+def trace(root: Node, gradient: float = 1.0) -> "Trace":
     """Run ``root``'s whole backward pass and keep every step, as a :class:`Trace`.
 
     This is a backward pass: it leaves the gradients ``root.backward(gradient)`` leaves
@@ -45,7 +46,7 @@ def trace(root: Any, gradient: float = 1.0) -> "Trace":
     return Trace(root, list(backward_steps(root, gradient, names)), gradient, names=names)
 
 
-def record(root: Any, gradient: float = 1.0) -> "Trace":
+def record(root: "Node | Trace", gradient: float = 1.0) -> "Trace":
     """The Trace of ``root``'s backward pass from zeroed leaves, changing no ``.grad``.
 
     The one pass that explanations, drawings of a step and frames of a Value read.
@@ -121,7 +122,7 @@ class Trace(Sequence):
         raise KeyError(f"{len(found)} nodes are labelled {label!r}; pass the Value itself")
 
     @renamed(param="wrt")
-    def to(self, wrt: Any) -> "Trace":
+    def to(self, wrt: Node | str) -> "Trace":
         """The steps on the paths from the root to ``wrt`` (a Value or its label), as a Trace.
 
         These are the steps whose parent is ``wrt`` or lies above it; their numbers are

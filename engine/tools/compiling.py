@@ -58,6 +58,7 @@ from .._nodes import as_float
 from ..numbers import is_real, real
 from ..ops import is_name
 from ..record.steps import check_root
+from ..walks import Node
 
 FUNCTION = "forward_backward"  # the generated function's name
 WIDTH = 100  # longest generated line before it is wrapped
@@ -89,7 +90,7 @@ class Source(str):
         return highlight(str(self), PythonLexer(), HtmlFormatter(noclasses=True))
 
 
-def code_names(root: Any, reserved: Iterable[str] = (), extra: Iterable[Any] = ()) -> dict:
+def code_names(root: Node, reserved: Iterable[str] = (), extra: Iterable[Any] = ()) -> dict:
     """Each node's name in generated code: its label where that is a plain identifier, else n<k>.
 
     A label (the root's trace name, L, when it has none) is kept when it is an ASCII
@@ -128,7 +129,7 @@ def code_names(root: Any, reserved: Iterable[str] = (), extra: Iterable[Any] = (
     return out
 
 
-def row(node: Any) -> ops.Op:
+def row(node: Node) -> ops.Op:
     """The op that made ``node``, if it is a row of ``engine.RULES`` (or one bound to a constant)."""
     op = node.op
     found = ops.RULES.get(getattr(op, "name", ""))
@@ -205,14 +206,14 @@ def _call_args(node, names, out=None):
     return ", ".join(args + ([out] if out is not None else []))
 
 
-def forward_code(node: Any, names: dict) -> str:
+def forward_code(node: Node, names: dict) -> str:
     """The Python text of ``node``'s forward, from its row: ``w1 * x1``, ``sigmoid(zH1)``."""
     op = row(node)
     text = _template(op.code[0] if op.code else None, node, names, names[node])
     return text if text is not None else f"RULES[{op.name!r}].forward({_call_args(node, names)})"
 
 
-def partial_code(node: Any, index: int, names: dict) -> str:
+def partial_code(node: Node, index: int, names: dict) -> str:
     """The Python text of ∂node/∂parent[index], from its row: ``outH1``, ``out * (1 - out)`` filled in."""
     op = row(node)
     if op.is_nary:  # n-ary rows: the row's partials entry, or the formula (an input or 1: formula_at)
@@ -251,12 +252,12 @@ def _js_entry(node: Any, index: int, names: dict) -> str:
     return text
 
 
-def js_forward_code(node: Any, names: dict) -> str:
+def js_forward_code(node: Node, names: dict) -> str:
     """The JavaScript text of ``node``'s forward, from its row's ``js``: ``w1 * x1``, ``sigmoid(zH1)``."""
     return _js_entry(node, 0, names)
 
 
-def js_partial_code(node: Any, index: int, names: dict) -> str:
+def js_partial_code(node: Node, index: int, names: dict) -> str:
     """The JavaScript text of ∂node/∂parent[index], from its row's ``js``: ``outY1 * (1 - outY1)``."""
     return _js_entry(node, 1 + index, names)
 
@@ -444,7 +445,7 @@ def wrap(line: str, indent: str, comment: str | None = None, marker: str = "#", 
     return out
 
 
-def codegen(root: Any, inputs: Iterable[Any], gradient: float = 1.0, language: str = "python") -> Source:
+def codegen(root: Node, inputs: Iterable[Node], gradient: float = 1.0, language: str = "python") -> Source:
     """Python source of ``forward_backward(*inputs)`` -> (root's value, (∂root/∂input, ...)).
 
     One line per node of the forward pass, then one per chain-rule step in the order
@@ -524,7 +525,7 @@ def _js_source(p: "Program", gradient: float) -> Source:
     return Source("\n".join(lines) + "\n")
 
 
-def js_record(root: Any, inputs: Iterable[Any], nodes: Iterable[Any], name: str = "record") -> str:
+def js_record(root: Node, inputs: Iterable[Node], nodes: Iterable[Node], name: str = "record") -> str:
     """JavaScript of ``name(*inputs)``: the whole pass as the engine records it, for a page to redraw.
 
     It returns ``{value, grads, data, grad, local}``: the root's value, the inputs' gradients,
@@ -672,7 +673,7 @@ def run_source(source: str, name: str, filename: str = "<engine.codegen>") -> Ca
     return function
 
 
-def compile(root: Any, inputs: Iterable[Any], gradient: float = 1.0) -> Compiled:
+def compile(root: Node, inputs: Iterable[Node], gradient: float = 1.0) -> Compiled:
     """``codegen(root, inputs)``, executed: a callable (values of the inputs) -> (value, gradients).
 
     Calling it with new numbers gives, bit for bit, the value and gradients a graph

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 from .. import ops, vocab, walks
 from .._renamed import renamed
 from ..record.steps import check_root
+from ..walks import Node
 
 # ---------------------------------------------------------------------------
 # A number that counts the arithmetic done on it
@@ -97,7 +98,7 @@ class Count(NamedTuple):
         return Count(*(a + b for a, b in zip(self, other)))
 
 
-def forward_count(node: Any) -> Count:
+def forward_count(node: Node) -> Count:
     """The arithmetic of computing ``node`` from its inputs, as its row's forward function does it.
 
     A function row (exp, σ, tanh, ...) or a power is one function evaluation.
@@ -111,7 +112,7 @@ def forward_count(node: Any) -> Count:
     return Count(1, c["mul"], c["add"], c["fn"] + (not isinstance(result, _Tally)))
 
 
-def partials_count(node: Any) -> Count:
+def partials_count(node: Node) -> Count:
     """The arithmetic of the node's local derivatives ∂node/∂parent, as its row's partials compute them.
 
     Calls of function rows inside a partial (sin's cos(a), pow's log(a)) are read off the
@@ -217,7 +218,7 @@ def _listed(given: Any, where: str) -> Any:
     return list(given)
 
 
-def cost(root: Any, wrt: Any = None) -> Cost:
+def cost(root: Node, wrt: Any = None) -> Cost:
     """Count the work of the forward pass, one reverse pass and forward mode for all n leaves.
 
     ``wrt`` is the leaf or the list of leaves to differentiate with respect to (Values or
@@ -306,7 +307,7 @@ class Reuse:
 
 
 @renamed(params="wrt")
-def reuse(root: Any, wrt: Any) -> Reuse:
+def reuse(root: Node, wrt: Any) -> Reuse:
     """Count what backpropagation saves on ∂root/∂p for ``wrt`` (a leaf, or a list) by reusing factors.
 
     Written out, each path's k factors take k − 1 ×, and m paths m − 1 +. Backpropagation

@@ -50,6 +50,7 @@ from typing import Any
 from .. import numbers, vocab
 from ..record.tracing import Trace, record
 from ..vocab import fmt
+from ..walks import Node
 from .explaining import explain
 
 REL = 1e-6  # relative tolerance of close()
@@ -385,7 +386,7 @@ def _accumulated(expected: float, claimed: float, G: str) -> Candidate:
     )  # fmt: skip
 
 
-def diagnose(root: Any, claimed: Mapping, rel: float = REL, abs: float = ABS) -> Diagnosis:
+def diagnose(root: "Node | Trace", claimed: Mapping, rel: float = REL, abs: float = ABS) -> Diagnosis:
     """Name the slip behind each hand-computed gradient in ``claimed`` ({parameter: ∂L/∂parameter}).
 
     ``root`` is the loss (a Value) or a :class:`Trace` of it; a parameter is a Value or its

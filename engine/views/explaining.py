@@ -23,6 +23,7 @@ from typing import Any
 from .. import markup, walks
 from ..record.tracing import Trace, record
 from ..vocab import DIGITS, fmt
+from ..walks import Node
 
 MAX_PATHS = 16  # explain() lists at most this many paths; the total always counts them all
 
@@ -202,7 +203,7 @@ class Explanation:
         return "\n".join(lines)
 
 
-def explain(root: Any, wrt: Any, max_paths: int | None = None) -> "Explanation":
+def explain(root: "Node | Trace", wrt: Any, max_paths: int | None = None) -> "Explanation":
     """Write ∂L/∂w as the documents do: a product of named factors along each path.
 
     ``root`` is the loss (a Value) or a :class:`Trace` of it; ``wrt`` is a Value or its
@@ -316,7 +317,7 @@ def explain(root: Any, wrt: Any, max_paths: int | None = None) -> "Explanation":
             single[node] = paths.get(node, 0) == 1
         return single[node]
 
-    rank = {n: k for k, n in enumerate(walks.preorder(root))}  # paths are listed as the formula reads
+    rank = {n: k for k, n in enumerate(walks.preorder(t.root))}  # paths are listed as the formula reads
     fed: dict = {}
     paths: list = []
     stack: list = [(root, (), 1.0)]  # depth first, in parent order

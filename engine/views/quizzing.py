@@ -31,6 +31,7 @@ from .. import markup, numbers, vocab
 from ..record.tracing import Trace, record
 from ..tools import expr
 from ..vocab import fmt
+from ..walks import Node
 from .diagnosing import ABS, Candidate, close, swapped_local
 
 REL = 5e-4  # a typed number is right within 0.05 %: about four significant digits, as hand work rounds
@@ -261,7 +262,9 @@ class Quiz:
         return write(self, path)
 
 
-def quiz(root: Any, to: Any = None, ask: Any = ASK, digits: int = vocab.DIGITS, rel: float = REL) -> Quiz:
+def quiz(
+    root: "Node | Trace", to: Any = None, ask: Any = ASK, digits: int = vocab.DIGITS, rel: float = REL
+) -> Quiz:
     """A :class:`Quiz` on the backward pass of ``root`` (a Value or a Trace), on every step or
     those on the paths to ``to`` (as ``Trace.to``). ``ask`` is some of "local", "product",
     "grad"; a typed number is right within ``rel`` (relative) or 1e-9. No ``.grad`` changes."""

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ... import vocab, walks
+from ...walks import Node
 from ._base import (
     CLUSTER_STYLE,
     FIT_WIDTH,
@@ -107,7 +108,7 @@ class Layout:
     written: Any = None  # what the DOT writer wrote of it once for all frames (see _full)
 
 
-def lay_out(root: Any, order: list, names: dict, rankdir: str, edge_labels: bool, texts: set) -> Layout:
+def lay_out(root: Node, order: list, names: dict, rankdir: str, edge_labels: bool, texts: set) -> Layout:
     """The layout of ``order`` (part of the graph below ``root`` or all of it); ``texts`` are all the
     texts a grad cell may show, in any frame (its width fits the widest)."""
     drawn = set(order)

@@ -19,6 +19,7 @@ from typing import Any
 from ... import walks
 from ...record.forward import ForwardTrace
 from ...record.tracing import Trace, record
+from ...walks import Node
 from . import drawing, scene_of
 from . import render as _render
 from ._base import Drawing
@@ -173,7 +174,7 @@ def _with_dpi(drawing, dpi):
     return g.source
 
 
-def frames(root: Any, **options: Any) -> Frames:
+def frames(root: "Node | Trace", **options: Any) -> Frames:
     """Drawings of the backward pass after each step, as a list-like :class:`Frames`.
 
     ``options`` go to ``engine.draw`` (and ``scale=`` sizes the player's pictures). It is a
