@@ -45,3 +45,8 @@ html_static_path = ["_static"]
 html_css_files = ["chainrule.css"]
 html_copy_source = False
 html_show_sourcelink = False
+
+# The notebooks' widgets (engine.slider) need a kernel; a page of the site has none, and the
+# widget scripts myst-nb would load come from a CDN, which a site opened from disk offline
+# cannot reach. Load none: the widget's text form shows instead, and the player beside it plays.
+nb_ipywidgets_js: dict = {}

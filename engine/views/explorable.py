@@ -59,7 +59,7 @@ def explorable(
     """The page of ``root``'s graph with a field and a slider per leaf in ``vary``, written to ``path``.
 
     ``vary``: leaves (Values or labels) the learner may change; default every labelled leaf.
-    ``ranges``: ``{leaf: (low, high)}`` for the sliders (default the value ± max(1, |value|)).
+    ``ranges``: ``{leaf: (low, high)}`` for the sliders (default the value ± ``max(1, |value|)``).
     ``curve``: a leaf in ``vary`` whose slider range the page sweeps to draw ``root``'s value
     against it (a loss curve), redrawn at every change of the others. Leaves not in ``vary``
     are held at their numbers. Returns an :class:`Explorable` (Jupyter shows it inline); the
@@ -377,7 +377,7 @@ def _leaves(t, leaves, vary):
 
 
 def _ranges(t, vary, ranges):
-    """Each slider's (low, high): from ``ranges`` (keys: labels or Values), else value ± max(1, |value|)."""
+    """Each slider's (low, high): from ``ranges`` else ``value ± max(1, |value|)``."""
     given = {}
     for key, pair in (ranges or {}).items():
         try:
