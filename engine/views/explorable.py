@@ -116,9 +116,7 @@ class Explorable:
         self.nodes = list(walks.forward_order(root))
         extra = [v for v in leaves if v not in set(self.nodes)]
         self.nodes = extra + self.nodes
-        self.options = drawing_options.make(
-            rankdir=rankdir, digits=digits, headline=False, legend=True, focus=False
-        )
+        self.options = drawing_options.make(rankdir=rankdir, digits=digits, headline=False, legend=True)
         self.html = self._page()
 
     def save(self, path: str | Path) -> Path:

@@ -244,6 +244,7 @@ def whole_pass(t: Trace, options: DrawOptions) -> tuple:
     attributes, and ``layout.edges[k]`` is the k-th edge written)."""
     from dataclasses import replace
 
+    options = replace(options, focus=False)  # the whole pass: every box whole, never a step's focus view
     scene = cached(t, options, lambda: scene_of(t, options))
     last = scene.frame(t.steps[-1].number if t.steps else 0)
     grad = {v: ("", text) for v, (_, text) in last.grad.items()}
