@@ -1,7 +1,9 @@
 """HTML markup of the shared vocabulary: super- and subscripts, everything else escaped."""
 
 import html
+import json
 import re
+from typing import Any
 
 _SCRIPT = re.compile(r"(\^|_)(\([^()]*\)|\{[^{}]*\}|[A-Za-z0-9]+)")
 
@@ -27,4 +29,28 @@ def markup(text: str) -> str:
     return "".join(out)
 
 
-__all__ = ["markup"]
+_IN_SCRIPT = [
+    ("<", "\\u003c"),
+    (">", "\\u003e"),
+    ("&", "\\u0026"),
+    ("\u2028", "\\u2028"),
+    ("\u2029", "\\u2029"),
+]
+
+
+def script_json(value: Any, allow_nan: bool = False) -> str:
+    r"""``value`` as JSON that is safe inside an HTML ``<script>`` element: ``<``, ``>``, ``&`` and the
+    line separators U+2028/U+2029 written as ``\u`` escapes, so no text can end the script or open a
+    comment in it (``</script>``, ``<!--``). ``allow_nan`` lets NaN and infinities through as
+    JavaScript reads them (``NaN``, ``Infinity``); otherwise they are a ValueError.
+
+    >>> print(script_json(["</script>", 1.5]))
+    ["\u003c/script\u003e", 1.5]
+    """
+    text = json.dumps(value, ensure_ascii=False, allow_nan=allow_nan)
+    for char, escape in _IN_SCRIPT:
+        text = text.replace(char, escape)
+    return text
+
+
+__all__ = ["markup", "script_json"]

@@ -17,7 +17,6 @@ script for ``history.animate("train.html", watch=i)`` (:func:`page`).
 import base64
 import html
 import io
-import json
 import math
 import re
 import unicodedata
@@ -452,12 +451,8 @@ def regions_png(grid: Any, fills: Sequence[str]) -> str:
 
 
 def script_json(value: Any) -> str:
-    """JSON safe inside a <script> element (<, >, &, U+2028/2029 escaped)."""
-    text = json.dumps(value, ensure_ascii=False)
-    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
-                          ("\u2029", "\\u2029")):  # fmt: skip
-        text = text.replace(char, escaped)
-    return text
+    """JSON safe in a <script> element (engine.markup.script_json; NaN, an edge a graph lacks, allowed)."""
+    return engine.markup.script_json(value, allow_nan=True)
 
 
 PAGE_STYLE = """

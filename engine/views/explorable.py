@@ -21,7 +21,6 @@ slider ``input[data-slider="<name>"]``); each node's data and grad texts in the 
 
 import base64
 import html
-import json
 import math
 import re
 from dataclasses import replace
@@ -532,16 +531,8 @@ def _check_script(code):
         raise ValueError("generated page code must not hold '</', '<!--' or U+2028/2029")
 
 
-_SCRIPT_ESCAPES = [("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
-                   ("\u2029", "\\u2029")]  # fmt: skip
-
-
 def _script_json(value):
-    """``value`` as JSON safe inside a <script>: <, >, & and U+2028/2029 written as \\u escapes."""
-    text = json.dumps(value, ensure_ascii=False, allow_nan=False)
-    for char, escape in _SCRIPT_ESCAPES:
-        text = text.replace(char, escape)
-    return text
+    return markup.script_json(value)  # <, >, & and U+2028/2029 escaped; no NaN
 
 
 def _h(text):

@@ -12,11 +12,10 @@ The stable hooks are ``#question``, ``#answer``, ``#check``, ``#feedback`` and `
 """
 
 import html
-import json
 from pathlib import Path
 from typing import Any
 
-from .. import files
+from .. import files, markup
 from ..tools import expr
 
 # The functions the page's evaluator knows (JavaScript, below); formulas may call these.
@@ -25,17 +24,8 @@ PAGE_FUNCTIONS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos",
 
 
 def script_json(data: Any) -> str:
-    """``data`` as JSON safe inside a ``<script>`` element: no ``</script>``, no line breaks JS would see."""
-    text = json.dumps(data, ensure_ascii=False, allow_nan=False)
-    for c, u in (
-        ("<", "\\u003c"),
-        (">", "\\u003e"),
-        ("&", "\\u0026"),
-        ("\u2028", "\\u2028"),
-        ("\u2029", "\\u2029"),
-    ):
-        text = text.replace(c, u)
-    return text
+    """``data`` as JSON safe inside a ``<script>`` element (engine.markup.script_json)."""
+    return markup.script_json(data)
 
 
 def data(quiz: Any) -> dict:

@@ -13,9 +13,9 @@ import hashlib
 import html
 import io
 import itertools
-import json
 import re
 
+from ... import markup
 from ...vocab import fmt
 from ._base import STEP, palette_png, picture_html
 
@@ -203,17 +203,8 @@ SCRIPT = """
 
 
 def script_json(value):
-    """``value`` as JSON that is safe inside an HTML <script> element: <, >, & and the line
-    separators U+2028/U+2029 are written as \\u escapes, so no text can end the script or
-    open a comment in it (``</script>``, ``<!--``)."""
-    text = json.dumps(value, ensure_ascii=False)
-    for char, escape in _SCRIPT_ESCAPES:
-        text = text.replace(char, escape)
-    return text
-
-
-_SCRIPT_ESCAPES = [("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
-                   ("\u2029", "\\u2029")]  # fmt: skip
+    """``value`` as JSON safe inside an HTML <script> element (engine.markup.script_json; NaN allowed)."""
+    return markup.script_json(value, allow_nan=True)
 
 
 def slim_svg(svg, scale=1.0):
